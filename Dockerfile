@@ -1,0 +1,23 @@
+# One image for web, worker and beat (see docker-compose.yml).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+RUN useradd --create-home --uid 10001 arena
+
+COPY pyproject.toml README.md ./
+COPY arena ./arena
+COPY generation ./generation
+COPY ratings ./ratings
+RUN pip install --no-cache-dir .
+
+COPY . .
+RUN SECRET_KEY=build-only python manage.py collectstatic --noinput \
+    && mkdir -p /app/var/media && chown -R arena:arena /app/var
+
+USER arena
+EXPOSE 8000
+CMD ["gunicorn", "arena.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]

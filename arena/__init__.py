@@ -1,0 +1,7 @@
+"""The arena: the Django project package and the arena app (battles and votes)."""
+
+from __future__ import annotations
+
+from arena.celery import app as celery_app
+
+__all__ = ["celery_app"]

@@ -1,0 +1,154 @@
+"""Prompts, battles and votes."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+PROMPT_MAX_LENGTH = 2000
+
+
+class Category(models.Model):
+    """A kind of prompt (product shots, logos, ...); each has its own leaderboard."""
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Prompt(models.Model):
+    class Source(models.TextChoices):
+        CURATED = "curated", "Curated"
+        VOTER = "voter", "Typed by a voter"
+
+    text = models.TextField(max_length=PROMPT_MAX_LENGTH)
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="prompts"
+    )
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.CURATED)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    active = models.BooleanField(default=True, help_text="Used when new battles are made.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["category__name", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="prompt_text_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class Battle(models.Model):
+    """Two outputs of two different generators for one prompt, shown blind to one voter."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Generating"
+        READY = "ready", "Ready"
+        ASSIGNED = "assigned", "Shown to a voter"
+        VOTED = "voted", "Voted"
+        FAILED = "failed", "Failed"
+
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="battles")
+    generator_a = models.ForeignKey(
+        "generation.Generator", on_delete=models.PROTECT, related_name="+"
+    )
+    generator_b = models.ForeignKey(
+        "generation.Generator", on_delete=models.PROTECT, related_name="+"
+    )
+    generation_a = models.ForeignKey(
+        "generation.Generation", on_delete=models.PROTECT, related_name="battles_as_a"
+    )
+    generation_b = models.ForeignKey(
+        "generation.Generation", on_delete=models.PROTECT, related_name="battles_as_b"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    voter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="battles",
+    )
+    left_is_a = models.BooleanField(null=True, blank=True, help_text="Side drawn when shown.")
+    shown_at = models.DateTimeField(null=True, blank=True)
+    failure = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(generator_a=F("generator_b")), name="battle_two_different_generators"
+            ),
+            models.CheckConstraint(
+                condition=~Q(generation_a=F("generation_b")), name="battle_two_different_outputs"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["assigned", "voted"])
+                | (Q(voter__isnull=False) & Q(left_is_a__isnull=False) & Q(shown_at__isnull=False)),
+                name="battle_shown_has_voter_and_sides",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Battle {self.token} ({self.status})"
+
+    @property
+    def left_generation_id(self) -> int:
+        return self.generation_a_id if self.left_is_a else self.generation_b_id
+
+    @property
+    def right_generation_id(self) -> int:
+        return self.generation_b_id if self.left_is_a else self.generation_a_id
+
+
+class Vote(models.Model):
+    class Choice(models.TextChoices):
+        LEFT = "left", "Left is better"
+        RIGHT = "right", "Right is better"
+        TIE = "tie", "Tie"
+        BOTH_BAD = "both_bad", "Both are bad"
+
+    battle = models.ForeignKey(Battle, on_delete=models.CASCADE, related_name="votes")
+    voter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    choice = models.CharField(max_length=10, choices=Choice.choices)
+    shown_left = models.ForeignKey(
+        "generation.Generator", on_delete=models.PROTECT, related_name="+"
+    )
+    shown_right = models.ForeignKey(
+        "generation.Generator", on_delete=models.PROTECT, related_name="+"
+    )
+    time_to_vote_ms = models.PositiveIntegerField(help_text="From showing the battle to the vote.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["battle", "voter"], name="vote_once_per_voter_battle"),
+            models.CheckConstraint(
+                condition=~Q(shown_left=F("shown_right")), name="vote_sides_differ"
+            ),
+            models.CheckConstraint(
+                condition=Q(choice__in=["left", "right", "tie", "both_bad"]),
+                name="vote_choice_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.voter} on {self.battle_id}: {self.choice}"

@@ -1,0 +1,161 @@
+"""Making battles, keeping a buffer of ready ones, and handing them to voters."""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from arena.models import Battle, Category, Prompt
+from generation.models import Generation, Generator
+from generation.services import generation_get_or_create
+
+logger = logging.getLogger(__name__)
+_OPEN = (Battle.Status.PENDING, Battle.Status.READY)
+_rng = random.SystemRandom()
+
+
+def _enqueue_generation(generation_id: int) -> None:
+    from generation.tasks import generate
+
+    transaction.on_commit(lambda: generate.delay(generation_id))
+
+
+@transaction.atomic
+def battle_create(*, prompt: Prompt, generator_a: Generator, generator_b: Generator) -> Battle:
+    """Create a battle and start whichever of its two generations is not already there."""
+    if generator_a.pk == generator_b.pk:
+        raise ValueError("a battle needs two different generators")
+    generation_a, new_a = generation_get_or_create(prompt=prompt, generator=generator_a)
+    generation_b, new_b = generation_get_or_create(prompt=prompt, generator=generator_b)
+    battle = Battle.objects.create(
+        prompt=prompt,
+        generator_a=generator_a,
+        generator_b=generator_b,
+        generation_a=generation_a,
+        generation_b=generation_b,
+    )
+    for generation, new in ((generation_a, new_a), (generation_b, new_b)):
+        if new:
+            _enqueue_generation(generation.id)
+    # Both outputs may already exist (reused): the battle is ready at once.
+    transaction.on_commit(lambda: battles_settle(generation_id=generation_a.id))
+    return battle
+
+
+def _pick_pair(generators: list[Generator]) -> tuple[Generator, Generator] | None:
+    by_modality: dict[str, list[Generator]] = {}
+    for generator in generators:
+        by_modality.setdefault(generator.modality, []).append(generator)
+    pools = [pool for pool in by_modality.values() if len(pool) >= 2]
+    if not pools:
+        return None
+    pair = _rng.sample(_rng.choice(pools), 2)
+    return pair[0], pair[1]
+
+
+def battles_refill(*, category_id: int | None = None, buffer: int | None = None) -> int:
+    """Top up each category to ``buffer`` open battles; return how many were created."""
+    buffer = settings.ARENA_BATTLE_BUFFER if buffer is None else buffer
+    generators = list(Generator.objects.filter(enabled=True))
+    categories = Category.objects.all()
+    if category_id is not None:
+        categories = categories.filter(id=category_id)
+    created = 0
+    for category in categories:
+        prompts = list(
+            Prompt.objects.filter(category=category, active=True).values_list("id", flat=True)
+        )
+        if not prompts:
+            continue
+        open_count = Battle.objects.filter(prompt__category=category, status__in=_OPEN).count()
+        for _ in range(max(buffer - open_count, 0)):
+            pair = _pick_pair(generators)
+            if pair is None:
+                return created
+            prompt = Prompt.objects.get(id=_rng.choice(prompts))
+            battle_create(prompt=prompt, generator_a=pair[0], generator_b=pair[1])
+            created += 1
+    return created
+
+
+def battles_settle(*, generation_id: int) -> None:
+    """Move battles waiting on this generation to ready, or to failed if an output failed."""
+    waiting = Battle.objects.filter(
+        Q(generation_a_id=generation_id) | Q(generation_b_id=generation_id),
+        status=Battle.Status.PENDING,
+    ).select_related("generation_a", "generation_b")
+    succeeded = Generation.Status.SUCCEEDED
+    for battle in waiting:
+        statuses = {battle.generation_a.status, battle.generation_b.status}
+        if statuses == {succeeded}:
+            Battle.objects.filter(id=battle.id, status=Battle.Status.PENDING).update(
+                status=Battle.Status.READY
+            )
+        elif Generation.Status.FAILED in statuses:
+            errors = [g.error for g in (battle.generation_a, battle.generation_b) if g.error]
+            Battle.objects.filter(id=battle.id, status=Battle.Status.PENDING).update(
+                status=Battle.Status.FAILED, failure="; ".join(errors)[:2000]
+            )
+            _refill_later(battle.prompt.category_id)
+
+
+def _refill_later(category_id: int | None) -> None:
+    if category_id is None:
+        return
+    from arena.tasks import battles_refill as refill_task
+
+    transaction.on_commit(lambda: refill_task.delay(category_id=category_id))
+
+
+def battle_assign_next(*, voter, category_id: int | None = None) -> Battle | None:
+    """The battle this voter should see now: the one already shown to them, or a fresh one.
+
+    Claiming is a compare-and-set on the status, so two voters never get the same battle.
+    Sides are drawn here, once, and kept: reloading the page does not swap them.
+    """
+    shown = Battle.objects.filter(voter=voter, status=Battle.Status.ASSIGNED).first()
+    if shown is not None:
+        return shown
+    ready = Battle.objects.filter(status=Battle.Status.READY)
+    if category_id is not None:
+        ready = ready.filter(prompt__category_id=category_id)
+    for candidate in ready.order_by("created_at").values_list("id", flat=True)[:5]:
+        claimed = Battle.objects.filter(id=candidate, status=Battle.Status.READY).update(
+            status=Battle.Status.ASSIGNED,
+            voter=voter,
+            left_is_a=_rng.random() < 0.5,
+            shown_at=timezone.now(),
+        )
+        if claimed:
+            battle = Battle.objects.select_related("prompt").get(id=candidate)
+            _refill_later(battle.prompt.category_id)
+            return battle
+    return None
+
+
+def generations_requeue_stalled(*, older_than_seconds: int = 120) -> int:
+    """Send again generations whose task was lost (broker down at enqueue, worker died)."""
+    from generation.tasks import generate
+
+    now = timezone.now()
+    stalled = Generation.objects.filter(
+        Q(
+            status=Generation.Status.PENDING,
+            created_at__lt=now - timedelta(seconds=older_than_seconds),
+        )
+        | Q(
+            status=Generation.Status.RUNNING,
+            started_at__lt=now - timedelta(seconds=settings.ARENA_GENERATION_STALE_SECONDS),
+        )
+    ).values_list("id", flat=True)
+    count = 0
+    for generation_id in stalled[:500]:
+        generate.delay(generation_id)
+        count += 1
+    return count

@@ -1,0 +1,25 @@
+"""Root URL configuration."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+from arena import views
+from generation.views import output_file
+
+arena_patterns = (
+    [
+        path("", views.home, name="home"),
+        path("vote/", views.vote_next, name="vote"),
+        path("vote/<str:token>/", views.battle, name="battle"),
+    ],
+    "arena",
+)
+
+urlpatterns = [
+    path("", include(arena_patterns)),
+    path("media/outputs/<str:name>", output_file, name="output-file"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,103 @@
+"""Generators (configured model endpoints) and their generations (one output each)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+
+class Generator(models.Model):
+    """A model endpoint the arena asks for outputs; its identity stays hidden until a vote."""
+
+    class Modality(models.TextChoices):
+        IMAGE = "image", "Image"
+        TEXT = "text", "Text"
+
+    name = models.CharField("public name", max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    provider = models.CharField(max_length=50, help_text="Provider adapter, e.g. builtin.")
+    model_id = models.CharField(
+        "provider model id", max_length=200, help_text="The model name the provider's API expects."
+    )
+    modality = models.CharField(max_length=10, choices=Modality.choices, default=Modality.IMAGE)
+    parameters = models.JSONField(
+        default=dict, blank=True, help_text="Sent to the provider with every prompt (JSON object)."
+    )
+    base_url = models.URLField(
+        "API base URL", blank=True, help_text="Empty means the provider's public URL."
+    )
+    api_key_env = models.CharField(
+        "API key variable",
+        max_length=100,
+        blank=True,
+        help_text="Name of the environment variable that holds the key; keys never live here.",
+    )
+    price_per_output = models.DecimalField(
+        max_digits=10, decimal_places=6, default=0, help_text="US dollars per output."
+    )
+    enabled = models.BooleanField(default=True)
+    disabled_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(price_per_output__gte=0), name="generator_price_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Generation(models.Model):
+    """One output of one generator for one prompt, with the exact parameters used."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    prompt = models.ForeignKey("arena.Prompt", on_delete=models.CASCADE, related_name="generations")
+    generator = models.ForeignKey(Generator, on_delete=models.PROTECT, related_name="generations")
+    parameters = models.JSONField(default=dict, blank=True)
+    params_hash = models.CharField(max_length=64, db_index=True)
+    reusable = models.BooleanField(
+        default=True, help_text="May be shown again in new battles instead of generating anew."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    file = models.FileField(blank=True)
+    text = models.TextField(blank=True)
+    media_type = models.CharField(max_length=50, blank=True)
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    cost = models.DecimalField(max_digits=10, decimal_places=6, null=True, blank=True)
+    model_version = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_by = models.CharField(
+        max_length=255, blank=True, help_text="Id of the task run that owns this generation."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # One live output per (prompt, generator, parameters) so that reuse never pays twice.
+            models.UniqueConstraint(
+                fields=["prompt", "generator", "params_hash"],
+                condition=Q(reusable=True) & ~Q(status="failed"),
+                name="generation_one_reusable_per_prompt_generator_params",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="succeeded") | ~Q(file="") | ~Q(text=""),
+                name="generation_success_has_output",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.generator} on prompt {self.prompt_id} ({self.status})"

@@ -1,0 +1,83 @@
+"""Blind output storage: re-encode every image to one format with no metadata, name it by hash.
+
+Nothing that reaches a voter may betray the generator: not the file name, not EXIF/XMP/ICC
+or PNG text chunks, not C2PA manifests, not a format that one provider always uses. Decoding
+to pixels and encoding anew from the pixels alone drops every one of those.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from PIL import Image, UnidentifiedImageError
+
+from generation.providers.base import ProviderError
+
+OUTPUT_DIR = "outputs"
+MAX_PIXELS = 40_000_000
+_FORMATS = {
+    "png": ("PNG", "image/png"),
+    "webp": ("WEBP", "image/webp"),
+    "jpeg": ("JPEG", "image/jpeg"),
+}
+
+
+def reencode_image(data: bytes, *, fmt: str | None = None) -> tuple[bytes, str]:
+    """Decode image bytes and encode the bare pixels in the configured format.
+
+    Returns ``(bytes, media_type)``. Bytes that are not an image raise a permanent
+    ``ProviderError``: asking the provider again would not fix them.
+    """
+    fmt = fmt or settings.ARENA_IMAGE_FORMAT
+    pil_format, media_type = _FORMATS[fmt]
+    try:
+        with Image.open(io.BytesIO(data)) as source:
+            if source.width * source.height > MAX_PIXELS:
+                raise ProviderError("image is too large to store", permanent=True)
+            source.load()
+            pixels = _bare_pixels(source, keep_alpha=fmt != "jpeg")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ProviderError(
+            f"provider returned bytes that are not an image ({exc})", permanent=True
+        ) from None
+    buffer = io.BytesIO()
+    pixels.save(buffer, format=pil_format, **_encoder_options(fmt))
+    return buffer.getvalue(), media_type
+
+
+def _bare_pixels(source: Image.Image, *, keep_alpha: bool) -> Image.Image:
+    """Copy only the pixel values into a fresh image, leaving every metadata block behind."""
+    mode = (
+        "RGBA"
+        if keep_alpha and ("A" in source.getbands() or "transparency" in source.info)
+        else "RGB"
+    )
+    converted = source.convert(mode)
+    fresh = Image.new(mode, converted.size)
+    fresh.paste(converted)
+    return fresh
+
+
+def _encoder_options(fmt: str) -> dict:
+    if fmt == "jpeg":
+        return {"quality": 92, "optimize": True}
+    if fmt == "webp":
+        return {"quality": 92, "method": 4}
+    return {"optimize": False, "compress_level": 6}
+
+
+def store_output(content: bytes, media_type: str) -> str:
+    """Store bytes under their content hash and return the storage name."""
+    extension = {"image/png": "png", "image/webp": "webp", "image/jpeg": "jpg"}.get(
+        media_type, "bin"
+    )
+    name = f"{OUTPUT_DIR}/{hashlib.sha256(content).hexdigest()}.{extension}"
+    if not default_storage.exists(name):
+        saved = default_storage.save(name, ContentFile(content))
+        if saved != name:  # a concurrent writer stored the same bytes first
+            default_storage.delete(saved)
+    return name

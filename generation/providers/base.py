@@ -1,0 +1,58 @@
+"""The contract every provider implements, and the errors it may raise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, ClassVar
+
+import httpx
+
+
+class ProviderError(Exception):
+    """A provider call failed; ``permanent`` says whether trying again could help."""
+
+    def __init__(self, message: str, *, permanent: bool, retry_after: float | None = None):
+        super().__init__(message)
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Output:
+    """What one call produced: image bytes or text, plus what it cost."""
+
+    content: bytes | None = None
+    text: str | None = None
+    media_type: str = "image/png"
+    cost: Decimal | None = None
+    model_version: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Provider:
+    """One provider API. Subclasses set ``name`` and implement ``generate``.
+
+    The HTTP client is injected so tests can hand in an ``httpx.MockTransport`` or point
+    ``base_url`` at a local test server.
+    """
+
+    name: ClassVar[str]
+    default_base_url: ClassVar[str] = ""
+    needs_key: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        *,
+        model_id: str,
+        api_key: str = "",
+        base_url: str = "",
+        client: httpx.Client | None = None,
+    ):
+        self.model_id = model_id
+        self.api_key = api_key
+        self.base_url = (base_url or self.default_base_url).rstrip("/")
+        self.client = client
+
+    def generate(self, prompt: str, params: dict[str, Any]) -> Output:
+        raise NotImplementedError

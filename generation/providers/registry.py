@@ -1,0 +1,24 @@
+"""Maps provider names (Generator.provider) to their classes."""
+
+from __future__ import annotations
+
+from generation.providers.base import Provider
+from generation.providers.builtin import BuiltinProvider
+
+_PROVIDERS: dict[str, type[Provider]] = {cls.name: cls for cls in (BuiltinProvider,)}
+
+
+def provider_names() -> list[str]:
+    return sorted(_PROVIDERS)
+
+
+def get_provider_class(name: str) -> type[Provider]:
+    try:
+        return _PROVIDERS[name]
+    except KeyError:
+        known = ", ".join(provider_names())
+        raise ProviderLookupError(f"Unknown provider {name!r}; known: {known}") from None
+
+
+class ProviderLookupError(LookupError):
+    pass

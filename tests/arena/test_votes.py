@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import threading
+import uuid
+
+import pytest
+from django.db import connection, connections
+
+from arena.models import Battle, Vote
+from arena.services import BattleNotFound, BattleNotOpen, VoteConflict, VoteError, vote_cast
+
+
+def test_vote_cast_records_the_vote_and_closes_the_battle(shown_battle, voter):
+    vote, created = vote_cast(voter=voter, battle_token=shown_battle.token, choice="left")
+    assert created
+    shown_battle.refresh_from_db()
+    assert shown_battle.status == Battle.Status.VOTED
+    expected_left = shown_battle.generator_a if shown_battle.left_is_a else shown_battle.generator_b
+    assert vote.shown_left == expected_left
+    assert vote.shown_right != vote.shown_left
+    assert vote.time_to_vote_ms >= 0
+
+
+def test_vote_cast_counts_the_same_vote_twice_once(shown_battle, voter):
+    first, created_first = vote_cast(voter=voter, battle_token=shown_battle.token, choice="tie")
+    again, created_again = vote_cast(voter=voter, battle_token=shown_battle.token, choice="tie")
+    assert created_first and not created_again
+    assert again.pk == first.pk
+    assert Vote.objects.count() == 1
+
+
+def test_vote_cast_rejects_a_different_second_choice(shown_battle, voter):
+    vote_cast(voter=voter, battle_token=shown_battle.token, choice="left")
+    with pytest.raises(VoteConflict):
+        vote_cast(voter=voter, battle_token=shown_battle.token, choice="right")
+    assert list(Vote.objects.values_list("choice", flat=True)) == ["left"]
+
+
+def test_vote_cast_rejects_a_battle_that_is_not_open(ready_battle, voter):
+    with pytest.raises(BattleNotOpen) as error:
+        vote_cast(voter=voter, battle_token=ready_battle.token, choice="left")
+    assert error.value.status == 409
+    assert Vote.objects.count() == 0
+
+
+def test_vote_cast_answers_an_unknown_battle_as_missing(voter, db):
+    for token in (uuid.uuid4(), "not-a-uuid"):
+        with pytest.raises(BattleNotFound):
+            vote_cast(voter=voter, battle_token=token, choice="left")
+
+
+def test_vote_cast_hides_another_voters_battle(shown_battle, other_voter):
+    with pytest.raises(BattleNotFound):
+        vote_cast(voter=other_voter, battle_token=shown_battle.token, choice="left")
+    shown_battle.refresh_from_db()
+    assert shown_battle.status == Battle.Status.ASSIGNED
+
+
+def test_vote_cast_rejects_an_unknown_choice_and_changes_nothing(shown_battle, voter):
+    with pytest.raises(VoteError) as error:
+        vote_cast(voter=voter, battle_token=shown_battle.token, choice="middle")
+    assert error.value.status == 400
+    shown_battle.refresh_from_db()
+    assert shown_battle.status == Battle.Status.ASSIGNED
+    assert Vote.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_votes_by_one_voter_count_once(prompt, generators, voter):
+    if connection.vendor != "postgresql":
+        pytest.skip("true concurrency needs PostgreSQL (DATABASE_URL); CI runs it there")
+    from arena.services import battle_assign_next, battle_create
+
+    battle_create(prompt=prompt, generator_a=generators[0], generator_b=generators[1])
+    battle = battle_assign_next(voter=voter)
+    barrier = threading.Barrier(4)
+    results: list[object] = []
+
+    def cast():
+        try:
+            barrier.wait()
+            results.append(vote_cast(voter=voter, battle_token=battle.token, choice="right")[1])
+        except Exception as exc:  # collected and asserted below
+            results.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=cast) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(map(repr, results)) == sorted(["False", "False", "False", "True"])
+    assert Vote.objects.filter(battle=battle).count() == 1

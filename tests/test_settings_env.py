@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from arena.env import envbool, envchoice, envint, envlist
+
+
+def test_envbool_reads_the_usual_spellings_and_rejects_others(monkeypatch):
+    monkeypatch.setenv("FLAG", "Yes")
+    assert envbool("FLAG", False) is True
+    monkeypatch.setenv("FLAG", "off")
+    assert envbool("FLAG", True) is False
+    monkeypatch.setenv("FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="FLAG must be a boolean"):
+        envbool("FLAG", False)
+
+
+def test_envint_rejects_words_and_values_below_the_minimum(monkeypatch):
+    monkeypatch.setenv("COUNT", "ten")
+    with pytest.raises(ImproperlyConfigured, match="COUNT must be an integer"):
+        envint("COUNT", 1)
+    monkeypatch.setenv("COUNT", "-1")
+    with pytest.raises(ImproperlyConfigured, match=">= 0"):
+        envint("COUNT", 1, minimum=0)
+
+
+def test_envlist_and_envchoice(monkeypatch):
+    monkeypatch.setenv("HOSTS", "a.example, b.example,,")
+    assert envlist("HOSTS", []) == ["a.example", "b.example"]
+    monkeypatch.setenv("FORMAT", "gif")
+    with pytest.raises(ImproperlyConfigured, match="one of png"):
+        envchoice("FORMAT", "png", ("png", "webp"))
+
+
+def _load_settings(**env) -> subprocess.CompletedProcess:
+    clean = {
+        k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG", "DATABASE_URL")
+    }
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import arena.settings as s; print(s.DATABASES['default']['ENGINE'])",
+        ],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_secret_key_is_required_when_debug_is_off():
+    result = _load_settings(DEBUG="false")
+    assert result.returncode != 0
+    assert "SECRET_KEY is required when DEBUG is off" in result.stderr
+
+
+def test_the_default_database_is_a_sqlite_file_and_database_url_overrides_it():
+    assert "sqlite3" in _load_settings(DEBUG="true").stdout
+    result = _load_settings(SECRET_KEY="x", DATABASE_URL="postgres://u:p@db.invalid:5432/arena")
+    assert "postgresql" in result.stdout
+
+
+def test_a_bad_value_stops_the_settings_loudly():
+    result = _load_settings(DEBUG="true", ARENA_BATTLE_BUFFER="lots")
+    assert result.returncode != 0
+    assert "ARENA_BATTLE_BUFFER must be an integer" in result.stderr
