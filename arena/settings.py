@@ -81,7 +81,6 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-FORMS_URLFIELD_ASSUME_HTTPS = True
 
 _cache_url = os.environ.get("CACHE_URL", "")
 if _cache_url.startswith(("redis://", "rediss://")):

@@ -9,6 +9,12 @@ from generation.providers import provider_names
 
 class GeneratorForm(forms.ModelForm):
     provider = forms.ChoiceField(choices=[])
+    base_url = forms.URLField(
+        label="API base URL",
+        required=False,
+        assume_scheme="https",
+        help_text="Empty means the provider's public URL.",
+    )
 
     class Meta:
         model = Generator

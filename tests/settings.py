@@ -13,6 +13,7 @@ from arena.settings import *  # noqa: F403
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True  # a bug in a task fails the test that ran it
 MEDIA_ROOT = tempfile.mkdtemp(prefix="arena-test-media-")
+STATIC_ROOT = tempfile.mkdtemp(prefix="arena-test-static-")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 HTTPS = False
 SECURE_SSL_REDIRECT = False
