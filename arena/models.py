@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 PROMPT_MAX_LENGTH = 2000
 
@@ -119,14 +120,24 @@ class Battle(models.Model):
 
 
 class Vote(models.Model):
+    """One judgement of one battle: cast in the arena, or imported from a battles file."""
+
     class Choice(models.TextChoices):
         LEFT = "left", "Left is better"
         RIGHT = "right", "Right is better"
         TIE = "tie", "Tie"
         BOTH_BAD = "both_bad", "Both are bad"
 
-    battle = models.ForeignKey(Battle, on_delete=models.CASCADE, related_name="votes")
-    voter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    battle = models.ForeignKey(
+        Battle, null=True, blank=True, on_delete=models.PROTECT, related_name="votes"
+    )
+    voter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Copied from the battle's prompt so that ratings aggregate per category without joins.
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="votes"
+    )
     choice = models.CharField(max_length=10, choices=Choice.choices)
     shown_left = models.ForeignKey(
         "generation.Generator", on_delete=models.PROTECT, related_name="+"
@@ -134,8 +145,14 @@ class Vote(models.Model):
     shown_right = models.ForeignKey(
         "generation.Generator", on_delete=models.PROTECT, related_name="+"
     )
-    time_to_vote_ms = models.PositiveIntegerField(help_text="From showing the battle to the vote.")
-    created_at = models.DateTimeField(auto_now_add=True)
+    time_to_vote_ms = models.PositiveIntegerField(
+        null=True, blank=True, help_text="From showing the battle to the vote."
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Imported votes: who judged, which question, and a key that makes a second import a no-op.
+    judge = models.CharField(max_length=200, blank=True)
+    question_id = models.CharField(max_length=200, blank=True)
+    import_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["id"]
@@ -148,7 +165,16 @@ class Vote(models.Model):
                 condition=Q(choice__in=["left", "right", "tie", "both_bad"]),
                 name="vote_choice_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(battle__isnull=True) | Q(voter__isnull=False),
+                name="vote_in_arena_has_voter",
+            ),
+            models.CheckConstraint(
+                condition=Q(battle__isnull=False) | Q(import_key__isnull=False),
+                name="vote_has_battle_or_import_key",
+            ),
         ]
+        indexes = [models.Index(fields=["category", "id"])]
 
     def __str__(self) -> str:
-        return f"{self.voter} on {self.battle_id}: {self.choice}"
+        return f"{self.voter or self.judge} on {self.battle_id}: {self.choice}"

@@ -160,6 +160,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "arena.tasks.battles_refill",
         "schedule": envfloat("ARENA_REFILL_INTERVAL", 60.0, minimum=1.0),
     },
+    # Catches votes whose recompute was never queued (Redis down when they landed).
+    "recompute-stale-boards": {
+        "task": "ratings.tasks.ratings_recompute_stale",
+        "schedule": envfloat("RATINGS_SWEEP_INTERVAL", 300.0, minimum=1.0),
+    },
 }
 
 # The arena itself.
@@ -169,6 +174,21 @@ ARENA_IMAGE_FORMAT = envchoice("ARENA_IMAGE_FORMAT", "png", ("png", "webp", "jpe
 ARENA_GENERATION_STALE_SECONDS = envint(
     "ARENA_GENERATION_STALE_SECONDS", CELERY_TASK_TIME_LIMIT + 60, minimum=1
 )
+
+# Ratings (see the README's ratings section for what each choice means).
+RATINGS_ELO_K = envfloat("RATINGS_ELO_K", 4.0, minimum=0.0)
+RATINGS_ELO_SCALE = envfloat("RATINGS_ELO_SCALE", 400.0, minimum=1.0)
+RATINGS_ELO_BASE = envfloat("RATINGS_ELO_BASE", 10.0, minimum=1.0001)
+RATINGS_ELO_INITIAL = envfloat("RATINGS_ELO_INITIAL", 1000.0)
+RATINGS_ANCHOR = envfloat("RATINGS_ANCHOR", 1000.0)
+RATINGS_BOTH_BAD = envchoice("RATINGS_BOTH_BAD", "tie", ("tie", "drop"))
+RATINGS_TIES = envchoice("RATINGS_TIES", "half", ("half", "davidson"))
+RATINGS_POSITION_BIAS = envbool("RATINGS_POSITION_BIAS", False)
+RATINGS_INTERVAL = envchoice("RATINGS_INTERVAL", "sandwich", ("sandwich", "bootstrap"))
+RATINGS_BOOTSTRAP_ROUNDS = envint("RATINGS_BOOTSTRAP_ROUNDS", 1000, minimum=10)
+RATINGS_SEED = envint("RATINGS_SEED", 0, minimum=0)
+RATINGS_RECOMPUTE_INTERVAL = envfloat("RATINGS_RECOMPUTE_INTERVAL", 10.0, minimum=0.0)
+RATINGS_MIN_VOTES = envint("RATINGS_MIN_VOTES", 20, minimum=0)
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from arena.models import Battle, Vote
+from ratings.services import elo_apply, elo_lock, ratings_schedule
 
 
 class VoteError(Exception):
@@ -33,7 +34,7 @@ def _battle_for(voter, token) -> Battle:
         token = uuid.UUID(str(token))
     except ValueError:
         raise BattleNotFound("No such battle.") from None
-    battle = Battle.objects.filter(token=token).first()
+    battle = Battle.objects.select_related("prompt").filter(token=token).first()
     # Someone else's battle is answered like a missing one: its existence is not ours to know.
     if battle is None or (battle.voter_id is not None and battle.voter_id != voter.id):
         raise BattleNotFound("No such battle.")
@@ -79,10 +80,13 @@ def _insert(battle: Battle, voter, choice: str) -> Vote:
     left, right = (battle.generator_a_id, battle.generator_b_id)
     if not battle.left_is_a:
         left, right = right, left
+    category_id = battle.prompt.category_id
+    elo_rows = elo_lock(category_id=category_id, generator_ids=(left, right))
     elapsed = timezone.now() - battle.shown_at
     vote = Vote.objects.create(
         battle=battle,
         voter=voter,
+        category_id=category_id,
         choice=choice,
         shown_left_id=left,
         shown_right_id=right,
@@ -94,4 +98,6 @@ def _insert(battle: Battle, voter, choice: str) -> Vote:
     if closed != 1:
         # Status moved under us (e.g. an admin discarded it): roll the vote back.
         raise BattleNotOpen("This battle closed before the vote landed.")
+    elo_apply(rows=elo_rows, vote=vote)
+    transaction.on_commit(lambda: ratings_schedule(category_id=category_id))
     return vote

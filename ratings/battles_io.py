@@ -1,0 +1,124 @@
+"""The public arena battle format: JSON lines with model_a, model_b, winner and optional fields.
+
+``winner`` is ``model_a``, ``model_b``, ``tie`` or ``tie (bothbad)``. ``model_a`` is the side
+shown left. Optional: ``category``, ``tstamp`` (Unix seconds or ISO 8601), ``judge`` (the voter),
+``question_id`` (the prompt).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+WINNERS = {"model_a": "left", "model_b": "right", "tie": "tie", "tie (bothbad)": "both_bad"}
+CHOICE_TO_WINNER = {choice: winner for winner, choice in WINNERS.items()}
+MAX_NAME = 100
+
+
+class BattleLineError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class BattleLine:
+    model_a: str
+    model_b: str
+    choice: str
+    category: str
+    tstamp: datetime | None
+    judge: str
+    question_id: str
+
+    @property
+    def import_key(self) -> str:
+        """Same battle, same key: importing a file twice adds nothing the second time."""
+        canonical = [
+            self.model_a, self.model_b, self.choice, self.category,
+            self.tstamp.isoformat() if self.tstamp else "", self.judge, self.question_id,
+        ]  # fmt: skip
+        return hashlib.sha256(json.dumps(canonical).encode()).hexdigest()
+
+
+def _text(record: dict, field: str, *, required: bool, limit: int = 200) -> str:
+    value = record.get(field)
+    if value is None:
+        if required:
+            raise BattleLineError(f"missing {field!r}")
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise BattleLineError(f"{field!r} must be a string")
+    value = str(value).strip()
+    if required and not value:
+        raise BattleLineError(f"{field!r} is empty")
+    if len(value) > limit:
+        raise BattleLineError(f"{field!r} is longer than {limit} characters")
+    return value
+
+
+def _timestamp(value: Any) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise BattleLineError("'tstamp' must be Unix seconds or an ISO 8601 time")
+    try:
+        if isinstance(value, int | float):
+            return datetime.fromtimestamp(float(value), tz=UTC)
+        parsed = datetime.fromisoformat(str(value))
+    except (ValueError, OverflowError, OSError):
+        raise BattleLineError("'tstamp' must be Unix seconds or an ISO 8601 time") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def parse_line(text: str) -> BattleLine:
+    """Parse and check one line; raises ``BattleLineError`` saying what is wrong."""
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BattleLineError(f"not valid JSON ({exc.msg})") from None
+    if not isinstance(record, dict):
+        raise BattleLineError("not a JSON object")
+    model_a = _text(record, "model_a", required=True, limit=MAX_NAME)
+    model_b = _text(record, "model_b", required=True, limit=MAX_NAME)
+    if model_a == model_b:
+        raise BattleLineError("model_a and model_b are the same model")
+    winner = record.get("winner")
+    if winner not in WINNERS:
+        raise BattleLineError(f"'winner' must be one of {', '.join(WINNERS)}; got {winner!r}")
+    return BattleLine(
+        model_a=model_a,
+        model_b=model_b,
+        choice=WINNERS[winner],
+        category=_text(record, "category", required=False, limit=MAX_NAME),
+        tstamp=_timestamp(record.get("tstamp")),
+        judge=_text(record, "judge", required=False),
+        question_id=_text(record, "question_id", required=False),
+    )
+
+
+def battle_record(
+    *,
+    model_a: str,
+    model_b: str,
+    choice: str,
+    category: str | None,
+    tstamp: datetime,
+    judge: str,
+    question_id: str,
+) -> dict[str, Any]:
+    """One vote as a line of the public format."""
+    record: dict[str, Any] = {
+        "model_a": model_a,
+        "model_b": model_b,
+        "winner": CHOICE_TO_WINNER[choice],
+        "tstamp": round(tstamp.timestamp(), 3),
+    }
+    if category:
+        record["category"] = category
+    if judge:
+        record["judge"] = judge
+    if question_id:
+        record["question_id"] = question_id
+    return record

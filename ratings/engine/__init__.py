@@ -1,0 +1,66 @@
+"""Pure-maths ratings engine: online Elo, Bradley-Terry fits, uncertainty, leaderboards.
+
+Only the standard library, numpy and scipy are imported below this package (a test parses
+every module to prove it); models are integer indices and mapping generators to indices is the
+ratings app's job.
+
+Modules
+-------
+counts      :class:`PairCounts`, the aggregated input, and per-model / per-pair tallies.
+elo         the per-vote Elo update and its replay over votes in time order.
+likelihood  the penalised Bradley-Terry NLL (tie models, position term, prior) and gradient.
+solver      damped Newton's method batched over a rounds axis.
+bt          :func:`bt_fit`, the Elo scale and the predicted head-to-head matrix.
+intervals   sandwich / Fisher covariances, interval bounds, rank ranges, P(best).
+bootstrap   multinomial resampling of the counts, refitted in batches.
+board       :func:`compute_board`, the one call the Django side makes per board.
+simulate    boards from known strengths and the coverage of the interval methods.
+"""
+
+from __future__ import annotations
+
+from .board import Board, compute_board
+from .bootstrap import bootstrap_thetas
+from .bt import BTFit, bt_fit, predicted_matrix, to_elo_scale
+from .counts import PairCounts, count_matrix, model_totals, win_rate_matrix
+from .elo import elo_expected, elo_online, elo_update
+from .intervals import (
+    DEFAULT_INTERVAL,
+    INTERVAL_METHODS,
+    bt_covariance,
+    competition_ranks,
+    p_best,
+    rank_intervals,
+)
+from .likelihood import DEFAULT_PRIOR, TIE_MODELS, bt_negloglik, bt_negloglik_grad
+from .simulate import Coverage, interval_coverage, simulate_votes
+
+__all__ = [
+    "DEFAULT_INTERVAL",
+    "DEFAULT_PRIOR",
+    "INTERVAL_METHODS",
+    "TIE_MODELS",
+    "BTFit",
+    "Board",
+    "Coverage",
+    "PairCounts",
+    "bootstrap_thetas",
+    "bt_covariance",
+    "bt_fit",
+    "bt_negloglik",
+    "bt_negloglik_grad",
+    "competition_ranks",
+    "compute_board",
+    "count_matrix",
+    "elo_expected",
+    "elo_online",
+    "elo_update",
+    "interval_coverage",
+    "model_totals",
+    "p_best",
+    "predicted_matrix",
+    "rank_intervals",
+    "simulate_votes",
+    "to_elo_scale",
+    "win_rate_matrix",
+]

@@ -1,0 +1,95 @@
+"""manage.py leaderboard [CATEGORY] [--method bt|elo] [--json]: print a stored board."""
+
+from __future__ import annotations
+
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from ratings.selectors import (
+    UnknownBoard,
+    board_category,
+    board_slug,
+    elo_board,
+    snapshot_latest,
+    snapshot_rows,
+)
+
+FIELDS = [
+    "generator",
+    "rating",
+    "ci_lower",
+    "ci_upper",
+    "rank_lower",
+    "rank_upper",
+    "p_best",
+    "elo",
+    "votes",
+]
+
+
+def _round(value, digits=1):
+    return None if value is None else round(value, digits)
+
+
+class Command(BaseCommand):
+    help = "Print the newest stored leaderboard of a board ('overall' when no category)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("category", nargs="?", default="overall")
+        parser.add_argument("--method", choices=["bt", "elo"], default="bt")
+        parser.add_argument("--json", action="store_true", help="JSON rows instead of a table.")
+
+    def handle(self, *args, **options):
+        try:
+            category = board_category(options["category"])
+        except UnknownBoard as exc:
+            raise CommandError(str(exc)) from None
+        if options["method"] == "elo":
+            rows = [
+                {"generator": r.generator.name, "elo": _round(r.rating), "votes": r.votes}
+                for r in elo_board(category=category)
+            ]
+            position = None
+        else:
+            snapshot = snapshot_latest(category=category)
+            if snapshot is None:
+                raise CommandError(
+                    f"No snapshot of {board_slug(category)} yet: run manage.py recompute_ratings."
+                )
+            rows = [self._bt_row(r) for r in snapshot_rows(snapshot)]
+            position = snapshot.position
+        if options["json"]:
+            self.stdout.write(json.dumps(self._with_position(rows, position), indent=2))
+        else:
+            self._table(rows, position)
+
+    def _bt_row(self, row) -> dict:
+        return {
+            "generator": row.generator.name,
+            "rating": _round(row.rating),
+            "ci_lower": _round(row.ci_lower),
+            "ci_upper": _round(row.ci_upper),
+            "rank_lower": row.rank_lower,
+            "rank_upper": row.rank_upper,
+            "p_best": _round(row.p_best, 3),
+            "elo": _round(row.elo),
+            "votes": row.votes,
+        }
+
+    def _with_position(self, rows: list[dict], position: float | None) -> list[dict]:
+        if position is None:
+            return rows
+        return [{**row, "position": round(position, 1)} for row in rows]
+
+    def _table(self, rows: list[dict], position: float | None) -> None:
+        columns = [c for c in FIELDS if any(c in row for row in rows)] or ["generator"]
+        cells = [
+            [("-" if row.get(c) is None else str(row.get(c))) for c in columns] for row in rows
+        ]
+        widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+        self.stdout.write("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+        for row in cells:
+            self.stdout.write("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+        if position is not None:
+            self.stdout.write(f"Left-side advantage: {position:+.1f} rating points")

@@ -1,0 +1,103 @@
+"""Online Elo state and stored leaderboard snapshots, per board (overall or one category)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+
+class EloRating(models.Model):
+    """A generator's online Elo on one board, moved inside each vote's transaction."""
+
+    category = models.ForeignKey(
+        "arena.Category", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    generator = models.ForeignKey(
+        "generation.Generator", on_delete=models.CASCADE, related_name="elo_ratings"
+    )
+    rating = models.FloatField()
+    votes = models.PositiveIntegerField(default=0)
+    last_vote_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["generator"],
+                condition=Q(category__isnull=True),
+                name="elo_one_overall_per_generator",
+            ),
+            models.UniqueConstraint(
+                fields=["category", "generator"],
+                condition=Q(category__isnull=False),
+                name="elo_one_per_category_and_generator",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.generator} {self.rating:.1f} ({self.category or 'overall'})"
+
+
+class Snapshot(models.Model):
+    """A leaderboard as computed at one moment, with everything needed to compute it again."""
+
+    category = models.ForeignKey(
+        "arena.Category", null=True, blank=True, on_delete=models.CASCADE, related_name="snapshots"
+    )
+    method = models.CharField(max_length=20)
+    parameters = models.JSONField(default=dict)
+    seed = models.BigIntegerField()
+    vote_count = models.PositiveIntegerField()
+    last_vote_id = models.BigIntegerField(null=True, blank=True)
+    position = models.FloatField(
+        null=True, blank=True, help_text="Left-side advantage in rating points, when fitted."
+    )
+    tie_param = models.FloatField(null=True, blank=True)
+    matrices = models.JSONField(
+        default=dict, help_text="Generator ids and the win-rate, count and predicted matrices."
+    )
+    duration_ms = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-computed_at", "-id"]
+        get_latest_by = ["computed_at", "id"]
+        indexes = [models.Index(fields=["category", "-computed_at"])]
+
+    def __str__(self) -> str:
+        board = self.category.name if self.category else "Overall"
+        return (
+            f"{board} · {self.method} · {self.vote_count} votes · {self.computed_at:%Y-%m-%d %H:%M}"
+        )
+
+
+class SnapshotRow(models.Model):
+    """One generator's line on a stored leaderboard."""
+
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="rows")
+    generator = models.ForeignKey(
+        "generation.Generator", on_delete=models.CASCADE, related_name="+"
+    )
+    rated = models.BooleanField()
+    rating = models.FloatField(null=True, blank=True)
+    ci_lower = models.FloatField(null=True, blank=True)
+    ci_upper = models.FloatField(null=True, blank=True)
+    rank = models.PositiveIntegerField(null=True, blank=True)
+    rank_lower = models.PositiveIntegerField(null=True, blank=True)
+    rank_upper = models.PositiveIntegerField(null=True, blank=True)
+    p_best = models.FloatField(null=True, blank=True)
+    elo = models.FloatField(null=True, blank=True)
+    votes = models.PositiveIntegerField(default=0)
+    wins = models.FloatField(default=0)
+    losses = models.FloatField(default=0)
+    ties = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["snapshot", "rank", "generator__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["snapshot", "generator"], name="snapshot_one_row_per_generator"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.generator}: {self.rating}"

@@ -1,0 +1,70 @@
+"""Reads of the ratings app: boards, their newest snapshots, their rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from arena.models import Category, Vote
+from ratings.battles_io import battle_record
+from ratings.models import EloRating, Snapshot, SnapshotRow
+
+OVERALL = "overall"
+
+
+class UnknownBoard(LookupError):
+    pass
+
+
+def board_category(slug: str | None) -> Category | None:
+    """The category of a board slug; ``overall`` (or nothing) is the board of all votes."""
+    if slug in (None, "", OVERALL):
+        return None
+    category = Category.objects.filter(slug=slug).first()
+    if category is None:
+        known = ", ".join([OVERALL, *Category.objects.values_list("slug", flat=True)])
+        raise UnknownBoard(f"Unknown category {slug!r}; known: {known}.")
+    return category
+
+
+def board_slug(category: Category | None) -> str:
+    return OVERALL if category is None else category.slug
+
+
+def snapshot_latest(*, category: Category | None) -> Snapshot | None:
+    return Snapshot.objects.filter(category=category).order_by("-computed_at", "-id").first()
+
+
+def snapshot_rows(snapshot: Snapshot) -> list[SnapshotRow]:
+    """Rated rows by rank, then unrated ones by name."""
+    rows = list(snapshot.rows.select_related("generator"))
+    return sorted(rows, key=lambda r: (not r.rated, r.rank or 0, r.generator.name))
+
+
+def elo_board(*, category: Category | None) -> list[EloRating]:
+    return list(
+        EloRating.objects.filter(category=category)
+        .select_related("generator")
+        .order_by("-rating", "generator__name")
+    )
+
+
+def battle_records(*, category: Category | None) -> Iterator[dict]:
+    """Votes in id order as public-format records, streamed in chunks."""
+    votes = Vote.objects.order_by("id")
+    if category is not None:
+        votes = votes.filter(category=category)
+    fields = (
+        "shown_left__name", "shown_right__name", "choice", "category__slug", "created_at",
+        "judge", "voter__username", "question_id", "battle__prompt_id",
+    )  # fmt: skip
+    for row in votes.values_list(*fields).iterator(chunk_size=2000):
+        left, right, choice, slug, created, judge, username, question, prompt_id = row
+        yield battle_record(
+            model_a=left,
+            model_b=right,
+            choice=choice,
+            category=slug,
+            tstamp=created,
+            judge=judge or username or "",
+            question_id=question or (str(prompt_id) if prompt_id else ""),
+        )

@@ -1,0 +1,114 @@
+"""Online Elo, moved inside the transaction of each vote.
+
+The rows of both generators on both boards (overall and the vote's category) are locked
+before the vote is inserted. Two votes that share a row are therefore numbered in the order
+their updates apply, so replaying votes by id reproduces the online ratings exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+
+from ratings.engine import elo_online, elo_update
+from ratings.models import EloRating
+
+SCORES = {"left": 1.0, "right": 0.0, "tie": 0.5, "both_bad": 0.5}
+
+
+def vote_score(choice: str) -> float | None:
+    """Score of the left side, or None when the vote does not count (both bad, if dropped)."""
+    if choice == "both_bad" and settings.RATINGS_BOTH_BAD == "drop":
+        return None
+    return SCORES[choice]
+
+
+def elo_lock(*, category_id: int | None, generator_ids: tuple[int, int]) -> dict:
+    """Lock (creating if needed) the Elo rows a vote will move; keyed by (category, generator)."""
+    boards = [None] if category_id is None else [None, category_id]
+    EloRating.objects.bulk_create(
+        [
+            EloRating(category_id=board, generator_id=gid, rating=settings.RATINGS_ELO_INITIAL)
+            for board in boards
+            for gid in generator_ids
+        ],
+        ignore_conflicts=True,
+    )
+    in_boards = Q(category__isnull=True)
+    if category_id is not None:
+        in_boards |= Q(category_id=category_id)
+    rows = (
+        EloRating.objects.select_for_update()
+        .filter(in_boards, generator_id__in=generator_ids)
+        .order_by("id")
+    )
+    return {(row.category_id, row.generator_id): row for row in rows}
+
+
+def elo_apply(*, rows: dict, vote) -> None:
+    """Move the locked rows by one vote."""
+    score = vote_score(vote.choice)
+    if score is None:
+        return
+    boards = {category for category, _ in rows}
+    for board in boards:
+        left, right = rows[(board, vote.shown_left_id)], rows[(board, vote.shown_right_id)]
+        left.rating, right.rating = elo_update(
+            left.rating,
+            right.rating,
+            score,
+            k=settings.RATINGS_ELO_K,
+            scale=settings.RATINGS_ELO_SCALE,
+            base=settings.RATINGS_ELO_BASE,
+        )
+        for row in (left, right):
+            row.votes += 1
+            row.last_vote_id = vote.id
+            row.save(update_fields=["rating", "votes", "last_vote_id"])
+
+
+@transaction.atomic
+def elo_rebuild(*, category) -> int:
+    """Replay a board's votes in id order and store the resulting online Elo; returns votes used.
+
+    Used after an import, or to check that the online ratings match their votes.
+    """
+    from ratings.services.recompute import board_votes
+
+    rows = list(
+        board_votes(category=category)
+        .order_by("id")
+        .values_list("id", "shown_left_id", "shown_right_id", "choice")
+    )
+    generator_ids = sorted({r[1] for r in rows} | {r[2] for r in rows})
+    index = {gid: i for i, gid in enumerate(generator_ids)}
+    ratings = elo_online(
+        len(generator_ids),
+        np.array([index[r[1]] for r in rows], dtype=np.int64),
+        np.array([index[r[2]] for r in rows], dtype=np.int64),
+        np.array([SCORES[r[3]] for r in rows], dtype=float),
+        k=settings.RATINGS_ELO_K,
+        scale=settings.RATINGS_ELO_SCALE,
+        base=settings.RATINGS_ELO_BASE,
+        initial=settings.RATINGS_ELO_INITIAL,
+    )
+    votes = np.bincount(
+        [index[r[1]] for r in rows] + [index[r[2]] for r in rows], minlength=len(generator_ids)
+    )
+    last = {}
+    for vote_id, left, right, _ in rows:
+        last[left] = last[right] = vote_id
+    EloRating.objects.filter(category=category).delete()
+    EloRating.objects.bulk_create(
+        EloRating(
+            category=category,
+            generator_id=gid,
+            rating=float(ratings[i]),
+            votes=int(votes[i]),
+            last_vote_id=last.get(gid),
+        )
+        for i, gid in enumerate(generator_ids)
+    )
+    return len(rows)

@@ -1,0 +1,140 @@
+"""Importing battles files: check every line first, then write in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+from typing import TextIO
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from arena.models import Category, Vote
+from generation.models import Generator
+from ratings.battles_io import BattleLine, BattleLineError, parse_line
+
+BATCH = 5000
+
+
+class BattlesFileError(ValueError):
+    """A file that cannot be imported; the message names the line."""
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    lines: int
+    created: int
+    generators_created: list[str]
+    categories_created: list[str]
+    categories_touched: list[int]
+
+
+def _lines(stream: TextIO) -> Iterator[tuple[int, BattleLine]]:
+    for number, text in enumerate(stream, start=1):
+        if not text.strip():
+            continue
+        try:
+            yield number, parse_line(text)
+        except BattleLineError as exc:
+            raise BattlesFileError(f"line {number}: {exc}") from None
+
+
+def battles_check(stream: TextIO, progress: Callable[[int], None] | None = None):
+    """Read the whole file once; return its line count, model names and category names."""
+    models: set[str] = set()
+    categories: set[str] = set()
+    count = 0
+    for _, line in _lines(stream):
+        models.update((line.model_a, line.model_b))
+        if line.category:
+            categories.add(line.category)
+        count += 1
+        if progress and count % 10000 == 0:
+            progress(10000)
+    if progress:
+        progress(count % 10000)
+    return count, models, categories
+
+
+def _unique_slug(model, name: str) -> str:
+    base = slugify(name)[:90] or "item"
+    slug, n = base, 1
+    while model.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _ensure_generators(names: Iterable[str]) -> tuple[dict[str, int], list[str]]:
+    existing = dict(Generator.objects.filter(name__in=names).values_list("name", "id"))
+    created = []
+    for name in sorted(set(names) - set(existing)):
+        generator = Generator.objects.create(
+            name=name,
+            slug=_unique_slug(Generator, name),
+            provider="external",
+            model_id=name,
+            enabled=False,
+            disabled_reason="Imported from a battles file; it has no API configured.",
+        )
+        existing[name] = generator.id
+        created.append(name)
+    return existing, created
+
+
+def _ensure_categories(names: Iterable[str]) -> tuple[dict[str, int], list[str]]:
+    by_name = dict(Category.objects.filter(name__in=names).values_list("name", "id"))
+    by_slug = dict(Category.objects.filter(slug__in=names).values_list("slug", "id"))
+    found = {name: by_name.get(name) or by_slug.get(name) for name in names}
+    created = []
+    for name in sorted(n for n, cid in found.items() if cid is None):
+        category = Category.objects.create(name=name, slug=_unique_slug(Category, name))
+        found[name] = category.id
+        created.append(name)
+    return found, created
+
+
+def _vote(line: BattleLine, generators: dict, categories: dict) -> Vote:
+    return Vote(
+        category_id=categories.get(line.category),
+        choice=line.choice,
+        shown_left_id=generators[line.model_a],
+        shown_right_id=generators[line.model_b],
+        created_at=line.tstamp or timezone.now(),
+        judge=line.judge,
+        question_id=line.question_id,
+        import_key=line.import_key,
+    )
+
+
+@transaction.atomic
+def battles_import(
+    stream: TextIO,
+    *,
+    models: set[str],
+    categories: set[str],
+    progress: Callable[[int], None] | None = None,
+) -> ImportSummary:
+    """Write a checked file's votes; votes already imported are skipped by their key."""
+    generator_ids, generators_created = _ensure_generators(models)
+    category_ids, categories_created = _ensure_categories(categories)
+    before = Vote.objects.count()
+    lines = _lines(stream)
+    total = 0
+    while batch := list(islice(lines, BATCH)):
+        Vote.objects.bulk_create(
+            [_vote(line, generator_ids, category_ids) for _, line in batch],
+            ignore_conflicts=True,
+        )
+        total += len(batch)
+        if progress:
+            progress(len(batch))
+    return ImportSummary(
+        lines=total,
+        created=Vote.objects.count() - before,
+        generators_created=generators_created,
+        categories_created=categories_created,
+        categories_touched=sorted(set(category_ids.values())),
+    )

@@ -1,0 +1,166 @@
+"""Recomputing a board: one grouped SQL query, the engine, one stored snapshot."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Max, Q
+
+from arena.models import Category, Vote
+from generation.models import Generator
+from ratings.engine import PairCounts, compute_board
+from ratings.models import EloRating, Snapshot, SnapshotRow
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BoardVotes:
+    """Votes of one board aggregated per ordered (left, right) pair."""
+
+    generator_ids: list[int]
+    counts: PairCounts
+    vote_count: int
+    last_vote_id: int | None
+
+
+def board_votes(*, category: Category | None) -> Vote.objects.__class__:
+    votes = Vote.objects.all() if category is None else Vote.objects.filter(category=category)
+    if settings.RATINGS_BOTH_BAD == "drop":
+        votes = votes.exclude(choice=Vote.Choice.BOTH_BAD)
+    return votes
+
+
+def board_aggregate(*, category: Category | None) -> BoardVotes:
+    """Pair counts of a board from one GROUP BY query; generators without votes are included."""
+    cells = list(
+        board_votes(category=category)
+        .values("shown_left_id", "shown_right_id")
+        .annotate(
+            left_wins=Count("id", filter=Q(choice=Vote.Choice.LEFT)),
+            right_wins=Count("id", filter=Q(choice=Vote.Choice.RIGHT)),
+            ties=Count("id", filter=Q(choice__in=[Vote.Choice.TIE, Vote.Choice.BOTH_BAD])),
+            last=Max("id"),
+        )
+        .order_by()
+    )
+    voted = {c["shown_left_id"] for c in cells} | {c["shown_right_id"] for c in cells}
+    enabled = set(Generator.objects.filter(enabled=True).values_list("id", flat=True))
+    generator_ids = sorted(voted | enabled)
+    index = {gid: i for i, gid in enumerate(generator_ids)}
+
+    def column(name: str, dtype=float) -> np.ndarray:
+        return np.array([c[name] for c in cells], dtype=dtype)
+
+    counts = PairCounts(
+        n_models=len(generator_ids),
+        left=np.array([index[c["shown_left_id"]] for c in cells], dtype=np.int64),
+        right=np.array([index[c["shown_right_id"]] for c in cells], dtype=np.int64),
+        left_wins=column("left_wins"),
+        right_wins=column("right_wins"),
+        ties=column("ties"),
+    )
+    total = int(sum(c["left_wins"] + c["right_wins"] + c["ties"] for c in cells))
+    last = max((c["last"] for c in cells), default=None)
+    return BoardVotes(generator_ids, counts, total, last)
+
+
+def engine_options(**overrides) -> dict:
+    """The engine's options from settings; a snapshot stores exactly these."""
+    options = {
+        "method": "bt",
+        "ties": settings.RATINGS_TIES,
+        "position_bias": settings.RATINGS_POSITION_BIAS,
+        "interval": settings.RATINGS_INTERVAL,
+        "rounds": settings.RATINGS_BOOTSTRAP_ROUNDS,
+        "seed": settings.RATINGS_SEED,
+        "anchor": settings.RATINGS_ANCHOR,
+        "scale": settings.RATINGS_ELO_SCALE,
+        "base": settings.RATINGS_ELO_BASE,
+    }
+    options.update(overrides)
+    return options
+
+
+def leaderboard_recompute(*, category: Category | None, **overrides) -> Snapshot:
+    """Compute a board from all its votes and store it as a new snapshot."""
+    started = time.monotonic()
+    data = board_aggregate(category=category)
+    options = engine_options(**overrides)
+    board = compute_board(data.counts, **options)
+    elo = dict(EloRating.objects.filter(category=category).values_list("generator_id", "rating"))
+    duration_ms = round((time.monotonic() - started) * 1000)
+    snapshot = _store(category, data, board, options, elo, duration_ms)
+    logger.info(
+        "recomputed %s: %d votes in %d ms",
+        category.slug if category else "overall",
+        data.vote_count,
+        duration_ms,
+    )
+    return snapshot
+
+
+def _number(value) -> float | None:
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def _integer(value) -> int | None:
+    number = _number(value)
+    return None if number is None else int(number)
+
+
+@transaction.atomic
+def _store(category, data: BoardVotes, board, options, elo, duration_ms) -> Snapshot:
+    snapshot = Snapshot.objects.create(
+        category=category,
+        method=options["method"],
+        parameters={**board.params, "both_bad": settings.RATINGS_BOTH_BAD},
+        seed=options["seed"],
+        vote_count=data.vote_count,
+        last_vote_id=data.last_vote_id,
+        position=None if board.position is None else _number(board.position),
+        tie_param=None if board.tie_param is None else _number(board.tie_param),
+        matrices={
+            "generators": data.generator_ids,
+            "win_rate": _matrix(board.win_rate_matrix),
+            "counts": _matrix(board.count_matrix),
+            "predicted": _matrix(board.predicted_matrix),
+        },
+        duration_ms=duration_ms,
+    )
+    SnapshotRow.objects.bulk_create(
+        [_row(snapshot, gid, board, i, elo) for i, gid in enumerate(data.generator_ids)]
+    )
+    return snapshot
+
+
+def _row(snapshot: Snapshot, generator_id: int, board, i: int, elo: dict) -> SnapshotRow:
+    rated = bool(board.rated[i])
+    return SnapshotRow(
+        snapshot=snapshot,
+        generator_id=generator_id,
+        rated=rated,
+        rating=_number(board.rating[i]) if rated else None,
+        ci_lower=_number(board.ci_lower[i]) if rated else None,
+        ci_upper=_number(board.ci_upper[i]) if rated else None,
+        rank=_integer(board.rank[i]) if rated else None,
+        rank_lower=_integer(board.rank_lower[i]) if rated else None,
+        rank_upper=_integer(board.rank_upper[i]) if rated else None,
+        p_best=_number(board.p_best[i]) if rated else None,
+        elo=elo.get(generator_id),
+        votes=int(board.votes[i]),
+        wins=float(board.wins[i]),
+        losses=float(board.losses[i]),
+        ties=float(board.ties[i]),
+    )
+
+
+def _matrix(values: np.ndarray) -> list[list[float | None]]:
+    return [[None if math.isnan(v) else round(float(v), 6) for v in row] for row in values]

@@ -1,0 +1,57 @@
+"""Coalescing recomputes: at most one queued and one running per board, at most one every N s.
+
+Votes never wait on this: a vote is committed before its recompute is queued, and when the
+queue (Redis) is down the periodic sweep recomputes every board whose snapshot is behind.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Max
+
+from arena.models import Category
+from ratings.models import Snapshot
+from ratings.services.recompute import board_votes
+
+logger = logging.getLogger(__name__)
+
+
+def board_key(category_id: int | None) -> str:
+    return f"ratings:board:{'overall' if category_id is None else category_id}"
+
+
+def ratings_schedule(*, category_id: int | None) -> None:
+    """Queue recomputes of the overall board and of this category's board."""
+    from ratings.tasks import ratings_recompute
+
+    interval = settings.RATINGS_RECOMPUTE_INTERVAL
+    eager = ratings_recompute.app.conf.task_always_eager
+    for board in [None] if category_id is None else [None, category_id]:
+        try:
+            # In-process mode has no later worker to run a delayed recompute: run it now.
+            if eager or cache.add(f"{board_key(board)}:queued", 1, timeout=max(interval, 1)):
+                ratings_recompute.apply_async(
+                    kwargs={"category_id": board}, countdown=0 if eager else interval
+                )
+        except Exception:
+            logger.warning("could not queue a recompute; the sweep will do it", exc_info=True)
+
+
+def board_is_current(*, category: Category | None) -> bool:
+    """True when the newest snapshot of the board already counts its newest vote."""
+    latest = Snapshot.objects.filter(category=category).order_by("-computed_at", "-id").first()
+    last_vote = board_votes(category=category).aggregate(last=Max("id"))["last"]
+    return latest is not None and latest.last_vote_id == last_vote
+
+
+def boards_behind() -> list[int | None]:
+    """Ids of the boards (None for overall) whose newest snapshot misses votes."""
+    boards: list[Category | None] = [None, *Category.objects.all()]
+    return [
+        None if board is None else board.id
+        for board in boards
+        if not board_is_current(category=board)
+    ]
