@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "arena",
     "generation",
     "ratings",
@@ -47,6 +49,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -126,6 +129,29 @@ STORAGES = {
     },
 }
 
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "ratings.api.auth.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["ratings.api.auth.CanRead"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Arena API",
+    "DESCRIPTION": (
+        "Ratings of generative models from blind team votes, and which model to route each "
+        "category of prompt to. Authenticate with `Authorization: Bearer KEY`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+}
+
 # HTTPS behind a proxy: on by default when DEBUG is off.
 HTTPS = envbool("HTTPS", not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -189,6 +215,7 @@ RATINGS_BOOTSTRAP_ROUNDS = envint("RATINGS_BOOTSTRAP_ROUNDS", 1000, minimum=10)
 RATINGS_SEED = envint("RATINGS_SEED", 0, minimum=0)
 RATINGS_RECOMPUTE_INTERVAL = envfloat("RATINGS_RECOMPUTE_INTERVAL", 10.0, minimum=0.0)
 RATINGS_MIN_VOTES = envint("RATINGS_MIN_VOTES", 20, minimum=0)
+ROUTE_MIN_CATEGORY_VOTES = envint("ROUTE_MIN_CATEGORY_VOTES", 100, minimum=0)
 
 LOGGING = {
     "version": 1,

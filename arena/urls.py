@@ -20,6 +20,7 @@ arena_patterns = (
 urlpatterns = [
     path("", include(arena_patterns)),
     path("media/outputs/<str:name>", output_file, name="output-file"),
+    path("api/v1/", include("ratings.api.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -101,3 +101,29 @@ class SnapshotRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.generator}: {self.rating}"
+
+
+class ApiKey(models.Model):
+    """A key for the REST API (the prompt router). Only its SHA-256 is stored."""
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read ratings and battles"
+
+    name = models.CharField(max_length=100, unique=True)
+    prefix = models.CharField(max_length=12, unique=True, help_text="Shown to tell keys apart.")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    scopes = models.JSONField(default=list, blank=True, help_text='For example ["read"].')
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API key"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -5,63 +5,187 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('arena', '0001_initial'),
+        ("arena", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Generator',
+            name="Generator",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='public name')),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('provider', models.CharField(help_text='Provider adapter, e.g. builtin.', max_length=50)),
-                ('model_id', models.CharField(help_text="The model name the provider's API expects.", max_length=200, verbose_name='provider model id')),
-                ('modality', models.CharField(choices=[('image', 'Image'), ('text', 'Text')], default='image', max_length=10)),
-                ('parameters', models.JSONField(blank=True, default=dict, help_text='Sent to the provider with every prompt (JSON object).')),
-                ('base_url', models.URLField(blank=True, help_text="Empty means the provider's public URL.", verbose_name='API base URL')),
-                ('api_key_env', models.CharField(blank=True, help_text='Name of the environment variable that holds the key; keys never live here.', max_length=100, verbose_name='API key variable')),
-                ('price_per_output', models.DecimalField(decimal_places=6, default=0, help_text='US dollars per output.', max_digits=10)),
-                ('enabled', models.BooleanField(default=True)),
-                ('disabled_reason', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="public name")),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                (
+                    "provider",
+                    models.CharField(help_text="Provider adapter, e.g. builtin.", max_length=50),
+                ),
+                (
+                    "model_id",
+                    models.CharField(
+                        help_text="The model name the provider's API expects.",
+                        max_length=200,
+                        verbose_name="provider model id",
+                    ),
+                ),
+                (
+                    "modality",
+                    models.CharField(
+                        choices=[("image", "Image"), ("text", "Text")],
+                        default="image",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "parameters",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="Sent to the provider with every prompt (JSON object).",
+                    ),
+                ),
+                (
+                    "base_url",
+                    models.URLField(
+                        blank=True,
+                        help_text="Empty means the provider's public URL.",
+                        verbose_name="API base URL",
+                    ),
+                ),
+                (
+                    "api_key_env",
+                    models.CharField(
+                        blank=True,
+                        help_text="Name of the environment variable that holds the key; keys never live here.",
+                        max_length=100,
+                        verbose_name="API key variable",
+                    ),
+                ),
+                (
+                    "price_per_output",
+                    models.DecimalField(
+                        decimal_places=6,
+                        default=0,
+                        help_text="US dollars per output.",
+                        max_digits=10,
+                    ),
+                ),
+                ("enabled", models.BooleanField(default=True)),
+                ("disabled_reason", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('price_per_output__gte', 0)), name='generator_price_not_negative')],
+                "ordering": ["name"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("price_per_output__gte", 0)),
+                        name="generator_price_not_negative",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Generation',
+            name="Generation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('parameters', models.JSONField(blank=True, default=dict)),
-                ('params_hash', models.CharField(db_index=True, max_length=64)),
-                ('reusable', models.BooleanField(default=True, help_text='May be shown again in new battles instead of generating anew.')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed')], default='pending', max_length=10)),
-                ('file', models.FileField(blank=True, upload_to='')),
-                ('text', models.TextField(blank=True)),
-                ('media_type', models.CharField(blank=True, max_length=50)),
-                ('latency_ms', models.PositiveIntegerField(blank=True, null=True)),
-                ('cost', models.DecimalField(blank=True, decimal_places=6, max_digits=10, null=True)),
-                ('model_version', models.CharField(blank=True, max_length=200)),
-                ('error', models.TextField(blank=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('claimed_by', models.CharField(blank=True, help_text='Id of the task run that owns this generation.', max_length=255)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('prompt', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='generations', to='arena.prompt')),
-                ('generator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='generations', to='generation.generator')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("parameters", models.JSONField(blank=True, default=dict)),
+                ("params_hash", models.CharField(db_index=True, max_length=64)),
+                (
+                    "reusable",
+                    models.BooleanField(
+                        default=True,
+                        help_text="May be shown again in new battles instead of generating anew.",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("file", models.FileField(blank=True, upload_to="")),
+                ("text", models.TextField(blank=True)),
+                ("media_type", models.CharField(blank=True, max_length=50)),
+                ("latency_ms", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "cost",
+                    models.DecimalField(blank=True, decimal_places=6, max_digits=10, null=True),
+                ),
+                ("model_version", models.CharField(blank=True, max_length=200)),
+                ("error", models.TextField(blank=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "claimed_by",
+                    models.CharField(
+                        blank=True,
+                        help_text="Id of the task run that owns this generation.",
+                        max_length=255,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "prompt",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="generations",
+                        to="arena.prompt",
+                    ),
+                ),
+                (
+                    "generator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="generations",
+                        to="generation.generator",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['status', 'started_at'], name='generation__status_29ccae_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('reusable', True), models.Q(('status', 'failed'), _negated=True)), fields=('prompt', 'generator', 'params_hash'), name='generation_one_reusable_per_prompt_generator_params'), models.CheckConstraint(condition=models.Q(models.Q(('status', 'succeeded'), _negated=True), models.Q(('file', ''), _negated=True), models.Q(('text', ''), _negated=True), _connector='OR'), name='generation_success_has_output')],
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(
+                        fields=["status", "started_at"], name="generation__status_29ccae_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(
+                            ("reusable", True), models.Q(("status", "failed"), _negated=True)
+                        ),
+                        fields=("prompt", "generator", "params_hash"),
+                        name="generation_one_reusable_per_prompt_generator_params",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("status", "succeeded"), _negated=True),
+                            models.Q(("file", ""), _negated=True),
+                            models.Q(("text", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="generation_success_has_output",
+                    ),
+                ],
             },
         ),
     ]

@@ -4,8 +4,27 @@ from __future__ import annotations
 
 from generation.providers.base import Provider
 from generation.providers.builtin import BuiltinProvider
+from generation.providers.external import ExternalProvider
+from generation.providers.fal import FalProvider
+from generation.providers.gemini import GeminiProvider
+from generation.providers.openai_chat import OpenAIChatProvider
+from generation.providers.openai_images import OpenAIImagesProvider
+from generation.providers.replicate import ReplicateProvider
+from generation.providers.webhook import WebhookProvider
 
-_PROVIDERS: dict[str, type[Provider]] = {cls.name: cls for cls in (BuiltinProvider,)}
+_PROVIDERS: dict[str, type[Provider]] = {
+    cls.name: cls
+    for cls in (
+        BuiltinProvider,
+        ExternalProvider,
+        FalProvider,
+        GeminiProvider,
+        OpenAIChatProvider,
+        OpenAIImagesProvider,
+        ReplicateProvider,
+        WebhookProvider,
+    )
+}
 
 
 def provider_names() -> list[str]:

@@ -11,10 +11,11 @@ Refitting
 ---------
 All rounds of a chunk are refitted together by the batched damped Newton of
 :mod:`ratings.engine.solver`, warm-started from the full-data optimum (each round has its own
-Hessian; a round leaves the batch once converged). There is no Python loop over rounds. Rounds
-are processed in chunks whose size is set by a memory budget (the Hessians take
-``rounds x params^2`` floats), which does not depend on the machine, so results are identical
-everywhere for the same seed.
+Hessian; a round leaves the batch once converged; three iterations is typical). There is no
+Python loop over rounds. Rounds are processed in chunks whose size is set by a memory budget
+(the Hessians take ``rounds x params^2`` floats) and chunks run on a thread pool (numpy
+releases the GIL in the heavy loops). Each chunk draws from its own stream spawned from the
+seed and chunk sizes do not depend on the machine, so results are identical everywhere.
 
 Sparse models
 -------------
@@ -27,17 +28,24 @@ bootstrap therefore requires ``prior > 0``.
 
 from __future__ import annotations
 
+import math
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from .bt import BTFit
 from .counts import PairCounts
-from .likelihood import Cells, build_problem
+from .likelihood import Cells, Problem, build_problem
+from .resample import multinomial_rows
 from .solver import newton
 
-BOOTSTRAP_TOL = 1e-7
+BOOTSTRAP_TOL = 1e-5
 BOOTSTRAP_MAX_ITER = 50
-# Floats allowed for one chunk's batched Hessians and per-pair arrays (about 64 MB).
-_CHUNK_FLOATS = 8_000_000
+# Floats allowed for one chunk's batched Hessians and per-pair arrays (about 32 MB).
+_CHUNK_FLOATS = 4_000_000
+# Chunks per run, so that small boards too spread over the cores.
+_MIN_CHUNKS = 4
 
 
 def bootstrap_thetas(
@@ -60,9 +68,9 @@ def bootstrap_thetas(
     rounds : int
         Number of resamples.
     seed : int
-        Seed for ``numpy.random.default_rng``; same seed, same rounds.
+        Seed for ``numpy.random.default_rng``; same seed, same rounds, on any machine.
     tol, max_iter
-        Newton settings per round.
+        Newton settings per round (``tol`` in natural-log units; 1e-5 is 0.002 Elo points).
 
     Returns
     -------
@@ -80,21 +88,40 @@ def bootstrap_thetas(
         counts, ties=fit.ties, position_bias=fit.position_bias, prior=fit.prior, models=models
     )
     flat = np.concatenate([cells.wins, cells.losses, cells.ties])
+    sizes = _chunk_sizes(rounds, problem.n_params, cells.wins.size)
+    # One independent stream per chunk, fixed by the seed: the thread schedule cannot matter.
+    streams = np.random.default_rng(seed).spawn(len(sizes))
+
+    def run(k: int) -> tuple[np.ndarray, int]:
+        return _refit_chunk(problem, fit.solution, flat, streams[k], sizes[k], tol, max_iter)
+
+    workers = min(len(sizes), os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = list(pool.map(run, range(len(sizes))))
+    thetas = np.concatenate([theta for theta, _ in results], axis=0)
+    return thetas, sum(missed for _, missed in results)
+
+
+def _chunk_sizes(rounds: int, n_params: int, n_pairs: int) -> list[int]:
+    by_memory = max(1, _CHUNK_FLOATS // max(n_params * n_params, 3 * n_pairs))
+    chunk = min(by_memory, math.ceil(rounds / _MIN_CHUNKS))
+    return [min(chunk, rounds - start) for start in range(0, rounds, chunk)]
+
+
+def _refit_chunk(
+    problem: Problem,
+    start: np.ndarray,
+    flat: np.ndarray,
+    rng: np.random.Generator,
+    size: int,
+    tol: float,
+    max_iter: int,
+) -> tuple[np.ndarray, int]:
     occupied = np.flatnonzero(flat > 0)
-    total = flat[occupied].sum()
-    shares = flat[occupied] / total
-    rng = np.random.default_rng(seed)
-    n_pairs, q = cells.wins.size, problem.n_params
-    chunk = max(1, _CHUNK_FLOATS // max(q * q, 3 * n_pairs))
-    thetas, unconverged = [], 0
-    for start in range(0, rounds, chunk):
-        size = min(chunk, rounds - start)
-        resampled = np.zeros((size, flat.size))
-        resampled[:, occupied] = rng.multinomial(round(total), shares, size=size)
-        batch = Cells(*np.split(resampled, 3, axis=1))
-        z0 = np.broadcast_to(fit.solution, (size, q))
-        z, _, converged = newton(problem, batch, z0, tol=tol, max_iter=max_iter)
-        theta = z[:, : models.size]
-        thetas.append(theta - theta.mean(axis=1, keepdims=True))
-        unconverged += int((~converged).sum())
-    return np.concatenate(thetas, axis=0), unconverged
+    resampled = np.zeros((size, flat.size))
+    resampled[:, occupied] = multinomial_rows(rng, flat[occupied], size)
+    batch = Cells(*np.split(resampled, 3, axis=1))
+    z0 = np.broadcast_to(start, (size, start.size))
+    z, _, converged = newton(problem, batch, z0, tol=tol, max_iter=max_iter)
+    theta = z[:, : problem.n_models]
+    return theta - theta.mean(axis=1, keepdims=True), int((~converged).sum())

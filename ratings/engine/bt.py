@@ -178,7 +178,7 @@ def _require_connected(counts: PairCounts, models: np.ndarray) -> None:
     c = counts.canonical()
     n = counts.n_models
     graph = sp.coo_array((np.ones(c.left.size), (c.left, c.right)), shape=(n, n))
-    n_parts, labels = connected_components(graph, directed=False)
+    _, labels = connected_components(graph, directed=False)
     if np.unique(labels[models]).size > 1:
         raise ValueError(
             "with prior=0 the comparison graph must be connected: some groups of models were "

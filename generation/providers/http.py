@@ -1,0 +1,321 @@
+"""What every HTTP provider shares: the client, error mapping, JSON, polling, downloads, cost.
+
+Failures map to ``ProviderError`` the same way for every API:
+
+* 429, 408, 409, 425 and 5xx, timeouts and connection errors are transient; ``retry_after``
+  comes from ``Retry-After`` (seconds or an HTTP-date), ``retry-after-ms``, or Google's
+  ``RetryInfo.retryDelay`` in the body. A 429 whose code is ``insufficient_quota`` is
+  permanent: an empty account does not refill by waiting.
+* Any other 4xx is permanent, with the provider's own message from whichever error shape it
+  uses (OpenAI/Gemini ``{"error": {"message"}}``, RFC 7807 ``{"title", "detail"}``, FastAPI
+  ``{"detail": [...]}``); an error code that names a content policy is reported as a refusal.
+* A success whose body is not JSON is transient: a truncated body or a proxy's HTML page is
+  usually passing, and the task's retry limit bounds a lasting misconfiguration. JSON that
+  parses but lacks the documented fields is permanent: asking again gets the same answer.
+
+The API key goes out only in the auth header. It is scrubbed from every message, and sent
+with downloads only to the provider's own origin, never to the CDN an image URL points at.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from generation.providers.base import Output, Provider, ProviderError
+
+CONNECT_TIMEOUT_S = 10.0
+READ_TIMEOUT_S = 120.0
+MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024
+MAX_MESSAGE_CHARS = 500
+TRANSIENT_STATUSES = frozenset({408, 409, 425, 429})
+REFUSAL_CODES = frozenset({"content_policy_violation", "moderation_blocked", "content_filter"})
+# Generator parameters that steer the adapter; everything else goes to the model.
+ADAPTER_OPTIONS = frozenset(
+    {
+        "timeout_s",
+        "poll_interval_s",
+        "deadline_s",
+        "prefer_wait",
+        "system_prompt",
+        "input_price_per_mtok",
+        "output_price_per_mtok",
+        "response_modalities",
+    }
+)
+
+
+def number_option(params: dict[str, Any], key: str, default: float) -> float:
+    """A positive number from the generator's parameters; a bad one is a permanent error."""
+    try:
+        value = float(params.get(key, default))
+    except (TypeError, ValueError):
+        value = -1.0
+    if value <= 0:
+        raise ProviderError(f"parameter {key} must be a positive number", permanent=True)
+    return value
+
+
+def model_params(params: dict[str, Any]) -> dict[str, Any]:
+    """The parameters meant for the model, without the adapter's own options."""
+    return {key: value for key, value in params.items() if key not in ADAPTER_OPTIONS}
+
+
+def build_client(params: dict[str, Any]) -> httpx.Client:
+    read = number_option(params, "timeout_s", READ_TIMEOUT_S)
+    return httpx.Client(timeout=httpx.Timeout(read, connect=CONNECT_TIMEOUT_S))
+
+
+def api_url(base_url: str, path: str) -> str:
+    """Join a base URL and a ``/v1/...`` path; self-hosted servers often give ``.../v1``."""
+    if base_url.endswith("/v1") and path.startswith("/v1/"):
+        path = path[3:]
+    return base_url + path
+
+
+class Api:
+    """One provider's HTTP conversation: sends requests, maps failures, keeps the key secret."""
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        *,
+        headers: dict[str, str],
+        secret: str,
+        origin: tuple[str, str],
+    ):
+        self.client = client
+        self.headers = headers
+        self.secret = secret
+        self.origin = origin
+
+    def send(
+        self, method: str, url: str, *, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        headers = {**self.headers, **(headers or {})}
+        with self._mapped_errors():
+            response = self.client.request(method, url, headers=headers, **kwargs)
+        if not response.is_success:
+            raise self.error_for(response)
+        return response
+
+    def json(self, method: str, url: str, **kwargs: Any) -> Any:
+        return parse_json(self.send(method, url, **kwargs))
+
+    def download(self, url: str) -> tuple[bytes, str]:
+        """Fetch an image URL (or ``data:`` URI) up to ``MAX_DOWNLOAD_BYTES``."""
+        if url.startswith("data:"):
+            return decode_data_uri(url)
+        headers = self.headers if _origin(url) == self.origin else {}
+        stream = self.client.stream("GET", url, headers=headers, follow_redirects=True)
+        with self._mapped_errors(), stream as response:
+            if not response.is_success:
+                response.read()
+                raise self.error_for(response)
+            return _read_capped(response), response.headers.get("content-type", "")
+
+    @contextmanager
+    def _mapped_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except httpx.TimeoutException as exc:
+            raise ProviderError(f"timed out ({type(exc).__name__})", permanent=False) from None
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+            raise ProviderError(self.scrub(f"bad URL: {exc}"), permanent=True) from None
+        except httpx.TransportError as exc:
+            message = self.scrub(f"connection failed: {exc}")
+            raise ProviderError(message, permanent=False) from None
+
+    def error_for(self, response: httpx.Response) -> ProviderError:
+        body = _json_or_none(response)
+        status, code = response.status_code, _error_code(body)
+        detail = self.scrub(_error_text(body) or response.reason_phrase or "no details")
+        if code in REFUSAL_CODES:
+            return refusal(detail)
+        message = f"HTTP {status}: {detail}"
+        if (status in TRANSIENT_STATUSES or status >= 500) and code != "insufficient_quota":
+            return ProviderError(message, permanent=False, retry_after=retry_after(response, body))
+        return ProviderError(message, permanent=True)
+
+    def scrub(self, text: str) -> str:
+        if self.secret:
+            text = text.replace(self.secret, "[key]")
+        return text[:MAX_MESSAGE_CHARS]
+
+
+class HttpProvider(Provider):
+    """A provider behind an HTTP API; subclasses give ``auth_headers`` and ``call``."""
+
+    def auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+
+    def call(self, api: Api, prompt: str, params: dict[str, Any]) -> Output:
+        raise NotImplementedError
+
+    def generate(self, prompt: str, params: dict[str, Any]) -> Output:
+        client = self.client or build_client(params)
+        api = Api(
+            client, headers=self.auth_headers(), secret=self.api_key, origin=_origin(self.base_url)
+        )
+        try:
+            return self.call(api, prompt, params)
+        finally:
+            if client is not self.client:
+                client.close()
+
+
+def parse_json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        raise ProviderError("API answered with malformed JSON", permanent=False) from None
+
+
+def dig(data: Any, *path: str | int) -> Any:
+    """``data[a][b]...`` or None where the documented shape is missing."""
+    for key in path:
+        try:
+            data = data[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def unexpected(what: str) -> ProviderError:
+    return ProviderError(f"unexpected API response: {what}", permanent=True)
+
+
+def refusal(reason: str) -> ProviderError:
+    return ProviderError(f"refused by the provider's content policy: {reason}", permanent=True)
+
+
+def decode_base64(data: Any) -> bytes:
+    if not isinstance(data, str):
+        raise unexpected("no base64 image data")
+    try:
+        # Line breaks are legal in base64 from some encoders; anything else is corruption.
+        return base64.b64decode("".join(data.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise unexpected("image data is not valid base64") from None
+
+
+def decode_data_uri(uri: str) -> tuple[bytes, str]:
+    header, _, payload = uri.partition(",")
+    if not header.endswith(";base64"):
+        raise unexpected("data URI is not base64")
+    return decode_base64(payload), header[len("data:") : -len(";base64")]
+
+
+def poll(fetch: Callable[[], Any], finished: Callable[[Any], bool], params: dict[str, Any]) -> Any:
+    """Call ``fetch`` until ``finished`` says so; running past the deadline is transient."""
+    interval = number_option(params, "poll_interval_s", 1.0)
+    limit = number_option(params, "deadline_s", 600.0)
+    deadline = time.monotonic() + limit
+    while True:
+        state = fetch()
+        if finished(state):
+            return state
+        if time.monotonic() + interval > deadline:
+            raise ProviderError(f"not finished after {limit:g} s", permanent=False)
+        time.sleep(interval)
+
+
+def token_cost(params: dict[str, Any], input_tokens: Any, output_tokens: Any) -> Decimal | None:
+    """Cost from token counts when the generator gives prices per million tokens."""
+    prices = params.get("input_price_per_mtok"), params.get("output_price_per_mtok")
+    if None in prices or (input_tokens is None and output_tokens is None):
+        return None
+    counts = input_tokens or 0, output_tokens or 0
+    if not all(isinstance(n, int) for n in counts):
+        return None
+    try:
+        cost = sum(Decimal(str(p)) * n for p, n in zip(prices, counts, strict=True))
+    except InvalidOperation:
+        raise ProviderError("token prices must be numbers", permanent=True) from None
+    return (cost / 1_000_000).quantize(Decimal("0.000001"))
+
+
+def retry_after(response: httpx.Response, body: Any = None) -> float | None:
+    """Seconds to wait from ``retry-after-ms``, ``Retry-After`` or Google's RetryInfo."""
+    millis = response.headers.get("retry-after-ms")
+    if millis and _is_number(millis):
+        return float(millis) / 1000
+    header = response.headers.get("retry-after", "").strip()
+    if _is_number(header):
+        return max(float(header), 0.0)
+    if header:
+        try:
+            when = parsedate_to_datetime(header)
+        except (TypeError, ValueError):
+            return None
+        return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+    for detail in dig(body, "error", "details") or []:
+        delay = dig(detail, "retryDelay")
+        if isinstance(delay, str) and _is_number(delay.removesuffix("s")):
+            return float(delay.removesuffix("s"))
+    return None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.netloc
+
+
+def _read_capped(response: httpx.Response) -> bytes:
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_DOWNLOAD_BYTES:
+        raise ProviderError("image is larger than the download limit", permanent=True)
+    chunks, size = [], 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > MAX_DOWNLOAD_BYTES:
+            raise ProviderError("image is larger than the download limit", permanent=True)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _error_code(body: Any) -> str:
+    error = dig(body, "error")
+    code = dig(error, "code") or dig(error, "type") if isinstance(error, dict) else None
+    return code if isinstance(code, str) else ""
+
+
+def _error_text(body: Any) -> str:
+    """The provider's own words, from whichever error shape it uses."""
+    if not isinstance(body, dict):
+        return ""
+    error = body.get("error")
+    if isinstance(error, dict):
+        return str(error.get("message") or error.get("status") or "")
+    if isinstance(error, str):
+        return error
+    detail = body.get("detail")
+    if isinstance(detail, list):  # FastAPI-style validation errors, as fal sends them
+        detail = "; ".join(str(dig(item, "msg") or item) for item in detail)
+    title = body.get("title")
+    return ": ".join(str(part) for part in (title, detail) if part) or str(body.get("message", ""))

@@ -1,0 +1,97 @@
+"""Replicate predictions API (``POST /v1/models/{owner}/{name}/predictions``).
+
+Shapes follow Replicate's HTTP reference (replicate.com/docs/reference/http) and its guide
+to creating predictions: the body is ``{"input": {...}}``; ``Prefer: wait`` holds the request
+open up to 60 s; a prediction has ``status`` (``starting``, ``processing``, ``succeeded``,
+``failed``, ``canceled``), ``output`` (a file URL or a list of them, sometimes a ``data:``
+URI), ``error``, ``model``, ``version`` and ``urls.get`` to poll. Errors are RFC 7807
+``{"title", "detail", "status"}``. A model id ``owner/name:version`` runs that version through
+``POST /v1/predictions``. Replicate reports no price per prediction.
+
+A failed prediction is permanent unless its error reads like infrastructure trouble; safety
+checker failures are refusals even though their text suggests trying again.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from generation.providers.base import Output, ProviderError
+from generation.providers.http import (
+    Api,
+    HttpProvider,
+    api_url,
+    dig,
+    model_params,
+    number_option,
+    poll,
+    refusal,
+    unexpected,
+)
+
+TERMINAL = frozenset({"succeeded", "failed", "canceled"})
+REFUSAL_ERROR = re.compile(r"nsfw|safety|content polic|flagged as sensitive", re.IGNORECASE)
+TRANSIENT_ERROR = re.compile(
+    r"timed? ?out|temporar|unavailable|rate.?limit|overloaded|connection|internal server error",
+    re.IGNORECASE,
+)
+
+
+class ReplicateProvider(HttpProvider):
+    name = "replicate"
+    default_base_url = "https://api.replicate.com"
+
+    def call(self, api: Api, prompt: str, params: dict[str, Any]) -> Output:
+        body: dict[str, Any] = {"input": {**model_params(params), "prompt": prompt}}
+        model, _, version = self.model_id.partition(":")
+        if version:
+            url, body["version"] = api_url(self.base_url, "/v1/predictions"), version
+        else:
+            url = api_url(self.base_url, f"/v1/models/{model}/predictions")
+        prediction = api.json("POST", url, json=body, headers=_prefer(params))
+        if dig(prediction, "status") not in TERMINAL:
+            poll_url = dig(prediction, "urls", "get")
+            if not poll_url:
+                raise unexpected("no urls.get to poll")
+            prediction = poll(lambda: api.json("GET", poll_url), _finished, params)
+        _raise_unless_succeeded(prediction)
+        output = dig(prediction, "output")
+        url = output[0] if isinstance(output, list) and output else output
+        if not isinstance(url, str):
+            raise unexpected("output is not a file URL")
+        content, media_type = api.download(url)
+        return Output(
+            content=content,
+            media_type=media_type or "image/png",
+            model_version=_version(prediction),
+        )
+
+
+def _prefer(params: dict[str, Any]) -> dict[str, str]:
+    wait = params.get("prefer_wait", True)
+    if wait is False:
+        return {}
+    if wait is True:
+        return {"Prefer": "wait"}
+    return {"Prefer": f"wait={int(number_option(params, 'prefer_wait', 60))}"}
+
+
+def _version(prediction: Any) -> str:
+    reported = (dig(prediction, "model"), dig(prediction, "version"))
+    return ":".join(part for part in reported if isinstance(part, str) and part)
+
+
+def _finished(prediction: Any) -> bool:
+    return dig(prediction, "status") in TERMINAL
+
+
+def _raise_unless_succeeded(prediction: Any) -> None:
+    status = dig(prediction, "status")
+    if status == "succeeded":
+        return
+    error = str(dig(prediction, "error") or f"prediction {status}")
+    if REFUSAL_ERROR.search(error):
+        raise refusal(error)
+    transient = status == "failed" and bool(TRANSIENT_ERROR.search(error))
+    raise ProviderError(f"prediction {status}: {error}", permanent=not transient)

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+
+from ratings.api_keys import api_key_create, api_key_revoke
+from ratings.models import ApiKey, EloRating, Snapshot, SnapshotRow
+
+
+class ReadOnly(admin.ModelAdmin):
+    """Computed from votes: shown, never edited by hand."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class SnapshotRowInline(admin.TabularInline):
+    model = SnapshotRow
+    extra = 0
+    can_delete = False
+    fields = ["generator", "rank", "rating", "ci_lower", "ci_upper", "rank_lower", "rank_upper",
+              "p_best", "elo", "votes", "wins", "losses", "ties"]  # fmt: skip
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Snapshot)
+class SnapshotAdmin(ReadOnly):
+    list_display = ["__str__", "category", "method", "vote_count", "duration_ms", "computed_at"]
+    list_filter = ["category", "method"]
+    inlines = [SnapshotRowInline]
+    date_hierarchy = "computed_at"
+
+
+@admin.register(EloRating)
+class EloRatingAdmin(ReadOnly):
+    list_display = ["generator", "category", "rating", "votes"]
+    list_filter = ["category"]
+    list_select_related = ["generator", "category"]
+    ordering = ["category", "-rating"]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ["name", "prefix", "scopes", "is_active", "created_at", "last_used_at"]
+    fields = ["name", "scopes", "prefix", "created_at", "revoked_at"]
+    readonly_fields = ["prefix", "created_at", "revoked_at"]
+    actions = ["revoke"]
+
+    @admin.display(boolean=True, description="active")
+    def is_active(self, obj: ApiKey) -> bool:
+        return obj.is_active
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        row, key = api_key_create(name=obj.name, scopes=obj.scopes or None)
+        obj.pk, obj.prefix = row.pk, row.prefix
+        self.message_user(
+            request,
+            f"The key for {row.name!r} is {key} — copy it now, it is not shown again.",
+            messages.WARNING,
+        )
+        return None
+
+    @admin.action(description="Revoke the selected keys")
+    def revoke(self, request, queryset):
+        for api_key in queryset:
+            api_key_revoke(api_key=api_key)
+        self.message_user(request, f"Revoked {queryset.count()} keys.")

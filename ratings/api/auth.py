@@ -1,0 +1,55 @@
+"""API access: a router sends `Authorization: Bearer KEY`; browser users use their session."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions, permissions
+
+from ratings.api_keys import api_key_lookup
+from ratings.models import ApiKey
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Send the key as 'Authorization: Bearer KEY'.")
+        try:
+            key = header[1].decode()
+        except UnicodeError:
+            raise exceptions.AuthenticationFailed("The API key has invalid characters.") from None
+        api_key = api_key_lookup(key)
+        if api_key is None:
+            raise exceptions.AuthenticationFailed("Unknown or revoked API key.")
+        return AnonymousUser(), api_key
+
+    def authenticate_header(self, request) -> str:
+        return f'{self.keyword} realm="api"'
+
+
+class CanRead(permissions.BasePermission):
+    """Signed-in users, or API keys with the read scope; everything here is read-only."""
+
+    message = "This API key does not have the 'read' scope."
+
+    def has_permission(self, request, view) -> bool:
+        if request.method not in permissions.SAFE_METHODS:
+            return False
+        if isinstance(request.auth, ApiKey):
+            return ApiKey.Scope.READ in request.auth.scopes
+        return bool(request.user and request.user.is_authenticated)
+
+
+class ApiKeySchema(OpenApiAuthenticationExtension):
+    """Describes the bearer key in the OpenAPI schema."""
+
+    target_class = ApiKeyAuthentication
+    name = "apiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "description": "An arena API key."}

@@ -1,0 +1,120 @@
+"""Serializers that describe the API's responses in the OpenAPI schema.
+
+Responses are built as plain dicts (ratings.payloads) and cached per snapshot; these classes
+document their shape for drf-spectacular and the schema tests.
+"""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from arena.models import Category
+from generation.models import Generator
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["slug", "name", "description"]
+
+
+class GeneratorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Generator
+        fields = ["slug", "name", "provider", "model_id", "modality", "enabled", "price_per_output"]
+
+
+class BoardCategorySerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
+class BoardRowSerializer(serializers.Serializer):
+    generator = serializers.CharField(help_text="Generator slug.")
+    name = serializers.CharField()
+    provider = serializers.CharField()
+    model_id = serializers.CharField()
+    rated = serializers.BooleanField(help_text="False when the generator has no votes here.")
+    rating = serializers.FloatField(allow_null=True, help_text="Bradley-Terry, Elo scale.")
+    ci_lower = serializers.FloatField(allow_null=True)
+    ci_upper = serializers.FloatField(allow_null=True)
+    elo = serializers.FloatField(allow_null=True, help_text="Online Elo.")
+    rank = serializers.IntegerField(allow_null=True)
+    rank_lower = serializers.IntegerField(allow_null=True, help_text="Best plausible rank.")
+    rank_upper = serializers.IntegerField(allow_null=True, help_text="Worst plausible rank.")
+    votes = serializers.IntegerField()
+    wins = serializers.FloatField()
+    losses = serializers.FloatField()
+    ties = serializers.FloatField()
+    win_rate = serializers.FloatField(allow_null=True, help_text="Ties count half.")
+    p_best = serializers.FloatField(allow_null=True, help_text="Probability of being best.")
+    enough_votes = serializers.BooleanField()
+    price_per_output = serializers.FloatField()
+    median_latency_ms = serializers.FloatField(allow_null=True)
+    mean_cost = serializers.FloatField(allow_null=True)
+
+
+class BoardHeaderSerializer(serializers.Serializer):
+    board = serializers.CharField(help_text="'overall' or a category slug.")
+    category = BoardCategorySerializer(allow_null=True)
+    computed_at = serializers.DateTimeField()
+    votes_total = serializers.IntegerField()
+    last_vote_id = serializers.IntegerField(allow_null=True)
+    method = serializers.CharField()
+    parameters = serializers.DictField()
+    seed = serializers.IntegerField()
+    position = serializers.FloatField(allow_null=True, help_text="Left-side advantage, points.")
+    snapshot = serializers.IntegerField()
+
+
+class BoardSerializer(BoardHeaderSerializer):
+    rows = BoardRowSerializer(many=True)
+
+
+class MatrixSerializer(BoardHeaderSerializer):
+    generators = serializers.ListField(child=serializers.CharField(allow_null=True))
+    win_rate = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField(allow_null=True))
+    )
+    counts = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField(allow_null=True))
+    )
+    predicted = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField(allow_null=True))
+    )
+
+
+class RouteChoiceSerializer(serializers.Serializer):
+    generator = serializers.CharField()
+    name = serializers.CharField()
+    provider = serializers.CharField()
+    model_id = serializers.CharField()
+    rating = serializers.FloatField()
+    ci_lower = serializers.FloatField(allow_null=True)
+    ci_upper = serializers.FloatField(allow_null=True)
+    rank_lower = serializers.IntegerField(allow_null=True)
+    rank_upper = serializers.IntegerField(allow_null=True)
+    p_best = serializers.FloatField(allow_null=True)
+    votes = serializers.IntegerField()
+    median_latency_ms = serializers.FloatField(allow_null=True)
+    cost = serializers.FloatField()
+
+
+class RouteSerializer(serializers.Serializer):
+    category = serializers.CharField()
+    decision = serializers.ChoiceField(choices=["confident", "insufficient_data"])
+    reason = serializers.CharField()
+    board_used = serializers.CharField(allow_null=True, help_text="Board the choice came from.")
+    recommended = RouteChoiceSerializer(allow_null=True)
+    statistically_tied_with = serializers.ListField(child=serializers.CharField())
+    alternatives = RouteChoiceSerializer(many=True)
+    max_cost = serializers.FloatField(allow_null=True)
+    computed_at = serializers.DateTimeField(allow_null=True)
+    votes_total = serializers.IntegerField()
+
+
+class PagedBoardsSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = BoardSerializer(many=True)
