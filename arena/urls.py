@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include(arena_patterns)),
     path("media/outputs/<str:name>", output_file, name="output-file"),
     path("api/v1/", include("ratings.api.urls")),
+    path("leaderboard/", include("ratings.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]

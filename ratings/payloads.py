@@ -1,7 +1,8 @@
 """Boards, routes and matrices as plain JSON-ready dicts, shared by the API, pages and CSV.
 
-Payloads of a snapshot never change, so they are cached by snapshot id; a new snapshot gets
-new keys and the old entries simply expire.
+Ratings in a snapshot never change, so payloads are cached by snapshot id; a new snapshot gets
+new keys. Prices and latencies in them come from the generators and may lag edits by up to
+CACHE_SECONDS.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from generation.models import Generation, Generator
 from ratings.models import Snapshot
 from ratings.selectors import board_slug, snapshot_latest, snapshot_rows
 
-CACHE_SECONDS = 300
+CACHE_SECONDS = 30
 STATS_SECONDS = 60
 
 

@@ -68,3 +68,19 @@ def battle_records(*, category: Category | None) -> Iterator[dict]:
             judge=judge or username or "",
             question_id=question or (str(prompt_id) if prompt_id else ""),
         )
+
+
+def rating_history(*, category: Category | None, generator_ids: list[int], snapshots: int = 100):
+    """(computed_at, generator id, rating) of the newest ``snapshots`` snapshots of a board."""
+    ids = list(
+        Snapshot.objects.filter(category=category)
+        .order_by("-computed_at", "-id")
+        .values_list("id", flat=True)[:snapshots]
+    )
+    return (
+        SnapshotRow.objects.filter(
+            snapshot_id__in=ids, generator_id__in=generator_ids, rating__isnull=False
+        )
+        .order_by("snapshot__computed_at")
+        .values_list("snapshot__computed_at", "generator_id", "rating")
+    )

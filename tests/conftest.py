@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 
 from arena.models import Battle, Category, Prompt
 from arena.services import battle_assign_next, battle_create
 from generation.models import Generator
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Ids repeat across rolled-back tests, so cached payloads keyed by id must not leak.
+    cache.clear()
+    yield
 
 
 def pytest_collection_modifyitems(config, items):

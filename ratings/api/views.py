@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from arena.models import Category
 from generation.models import Generator
 from ratings.api import schemas
-from ratings.payloads import board_payload, boards_latest, matrix_payload
+from ratings.payloads import CACHE_SECONDS, board_payload, boards_latest, matrix_payload
 from ratings.routing import route
 from ratings.selectors import UnknownBoard, battle_records, board_category, snapshot_latest
 
@@ -45,7 +45,7 @@ def conditional_json(request, payload: dict, *, cache_key: str | None = None, mo
         body = json.dumps(payload, separators=(",", ":")).encode()
         cached = (body, f'"{hashlib.sha256(body).hexdigest()[:32]}"')
         if cache_key:
-            cache.set(cache_key, cached, 300)
+            cache.set(cache_key, cached, CACHE_SECONDS)
     body, etag = cached
     timestamp = modified.timestamp() if modified else None
     response = get_conditional_response(request, etag=etag, last_modified=timestamp)

@@ -1,0 +1,102 @@
+"""Leaderboard pages for analysts: one tab per board, a table, plots and a CSV download."""
+
+from __future__ import annotations
+
+import csv
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from arena.models import Category
+from generation.models import Generator
+from ratings import plots
+from ratings.payloads import board_payload, matrix_payload
+from ratings.selectors import (
+    OVERALL,
+    UnknownBoard,
+    board_category,
+    rating_history,
+    snapshot_latest,
+)
+
+HEATMAP_MODELS = 40
+HISTORY_MODELS = 8
+CSV_FIELDS = [
+    "rank", "rank_lower", "rank_upper", "generator", "name", "rating", "ci_lower", "ci_upper",
+    "elo", "votes", "wins", "losses", "ties", "win_rate", "p_best", "enough_votes",
+    "median_latency_ms", "price_per_output", "mean_cost",
+]  # fmt: skip
+
+
+def _board(slug: str):
+    try:
+        category = board_category(slug)
+    except UnknownBoard as exc:
+        raise Http404(str(exc)) from None
+    return category, snapshot_latest(category=category)
+
+
+def _plots(category, snapshot, payload: dict, show_all: bool) -> dict:
+    matrix = matrix_payload(snapshot)
+    rated = [r for r in payload["rows"] if r["rated"]]
+    keep = rated if show_all else rated[:HEATMAP_MODELS]
+    order = [matrix["generators"].index(r["generator"]) for r in keep]
+    names = [r["name"] for r in keep]
+
+    def square(name: str) -> list[list]:
+        return [[matrix[name][i][j] for j in order] for i in order]
+
+    top = {r["generator"]: r["name"] for r in rated[:HISTORY_MODELS]}
+    ids = dict(Generator.objects.filter(slug__in=top).values_list("id", "slug"))
+    series: dict[str, list] = {name: [] for name in top.values()}
+    for when, gid, rating in rating_history(category=category, generator_ids=list(ids)):
+        series[top[ids[gid]]].append((when, rating))
+    rates = {"diverging": True, "percent": True}
+    return {
+        "forest": plots.forest(payload["rows"]),
+        "win_rate": plots.heatmap(square("win_rate"), names, title="Observed win rate", **rates),
+        "predicted": plots.heatmap(square("predicted"), names, title="Predicted win", **rates),
+        "counts": plots.heatmap(
+            square("counts"), names, title="Battles per pair", diverging=False, percent=False
+        ),
+        "history": plots.history(series),
+        "truncated": len(rated) > len(keep),
+        "rated_count": len(rated),
+    }
+
+
+@login_required
+@require_GET
+def leaderboard(request: HttpRequest, slug: str = OVERALL) -> HttpResponse:
+    category, snapshot = _board(slug)
+    context = {
+        "boards": [(OVERALL, "Overall"), *Category.objects.values_list("slug", "name")],
+        "current": slug,
+        "category": category,
+        "snapshot": snapshot,
+        "min_votes": settings.RATINGS_MIN_VOTES,
+        "heatmap_limit": HEATMAP_MODELS,
+    }
+    if snapshot is not None:
+        payload = board_payload(snapshot)
+        context.update(
+            board=payload, plots=_plots(category, snapshot, payload, "all" in request.GET)
+        )
+    return render(request, "ratings/leaderboard.html", context)
+
+
+@login_required
+@require_GET
+def leaderboard_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    _, snapshot = _board(slug)
+    if snapshot is None:
+        raise Http404("No leaderboard has been computed for this board yet.")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="leaderboard-{slug}.csv"'
+    writer = csv.DictWriter(response, fieldnames=CSV_FIELDS, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(board_payload(snapshot)["rows"])
+    return response
