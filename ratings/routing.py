@@ -46,8 +46,10 @@ def _sufficient(payload: dict | None, candidates: list[dict]) -> tuple[bool, str
     return True, "the category has enough votes"
 
 
-def route(*, category: Category | None, max_cost: float | None = None) -> dict:
-    """The recommendation for a category (None: overall), with ranked alternatives."""
+def route(
+    *, category: Category | None, max_cost: float | None = None, alternatives: int = 10
+) -> dict:
+    """The recommendation for a category (None: overall), with up to N ranked alternatives."""
     board = snapshot_latest(category=category)
     payload = board_payload(board) if board else None
     candidates = _candidates(payload, max_cost)
@@ -68,7 +70,7 @@ def route(*, category: Category | None, max_cost: float | None = None) -> dict:
         "board_used": used["board"] if used else None,
         "recommended": _choice(leader) if leader else None,
         "statistically_tied_with": tied,
-        "alternatives": [_choice(c) for c in candidates[1:]],
+        "alternatives": [_choice(c) for c in candidates[1 : 1 + alternatives]],
         "max_cost": max_cost,
         "computed_at": used["computed_at"] if used else None,
         "votes_total": used["votes_total"] if used else 0,

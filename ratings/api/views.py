@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 
 from django.core.cache import cache
 from django.http import HttpResponse, StreamingHttpResponse
@@ -38,14 +39,16 @@ def _latest(category: Category | None):
     return snapshot
 
 
-def conditional_json(request, payload: dict, *, cache_key: str | None = None, modified=None):
-    """JSON with an ETag (and Last-Modified); answers 304 when the client's copy is current."""
-    cached = cache.get(cache_key) if cache_key else None
+def conditional_json(request, build: Callable[[], dict], *, cache_key: str, modified=None):
+    """JSON with an ETag (and Last-Modified); answers 304 when the client's copy is current.
+
+    ``build`` runs only when the body is not cached under ``cache_key`` already.
+    """
+    cached = cache.get(cache_key)
     if cached is None:
-        body = json.dumps(payload, separators=(",", ":")).encode()
+        body = json.dumps(build(), separators=(",", ":")).encode()
         cached = (body, f'"{hashlib.sha256(body).hexdigest()[:32]}"')
-        if cache_key:
-            cache.set(cache_key, cached, CACHE_SECONDS)
+        cache.set(cache_key, cached, CACHE_SECONDS)
     body, etag = cached
     timestamp = modified.timestamp() if modified else None
     response = get_conditional_response(request, etag=etag, last_modified=timestamp)
@@ -106,7 +109,7 @@ class _SnapshotView(APIView):
         snapshot = _latest(_category(category))
         return conditional_json(
             request,
-            self.payload(snapshot),
+            lambda: self.payload(snapshot),
             cache_key=f"api:{self.name}:{snapshot.id}",
             modified=snapshot.computed_at,
         )
@@ -132,6 +135,14 @@ class Matrix(_SnapshotView):
         return matrix_payload(snapshot)
 
 
+def _alternatives(raw: str | None) -> int:
+    if raw in (None, ""):
+        return 10
+    if not raw.isdigit() or int(raw) > 1000:
+        raise ValidationError({"alternatives": "Must be a whole number from 0 to 1000."})
+    return int(raw)
+
+
 def _max_cost(raw: str | None) -> float | None:
     if raw in (None, ""):
         return None
@@ -152,15 +163,28 @@ class Route(APIView):
         parameters=[
             OpenApiParameter("category", str, description="Category slug; omit for overall."),
             OpenApiParameter("max_cost", float, description="Best generator within this cost."),
+            OpenApiParameter("alternatives", int, description="How many runners-up (10)."),
         ],
     )
     def get(self, request):
         category = _category(request.query_params.get("category"))
         max_cost = _max_cost(request.query_params.get("max_cost"))
-        payload = route(category=category, max_cost=max_cost)
-        modified = snapshot_latest(category=category)
+        count = _alternatives(request.query_params.get("alternatives"))
+        board = snapshot_latest(category=category)
+        overall = snapshot_latest(category=None) if category else board
+        # The answer depends on nothing but these two snapshots and the question.
+        key = "api:route:{}:{}:{}:{}:{}".format(
+            category.id if category else "overall",
+            max_cost,
+            count,
+            board.id if board else 0,
+            overall.id if overall else 0,
+        )
         return conditional_json(
-            request, payload, modified=modified.computed_at if modified else None
+            request,
+            lambda: route(category=category, max_cost=max_cost, alternatives=count),
+            cache_key=key,
+            modified=board.computed_at if board else None,
         )
 
 

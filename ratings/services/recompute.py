@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Max, Q
 
@@ -16,6 +17,7 @@ from arena.models import Category, Vote
 from generation.models import Generator
 from ratings.engine import PairCounts, compute_board
 from ratings.models import EloRating, Snapshot, SnapshotRow
+from ratings.selectors import latest_cache_key
 
 logger = logging.getLogger(__name__)
 
@@ -138,6 +140,10 @@ def _store(category, data: BoardVotes, board, options, elo, duration_ms) -> Snap
     SnapshotRow.objects.bulk_create(
         [_row(snapshot, gid, board, i, elo) for i, gid in enumerate(data.generator_ids)]
     )
+    # Now, and again once committed, so no reader caches the previous snapshot in between.
+    key = latest_cache_key(category.id if category else None)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
     return snapshot
 
 

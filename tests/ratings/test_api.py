@@ -200,3 +200,8 @@ def test_the_schema_validates_and_the_docs_page_serves_local_assets(api, voter, 
     client.force_login(voter)
     page = client.get("/api/v1/docs/").content.decode()
     assert "/static/drf_spectacular_sidecar/" in page and "cdn" not in page.lower()
+
+
+def test_route_lists_as_many_alternatives_as_asked(api, boards):
+    assert len(api.get("/api/v1/route/?category=logos&alternatives=1").json()["alternatives"]) == 1
+    assert api.get("/api/v1/route/?alternatives=lots").status_code == 400
