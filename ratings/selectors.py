@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from django.core.cache import cache
@@ -11,6 +12,7 @@ from ratings.battles_io import battle_record
 from ratings.models import EloRating, Snapshot, SnapshotRow
 
 OVERALL = "overall"
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}")
 LATEST_SECONDS = 5
 CATEGORY_SECONDS = 30
 
@@ -24,8 +26,8 @@ def board_category(slug: str | None) -> Category | None:
     if slug in (None, "", OVERALL):
         return None
     key = f"ratings:category:{slug}"
-    category = cache.get(key) if len(slug) <= 100 else None
-    if category is None:
+    category = cache.get(key) if SLUG.fullmatch(slug) else None
+    if category is None and SLUG.fullmatch(slug):
         category = Category.objects.filter(slug=slug).first()
         if category is not None:
             cache.set(key, category, CATEGORY_SECONDS)

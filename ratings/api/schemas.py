@@ -118,3 +118,64 @@ class PagedBoardsSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = BoardSerializer(many=True)
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="What went wrong, in words.")
+
+
+class CategoryQuerySerializer(serializers.Serializer):
+    """A board chosen by query; also checks it."""
+
+    category = serializers.RegexField(
+        r"^[-a-zA-Z0-9_]{1,60}$",
+        required=False,
+        trim_whitespace=False,
+        help_text="Category slug; omit for overall.",
+    )
+
+    def validate(self, attrs):
+        # A query parameter given empty (?category=) is a mistake, not "not given".
+        for name in self.fields:
+            if self.initial_data.get(name, None) == "":
+                raise serializers.ValidationError({name: ["May not be empty."]})
+        return attrs
+
+
+class RouteQuerySerializer(CategoryQuerySerializer):
+    """The query of /route/; also checks it."""
+
+    max_cost = serializers.FloatField(
+        required=False, min_value=0, max_value=1e9, help_text="Best generator within this cost."
+    )
+    alternatives = serializers.IntegerField(
+        required=False, min_value=0, max_value=1000, default=10, help_text="How many runners-up."
+    )
+
+
+class ValidationErrorSerializer(serializers.Serializer):
+    max_cost = serializers.ListField(child=serializers.CharField(), required=False)
+    alternatives = serializers.ListField(child=serializers.CharField(), required=False)
+    category = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class PageQuerySerializer(serializers.Serializer):
+    page = serializers.IntegerField(required=False, min_value=1, help_text="Page number.")
+    page_size = serializers.IntegerField(
+        required=False, min_value=1, max_value=500, help_text="Results per page (50)."
+    )
+
+
+class PageErrorSerializer(serializers.Serializer):
+    page = serializers.ListField(child=serializers.CharField(), required=False)
+    page_size = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+ERRORS = {401: ErrorSerializer, 403: ErrorSerializer}
+PAGED_ERRORS = {**ERRORS, 400: PageErrorSerializer, 404: ErrorSerializer}
+NOT_FOUND = {**ERRORS, 404: ErrorSerializer}
+
+
+def with_errors(ok, errors: dict) -> dict:
+    """A 200 response plus the error responses an endpoint can give."""
+    return {200: ok, **errors}

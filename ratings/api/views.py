@@ -11,7 +11,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, pagination
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.views import APIView
@@ -62,11 +62,41 @@ def conditional_json(request, build: Callable[[], dict], *, cache_key: str, modi
 
 
 class Pages(pagination.PageNumberPagination):
+    """Page numbers; a bad ``page_size`` is an error, not silently the default."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
 
+    def get_page_number(self, request, paginator):
+        raw = request.query_params.get(self.page_query_param)
+        if raw is not None and (not raw.isdigit() or int(raw) < 1):
+            raise ValidationError({"page": ["Must be a whole number from 1."]})
+        return super().get_page_number(request, paginator)
 
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise ValidationError(
+                {"page_size": [f"Must be a whole number from 1 to {self.max_page_size}."]}
+            )
+        return int(raw)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            limits = {"minimum": 1}
+            if parameter["name"] == self.page_size_query_param:
+                limits["maximum"] = self.max_page_size
+            parameter["schema"].update(limits)
+        return parameters
+
+
+@extend_schema_view(get=extend_schema(responses=schemas.with_errors(
+    schemas.CategorySerializer(many=True), schemas.PAGED_ERRORS
+)))  # fmt: skip
 class CategoryList(generics.ListAPIView):
     """Prompt categories; each has its own leaderboard."""
 
@@ -75,6 +105,9 @@ class CategoryList(generics.ListAPIView):
     pagination_class = Pages
 
 
+@extend_schema_view(get=extend_schema(responses=schemas.with_errors(
+    schemas.GeneratorSerializer(many=True), schemas.PAGED_ERRORS
+)))  # fmt: skip
 class GeneratorList(generics.ListAPIView):
     """Generators with their public fields (never keys or endpoints)."""
 
@@ -88,8 +121,8 @@ class LeaderboardList(APIView):
 
     @extend_schema(
         operation_id="leaderboards_list",
-        responses=schemas.PagedBoardsSerializer,
-        parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
+        responses=schemas.with_errors(schemas.PagedBoardsSerializer, schemas.PAGED_ERRORS),
+        parameters=[schemas.PageQuerySerializer],
     )
     def get(self, request):
         paginator = Pages()
@@ -115,7 +148,9 @@ class _SnapshotView(APIView):
         )
 
 
-@extend_schema_view(get=extend_schema(responses=schemas.BoardSerializer))
+@extend_schema_view(
+    get=extend_schema(responses=schemas.with_errors(schemas.BoardSerializer, schemas.NOT_FOUND))
+)
 class LeaderboardDetail(_SnapshotView):
     """One board ('overall' for all votes): a row per generator, with the snapshot's facts."""
 
@@ -125,7 +160,9 @@ class LeaderboardDetail(_SnapshotView):
         return board_payload(snapshot)
 
 
-@extend_schema_view(get=extend_schema(responses=schemas.MatrixSerializer))
+@extend_schema_view(
+    get=extend_schema(responses=schemas.with_errors(schemas.MatrixSerializer, schemas.NOT_FOUND))
+)
 class Matrix(_SnapshotView):
     """Pairwise observed win rates, battle counts and predicted win probabilities."""
 
@@ -135,41 +172,22 @@ class Matrix(_SnapshotView):
         return matrix_payload(snapshot)
 
 
-def _alternatives(raw: str | None) -> int:
-    if raw in (None, ""):
-        return 10
-    if not raw.isdigit() or int(raw) > 1000:
-        raise ValidationError({"alternatives": "Must be a whole number from 0 to 1000."})
-    return int(raw)
-
-
-def _max_cost(raw: str | None) -> float | None:
-    if raw in (None, ""):
-        return None
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not value >= 0 or value == float("inf"):
-        raise ValidationError({"max_cost": "Must be a non-negative number of dollars."})
-    return value
-
-
 class Route(APIView):
     """The generator to use for a category, with alternatives and how sure the arena is."""
 
     @extend_schema(
-        responses=schemas.RouteSerializer,
-        parameters=[
-            OpenApiParameter("category", str, description="Category slug; omit for overall."),
-            OpenApiParameter("max_cost", float, description="Best generator within this cost."),
-            OpenApiParameter("alternatives", int, description="How many runners-up (10)."),
-        ],
+        responses=schemas.with_errors(
+            schemas.RouteSerializer,
+            {**schemas.NOT_FOUND, 400: schemas.ValidationErrorSerializer},
+        ),
+        parameters=[schemas.RouteQuerySerializer],
     )
     def get(self, request):
-        category = _category(request.query_params.get("category"))
-        max_cost = _max_cost(request.query_params.get("max_cost"))
-        count = _alternatives(request.query_params.get("alternatives"))
+        query = schemas.RouteQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        category = _category(query.validated_data.get("category"))
+        max_cost = query.validated_data.get("max_cost")
+        count = query.validated_data["alternatives"]
         board = snapshot_latest(category=category)
         overall = snapshot_latest(category=None) if category else board
         # The answer depends on nothing but these two snapshots and the question.
@@ -192,11 +210,17 @@ class BattlesExport(APIView):
     """Votes as JSON lines in the public arena battle format, streamed."""
 
     @extend_schema(
-        responses={(200, "application/x-ndjson"): OpenApiTypes.STR},
-        parameters=[OpenApiParameter("category", str, description="Only this category.")],
+        responses={
+            (200, "application/x-ndjson"): OpenApiTypes.STR,
+            **schemas.NOT_FOUND,
+            400: schemas.ValidationErrorSerializer,
+        },
+        parameters=[schemas.CategoryQuerySerializer],
     )
     def get(self, request):
-        category = _category(request.query_params.get("category"))
+        query = schemas.CategoryQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        category = _category(query.validated_data.get("category"))
         lines = (json.dumps(record) + "\n" for record in battle_records(category=category))
         response = StreamingHttpResponse(lines, content_type="application/x-ndjson")
         response["Content-Disposition"] = 'attachment; filename="battles.jsonl"'
