@@ -6,9 +6,11 @@ Defaults give the one-machine demo: SQLite, tasks run in-process, files on local
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from arena.env import envbool, envchoice, envfloat, envint, envlist
@@ -39,6 +41,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "arena",
     "generation",
     "ratings",
@@ -54,7 +57,44 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into a 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login rate limit: this many failures for one username from one address locks it out.
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# Behind a proxy, the client address comes from X-Forwarded-For set by this many proxies.
+AXES_IPWARE_PROXY_COUNT = envint("PROXY_COUNT", 0, minimum=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+
+# Content-Security-Policy: scripts and styles only from this site, no inline code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 ROOT_URLCONF = "arena.urls"
 WSGI_APPLICATION = "arena.wsgi.application"
@@ -118,8 +158,38 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
+# Outputs live on local disk or in an S3-compatible bucket; either way they reach browsers only
+# through generation.views.output_file (signed-in users), never through a bucket URL.
+STORAGE_BACKEND = envchoice("STORAGE_BACKEND", "local", ("local", "s3"))
+_default_storage: dict = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if STORAGE_BACKEND == "s3":
+    try:  # the optional "s3" extra, imported only when chosen
+        import storages.backends.s3  # noqa: F401
+    except (ImportError, ImproperlyConfigured) as exc:
+        raise ImproperlyConfigured(
+            "STORAGE_BACKEND=s3 needs django-storages and boto3: "
+            f"pip install -e '.[s3]' ({exc})"
+        ) from None
+    if not os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+        raise ImproperlyConfigured("AWS_STORAGE_BUCKET_NAME is required when STORAGE_BACKEND=s3")
+    # Keys come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or an instance role) via boto3.
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "location": os.environ.get("AWS_LOCATION", ""),
+            "addressing_style": envchoice(
+                "AWS_S3_ADDRESSING_STYLE", "auto", ("auto", "path", "virtual")
+            ),
+            "default_acl": None,  # the bucket's own (private) policy
+            "querystring_auth": True,
+            "file_overwrite": True,  # names are content hashes: same name, same bytes
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -180,7 +250,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 300, minimum=1)
 CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 30
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 2}
+# How long a task whose worker vanished stays invisible before Redis hands it out again.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT * 2, minimum=1)
+}
 CELERY_BEAT_SCHEDULE = {
     "refill-battles": {
         "task": "arena.tasks.battles_refill",
@@ -200,6 +273,17 @@ ARENA_IMAGE_FORMAT = envchoice("ARENA_IMAGE_FORMAT", "png", ("png", "webp", "jpe
 ARENA_GENERATION_STALE_SECONDS = envint(
     "ARENA_GENERATION_STALE_SECONDS", CELERY_TASK_TIME_LIMIT + 60, minimum=1
 )
+# Generators' concurrency caps are shared through Redis: the broker's, else the cache's.
+ARENA_CONCURRENCY_REDIS_URL = next(
+    (u for u in (CELERY_BROKER_URL, _cache_url) if u.startswith(("redis://", "rediss://"))), ""
+)
+ARENA_SLOT_LEASE_SECONDS = envfloat("ARENA_SLOT_LEASE_SECONDS", 30.0, minimum=1.0)
+ARENA_SLOT_WAIT_SECONDS = envfloat("ARENA_SLOT_WAIT_SECONDS", 5.0, minimum=0.0)
+# Fair votes: a faster vote is kept but flagged; 0 turns a limit off.
+ARENA_MIN_VOTE_MS = envint("ARENA_MIN_VOTE_MS", 800, minimum=0)
+ARENA_VOTE_RATE_PER_MINUTE = envint("ARENA_VOTE_RATE_PER_MINUTE", 60, minimum=0)
+ARENA_DAILY_VOTE_CAP = envint("ARENA_DAILY_VOTE_CAP", 0, minimum=0)
+ARENA_PROMPT_RATE_PER_HOUR = envint("ARENA_PROMPT_RATE_PER_HOUR", 20, minimum=0)
 
 # Ratings (see the README's ratings section for what each choice means).
 RATINGS_ELO_K = envfloat("RATINGS_ELO_K", 4.0, minimum=0.0)
@@ -210,7 +294,7 @@ RATINGS_ANCHOR = envfloat("RATINGS_ANCHOR", 1000.0)
 RATINGS_BOTH_BAD = envchoice("RATINGS_BOTH_BAD", "tie", ("tie", "drop"))
 RATINGS_TIES = envchoice("RATINGS_TIES", "half", ("half", "davidson"))
 RATINGS_POSITION_BIAS = envbool("RATINGS_POSITION_BIAS", False)
-RATINGS_INTERVAL = envchoice("RATINGS_INTERVAL", "sandwich", ("sandwich", "bootstrap"))
+RATINGS_INTERVAL = envchoice("RATINGS_INTERVAL", "sandwich", ("sandwich", "fisher", "bootstrap"))
 RATINGS_BOOTSTRAP_ROUNDS = envint("RATINGS_BOOTSTRAP_ROUNDS", 1000, minimum=10)
 RATINGS_SEED = envint("RATINGS_SEED", 0, minimum=0)
 RATINGS_RECOMPUTE_INTERVAL = envfloat("RATINGS_RECOMPUTE_INTERVAL", 10.0, minimum=0.0)

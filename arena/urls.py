@@ -25,3 +25,4 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]
+handler500 = "arena.errors.server_error"

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+from drf_spectacular.views import SpectacularAPIView
 
 from ratings.api import views
 
@@ -16,5 +16,5 @@ urlpatterns = [
     path("route/", views.Route.as_view(), name="route"),
     path("battles/export/", views.BattlesExport.as_view(), name="battles-export"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularRedocView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", views.ApiDocs.as_view(url_name="api:schema"), name="docs"),
 ]

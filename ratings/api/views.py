@@ -6,12 +6,15 @@ import hashlib
 import json
 from collections.abc import Callable
 
+from csp.decorators import csp_update
 from django.core.cache import cache
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.cache import get_conditional_response
+from django.utils.decorators import method_decorator
 from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.views import SpectacularRedocView
 from rest_framework import generics, pagination
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.views import APIView
@@ -225,3 +228,14 @@ class BattlesExport(APIView):
         response = StreamingHttpResponse(lines, content_type="application/x-ndjson")
         response["Content-Disposition"] = 'attachment; filename="battles.jsonl"'
         return response
+
+
+@method_decorator(
+    # Redoc styles itself inline and renders in a worker it creates from a blob.
+    csp_update({"style-src": ["'unsafe-inline'"], "worker-src": ["blob:"]}),
+    name="dispatch",
+)
+class ApiDocs(SpectacularRedocView):
+    """The API reference, rendered by Redoc from local files (no CDN, no inline script)."""
+
+    template_name = "ratings/api_docs.html"

@@ -4,6 +4,7 @@ import io
 
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from arena.models import Battle, Category, Prompt
 from generation.models import Generator
@@ -20,7 +21,8 @@ def test_demo_seeds_categories_prompts_generators_logins_and_ready_battles(trans
     assert Category.objects.count() >= 4
     assert Prompt.objects.filter(source=Prompt.Source.CURATED).count() >= 40
     assert Generator.objects.filter(provider="builtin", enabled=True).count() >= 4
-    assert authenticate(username="demo", password="demo-arena") is not None
+    request = RequestFactory().post("/accounts/login/")
+    assert authenticate(request, username="demo", password="demo-arena") is not None
     assert "demo / demo-arena" in output
     for category in Category.objects.all():
         assert Battle.objects.filter(prompt__category=category, status=Battle.Status.READY).exists()
