@@ -11,8 +11,9 @@ elo         the per-vote Elo update and its replay over votes in time order.
 likelihood  the penalised Bradley-Terry NLL (tie models, position term, prior) and gradient.
 solver      damped Newton's method batched over a rounds axis.
 bt          :func:`bt_fit`, the Elo scale and the predicted head-to-head matrix.
-intervals   sandwich / Fisher covariances, interval bounds, rank ranges, P(best).
-bootstrap   multinomial resampling of the counts, refitted in batches.
+intervals   covariances, interval bounds, rank ranges, P(best); the default interval.
+bootstrap   resampling of the counts, refitted in batches.
+resample    exact multinomial draws of cell counts, fast enough for 1000 rounds.
 board       :func:`compute_board`, the one call the Django side makes per board.
 simulate    boards from known strengths and the coverage of the interval methods.
 """
@@ -31,6 +32,7 @@ from .intervals import (
     competition_ranks,
     p_best,
     rank_intervals,
+    theta_intervals,
 )
 from .likelihood import DEFAULT_PRIOR, TIE_MODELS, bt_negloglik, bt_negloglik_grad
 from .simulate import Coverage, interval_coverage, simulate_votes
@@ -61,6 +63,7 @@ __all__ = [
     "predicted_matrix",
     "rank_intervals",
     "simulate_votes",
+    "theta_intervals",
     "to_elo_scale",
     "win_rate_matrix",
 ]

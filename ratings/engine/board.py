@@ -14,33 +14,51 @@ from typing import Any
 
 import numpy as np
 
-from .bootstrap import bootstrap_thetas
 from .bt import BTFit, bt_fit, predicted_matrix, to_elo_scale
 from .counts import PairCounts, count_matrix, model_totals, win_rate_matrix
 from .elo import elo_expected, elo_online
 from .intervals import (
     DEFAULT_INTERVAL,
     INTERVAL_METHODS,
-    bt_covariance,
+    LEVEL,
     competition_ranks,
-    gaussian_draws,
-    normal_bounds,
     p_best,
-    percentile_bounds,
     rank_intervals,
+    theta_intervals,
 )
 from .likelihood import DEFAULT_PRIOR
 
 METHODS = ("bt", "elo")
-LEVEL = 0.95
 
 
 @dataclass(frozen=True)
 class Board:
-    """A computed leaderboard. Per-model arrays are indexed by model; NaN marks unrated models.
+    """A computed leaderboard; per-model arrays are indexed by model, NaN where unrated.
 
-    Ranks are whole numbers stored as floats so that unrated models can be NaN. ``rating``,
-    ``ci_lower``, ``ci_upper`` and ``position`` are on the Elo scale (``params`` has the scale).
+    Attributes
+    ----------
+    rating, ci_lower, ci_upper : numpy.ndarray
+        Elo-scale rating and its 95% interval.
+    rank, rank_lower, rank_upper : numpy.ndarray
+        Rank by rating (1 = best, equal ratings share) and the rank range implied by the
+        intervals (:mod:`ratings.engine.intervals`). Whole numbers stored as floats so that
+        unrated models can be NaN.
+    p_best : numpy.ndarray
+        Share of the rounds in which the model rates highest.
+    votes, wins, losses, ties : numpy.ndarray
+        Tallies per model (0 for unrated models); ``rated`` is ``votes > 0``.
+    win_rate_matrix, count_matrix, predicted_matrix : numpy.ndarray
+        Observed share of points of row against column (ties half), battles per pair, and the
+        fit's prediction of the first (:func:`~ratings.engine.bt.predicted_matrix`).
+    position : float or None
+        Left-side advantage in Elo points (``position_bias=True``).
+    tie_param : float or None
+        Davidson ``nu`` (``ties="davidson"``).
+    params : dict
+        JSON-serialisable record of every setting and diagnostic of the computation.
+    seed : int
+        Seed of all randomness.
+
     With ``method="elo"`` there is no uncertainty model: intervals, rank ranges and ``p_best``
     are NaN.
     """
@@ -96,8 +114,8 @@ def compute_board(
     position_bias : bool
         Fit a left-side advantage; reported in Elo points as ``position``.
     interval : {"sandwich", "fisher", "bootstrap"}
-        95% interval method (see :mod:`ratings.engine.intervals`); ``"sandwich"`` is calibrated
-        and takes milliseconds.
+        95% interval method (see :mod:`ratings.engine.intervals`); the default ``"sandwich"``
+        is calibrated and takes milliseconds, ``"bootstrap"`` about a second per 100 models.
     rounds : int
         Bootstrap resamples, or normal draws behind ``p_best`` for the other methods.
     seed : int
@@ -119,93 +137,88 @@ def compute_board(
     """
     _check_options(method, interval, rounds, seed, elo_votes)
     counts = counts.canonical()
+    common = _base_params(counts, method, anchor=anchor, scale=scale, base=base, seed=seed)
     if method == "elo":
-        return _elo_board(counts, elo_votes, seed, anchor=anchor, scale=scale, base=base, k=k)
+        ratings = elo_online(
+            counts.n_models, *elo_votes, k=k, scale=scale, base=base, initial=anchor
+        )
+        params = {**common, "k": float(k), "elo_votes": int(np.size(elo_votes[0]))}
+        return _elo_board(counts, ratings, params, scale=scale, base=base)
     fit = bt_fit(counts, ties=ties, position_bias=position_bias, prior=prior)
-    theta_lower, theta_upper, draws, extra = _theta_intervals(fit, counts, interval, rounds, seed)
-    to_elo = scale / math.log(base)
-    rating = to_elo_scale(fit.theta, anchor=anchor, scale=scale, base=base)
-    lower, upper = anchor + to_elo * theta_lower, anchor + to_elo * theta_upper
-    rank_lower, rank_upper = rank_intervals(lower, upper)
-    params = {
-        **_base_params(counts, "bt", scale, base, anchor, seed),
-        "ties": ties, "position_bias": bool(position_bias), "interval": interval,
-        "rounds": int(rounds), "prior": float(prior), "level": LEVEL,
-        "converged": bool(fit.converged), "n_iter": int(fit.n_iter), **extra,
-    }  # fmt: skip
-    return Board(
-        rating=rating, ci_lower=lower, ci_upper=upper, rank=competition_ranks(rating),
-        rank_lower=rank_lower, rank_upper=rank_upper, p_best=p_best(draws, fit.rated),
-        **model_totals(counts), rated=fit.rated, win_rate_matrix=win_rate_matrix(counts),
-        count_matrix=count_matrix(counts), predicted_matrix=predicted_matrix(fit),
-        position=None if fit.position is None else to_elo * fit.position,
-        tie_param=fit.tie_param, params=params, seed=int(seed),
-    )  # fmt: skip
+    lower, upper, draws, notes = theta_intervals(
+        fit, counts, interval=interval, rounds=rounds, seed=seed
+    )
+    settings = {"ties": ties, "position_bias": bool(position_bias), "interval": interval}
+    settings |= {"rounds": int(rounds), "prior": float(prior), "level": LEVEL}
+    diagnostics = {"converged": bool(fit.converged), "n_iter": int(fit.n_iter), **notes}
+    params = common | settings | diagnostics
+    return _bt_board(counts, fit, (lower, upper), draws, params)
 
 
-def _theta_intervals(
-    fit: BTFit, counts: PairCounts, interval: str, rounds: int, seed: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
-    """Interval bounds on centred theta, the rounds behind P(best), and notes for ``params``."""
-    rated = fit.rated
-    if not rated.any():
-        empty = np.full(rated.shape, np.nan)
-        return empty, empty.copy(), np.zeros((rounds, 0)), {}
-    if interval == "bootstrap":
-        draws, unconverged = bootstrap_thetas(fit, counts, rounds=rounds, seed=seed)
-        lower, upper = percentile_bounds(draws, rated, level=LEVEL)
-        return lower, upper, draws, {"bootstrap_unconverged": unconverged}
-    covariance = bt_covariance(fit, counts, kind=interval)
-    lower, upper = normal_bounds(fit.theta, covariance, level=LEVEL)
-    rng = np.random.default_rng(seed)
-    draws = gaussian_draws(fit.theta, covariance, rounds=rounds, rng=rng)
-    return lower, upper, draws, {}
-
-
-def compute_theta_intervals(
-    fit: BTFit,
+def _bt_board(
     counts: PairCounts,
-    *,
-    interval: str = DEFAULT_INTERVAL,
-    rounds: int = 1000,
-    seed: int = 0,
-) -> tuple[np.ndarray, np.ndarray]:
-    """95% bounds on the centred ``theta`` of ``fit`` by ``interval`` (used by simulations)."""
-    lower, upper, _, _ = _theta_intervals(fit, counts.canonical(), interval, rounds, seed)
-    return lower, upper
+    fit: BTFit,
+    bounds: tuple[np.ndarray, np.ndarray],
+    draws: np.ndarray,
+    params: dict[str, Any],
+) -> Board:
+    anchor, scale, base = params["anchor"], params["scale"], params["base"]
+    points = scale / math.log(base)
+    lower, upper = (anchor + points * bound for bound in bounds)
+    rank_lower, rank_upper = rank_intervals(lower, upper)
+    rating = to_elo_scale(fit.theta, anchor=anchor, scale=scale, base=base)
+    return Board(
+        rating=rating,
+        ci_lower=lower,
+        ci_upper=upper,
+        rank=competition_ranks(rating),
+        rank_lower=rank_lower,
+        rank_upper=rank_upper,
+        p_best=p_best(draws, fit.rated),
+        **_tallies(counts),
+        predicted_matrix=predicted_matrix(fit),
+        position=None if fit.position is None else points * fit.position,
+        tie_param=fit.tie_param,
+        params=params,
+        seed=params["seed"],
+    )
 
 
 def _elo_board(
-    counts: PairCounts,
-    elo_votes: tuple[np.ndarray, np.ndarray, np.ndarray],
-    seed: int,
-    *,
-    anchor: float,
-    scale: float,
-    base: float,
-    k: float,
+    counts: PairCounts, ratings: np.ndarray, params: dict[str, Any], *, scale: float, base: float
 ) -> Board:
-    left, right, outcome = elo_votes
-    n = counts.n_models
-    ratings = elo_online(n, left, right, outcome, k=k, scale=scale, base=base, initial=anchor)
-    rated = counts.rated()
-    rating = np.where(rated, ratings, np.nan)
-    predicted = elo_expected(rating[:, None], rating[None, :], scale=scale, base=base)
-    predicted = np.asarray(predicted, dtype=float).reshape(n, n)
+    rating = np.where(counts.rated(), ratings, np.nan)
+    predicted = np.asarray(elo_expected(rating[:, None], rating[None, :], scale=scale, base=base))
     np.fill_diagonal(predicted, np.nan)
-    nan = np.full(n, np.nan)
-    params = {**_base_params(counts, "elo", scale, base, anchor, seed), "k": float(k),
-              "elo_votes": int(np.size(left))}  # fmt: skip
+    unknown = np.full(counts.n_models, np.nan)
     return Board(
-        rating=rating, ci_lower=nan, ci_upper=nan.copy(), rank=competition_ranks(rating),
-        rank_lower=nan.copy(), rank_upper=nan.copy(), p_best=nan.copy(), **model_totals(counts),
-        rated=rated, win_rate_matrix=win_rate_matrix(counts), count_matrix=count_matrix(counts),
-        predicted_matrix=predicted, position=None, tie_param=None, params=params, seed=int(seed),
-    )  # fmt: skip
+        rating=rating,
+        ci_lower=unknown,
+        ci_upper=unknown.copy(),
+        rank=competition_ranks(rating),
+        rank_lower=unknown.copy(),
+        rank_upper=unknown.copy(),
+        p_best=unknown.copy(),
+        **_tallies(counts),
+        predicted_matrix=predicted,
+        position=None,
+        tie_param=None,
+        params=params,
+        seed=params["seed"],
+    )
+
+
+def _tallies(counts: PairCounts) -> dict[str, np.ndarray]:
+    return {
+        **model_totals(counts),
+        "rated": counts.rated(),
+        "win_rate_matrix": win_rate_matrix(counts),
+        "count_matrix": count_matrix(counts),
+    }
 
 
 def _base_params(
-    counts: PairCounts, method: str, scale: float, base: float, anchor: float, seed: int
+    counts: PairCounts, method: str, *, anchor: float, scale: float, base: float, seed: int
 ) -> dict[str, Any]:
     return {
         "method": method,

@@ -17,7 +17,13 @@ from scipy.sparse.csgraph import connected_components
 from scipy.special import expit
 
 from .counts import PairCounts
-from .likelihood import DEFAULT_PRIOR, build_problem, check_options, davidson_probabilities
+from .likelihood import (
+    DEFAULT_PRIOR,
+    Problem,
+    build_problem,
+    check_options,
+    davidson_probabilities,
+)
 from .solver import newton
 
 DEFAULT_TOL = 1e-9
@@ -116,44 +122,26 @@ def bt_fit(
     )
     z0 = np.zeros((1, problem.n_params))
     z, n_iter, converged = newton(problem, cells, z0, tol=tol, max_iter=max_iter, gauge=prior == 0)
-    return _fit_from_solution(
-        z[0],
-        rated,
-        problem.pos_col,
-        problem.eta_col,
-        ties,
-        prior,
-        n_iter=int(n_iter[0]),
-        converged=bool(converged[0]),
-        position_bias=position_bias,
-    )
+    return _fit_from_solution(problem, z[0], rated, int(n_iter[0]), bool(converged[0]))
 
 
 def _fit_from_solution(
-    z: np.ndarray,
-    rated: np.ndarray,
-    pos_col: int | None,
-    eta_col: int | None,
-    ties: str,
-    prior: float,
-    *,
-    n_iter: int,
-    converged: bool,
-    position_bias: bool,
+    problem: Problem, z: np.ndarray, rated: np.ndarray, n_iter: int, converged: bool
 ) -> BTFit:
-    m = int(rated.sum())
+    m = problem.n_models
     theta = np.full(rated.size, np.nan)
     theta[rated] = z[:m] - z[:m].mean()
+    eta, pos = problem.eta_col, problem.pos_col
     return BTFit(
         theta=theta,
         rated=rated,
-        tie_param=None if eta_col is None else float(math.exp(z[eta_col])),
-        position=None if pos_col is None else float(z[pos_col]),
+        tie_param=None if eta is None else float(math.exp(z[eta])),
+        position=None if pos is None else float(z[pos]),
         n_iter=n_iter,
         converged=converged,
-        ties=ties,
-        position_bias=position_bias,
-        prior=float(prior),
+        ties=problem.ties,
+        position_bias=problem.position_bias,
+        prior=problem.prior,
         solution=z,
     )
 

@@ -26,7 +26,7 @@ model that won all of its ``n`` games stops near ``theta = log(2 n / c)`` instea
 ``gamma`` keeps the position term finite, and ``c`` virtual Davidson games between equals split
 evenly between win, loss and tie (``c * (log(2 + nu) - eta / 3)``) keep ``nu`` finite on a board
 without ties. The penalty also fixes the additive gauge of ``theta``. With ``prior = 0`` the fit
-is the plain maximum-likelihood estimate and the gauge is fixed by centring instead.
+is the plain maximum-likelihood estimate and the solver pins the sum of ``theta`` instead.
 
 Parameter layout
 ----------------
@@ -166,36 +166,50 @@ def _assemble(
     models: np.ndarray, i: np.ndarray, j: np.ndarray, ties: str, position_bias: bool, prior: float
 ) -> Problem:
     m, n_pairs = models.size, i.size
-    q = m + int(position_bias) + int(ties == "davidson")
-    pairs = np.arange(n_pairs)
-    support = [i, j] + ([np.full(n_pairs, m)] if position_bias else [])
-    signs = [1.0, -1.0] + ([1.0] if position_bias else [])
-    sup = np.stack(support, axis=1)
-    sgn = np.broadcast_to(np.array(signs), sup.shape)
-    design = sp.csr_array((sgn.ravel(), (np.repeat(pairs, len(signs)), sup.ravel())), (n_pairs, q))
-    k = len(signs)
-    rows = [(sup[:, :, None] * q + sup[:, None, :]).ravel()]
-    cols = [np.repeat(pairs, k * k)]
-    vals = [(sgn[:, :, None] * sgn[:, None, :]).ravel()]
-    grad_rows, grad_cols, grad_vals = [sup.ravel()], [np.repeat(pairs, k)], [sgn.ravel()]
-    if ties == "davidson":
-        eta = q - 1
-        rows += [(sup * q + eta).ravel(), (eta * q + sup).ravel(), np.full(n_pairs, eta * q + eta)]
-        cols += [np.repeat(pairs + n_pairs, k)] * 2 + [pairs + 2 * n_pairs]
-        vals += [sgn.ravel(), sgn.ravel(), np.ones(n_pairs)]
-        grad_rows.append(np.full(n_pairs, eta))
-        grad_cols.append(pairs + n_pairs)
-        grad_vals.append(np.ones(n_pairs))
-    blocks = 3 if ties == "davidson" else 1
-    hess_map = sp.csr_array(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-        (q * q, blocks * n_pairs),
-    )
-    grad_map = sp.csr_array(
-        (np.concatenate(grad_vals), (np.concatenate(grad_rows), np.concatenate(grad_cols))),
-        (q, (2 if ties == "davidson" else 1) * n_pairs),
-    )
+    davidson = ties == "davidson"
+    q = m + int(position_bias) + int(davidson)
+    # A pair's linear predictor is d = sum of sign * z[column]: theta_i - theta_j (+ gamma).
+    columns = np.stack([i, j] + ([np.full(n_pairs, m)] if position_bias else []), axis=1)
+    signs = np.broadcast_to(np.array([1.0, -1.0, 1.0])[: columns.shape[1]], columns.shape)
+    pair = np.arange(n_pairs)[:, None]
+    design = _sparse([(signs, pair, columns)], (n_pairs, q))
+    grad_map, hess_map = _derivative_maps(columns, signs, q, davidson)
     return Problem(models, i, j, ties, position_bias, prior, design, grad_map, hess_map)
+
+
+def _derivative_maps(
+    columns: np.ndarray, signs: np.ndarray, q: int, davidson: bool
+) -> tuple[sp.csr_array, sp.csr_array]:
+    """Sparse maps from per-pair derivatives in (d, eta) to the gradient and flat Hessian.
+
+    The gradient map's input stacks ``dNLL/dd`` (and ``dNLL/deta``) of every pair; the Hessian
+    map's stacks the ``dd`` (and ``d-eta``, ``eta-eta``) second derivatives.
+    """
+    n_pairs = columns.shape[0]
+    pair = np.arange(n_pairs)[:, None]
+    outer_signs = signs[:, :, None] * signs[:, None, :]
+    grad = [(signs, columns, pair)]
+    hess = [(outer_signs, columns[:, :, None] * q + columns[:, None, :], pair[:, :, None])]
+    if davidson:
+        eta = q - 1
+        grad.append((1.0, eta, pair + n_pairs))
+        hess += [
+            (signs, columns * q + eta, pair + n_pairs),
+            (signs, eta * q + columns, pair + n_pairs),
+            (1.0, eta * q + eta, pair + 2 * n_pairs),
+        ]
+    blocks = 1 + int(davidson)
+    return (
+        _sparse(grad, (q, blocks * n_pairs)),
+        _sparse(hess, (q * q, (2 * blocks - 1) * n_pairs)),
+    )
+
+
+def _sparse(entries: list[tuple], shape: tuple[int, int]) -> sp.csr_array:
+    """CSR matrix from (values, rows, columns) triples that broadcast; repeats are summed."""
+    flat = [[np.ravel(a) for a in np.broadcast_arrays(*triple)] for triple in entries]
+    values, rows, cols = (np.concatenate(parts) for parts in zip(*flat, strict=True))
+    return sp.csr_array((values, (rows, cols)), shape)
 
 
 def evaluate(
@@ -234,8 +248,7 @@ def _half_terms(d: np.ndarray, c: Cells, order: int) -> _Terms:
     if order == 0:
         return nll, [], []
     inv = 1.0 / (1.0 + e)
-    p = np.where(d >= 0.0, inv, e * inv)
-    grads = [c.total * p - c.score]
+    grads = [c.total * np.where(d >= 0.0, inv, e * inv) - c.score]
     return nll, grads, [c.total * e * inv * inv] if order >= 2 else []
 
 

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
-from .board import compute_theta_intervals
 from .bt import bt_fit
 from .counts import PairCounts
+from .intervals import theta_intervals
 from .likelihood import DEFAULT_PRIOR
 
 
@@ -113,9 +113,7 @@ def interval_coverage(
             n_models, *simulate_votes(truth, n_votes, rng=rng, tie_rate=tie_rate)
         )
         fit = bt_fit(counts, prior=prior)
-        lower, upper = compute_theta_intervals(
-            fit, counts, interval=interval, rounds=rounds, seed=b
-        )
+        lower, upper, _, _ = theta_intervals(fit, counts, interval=interval, rounds=rounds, seed=b)
         rated = fit.rated
         centred = truth[rated] - truth[rated].mean()
         hits += int(((lower[rated] <= centred) & (centred <= upper[rated])).sum())
