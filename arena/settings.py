@@ -167,8 +167,7 @@ if STORAGE_BACKEND == "s3":
         import storages.backends.s3  # noqa: F401
     except (ImportError, ImproperlyConfigured) as exc:
         raise ImproperlyConfigured(
-            "STORAGE_BACKEND=s3 needs django-storages and boto3: "
-            f"pip install -e '.[s3]' ({exc})"
+            f"STORAGE_BACKEND=s3 needs django-storages and boto3: pip install -e '.[s3]' ({exc})"
         ) from None
     if not os.environ.get("AWS_STORAGE_BUCKET_NAME"):
         raise ImproperlyConfigured("AWS_STORAGE_BUCKET_NAME is required when STORAGE_BACKEND=s3")
@@ -217,6 +216,8 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs page need a session or a key, like the rest of the API.
+    "SERVE_PERMISSIONS": ["ratings.api.auth.CanRead"],
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -22,7 +22,7 @@ urlpatterns = [
     path("media/outputs/<str:name>", output_file, name="output-file"),
     path("api/v1/", include("ratings.api.urls")),
     path("leaderboard/", include("ratings.urls")),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("arena.auth_urls")),
     path("admin/", admin.site.urls),
 ]
 handler500 = "arena.errors.server_error"

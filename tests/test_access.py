@@ -1,0 +1,123 @@
+"""Who may use what: every URL pattern is walked as a stranger, a voter, staff and an API key."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from arena.services import battle_assign_next
+from ratings.api_keys import api_key_create
+
+# Patterns anonymous users may reach (besides static files, served outside the URLconf).
+PUBLIC = {"accounts/login/"}
+# Patterns that answer a signed-in voter (GET), and those only staff may use.
+API = "api/v1/"
+ADMIN = "admin/"
+
+
+def _routes(patterns, prefix: str = "") -> list[str]:
+    routes = []
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            if route.startswith(ADMIN):
+                routes.append(ADMIN)  # the admin site guards all its pages itself
+                continue
+            routes += _routes(pattern.url_patterns, route)
+        elif isinstance(pattern, URLPattern):
+            routes.append(route)
+    return sorted(set(routes))
+
+
+def _url(route: str, samples: dict) -> str:
+    def fill(match: re.Match) -> str:
+        return str(samples[match.group(2)])
+
+    return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", fill, route)
+
+
+@pytest.fixture
+def samples(shown_battle, other_voter):
+    return {
+        "token": shown_battle.token,
+        "slug": "overall",
+        "category": "overall",
+        "name": shown_battle.generation_a.file.name.split("/")[-1],
+    }
+
+
+def test_every_url_pattern_is_classified():
+    routes = _routes(get_resolver().url_patterns)
+    assert routes, "no routes found"
+    assert ADMIN in routes and any(r.startswith(API) for r in routes)
+
+
+def test_strangers_reach_only_the_login_page(client, samples):
+    for route in _routes(get_resolver().url_patterns):
+        response = client.get(_url(route, samples))
+        if route in PUBLIC:
+            assert response.status_code == 200, route
+        elif route.startswith(API):
+            assert response.status_code == 401, route
+        else:
+            assert response.status_code in (302, 405), (route, response.status_code)
+            if response.status_code == 302:
+                final = client.get(response["Location"], follow=True)
+                assert final.request["PATH_INFO"].endswith("/login/"), route
+
+
+def test_voters_are_kept_out_of_the_admin(client, voter):
+    client.force_login(voter)
+    response = client.get("/admin/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert client.get("/admin/arena/vote/").status_code == 302
+
+
+def test_staff_reach_the_admin(client, django_user_model):
+    staff = django_user_model.objects.create_user("staff", password="x-pass-1234", is_staff=True,
+                                                  is_superuser=True)  # fmt: skip
+    client.force_login(staff)
+    for url in ("/admin/", "/admin/arena/vote/", "/admin/generation/generator/",
+                "/admin/ratings/apikey/", "/admin/ratings/snapshot/"):  # fmt: skip
+        assert client.get(url).status_code == 200, url
+
+
+def test_a_voter_cannot_open_another_voters_battle(client, other_voter, shown_battle):
+    client.force_login(other_voter)
+    url = f"/vote/{shown_battle.token}/"
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"choice": "left"}).status_code == 404
+
+
+def test_a_voter_cannot_read_another_voters_votes(client, voter, other_voter, shown_battle):
+    from arena.services import vote_cast
+
+    vote_cast(voter=voter, battle_token=shown_battle.token, choice="left")
+    client.force_login(other_voter)
+    page = client.get(f"/vote/{shown_battle.token}/")
+    assert page.status_code == 404
+    assert shown_battle.generator_a.name not in client.get("/vote/", follow=True).content.decode()
+
+
+def test_api_keys_read_but_never_write_or_reach_pages(client, samples):
+    _, key = api_key_create(name="walker")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    for route in _routes(get_resolver().url_patterns):
+        url = _url(route, samples)
+        response = client.get(url, **headers)
+        if route.startswith(API):
+            assert response.status_code in (200, 404), (route, response.status_code)
+            assert client.post(url, {}, **headers).status_code in (403, 404), route
+        elif route not in PUBLIC:
+            # A key is no session: pages still ask for a login.
+            assert response.status_code in (302, 405), (route, response.status_code)
+
+
+def test_identities_stay_hidden_from_a_voter_until_the_vote(client, voter, ready_battle):
+    client.force_login(voter)
+    battle = battle_assign_next(voter=voter)
+    html = client.get(f"/vote/{battle.token}/").content.decode().lower()
+    for generator in (battle.generator_a, battle.generator_b):
+        assert generator.name.lower() not in html and generator.slug not in html
