@@ -25,17 +25,7 @@ def vote_score(choice: str) -> float | None:
     return SCORES[choice]
 
 
-def elo_lock(*, category_id: int | None, generator_ids: tuple[int, int]) -> dict:
-    """Lock (creating if needed) the Elo rows a vote will move; keyed by (category, generator)."""
-    boards = [None] if category_id is None else [None, category_id]
-    EloRating.objects.bulk_create(
-        [
-            EloRating(category_id=board, generator_id=gid, rating=settings.RATINGS_ELO_INITIAL)
-            for board in boards
-            for gid in generator_ids
-        ],
-        ignore_conflicts=True,
-    )
+def _locked_rows(category_id: int | None, generator_ids: tuple[int, int]) -> dict:
     in_boards = Q(category__isnull=True)
     if category_id is not None:
         in_boards |= Q(category_id=category_id)
@@ -47,6 +37,25 @@ def elo_lock(*, category_id: int | None, generator_ids: tuple[int, int]) -> dict
     return {(row.category_id, row.generator_id): row for row in rows}
 
 
+def elo_lock(*, category_id: int | None, generator_ids: tuple[int, int]) -> dict:
+    """Lock (creating if needed) the Elo rows a vote will move; keyed by (category, generator)."""
+    boards = [None] if category_id is None else [None, category_id]
+    rows = _locked_rows(category_id, generator_ids)
+    if len(rows) == len(boards) * len(generator_ids):
+        return rows
+    # First votes of a generator on a board: create its rows (a racing vote may win; fine).
+    EloRating.objects.bulk_create(
+        [
+            EloRating(category_id=board, generator_id=gid, rating=settings.RATINGS_ELO_INITIAL)
+            for board in boards
+            for gid in generator_ids
+            if (board, gid) not in rows
+        ],
+        ignore_conflicts=True,
+    )
+    return _locked_rows(category_id, generator_ids)
+
+
 def elo_apply(*, rows: dict, vote) -> None:
     """Move the locked rows by one vote."""
     score = vote_score(vote.choice)
@@ -55,7 +64,7 @@ def elo_apply(*, rows: dict, vote) -> None:
     boards = {category for category, _ in rows}
     for board in boards:
         left, right = rows[(board, vote.shown_left_id)], rows[(board, vote.shown_right_id)]
-        left.rating, right.rating = elo_update(
+        new_left, new_right = elo_update(
             left.rating,
             right.rating,
             score,
@@ -63,10 +72,12 @@ def elo_apply(*, rows: dict, vote) -> None:
             scale=settings.RATINGS_ELO_SCALE,
             base=settings.RATINGS_ELO_BASE,
         )
+        left.rating, right.rating = float(new_left), float(new_right)
         for row in (left, right):
             row.votes += 1
             row.last_vote_id = vote.id
-            row.save(update_fields=["rating", "votes", "last_vote_id"])
+    # One statement for all rows: the vote's transaction holds their locks for less time.
+    EloRating.objects.bulk_update(list(rows.values()), ["rating", "votes", "last_vote_id"])
 
 
 @transaction.atomic
