@@ -1,0 +1,159 @@
+"""Benchmark: casting votes through the browser's endpoint under load (not a test).
+
+Builds a PostgreSQL database of its own with voters, their sessions and battles shown to them,
+serves the app with gunicorn (production settings: DEBUG off, real Redis broker and cache, the
+online Elo update in each vote's transaction) and sends POST /vote/<battle>/ with wrk (a Lua
+script gives every request its own voter, session and battle). Afterwards it checks that the
+votes stored equal the successful responses and that replaying the votes reproduces the
+online Elo.
+
+    .venv/bin/python tests/benchmarks/bench_votes.py [--seconds 10] [--connections 16]
+
+Needs PostgreSQL at 127.0.0.1:5432, Redis at 127.0.0.1:6379 and wrk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_api import PG, ROOT, free_port, fresh_database, machine, run  # noqa: E402
+
+SEED = """
+import os, random, secrets
+from django.contrib.auth import get_user_model, HASH_SESSION_KEY, SESSION_KEY, BACKEND_SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.utils import timezone
+from arena.models import Battle, Category, Prompt
+from generation.models import Generation, Generator
+
+voters, per_voter, models = {voters}, {per_voter}, {models}
+rng = random.Random(1)
+category = Category.objects.create(slug="bench", name="Bench")
+prompts = Prompt.objects.bulk_create(Prompt(text=f"prompt {{i}}", category=category) for i in range(50))
+generators = Generator.objects.bulk_create(
+    Generator(name=f"Model {{i}}", slug=f"model-{{i}}", provider="builtin", model_id=f"m{{i}}")
+    for i in range(models))
+generations = {{}}
+for p in prompts:
+    for g in generators:
+        generations[p.id, g.id] = Generation(prompt=p, generator=g, params_hash="x", reusable=False,
+            status="succeeded", file="outputs/x.png", media_type="image/png")
+Generation.objects.bulk_create(generations.values())
+users = get_user_model().objects.bulk_create(
+    get_user_model()(username=f"voter{{i}}") for i in range(voters))
+shown = timezone.now() - timezone.timedelta(seconds=30)
+battles, lines = [], []
+for user in users:
+    store = SessionStore()
+    store[SESSION_KEY], store[BACKEND_SESSION_KEY] = str(user.pk), "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    csrf = secrets.token_hex(16)
+    for _ in range(per_voter):
+        p = rng.choice(prompts)
+        a, b = rng.sample(generators, 2)
+        battle = Battle(prompt=p, generator_a=a, generator_b=b, generation_a=generations[p.id, a.id],
+            generation_b=generations[p.id, b.id], status="assigned", voter=user,
+            left_is_a=rng.random() < 0.5, shown_at=shown, assigned_at=shown)
+        battles.append(battle)
+        lines.append((store.session_key, csrf, battle))
+Battle.objects.bulk_create(battles, batch_size=2000)
+rng.shuffle(lines)
+with open(os.environ["BENCH_VOTES_FILE"], "w") as out:
+    for session, csrf, battle in lines:
+        out.write(f"{{session}} {{csrf}} {{battle.token}} {{rng.choice(['left','right','left','tie','both_bad'])}}\\n")
+"""
+
+CHECK = """
+import numpy as np
+from arena.models import Vote
+from ratings.engine import elo_online
+from ratings.models import EloRating
+from ratings.services.elo import SCORES
+from django.conf import settings
+rows = list(Vote.objects.order_by("id").values_list("shown_left_id", "shown_right_id", "choice"))
+ids = sorted({{r[0] for r in rows}} | {{r[1] for r in rows}})
+index = {{g: i for i, g in enumerate(ids)}}
+replay = elo_online(len(ids), np.array([index[r[0]] for r in rows]), np.array([index[r[1]] for r in rows]),
+    np.array([SCORES[r[2]] for r in rows]), k=settings.RATINGS_ELO_K, initial=settings.RATINGS_ELO_INITIAL)
+online = dict(EloRating.objects.filter(category__isnull=True).values_list("generator_id", "rating"))
+worst = max(abs(online[g] - replay[index[g]]) for g in ids)
+print(f"CHECK votes={{len(rows)}} distinct_battles={{Vote.objects.values('battle').distinct().count()}} elo_max_diff={{worst:.2e}}")
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--voters", type=int, default=2500)
+    parser.add_argument("--per-voter", type=int, default=8)
+    parser.add_argument("--models", type=int, default=10)
+    parser.add_argument("--database", default="arena_bench_votes")
+    args = parser.parse_args()
+    env = {**os.environ, "DATABASE_URL": f"{PG}/{args.database}", "SECRET_KEY": "bench-votes",
+           "DEBUG": "false", "HTTPS": "false", "ALLOWED_HOSTS": "127.0.0.1",
+           "LOG_LEVEL": "WARNING", "CELERY_BROKER_URL": "redis://127.0.0.1:6379/5",
+           "CACHE_URL": "redis://127.0.0.1:6379/6", "CELERY_QUEUE": "bench-votes"}  # fmt: skip
+    print(f"machine: {machine()}")
+    print(f"command: {' '.join(sys.argv)}")
+    fresh_database(args.database)
+    subprocess.run(["redis-cli", "-n", "6", "flushdb"], check=True, capture_output=True)
+    subprocess.run(["redis-cli", "-n", "5", "flushdb"], check=True, capture_output=True)
+    run(["migrate", "--noinput"], env)
+    with tempfile.TemporaryDirectory() as tmp:
+        votes = Path(tmp) / "votes.txt"
+        code = SEED.format(voters=args.voters, per_voter=args.per_voter, models=args.models)
+        subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT,
+                       env={**env, "BENCH_VOTES_FILE": str(votes)}, check=True)  # fmt: skip
+        print(f"prepared {sum(1 for _ in votes.open())} battles for {args.voters} voters")
+        load(args, env, votes)
+    print(run(["shell", "-c", CHECK.format()], env).strip())
+
+
+def load(args, env: dict, votes: Path) -> None:
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "arena.wsgi", "-w", str(args.workers),
+         "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/accounts/login/", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        output = subprocess.run(
+            ["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--latency",
+             "-s", str(Path(__file__).with_name("votes.lua")), f"http://127.0.0.1:{port}",
+             "--", str(votes), "2"],
+            check=True, capture_output=True, text=True,
+        ).stdout  # fmt: skip
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    percentiles = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)", output, re.M))
+    print(output.strip().splitlines()[-1])
+    print(
+        f"votes: {rps:.0f}/s  p50 {percentiles['50']}  p90 {percentiles['90']}  "
+        f"p99 {percentiles['99']}  (gunicorn {args.workers} sync workers, wrk 2 threads, "
+        f"{args.connections} connections, {args.seconds} s)"
+    )
+
+
+if __name__ == "__main__":
+    main()
