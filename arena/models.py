@@ -85,8 +85,21 @@ class Battle(models.Model):
         on_delete=models.SET_NULL,
         related_name="battles",
     )
-    left_is_a = models.BooleanField(null=True, blank=True, help_text="Side drawn when shown.")
-    shown_at = models.DateTimeField(null=True, blank=True)
+    # A voter who typed the prompt: the battle is kept for them and never handed to others.
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    left_is_a = models.BooleanField(null=True, blank=True, help_text="Side drawn when assigned.")
+    assigned_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the voter claimed it (shown, or held as the next)."
+    )
+    shown_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was put on the voter's screen."
+    )
     failure = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -99,10 +112,15 @@ class Battle(models.Model):
             models.CheckConstraint(
                 condition=~Q(generation_a=F("generation_b")), name="battle_two_different_outputs"
             ),
+            # A battle held for a voter as their next one is assigned but not shown yet.
             models.CheckConstraint(
                 condition=~Q(status__in=["assigned", "voted"])
-                | (Q(voter__isnull=False) & Q(left_is_a__isnull=False) & Q(shown_at__isnull=False)),
-                name="battle_shown_has_voter_and_sides",
+                | (
+                    Q(voter__isnull=False)
+                    & Q(left_is_a__isnull=False)
+                    & Q(assigned_at__isnull=False)
+                ),
+                name="battle_assigned_has_voter_and_sides",
             ),
         ]
         indexes = [models.Index(fields=["status", "created_at"])]
@@ -148,6 +166,11 @@ class Vote(models.Model):
     time_to_vote_ms = models.PositiveIntegerField(
         null=True, blank=True, help_text="From showing the battle to the vote."
     )
+    # Kept, never dropped: analysts decide whether a hasty vote counts.
+    flagged = models.BooleanField(
+        default=False, help_text="Cast too fast, or before both outputs had loaded."
+    )
+    flag_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     # Imported votes: who judged, which question, and a key that makes a second import a no-op.
     judge = models.CharField(max_length=200, blank=True)
@@ -172,6 +195,10 @@ class Vote(models.Model):
             models.CheckConstraint(
                 condition=Q(battle__isnull=False) | Q(import_key__isnull=False),
                 name="vote_has_battle_or_import_key",
+            ),
+            models.CheckConstraint(
+                condition=Q(flagged=False, flag_reason="") | (Q(flagged=True) & ~Q(flag_reason="")),
+                name="vote_flag_has_reason",
             ),
         ]
         indexes = [models.Index(fields=["category", "id"])]

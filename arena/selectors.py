@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from decimal import Decimal
 
 from django.utils import timezone
 
-from arena.models import Battle, Vote
+from arena import classify
+from arena.models import Battle, Category, Prompt, Vote
 from generation.models import Generation
 
 
@@ -20,19 +22,31 @@ class Side:
     is_image: bool
 
 
-def battle_of_voter(*, voter, token) -> Battle | None:
-    """The voter's own battle with this token, or None; other voters' battles stay hidden."""
+def _token(token) -> uuid.UUID | None:
     try:
-        token = uuid.UUID(str(token))
+        return uuid.UUID(str(token))
     except ValueError:
         return None
-    return (
-        Battle.objects.select_related(
-            "prompt__category", "generation_a__generator", "generation_b__generator"
-        )
-        .filter(token=token, voter=voter)
-        .first()
+
+
+def _with_outputs():
+    return Battle.objects.select_related(
+        "prompt__category", "generation_a__generator", "generation_b__generator"
     )
+
+
+def battle_of_voter(*, voter, token) -> Battle | None:
+    """The voter's own battle with this token, or None; other voters' battles stay hidden."""
+    token = _token(token)
+    return None if token is None else _with_outputs().filter(token=token, voter=voter).first()
+
+
+def battle_requested_by(*, voter, token) -> Battle | None:
+    """A battle this voter asked for with their own prompt, or None."""
+    token = _token(token)
+    if token is None:
+        return None
+    return _with_outputs().filter(token=token, requested_by=voter).first()
 
 
 def _side(generation: Generation) -> Side:
@@ -50,17 +64,87 @@ def battle_sides(battle: Battle) -> tuple[Side, Side]:
     return _side(left), _side(right)
 
 
+def battle_card(battle: Battle) -> dict:
+    """What a browser needs to show a battle before the vote: nothing that names a model."""
+    left, right = battle_sides(battle)
+    category = battle.prompt.category
+    return {
+        "token": str(battle.token),
+        "prompt": battle.prompt.text,
+        "category": category.name if category is not None else "",
+        "left": asdict(left),
+        "right": asdict(right),
+    }
+
+
 def battle_reveal(battle: Battle) -> dict:
-    """Who was on which side, for the page shown after the vote."""
+    """Who was on which side, how long each took and what it cost: shown after the vote."""
     left, right = battle.generation_a, battle.generation_b
     if not battle.left_is_a:
         left, right = right, left
-    return {
-        "left": left.generator.name,
-        "right": right.generator.name,
-        "left_latency_ms": left.latency_ms,
-        "right_latency_ms": right.latency_ms,
-    }
+    reveal = {}
+    for side, generation in (("left", left), ("right", right)):
+        reveal[side] = generation.generator.name
+        reveal[f"{side}_latency_ms"] = generation.latency_ms
+        reveal[f"{side}_cost"] = None if generation.cost is None else str(generation.cost)
+        reveal[f"{side}_detail"] = " · ".join(
+            part for part in (_duration(generation.latency_ms), _money(generation.cost)) if part
+        )
+    return reveal
+
+
+def _duration(ms: int | None) -> str:
+    if ms is None:
+        return ""
+    return f"{ms} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
+
+
+def _money(amount: Decimal | None) -> str:
+    if amount is None:
+        return ""
+    whole, _, cents = f"{amount.normalize():f}".partition(".")
+    return f"${whole}.{cents.ljust(2, '0')}"
+
+
+_PROGRESS = {
+    Generation.Status.PENDING: "waiting",
+    Generation.Status.RUNNING: "working",
+    Generation.Status.SUCCEEDED: "done",
+    Generation.Status.FAILED: "failed",
+}
+
+
+def battle_progress(battle: Battle) -> dict:
+    """How far the two generations of a requested battle are, without naming either model."""
+    outputs = [_PROGRESS[g.status] for g in (battle.generation_a, battle.generation_b)]
+    done = outputs.count("done")
+    if battle.status == Battle.Status.FAILED:
+        state = "failed"
+        message = (
+            "One of the two models could not make an output for this prompt, so this pair "
+            "cannot be compared. Try another pair."
+        )
+    elif battle.status == Battle.Status.PENDING:
+        state, message = "generating", f"Generating: {done} of 2 outputs ready."
+    else:
+        state, message = "ready", "Both outputs are ready."
+    return {"state": state, "done": done, "outputs": outputs, "message": message}
+
+
+def category_guess(text: str) -> Category | None:
+    """The category nearest to ``text`` by names, descriptions and curated prompts, or None."""
+    categories = list(Category.objects.order_by("id"))
+    if not categories:
+        return None
+    position = {category.id: i for i, category in enumerate(categories)}
+    documents = [f"{category.name}. {category.description}" for category in categories]
+    labels = list(range(len(categories)))
+    curated = Prompt.objects.filter(source=Prompt.Source.CURATED, category__isnull=False)
+    for category_id, prompt_text in curated.values_list("category_id", "text"):
+        documents.append(prompt_text)
+        labels.append(position[category_id])
+    label = classify.nearest(classify.fit(documents, labels, len(categories)), text)
+    return None if label is None else categories[label]
 
 
 def votes_today(*, voter) -> int:

@@ -12,7 +12,14 @@ arena_patterns = (
     [
         path("", views.home, name="home"),
         path("vote/", views.vote_next, name="vote"),
+        # Before vote/<token>/, which would take "next" for a token.
+        path("vote/next/", views.battle_prefetch, name="prefetch"),
         path("vote/<str:token>/", views.battle, name="battle"),
+        path("vote/<str:token>/shown/", views.battle_shown, name="battle-shown"),
+        path("prompt/", views.prompt_new, name="prompt"),
+        path("prompt/<str:token>/", views.prompt_battle, name="prompt-battle"),
+        path("prompt/<str:token>/status/", views.prompt_status, name="prompt-status"),
+        path("prompt/<str:token>/retry/", views.prompt_retry, name="prompt-retry"),
     ],
     "arena",
 )

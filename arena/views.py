@@ -1,19 +1,52 @@
-"""Voting pages: thin views over the arena's services and selectors."""
+"""Voting pages and their small JSON endpoints: thin views over the arena's services and selectors.
+
+Every page works as plain HTML forms; the script on the voting page uses the same URLs with
+``Accept: application/json`` to vote without a reload and to preload the next battle.
+"""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from arena import selectors
-from arena.services import VoteError, battle_assign_next, vote_cast
+from arena.forms import VoterPromptForm
+from arena.models import Battle
+from arena.services import (
+    ArenaError,
+    BattleNotFound,
+    RateLimited,
+    battle_assign_next,
+    battle_hold_next,
+    battle_mark_shown,
+    battle_open_requested,
+    daily_cap_check,
+    vote_cast,
+    voter_prompt_retry,
+    voter_prompt_start,
+)
 from arena.tasks import battles_refill
+
+_LOADED = {"1": True, "true": True, "0": False, "false": False}
 
 
 def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
+
+
+def _error(request: HttpRequest, exc: ArenaError) -> HttpResponse:
+    """The error in words, as JSON or as a page, with its status (and Retry-After on 429)."""
+    if _wants_json(request):
+        response = JsonResponse({"error": str(exc)}, status=exc.status)
+    else:
+        response = render(request, "arena/error.html", {"message": str(exc)}, status=exc.status)
+    if isinstance(exc, RateLimited):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @require_GET
@@ -25,6 +58,10 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def vote_next(request: HttpRequest) -> HttpResponse:
     """Show the battle this voter should judge now, or say that none is ready yet."""
+    try:
+        daily_cap_check(voter=request.user)
+    except RateLimited as exc:
+        return _error(request, exc)
     battle = battle_assign_next(voter=request.user)
     if battle is None:
         battles_refill.delay()
@@ -39,7 +76,10 @@ def battle(request: HttpRequest, token: str) -> HttpResponse:
         return _cast(request, token)
     battle = selectors.battle_of_voter(voter=request.user, token=token)
     if battle is None:
-        raise Http404("No such battle.")
+        return _error(request, BattleNotFound("No such battle."))
+    if battle.status == Battle.Status.ASSIGNED and battle.shown_at is None:
+        # A battle held as the next one, opened by its address: it is on screen now.
+        battle_mark_shown(voter=request.user, battle=battle)
     vote = selectors.vote_of(battle=battle, voter=request.user)
     left, right = selectors.battle_sides(battle)
     context = {
@@ -48,26 +88,142 @@ def battle(request: HttpRequest, token: str) -> HttpResponse:
         "vote": vote,
         "left": left,
         "right": right,
+        "reveal": selectors.battle_reveal(battle) if vote is not None else {},
+        "votes_today": selectors.votes_today(voter=request.user),
+        "daily_cap": settings.ARENA_DAILY_VOTE_CAP,
     }
-    if vote is None:
-        return render(request, "arena/battle.html", context)
-    context.update(
-        reveal=selectors.battle_reveal(battle),
-        votes_today=selectors.votes_today(voter=request.user),
-    )
-    return render(request, "arena/reveal.html", context)
+    return render(request, "arena/battle.html", context)
 
 
 def _cast(request: HttpRequest, token: str) -> HttpResponse:
     try:
         vote, created = vote_cast(
-            voter=request.user, battle_token=token, choice=request.POST.get("choice", "")
+            voter=request.user,
+            battle_token=token,
+            choice=request.POST.get("choice", ""),
+            images_loaded=_LOADED.get(request.POST.get("images_loaded", "")),
         )
-    except VoteError as exc:
+    except ArenaError as exc:
+        return _error(request, exc)
+    if not _wants_json(request):
+        return redirect("arena:battle", token=token)
+    return JsonResponse(
+        {
+            "choice": vote.choice,
+            "choice_label": vote.get_choice_display(),
+            "counted": created,
+            "reveal": selectors.battle_reveal(vote.battle),
+            "votes_today": selectors.votes_today(voter=request.user),
+        }
+    )
+
+
+@login_required
+@require_POST
+def battle_prefetch(request: HttpRequest) -> JsonResponse:
+    """The battle held for this voter as their next one, blind, so its images can preload.
+
+    ``{"battle": null}`` when none is ready (or the voter reached the daily cap).
+    """
+    try:
+        daily_cap_check(voter=request.user)
+    except RateLimited:
+        return JsonResponse({"battle": None})
+    held = battle_hold_next(voter=request.user)
+    if held is None:
+        battles_refill.delay()
+        return JsonResponse({"battle": None})
+    battle = selectors.battle_of_voter(voter=request.user, token=held.token)
+    card = selectors.battle_card(battle)
+    card["url"] = reverse("arena:battle", args=[battle.token])
+    card["shown_url"] = reverse("arena:battle-shown", args=[battle.token])
+    return JsonResponse({"battle": card})
+
+
+@login_required
+@require_POST
+def battle_shown(request: HttpRequest, token: str) -> JsonResponse:
+    """The script put a preloaded battle on screen: from now on its time to vote counts."""
+    battle = selectors.battle_of_voter(voter=request.user, token=token)
+    if battle is None or not battle_mark_shown(voter=request.user, battle=battle):
+        return JsonResponse({"error": "This battle is no longer yours to show."}, status=409)
+    return JsonResponse({"shown": True})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def prompt_new(request: HttpRequest) -> HttpResponse:
+    """Type a prompt, pick a category (or let the arena pick), and start a blind battle on it."""
+    form = VoterPromptForm(request.POST if request.method == "POST" else None)
+    if request.method == "GET":
+        return _prompt_form(request, form)
+    if not form.is_valid():
         if _wants_json(request):
-            return JsonResponse({"error": str(exc)}, status=exc.status)
-        return render(request, "arena/error.html", {"message": str(exc)}, status=exc.status)
-    if _wants_json(request):
-        reveal = selectors.battle_reveal(vote.battle)
-        return JsonResponse({"choice": vote.choice, "counted": created, "reveal": reveal})
-    return redirect("arena:battle", token=token)
+            return JsonResponse({"error": form.first_error(), "fields": form.errors}, status=400)
+        return _prompt_form(request, form, status=400)
+    try:
+        battle = voter_prompt_start(
+            voter=request.user,
+            text=form.cleaned_data["text"],
+            category=form.cleaned_data["category"],
+        )
+    except ArenaError as exc:
+        if _wants_json(request):
+            return _error(request, exc)
+        return _prompt_form(request, form, status=exc.status, message=str(exc))
+    return _started(request, battle, status=201)
+
+
+def _prompt_form(request, form, *, status: int = 200, message: str = "") -> HttpResponse:
+    context = {"form": form, "message": message}
+    return render(request, "arena/prompt_new.html", context, status=status)
+
+
+def _started(request: HttpRequest, battle: Battle, *, status: int) -> HttpResponse:
+    if not _wants_json(request):
+        return redirect("arena:prompt-battle", token=battle.token)
+    return JsonResponse(_prompt_links(battle), status=status)
+
+
+def _prompt_links(battle: Battle) -> dict:
+    return {
+        "token": str(battle.token),
+        "url": reverse("arena:prompt-battle", args=[battle.token]),
+        "status_url": reverse("arena:prompt-status", args=[battle.token]),
+        "retry_url": reverse("arena:prompt-retry", args=[battle.token]),
+    }
+
+
+@login_required
+@require_GET
+def prompt_battle(request: HttpRequest, token: str) -> HttpResponse:
+    """Progress of a battle on the voter's own prompt; opens it for voting once both are done."""
+    battle = selectors.battle_requested_by(voter=request.user, token=token)
+    if battle is None:
+        return _error(request, BattleNotFound("No such battle."))
+    if battle_open_requested(voter=request.user, battle=battle):
+        return redirect("arena:battle", token=battle.token)
+    context = {"battle": battle, "progress": selectors.battle_progress(battle)}
+    context.update(_prompt_links(battle))
+    return render(request, "arena/prompt_battle.html", context)
+
+
+@login_required
+@require_GET
+def prompt_status(request: HttpRequest, token: str) -> JsonResponse:
+    """The progress as JSON, for the progress page to poll."""
+    battle = selectors.battle_requested_by(voter=request.user, token=token)
+    if battle is None:
+        return JsonResponse({"error": "No such battle."}, status=404)
+    return JsonResponse({**selectors.battle_progress(battle), **_prompt_links(battle)})
+
+
+@login_required
+@require_POST
+def prompt_retry(request: HttpRequest, token: str) -> HttpResponse:
+    """Try a failed prompt again with another pair of generators."""
+    try:
+        battle = voter_prompt_retry(voter=request.user, battle_token=token)
+    except ArenaError as exc:
+        return _error(request, exc)
+    return _started(request, battle, status=201)

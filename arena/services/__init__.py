@@ -1,31 +1,52 @@
-"""Writes of the arena app: battles and votes."""
+"""Writes of the arena app: battles, claims, votes and voters' own prompts."""
 
 from __future__ import annotations
 
 from arena.services.battles import (
-    battle_assign_next,
     battle_create,
     battles_refill,
     battles_settle,
     generations_requeue_stalled,
 )
-from arena.services.votes import (
+from arena.services.claims import (
+    battle_assign_next,
+    battle_hold_next,
+    battle_mark_shown,
+    battle_open_requested,
+)
+from arena.services.errors import (
+    ArenaError,
     BattleNotFound,
     BattleNotOpen,
+    NoPairAvailable,
+    PromptError,
+    RateLimited,
     VoteConflict,
     VoteError,
-    vote_cast,
 )
+from arena.services.limits import daily_cap_check
+from arena.services.prompts import voter_prompt_retry, voter_prompt_start
+from arena.services.votes import vote_cast
 
 __all__ = [
+    "ArenaError",
     "BattleNotFound",
     "BattleNotOpen",
+    "NoPairAvailable",
+    "PromptError",
+    "RateLimited",
     "VoteConflict",
     "VoteError",
     "battle_assign_next",
     "battle_create",
+    "battle_hold_next",
+    "battle_mark_shown",
+    "battle_open_requested",
     "battles_refill",
     "battles_settle",
+    "daily_cap_check",
     "generations_requeue_stalled",
     "vote_cast",
+    "voter_prompt_retry",
+    "voter_prompt_start",
 ]

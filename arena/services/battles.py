@@ -27,8 +27,13 @@ def _enqueue_generation(generation_id: int) -> None:
 
 
 @transaction.atomic
-def battle_create(*, prompt: Prompt, generator_a: Generator, generator_b: Generator) -> Battle:
-    """Create a battle and start whichever of its two generations is not already there."""
+def battle_create(
+    *, prompt: Prompt, generator_a: Generator, generator_b: Generator, requested_by=None
+) -> Battle:
+    """Create a battle and start whichever of its two generations is not already there.
+
+    ``requested_by``: the voter who typed the prompt; the battle is kept for them alone.
+    """
     if generator_a.pk == generator_b.pk:
         raise ValueError("a battle needs two different generators")
     generation_a, new_a = generation_get_or_create(prompt=prompt, generator=generator_a)
@@ -39,6 +44,7 @@ def battle_create(*, prompt: Prompt, generator_a: Generator, generator_b: Genera
         generator_b=generator_b,
         generation_a=generation_a,
         generation_b=generation_b,
+        requested_by=requested_by,
     )
     for generation, new in ((generation_a, new_a), (generation_b, new_b)):
         if new:
@@ -48,7 +54,8 @@ def battle_create(*, prompt: Prompt, generator_a: Generator, generator_b: Genera
     return battle
 
 
-def _pick_pair(generators: list[Generator]) -> tuple[Generator, Generator] | None:
+def pick_pair(generators: list[Generator]) -> tuple[Generator, Generator] | None:
+    """Two distinct generators of one modality, drawn at random; None if no modality has two."""
     by_modality: dict[str, list[Generator]] = {}
     for generator in generators:
         by_modality.setdefault(generator.modality, []).append(generator)
@@ -73,9 +80,12 @@ def battles_refill(*, category_id: int | None = None, buffer: int | None = None)
         )
         if not prompts:
             continue
-        open_count = Battle.objects.filter(prompt__category=category, status__in=_OPEN).count()
+        # Battles voters asked for with their own prompts are not part of the shared buffer.
+        open_count = Battle.objects.filter(
+            prompt__category=category, status__in=_OPEN, requested_by__isnull=True
+        ).count()
         for _ in range(max(buffer - open_count, 0)):
-            pair = _pick_pair(generators)
+            pair = pick_pair(generators)
             if pair is None:
                 return created
             prompt = Prompt.objects.get(id=_rng.choice(prompts))
@@ -102,41 +112,16 @@ def battles_settle(*, generation_id: int) -> None:
             Battle.objects.filter(id=battle.id, status=Battle.Status.PENDING).update(
                 status=Battle.Status.FAILED, failure="; ".join(errors)[:2000]
             )
-            _refill_later(battle.prompt.category_id)
+            refill_later(battle.prompt.category_id)
 
 
-def _refill_later(category_id: int | None) -> None:
+def refill_later(category_id: int | None) -> None:
+    """Top the category's buffer up once this transaction commits."""
     if category_id is None:
         return
     from arena.tasks import battles_refill as refill_task
 
     transaction.on_commit(lambda: refill_task.delay(category_id=category_id))
-
-
-def battle_assign_next(*, voter, category_id: int | None = None) -> Battle | None:
-    """The battle this voter should see now: the one already shown to them, or a fresh one.
-
-    Claiming is a compare-and-set on the status, so two voters never get the same battle.
-    Sides are drawn here, once, and kept: reloading the page does not swap them.
-    """
-    shown = Battle.objects.filter(voter=voter, status=Battle.Status.ASSIGNED).first()
-    if shown is not None:
-        return shown
-    ready = Battle.objects.filter(status=Battle.Status.READY)
-    if category_id is not None:
-        ready = ready.filter(prompt__category_id=category_id)
-    for candidate in ready.order_by("created_at").values_list("id", flat=True)[:5]:
-        claimed = Battle.objects.filter(id=candidate, status=Battle.Status.READY).update(
-            status=Battle.Status.ASSIGNED,
-            voter=voter,
-            left_is_a=_rng.random() < 0.5,
-            shown_at=timezone.now(),
-        )
-        if claimed:
-            battle = Battle.objects.select_related("prompt").get(id=candidate)
-            _refill_later(battle.prompt.category_id)
-            return battle
-    return None
 
 
 def generations_requeue_stalled(*, older_than_seconds: int = 120) -> int:

@@ -4,29 +4,16 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from arena.models import Battle, Vote
+from arena.services.errors import BattleNotFound, BattleNotOpen, VoteConflict, VoteError
+from arena.services.limits import vote_allowance_check
 from ratings.services import elo_apply, elo_lock, ratings_schedule
 
-
-class VoteError(Exception):
-    """A vote that cannot be taken; ``status`` is the HTTP status to answer with."""
-
-    status = 400
-
-
-class BattleNotFound(VoteError):
-    status = 404
-
-
-class BattleNotOpen(VoteError):
-    status = 409
-
-
-class VoteConflict(VoteError):
-    status = 409
+__all__ = ["BattleNotFound", "BattleNotOpen", "VoteConflict", "VoteError", "vote_cast"]
 
 
 def _battle_for(voter, token) -> Battle:
@@ -34,20 +21,35 @@ def _battle_for(voter, token) -> Battle:
         token = uuid.UUID(str(token))
     except ValueError:
         raise BattleNotFound("No such battle.") from None
-    battle = Battle.objects.select_related("prompt").filter(token=token).first()
+    # The outputs and their generators come along: the reveal that follows a vote needs them.
+    battle = (
+        Battle.objects.select_related(
+            "prompt", "generation_a__generator", "generation_b__generator"
+        )
+        .filter(token=token)
+        .first()
+    )
     # Someone else's battle is answered like a missing one: its existence is not ours to know.
     if battle is None or (battle.voter_id is not None and battle.voter_id != voter.id):
         raise BattleNotFound("No such battle.")
     return battle
 
 
-def vote_cast(*, voter, battle_token, choice: str) -> tuple[Vote, bool]:
+def vote_cast(
+    *, voter, battle_token, choice: str, images_loaded: bool | None = None
+) -> tuple[Vote, bool]:
     """Record a vote and close the battle; returns ``(vote, created)``.
 
     Posting the same choice again (double click, retry) returns the stored vote with
     ``created=False``; a different choice on a voted battle is a conflict. The unique
     constraint on (battle, voter) is what keeps a vote from being counted twice when two
     requests race; the status compare-and-set keeps a battle from being voted twice.
+
+    ``images_loaded`` is the browser's word on whether both outputs had loaded (None: it
+    could not say, e.g. without JavaScript). A vote cast before they had, or sooner than
+    ``ARENA_MIN_VOTE_MS`` after the battle was shown, is kept and flagged. Raises
+    ``RateLimited`` (429) past the voter's rate limit or daily cap; a retry of a vote already
+    counted is never limited.
     """
     if choice not in Vote.Choice.values:
         raise VoteError(f"Unknown choice {choice!r}; use one of: {', '.join(Vote.Choice.values)}.")
@@ -59,8 +61,9 @@ def vote_cast(*, voter, battle_token, choice: str) -> tuple[Vote, bool]:
         raise BattleNotOpen(
             f"This battle is not open for voting (it is {battle.get_status_display().lower()})."
         )
+    vote_allowance_check(voter=voter)
     try:
-        return _insert(battle, voter, choice), True
+        return _insert(battle, voter, choice, images_loaded), True
     except IntegrityError:
         # A concurrent request by the same voter won the race; answer as a retry would.
         existing = Vote.objects.filter(battle=battle, voter=voter).first()
@@ -75,14 +78,32 @@ def _repeat(existing: Vote, choice: str) -> tuple[Vote, bool]:
     return existing, False
 
 
+def vote_flags(*, time_to_vote_ms: int | None, images_loaded: bool | None) -> list[str]:
+    """Why a vote deserves a second look, in words; empty when it does not."""
+    reasons = []
+    if images_loaded is False:
+        reasons.append("cast before both outputs had loaded")
+    if time_to_vote_ms is None:
+        reasons.append("cast on a battle that was never marked as shown")
+    elif time_to_vote_ms < settings.ARENA_MIN_VOTE_MS:
+        reasons.append(
+            f"cast {time_to_vote_ms} ms after the battle was shown "
+            f"(minimum {settings.ARENA_MIN_VOTE_MS} ms)"
+        )
+    return reasons
+
+
 @transaction.atomic
-def _insert(battle: Battle, voter, choice: str) -> Vote:
+def _insert(battle: Battle, voter, choice: str, images_loaded: bool | None) -> Vote:
     left, right = (battle.generator_a_id, battle.generator_b_id)
     if not battle.left_is_a:
         left, right = right, left
     category_id = battle.prompt.category_id
     elo_rows = elo_lock(category_id=category_id, generator_ids=(left, right))
-    elapsed = timezone.now() - battle.shown_at
+    elapsed_ms = None
+    if battle.shown_at is not None:
+        elapsed_ms = max(int((timezone.now() - battle.shown_at).total_seconds() * 1000), 0)
+    reasons = vote_flags(time_to_vote_ms=elapsed_ms, images_loaded=images_loaded)
     vote = Vote.objects.create(
         battle=battle,
         voter=voter,
@@ -90,7 +111,9 @@ def _insert(battle: Battle, voter, choice: str) -> Vote:
         choice=choice,
         shown_left_id=left,
         shown_right_id=right,
-        time_to_vote_ms=max(int(elapsed.total_seconds() * 1000), 0),
+        time_to_vote_ms=elapsed_ms,
+        flagged=bool(reasons),
+        flag_reason="; ".join(reasons)[:200],
     )
     closed = Battle.objects.filter(id=battle.id, status=Battle.Status.ASSIGNED, voter=voter).update(
         status=Battle.Status.VOTED

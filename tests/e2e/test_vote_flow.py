@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from arena.models import Battle, Prompt, Vote
 from arena.services import battles_refill
+from tests.e2e.conftest import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,14 +21,6 @@ def arena_ready(category, generators, voter):
     return generators
 
 
-def _log_in(page, live_server):
-    page.goto(f"{live_server.url}/vote/")
-    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
-    page.get_by_label("Username").fill("voter")
-    page.get_by_label("Password").fill("voter-pass-123")
-    page.get_by_role("button", name="Log in").click()
-
-
 def _images_loaded(page) -> bool:
     return page.evaluate(
         "() => [...document.querySelectorAll('figure img')]"
@@ -38,7 +31,7 @@ def _images_loaded(page) -> bool:
 def test_a_voter_logs_in_votes_blind_sees_the_reveal_and_goes_on(
     page, live_server, arena_ready, screenshot
 ):
-    _log_in(page, live_server)
+    log_in(page, live_server)
     expect(page.get_by_role("button", name="Left is better")).to_be_visible()
     page.wait_for_function(
         "() => [...document.querySelectorAll('figure img')]"
@@ -69,7 +62,7 @@ def test_a_voter_logs_in_votes_blind_sees_the_reveal_and_goes_on(
 def test_voting_works_without_javascript(browser, live_server, arena_ready):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    _log_in(page, live_server)
+    log_in(page, live_server)
     page.get_by_role("button", name="Both bad").click()
     expect(page.get_by_text("You voted: Both are bad")).to_be_visible()
     page.get_by_role("link", name="Next battle").click()

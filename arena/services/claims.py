@@ -1,0 +1,116 @@
+"""Handing battles to voters: the one on screen, and one held as the next to preload.
+
+A voter holds at most the battle on their screen plus one held for them: claimed, sides
+drawn, not shown yet (``shown_at`` is empty), so its images can load while they judge the
+current one. Every claim is a compare-and-set on the status, so no two voters get the same
+battle. A held battle that is not shown within ``HOLD_SECONDS`` (the voter closed the tab)
+goes back to the pool: the next voter's claim takes it over, so nothing is stranded.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from django.db.models import F, Q
+from django.utils import timezone
+
+from arena.models import Battle
+from arena.services.battles import refill_later
+
+HOLD_SECONDS = 15 * 60
+_CANDIDATES = 5
+_rng = random.SystemRandom()
+
+
+def battle_assign_next(*, voter, category_id: int | None = None) -> Battle | None:
+    """The battle this voter should see now: the one already shown to them, or a fresh one.
+
+    Sides are drawn when a battle is claimed, once, and kept: reloading the page does not
+    swap them. A battle held as the voter's next is shown before a fresh one is claimed.
+    """
+    mine = Battle.objects.filter(voter=voter, status=Battle.Status.ASSIGNED)
+    shown = mine.filter(shown_at__isnull=False).order_by("shown_at", "id").first()
+    if shown is not None:
+        return shown
+    held = mine.order_by("assigned_at", "id").first()
+    if held is not None and battle_mark_shown(voter=voter, battle=held):
+        held.refresh_from_db()
+        return held
+    return _claim(voter=voter, category_id=category_id, show=True)
+
+
+def battle_hold_next(*, voter, category_id: int | None = None) -> Battle | None:
+    """The battle held for this voter as their next one (claimed now if need be), not shown.
+
+    Asking again returns the same battle until it is shown, so a reload never claims more.
+    """
+    held = (
+        Battle.objects.filter(voter=voter, status=Battle.Status.ASSIGNED, shown_at__isnull=True)
+        .order_by("assigned_at", "id")
+        .first()
+    )
+    if held is not None:
+        return held
+    return _claim(voter=voter, category_id=category_id, show=False)
+
+
+def battle_mark_shown(*, voter, battle: Battle) -> bool:
+    """Record that a battle held for this voter is on their screen now; idempotent.
+
+    False when it is no longer theirs to show (a held battle taken over after HOLD_SECONDS).
+    """
+    Battle.objects.filter(
+        id=battle.id, voter=voter, status=Battle.Status.ASSIGNED, shown_at__isnull=True
+    ).update(shown_at=timezone.now())
+    return Battle.objects.filter(id=battle.id, voter=voter, shown_at__isnull=False).exists()
+
+
+def battle_open_requested(*, voter, battle: Battle) -> bool:
+    """Show the voter the battle they asked for with their own prompt, once it is ready."""
+    if battle.requested_by_id != voter.id:
+        return False
+    claimed = Battle.objects.filter(
+        id=battle.id, status=Battle.Status.READY, requested_by=voter
+    ).update(**_assignment(voter, show=True))
+    return bool(claimed) or (
+        battle.voter_id == voter.id
+        and battle.status in (Battle.Status.ASSIGNED, Battle.Status.VOTED)
+    )
+
+
+def _claimable(voter) -> Q:
+    stale = timezone.now() - timedelta(seconds=HOLD_SECONDS)
+    free = Q(status=Battle.Status.READY) | Q(
+        status=Battle.Status.ASSIGNED, shown_at__isnull=True, assigned_at__lt=stale
+    )
+    # A battle someone asked for with their own prompt is theirs alone.
+    return free & (Q(requested_by__isnull=True) | Q(requested_by=voter))
+
+
+def _assignment(voter, *, show: bool) -> dict:
+    now = timezone.now()
+    return {
+        "status": Battle.Status.ASSIGNED,
+        "voter": voter,
+        "left_is_a": _rng.random() < 0.5,
+        "assigned_at": now,
+        "shown_at": now if show else None,
+    }
+
+
+def _claim(*, voter, category_id: int | None, show: bool) -> Battle | None:
+    pool = Battle.objects.filter(_claimable(voter))
+    if category_id is not None:
+        pool = pool.filter(prompt__category_id=category_id)
+    # The voter's own requests first, then the oldest, so the buffer turns over in order.
+    order = (F("requested_by").desc(nulls_last=True), "created_at")
+    for candidate in pool.order_by(*order).values_list("id", flat=True)[:_CANDIDATES]:
+        claimed = Battle.objects.filter(_claimable(voter), id=candidate).update(
+            **_assignment(voter, show=show)
+        )
+        if claimed:
+            battle = Battle.objects.select_related("prompt").get(id=candidate)
+            refill_later(battle.prompt.category_id)
+            return battle
+    return None

@@ -1,0 +1,94 @@
+"""Per-voter limits on votes and typed prompts, counted in Django's cache.
+
+A fixed window per voter: ``cache.add`` starts the window's counter (atomic: only the first
+request of a window creates it) and ``cache.incr`` counts (atomic in Redis and in the local
+memory cache). Set ``CACHE_URL`` to Redis so that every web process shares one count; with
+the default in-process cache each process counts on its own. The daily vote cap counts votes
+in the database, which is the source of truth and needs no shared cache.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from arena.selectors import votes_today
+from arena.services.errors import RateLimited
+
+
+def rate_hit(*, key: str, limit: int, window: int) -> int:
+    """Count one request against ``limit`` per ``window`` seconds; 0 if allowed.
+
+    Returns the seconds left in the window when the limit is exceeded, else 0. A limit of 0
+    means no limit.
+    """
+    if limit <= 0:
+        return 0
+    now = time.time()
+    bucket = int(now // window)
+    counter = f"arena:rate:{key}:{bucket}"
+    cache.add(counter, 0, timeout=window + 5)
+    try:
+        count = cache.incr(counter)
+    except ValueError:  # evicted between add and incr: this request starts the window
+        cache.set(counter, 1, timeout=window + 5)
+        count = 1
+    if count <= limit:
+        return 0
+    return max(int((bucket + 1) * window - now) + 1, 1)
+
+
+def daily_cap_check(*, voter) -> None:
+    """Raise ``RateLimited`` when this voter has cast today's allowed votes."""
+    cap = settings.ARENA_DAILY_VOTE_CAP
+    if cap and votes_today(voter=voter) >= cap:
+        raise RateLimited(
+            f"You have cast {cap} votes today, the most a voter may cast in a day. "
+            "Voting opens again tomorrow.",
+            retry_after=_seconds_to_midnight(),
+        )
+
+
+def vote_allowance_check(*, voter) -> None:
+    """Raise ``RateLimited`` when this voter may not cast another vote now."""
+    daily_cap_check(voter=voter)
+    _rate_check("vote", voter)
+
+
+def prompt_allowance_check(*, voter) -> None:
+    """Raise ``RateLimited`` when this voter may not start another typed-prompt battle now."""
+    _rate_check("prompt", voter)
+
+
+# What is limited: the setting that says how many, per how many seconds, and what to say.
+_RATES = {
+    "vote": (
+        "ARENA_VOTE_RATE_PER_MINUTE",
+        60,
+        "You are voting faster than {limit} votes a minute. "
+        "Take a breath and vote again in {wait} s.",
+    ),
+    "prompt": (
+        "ARENA_PROMPT_RATE_PER_HOUR",
+        3600,
+        "You have started {limit} battles with your own prompts this hour, the most allowed. "
+        "Try again in {wait} s.",
+    ),
+}
+
+
+def _rate_check(kind: str, voter) -> None:
+    setting, window, message = _RATES[kind]
+    limit = getattr(settings, setting)
+    wait = rate_hit(key=f"{kind}:{voter.pk}", limit=limit, window=window)
+    if wait:
+        raise RateLimited(message.format(limit=limit, wait=wait), retry_after=wait)
+
+
+def _seconds_to_midnight() -> int:
+    now = timezone.localtime()
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(int(86400 - (now - midnight).total_seconds()), 1)

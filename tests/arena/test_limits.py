@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import pytest
+
+from arena.models import Battle, Vote
+from arena.services import RateLimited, battle_assign_next, vote_cast
+from arena.services.limits import rate_hit
+
+
+def test_rate_hit_allows_up_to_the_limit_then_says_how_long_to_wait(db):
+    assert [rate_hit(key="k", limit=3, window=60) for _ in range(3)] == [0, 0, 0]
+    wait = rate_hit(key="k", limit=3, window=60)
+    assert 1 <= wait <= 61
+    assert rate_hit(key="other", limit=3, window=60) == 0
+
+
+def test_rate_hit_with_a_limit_of_zero_never_limits(db):
+    assert all(rate_hit(key="k", limit=0, window=60) == 0 for _ in range(100))
+
+
+def _vote_on_next(voter, choice="left"):
+    battle = battle_assign_next(voter=voter)
+    return vote_cast(voter=voter, battle_token=battle.token, choice=choice)
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("ARENA_VOTE_RATE_PER_MINUTE", "faster than 2 votes a minute"),
+        ("ARENA_DAILY_VOTE_CAP", "You have cast 2 votes today"),
+    ],
+)
+def test_votes_past_a_limit_answer_429_and_change_nothing(
+    voter, make_ready_battles, settings, setting, message
+):
+    setattr(settings, setting, 2)
+    make_ready_battles(3)
+    _vote_on_next(voter)
+    _vote_on_next(voter)
+    with pytest.raises(RateLimited) as error:
+        _vote_on_next(voter)
+    assert error.value.status == 429 and error.value.retry_after >= 1
+    assert message in str(error.value)
+    assert Vote.objects.count() == 2
+    assert Battle.objects.filter(status=Battle.Status.ASSIGNED, voter=voter).count() == 1
+
+
+def test_the_rate_limit_is_per_voter(voter, other_voter, make_ready_battles, settings):
+    settings.ARENA_VOTE_RATE_PER_MINUTE = 1
+    make_ready_battles(2)
+    _vote_on_next(voter)
+    _vote_on_next(other_voter)
+    assert Vote.objects.count() == 2
+
+
+def test_a_retry_of_a_counted_vote_is_never_limited(shown_battle, voter, settings):
+    settings.ARENA_VOTE_RATE_PER_MINUTE = 1
+    vote_cast(voter=voter, battle_token=shown_battle.token, choice="tie")
+    for _ in range(3):
+        _, created = vote_cast(voter=voter, battle_token=shown_battle.token, choice="tie")
+        assert not created
+
+
+def test_a_daily_cap_of_zero_is_off(voter, make_ready_battles, settings):
+    settings.ARENA_DAILY_VOTE_CAP = 0
+    make_ready_battles(3)
+    for _ in range(3):
+        _vote_on_next(voter)
+    assert Vote.objects.count() == 3
