@@ -201,7 +201,11 @@ class Vote(models.Model):
                 name="vote_flag_has_reason",
             ),
         ]
-        indexes = [models.Index(fields=["category", "id"])]
+        indexes = [
+            models.Index(fields=["category", "id"]),
+            # The running tally of votes today, and the daily cap.
+            models.Index(fields=["voter", "created_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.voter or self.judge} on {self.battle_id}: {self.choice}"

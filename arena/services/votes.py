@@ -54,10 +54,11 @@ def vote_cast(
     if choice not in Vote.Choice.values:
         raise VoteError(f"Unknown choice {choice!r}; use one of: {', '.join(Vote.Choice.values)}.")
     battle = _battle_for(voter, battle_token)
-    existing = Vote.objects.filter(battle=battle, voter=voter).first()
-    if existing is not None:
-        return _repeat(existing, choice)
+    # An open battle has no vote yet (a racing one is caught by the unique constraint below).
     if battle.status != Battle.Status.ASSIGNED:
+        existing = Vote.objects.filter(battle=battle, voter=voter).first()
+        if existing is not None:
+            return _repeat(existing, choice)
         raise BattleNotOpen(
             f"This battle is not open for voting (it is {battle.get_status_display().lower()})."
         )

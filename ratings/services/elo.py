@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from ratings.engine import elo_online, elo_update
@@ -76,8 +76,13 @@ def elo_apply(*, rows: dict, vote) -> None:
         for row in (left, right):
             row.votes += 1
             row.last_vote_id = vote.id
-    # One statement for all rows: the vote's transaction holds their locks for less time.
-    EloRating.objects.bulk_update(list(rows.values()), ["rating", "votes", "last_vote_id"])
+    # One round trip for all rows, and little work while the vote holds their locks.
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {EloRating._meta.db_table} SET rating = %s, votes = %s, last_vote_id = %s "
+            "WHERE id = %s",
+            [(row.rating, row.votes, row.last_vote_id, row.id) for row in rows.values()],
+        )
 
 
 @transaction.atomic

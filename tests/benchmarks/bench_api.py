@@ -115,7 +115,9 @@ def main() -> None:
     print(f"machine: {machine()}")
     print(f"command: {' '.join(sys.argv)}")
     fresh_database(args.database)
+    env["STATIC_ROOT"] = tempfile.mkdtemp(prefix="arena-bench-static-")
     run(["migrate", "--noinput"], env)
+    run(["collectstatic", "--noinput"], env)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "battles.jsonl"
         battles_file(path, votes=args.votes, models=args.models, categories=args.categories, seed=1)

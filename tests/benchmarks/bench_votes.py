@@ -111,7 +111,9 @@ def main() -> None:
     fresh_database(args.database)
     subprocess.run(["redis-cli", "-n", "6", "flushdb"], check=True, capture_output=True)
     subprocess.run(["redis-cli", "-n", "5", "flushdb"], check=True, capture_output=True)
+    env["STATIC_ROOT"] = tempfile.mkdtemp(prefix="arena-bench-static-")
     run(["migrate", "--noinput"], env)
+    run(["collectstatic", "--noinput"], env)
     with tempfile.TemporaryDirectory() as tmp:
         votes = Path(tmp) / "votes.txt"
         code = SEED.format(voters=args.voters, per_voter=args.per_voter, models=args.models)
