@@ -48,5 +48,8 @@ def api_key_lookup(key: str) -> ApiKey | None:
     if cached is not None:
         return cached or None
     row = ApiKey.objects.filter(key_hash=digest, revoked_at__isnull=True).first()
+    if row is not None:
+        # Recorded on a cache miss only: "last used" is exact to within CACHE_SECONDS.
+        ApiKey.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
     cache.set(_cache_key(digest), row or False, CACHE_SECONDS)
     return row

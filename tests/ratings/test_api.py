@@ -205,3 +205,11 @@ def test_the_schema_validates_and_the_docs_page_serves_local_assets(api, voter, 
 def test_route_lists_as_many_alternatives_as_asked(api, boards):
     assert len(api.get("/api/v1/route/?category=logos&alternatives=1").json()["alternatives"]) == 1
     assert api.get("/api/v1/route/?alternatives=lots").status_code == 400
+
+
+def test_a_key_records_when_it_was_last_used(client, boards):
+    row, key = api_key_create(name="tracked")
+    assert row.last_used_at is None
+    client.get("/api/v1/route/", HTTP_AUTHORIZATION=f"Bearer {key}")
+    row.refresh_from_db()
+    assert row.last_used_at is not None
