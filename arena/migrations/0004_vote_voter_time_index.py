@@ -7,7 +7,6 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("arena", "0003_voting_flags_and_prefetch"),
-        ("generation", "0002_generator_max_concurrency"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
