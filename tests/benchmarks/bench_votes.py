@@ -26,7 +26,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_api import PG, ROOT, free_port, fresh_database, machine, run  # noqa: E402
+from bench_api import PG, ROOT, free_port, fresh_database, machine, run
 
 SEED = """
 import os, random, secrets
