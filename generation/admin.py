@@ -1,10 +1,24 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.text import Truncator
 
+from arena.models import Prompt
+from generation.concurrency import GeneratorBusy
 from generation.models import Generation, Generator
 from generation.providers import provider_names
+from generation.services import generation_run_now
+from ratings.payloads import generator_stats
+
+MAX_TESTS = 3
+TEST_PROMPTS = {
+    Generator.Modality.IMAGE: "A red bicycle leaning against a blue door in morning light",
+    Generator.Modality.TEXT: "In one sentence, describe a red bicycle leaning against a blue door.",
+}
 
 
 class GeneratorForm(forms.ModelForm):
@@ -28,6 +42,7 @@ class GeneratorForm(forms.ModelForm):
             "base_url",
             "api_key_env",
             "price_per_output",
+            "max_concurrency",
             "enabled",
             "disabled_reason",
         ]
@@ -43,14 +58,117 @@ class GeneratorForm(forms.ModelForm):
         return parameters
 
 
+class GeneratorChangeList(ChangeList):
+    """Attaches each listed generator's output statistics, read once per page."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        stats = generator_stats()
+        for generator in self.result_list:
+            generator.stats = stats.get(generator.id, {})
+
+
 @admin.register(Generator)
 class GeneratorAdmin(admin.ModelAdmin):
     form = GeneratorForm
-    list_display = ["name", "provider", "model_id", "modality", "enabled", "price_per_output"]
+    list_display = [
+        "name",
+        "provider",
+        "model_id",
+        "modality",
+        "enabled",
+        "disabled_because",
+        "max_concurrency",
+        "price_per_output",
+        "outputs",
+        "failures",
+        "median_latency",
+        "mean_cost",
+    ]
     list_filter = ["provider", "modality", "enabled"]
     search_fields = ["name", "slug", "model_id"]
     prepopulated_fields = {"slug": ["name"]}
     list_editable = ["enabled"]
+    actions = ["test_generator"]
+
+    def get_changelist(self, request, **kwargs):
+        return GeneratorChangeList
+
+    def save_model(self, request, obj, form, change):
+        if obj.enabled:
+            obj.disabled_reason = ""  # a reason only explains a generator that is off
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="disabled because")
+    def disabled_because(self, generator: Generator) -> str:
+        return Truncator(generator.disabled_reason).chars(80)
+
+    @admin.display(description="outputs")
+    def outputs(self, generator: Generator) -> int:
+        return _stats(generator).get("outputs", 0)
+
+    @admin.display(description="failures")
+    def failures(self, generator: Generator) -> int:
+        return _stats(generator).get("failures", 0)
+
+    @admin.display(description="median latency")
+    def median_latency(self, generator: Generator) -> str:
+        value = _stats(generator).get("median_latency_ms")
+        return "-" if value is None else f"{value:.0f} ms"
+
+    @admin.display(description="mean cost")
+    def mean_cost(self, generator: Generator) -> str:
+        value = _stats(generator).get("mean_cost")
+        return "-" if value is None else f"${value:.4f}"
+
+    @admin.action(description="Test the selected generators (one generation each, now)")
+    def test_generator(self, request, queryset):
+        for generator in queryset[:MAX_TESTS]:
+            self._test_one(request, generator)
+        if queryset.count() > MAX_TESTS:
+            self.message_user(
+                request, f"Tested the first {MAX_TESTS} generators only.", messages.WARNING
+            )
+
+    def _test_one(self, request, generator: Generator) -> None:
+        try:
+            generation = generation_run_now(generator=generator, prompt=_test_prompt(generator))
+        except GeneratorBusy as exc:
+            message = f"{generator}: every concurrency slot is taken ({exc}); try again shortly."
+            self.message_user(request, message, messages.WARNING)
+            return
+        if generation.status != Generation.Status.SUCCEEDED:
+            self.message_user(request, f"{generator} failed: {generation.error}", messages.ERROR)
+            return
+        self.message_user(request, _success_message(generation), messages.SUCCESS)
+
+
+def _stats(generator: Generator) -> dict:
+    return getattr(generator, "stats", {})
+
+
+def _test_prompt(generator: Generator) -> Prompt:
+    """A fixed prompt, kept out of battles (no category, inactive)."""
+    text = TEST_PROMPTS.get(generator.modality, TEST_PROMPTS[Generator.Modality.IMAGE])
+    prompt = Prompt.objects.filter(text=text, category=None).first()
+    return prompt or Prompt.objects.create(
+        text=text, category=None, source=Prompt.Source.CURATED, active=False
+    )
+
+
+def _success_message(generation: Generation) -> str:
+    head = format_html(
+        "{}: one output in {} ms, cost ${}, model {}.",
+        generation.generator,
+        generation.latency_ms,
+        generation.cost,
+        generation.model_version or "not reported",
+    )
+    if not generation.file:
+        return format_html("{} Text: “{}”", head, Truncator(generation.text).chars(300))
+    url = reverse("output-file", args=[generation.file.name.rsplit("/", 1)[-1]])
+    link = '{} <a href="{}" target="_blank" rel="noopener">Open the output</a>'
+    return format_html(link, head, url)
 
 
 @admin.register(Generation)

@@ -35,8 +35,15 @@ class Generator(models.Model):
     price_per_output = models.DecimalField(
         max_digits=10, decimal_places=6, default=0, help_text="US dollars per output."
     )
+    max_concurrency = models.PositiveIntegerField(
+        "concurrency cap",
+        default=0,
+        help_text="At most this many generations at once, across all workers; 0 means no cap.",
+    )
     enabled = models.BooleanField(default=True)
-    disabled_reason = models.TextField(blank=True)
+    disabled_reason = models.TextField(
+        blank=True, help_text="Why it was turned off, e.g. the provider rejected its key."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

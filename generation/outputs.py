@@ -81,3 +81,14 @@ def store_output(content: bytes, media_type: str) -> str:
         if saved != name:  # a concurrent writer stored the same bytes first
             default_storage.delete(saved)
     return name
+
+
+def output_location(name: str) -> str:
+    """Where a stored output lives, for operators: a local path or an ``s3://`` address."""
+    try:
+        return default_storage.path(name)
+    except NotImplementedError:  # remote storage has no local path
+        bucket = getattr(default_storage, "bucket_name", "")
+        prefix = getattr(default_storage, "location", "").strip("/")
+        key = f"{prefix}/{name}" if prefix else name
+        return f"s3://{bucket}/{key}" if bucket else f"{type(default_storage).__name__}:{name}"

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import time
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -15,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from generation.concurrency import GeneratorBusy, generator_slot
 from generation.models import Generation, Generator
 from generation.outputs import reencode_image, store_output
 from generation.providers import Output, ProviderError, get_provider_class
@@ -23,11 +25,12 @@ logger = logging.getLogger(__name__)
 
 
 class TransientGenerationError(Exception):
-    """The provider may succeed if asked again later."""
+    """The provider may succeed if asked again later; ``attempts`` calls were made so far."""
 
-    def __init__(self, message: str, retry_after: float | None = None):
+    def __init__(self, message: str, retry_after: float | None = None, attempts: int = 1):
         super().__init__(message)
         self.retry_after = retry_after
+        self.attempts = attempts
 
 
 def params_hash(generator: Generator) -> str:
@@ -61,47 +64,75 @@ def generation_get_or_create(*, prompt, generator: Generator) -> tuple[Generatio
         return live.get(), False
 
 
+def _claimable(claim: str) -> Q:
+    stale = timezone.now() - timedelta(seconds=settings.ARENA_GENERATION_STALE_SECONDS)
+    return Q(status=Generation.Status.PENDING) | Q(status=Generation.Status.RUNNING) & (
+        Q(claimed_by=claim) | Q(started_at__lt=stale)
+    )
+
+
 def generation_claim(*, generation_id: int, claim: str) -> bool:
     """Mark a generation running for this task; False if another run owns it or it is done.
 
     A redelivered task keeps its id, so a run cut short by a dead worker is picked up again;
     a run that went silent for longer than the stale limit may be taken over by anyone.
     """
-    now = timezone.now()
-    stale = now - timedelta(seconds=settings.ARENA_GENERATION_STALE_SECONDS)
-    claimable = Q(status=Generation.Status.PENDING) | Q(status=Generation.Status.RUNNING) & (
-        Q(claimed_by=claim) | Q(started_at__lt=stale)
-    )
-    updated = Generation.objects.filter(claimable, id=generation_id).update(
+    updated = Generation.objects.filter(_claimable(claim), id=generation_id).update(
         status=Generation.Status.RUNNING,
         claimed_by=claim,
-        started_at=now,
+        started_at=timezone.now(),
         attempts=F("attempts") + 1,
     )
     return updated == 1
 
 
 def generation_run(*, generation_id: int, claim: str) -> Generation | None:
-    """Call the provider for a claimed generation and store the outcome.
+    """Call the provider for a generation, within its generator's concurrency cap.
 
-    Returns the finished generation, or None when another run owns it. Raises
+    Returns the finished generation, or None when another run owns it or it is done. Raises
+    ``GeneratorBusy`` when every slot stayed taken (nothing was claimed or called), and
     ``TransientGenerationError`` when the caller should retry later.
     """
-    if not generation_claim(generation_id=generation_id, claim=claim):
+    generation = (
+        Generation.objects.filter(_claimable(claim), id=generation_id)
+        .select_related("generator", "prompt")
+        .first()
+    )
+    if generation is None:
         return None
-    generation = Generation.objects.select_related("generator", "prompt").get(id=generation_id)
+    generator = generation.generator
+    # The slot is taken before the claim, so waiting for one is never counted as an attempt.
+    with generator_slot(generator_id=generator.id, limit=generator.max_concurrency, token=claim):
+        if not generation_claim(generation_id=generation_id, claim=claim):
+            return None
+        _run_claimed(generation, claim)
+    return Generation.objects.get(id=generation_id)
+
+
+def _run_claimed(generation: Generation, claim: str) -> None:
     started = time.monotonic()
     try:
         output = _call_provider(generation)
         content, media_type = _blind_content(output)
     except ProviderError as exc:
-        if not exc.permanent:
-            raise TransientGenerationError(str(exc), retry_after=exc.retry_after) from exc
-        generation_fail(generation_id=generation_id, claim=claim, error=str(exc))
-        return Generation.objects.get(id=generation_id)
+        _record_failure(generation, claim, exc)
+        return
     latency_ms = round((time.monotonic() - started) * 1000)
     _record_success(generation, claim, output, content, media_type, latency_ms)
-    return Generation.objects.get(id=generation_id)
+
+
+def _record_failure(generation: Generation, claim: str, exc: ProviderError) -> None:
+    if not exc.permanent:
+        attempts = Generation.objects.values_list("attempts", flat=True).get(id=generation.id)
+        raise TransientGenerationError(
+            str(exc), retry_after=exc.retry_after, attempts=attempts
+        ) from exc
+    generation_fail(generation_id=generation.id, claim=claim, error=str(exc))
+    if exc.auth:
+        generator_disable(
+            generator_id=generation.generator_id,
+            reason=f"The provider rejected the API key: {exc}",
+        )
 
 
 def _call_provider(generation: Generation) -> Output:
@@ -163,3 +194,56 @@ def generation_fail(*, generation_id: int, claim: str | None, error: str) -> boo
     if updated:
         logger.info("generation %s failed: %s", generation_id, error)
     return updated == 1
+
+
+def generator_disable(*, generator_id: int, reason: str) -> bool:
+    """Turn a generator off with a reason shown in the admin; False if it was already off.
+
+    Its generations still waiting to start fail at once with the reason, so their battles
+    fail and the buffer is refilled with enabled generators instead.
+    """
+    updated = Generator.objects.filter(id=generator_id, enabled=True).update(
+        enabled=False, disabled_reason=reason[:2000]
+    )
+    if not updated:
+        return False
+    logger.warning("generator %s disabled: %s", generator_id, reason)
+    _fail_waiting(generator_id=generator_id, error=f"generator disabled: {reason}")
+    return True
+
+
+def _fail_waiting(*, generator_id: int, error: str) -> None:
+    from arena.services import battles_settle  # arena builds on generation, not the reverse
+
+    waiting = Generation.objects.filter(generator_id=generator_id, status=Generation.Status.PENDING)
+    ids = list(waiting.values_list("id", flat=True))
+    # One a worker claims meanwhile meets the same rejection and fails on its own.
+    waiting.filter(id__in=ids).update(
+        status=Generation.Status.FAILED, error=error[:2000], finished_at=timezone.now()
+    )
+    for generation_id in ids:
+        battles_settle(generation_id=generation_id)
+
+
+def generation_run_now(*, generator: Generator, prompt) -> Generation:
+    """Generate one fresh output in this process, for the command line and the admin's test.
+
+    The output is never reused in battles. Raises ``GeneratorBusy`` (recording nothing) when
+    the generator's concurrency cap stays full.
+    """
+    generation = Generation.objects.create(
+        prompt=prompt,
+        generator=generator,
+        params_hash=params_hash(generator),
+        parameters=generator.parameters,
+        reusable=False,
+    )
+    claim = f"now-{uuid.uuid4().hex}"
+    try:
+        generation_run(generation_id=generation.id, claim=claim)
+    except GeneratorBusy:
+        generation.delete()
+        raise
+    except TransientGenerationError as exc:
+        generation_fail(generation_id=generation.id, claim=claim, error=str(exc))
+    return Generation.objects.select_related("generator").get(id=generation.id)

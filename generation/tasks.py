@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import logging
 import random
+import sys
 
 from celery import shared_task
 
-from generation.models import Generation
+from generation.concurrency import GeneratorBusy
 from generation.services import TransientGenerationError, generation_fail, generation_run
 
 logger = logging.getLogger(__name__)
 MAX_RETRIES = 5
+# Celery counts every retry, slot waits included; the limit that matters is on attempts.
+UNCOUNTED = sys.maxsize
+# Seconds before a task that found its generator's slots all taken asks again.
+BUSY_COUNTDOWN = (0.5, 2.0)
 
 
 def retry_delay(retries: int, retry_after: float | None) -> float:
@@ -22,20 +27,25 @@ def retry_delay(retries: int, retry_after: float | None) -> float:
 
 @shared_task(bind=True, max_retries=MAX_RETRIES)
 def generate(self, generation_id: int) -> str:
-    """Produce one generation, then settle the battles that wait on it."""
+    """Produce one generation, then settle the battles that wait on it.
+
+    Retries are counted by the generation's attempts (provider calls, across redeliveries),
+    not by Celery: waiting for a concurrency slot calls nothing, so it uses up no retry. A
+    generation that is gone, finished or owned by another run is skipped.
+    """
     from arena.services import battles_settle
 
-    if not Generation.objects.filter(id=generation_id).exists():
-        logger.warning("generation %s no longer exists; nothing to do", generation_id)
-        return "missing"
     claim = self.request.id or f"inline-{generation_id}"
     try:
         generation = generation_run(generation_id=generation_id, claim=claim)
+    except GeneratorBusy as exc:
+        raise self.retry(countdown=random.uniform(*BUSY_COUNTDOWN), max_retries=UNCOUNTED) from exc
     except TransientGenerationError as exc:
-        if self.request.retries >= self.max_retries:
+        if exc.attempts > self.max_retries:
             generation_fail(generation_id=generation_id, claim=claim, error=f"gave up: {exc}")
         else:
-            raise self.retry(countdown=retry_delay(self.request.retries, exc.retry_after)) from exc
+            delay = retry_delay(exc.attempts - 1, exc.retry_after)
+            raise self.retry(countdown=delay, max_retries=UNCOUNTED) from exc
         generation = None
     battles_settle(generation_id=generation_id)
     return generation.status if generation else "skipped"

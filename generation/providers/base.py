@@ -10,12 +10,23 @@ import httpx
 
 
 class ProviderError(Exception):
-    """A provider call failed; ``permanent`` says whether trying again could help."""
+    """A provider call failed; ``permanent`` says whether trying again could help.
 
-    def __init__(self, message: str, *, permanent: bool, retry_after: float | None = None):
+    ``auth`` says the provider rejected the API key (401/403): no call with it can succeed.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool,
+        retry_after: float | None = None,
+        auth: bool = False,
+    ):
         super().__init__(message)
         self.permanent = permanent
         self.retry_after = retry_after
+        self.auth = auth
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ Failures map to ``ProviderError`` the same way for every API:
   comes from ``Retry-After`` (seconds or an HTTP-date), ``retry-after-ms``, or Google's
   ``RetryInfo.retryDelay`` in the body. A 429 whose code is ``insufficient_quota`` is
   permanent: an empty account does not refill by waiting.
+* 401 and 403 from the provider's own API are permanent and flagged ``auth``: the key was
+  rejected (a CDN's 403 on a download is not).
 * Any other 4xx is permanent, with the provider's own message from whichever error shape it
   uses (OpenAI/Gemini ``{"error": {"message"}}``, RFC 7807 ``{"title", "detail"}``, FastAPI
   ``{"detail": [...]}``); an error code that names a content policy is reported as a refusal.
@@ -39,6 +41,7 @@ READ_TIMEOUT_S = 120.0
 MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024
 MAX_MESSAGE_CHARS = 500
 TRANSIENT_STATUSES = frozenset({408, 409, 425, 429})
+AUTH_STATUSES = frozenset({401, 403})
 REFUSAL_CODES = frozenset({"content_policy_violation", "moderation_blocked", "content_filter"})
 # Generator parameters that steer the adapter; everything else goes to the model.
 ADAPTER_OPTIONS = frozenset(
@@ -116,12 +119,14 @@ class Api:
         """Fetch an image URL (or ``data:`` URI) up to ``MAX_DOWNLOAD_BYTES``."""
         if url.startswith("data:"):
             return decode_data_uri(url)
-        headers = self.headers if _origin(url) == self.origin else {}
+        own = _origin(url) == self.origin
+        headers = self.headers if own else {}
         stream = self.client.stream("GET", url, headers=headers, follow_redirects=True)
         with self._mapped_errors(), stream as response:
             if not response.is_success:
                 response.read()
-                raise self.error_for(response)
+                # A CDN's 401/403 (an expired signed URL) says nothing about our key.
+                raise self.error_for(response, to_provider=own)
             return _read_capped(response), response.headers.get("content-type", "")
 
     @contextmanager
@@ -136,13 +141,15 @@ class Api:
             message = self.scrub(f"connection failed: {exc}")
             raise ProviderError(message, permanent=False) from None
 
-    def error_for(self, response: httpx.Response) -> ProviderError:
+    def error_for(self, response: httpx.Response, *, to_provider: bool = True) -> ProviderError:
         body = _json_or_none(response)
         status, code = response.status_code, _error_code(body)
         detail = self.scrub(_error_text(body) or response.reason_phrase or "no details")
         if code in REFUSAL_CODES:
             return refusal(detail)
         message = f"HTTP {status}: {detail}"
+        if status in AUTH_STATUSES and to_provider:
+            return ProviderError(message, permanent=True, auth=True)
         if (status in TRANSIENT_STATUSES or status >= 500) and code != "insufficient_quota":
             return ProviderError(message, permanent=False, retry_after=retry_after(response, body))
         return ProviderError(message, permanent=True)
