@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from arena import selectors
 from arena.forms import VoterPromptForm
 from arena.models import Battle
+from arena.queue import enqueue
 from arena.services import (
     ArenaError,
     BattleNotFound,
@@ -64,7 +65,7 @@ def vote_next(request: HttpRequest) -> HttpResponse:
         return _error(request, exc)
     battle = battle_assign_next(voter=request.user)
     if battle is None:
-        battles_refill.delay()
+        enqueue(battles_refill)
         return render(request, "arena/empty.html", status=200)
     return redirect("arena:battle", token=battle.token)
 
@@ -131,7 +132,7 @@ def battle_prefetch(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"battle": None})
     held = battle_hold_next(voter=request.user)
     if held is None:
-        battles_refill.delay()
+        enqueue(battles_refill)
         return JsonResponse({"battle": None})
     battle = selectors.battle_of_voter(voter=request.user, token=held.token)
     card = selectors.battle_card(battle)

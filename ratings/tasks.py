@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from arena.models import Category
+from arena.queue import enqueue
 from ratings.services import board_is_current, board_key, boards_behind, leaderboard_recompute
 
 RUNNING_LOCK_SECONDS = 600
@@ -37,5 +38,5 @@ def ratings_recompute_stale() -> int:
     """Queue a recompute of every board whose newest snapshot misses votes."""
     behind = boards_behind()
     for category_id in behind:
-        ratings_recompute.delay(category_id=category_id)
+        enqueue(ratings_recompute, category_id=category_id)
     return len(behind)

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from arena.models import Battle, Category, Prompt
+from arena.queue import enqueue, enqueue_on_commit
 from generation.models import Generation, Generator
 from generation.services import generation_get_or_create
 
@@ -23,7 +24,7 @@ _rng = random.SystemRandom()
 def _enqueue_generation(generation_id: int) -> None:
     from generation.tasks import generate
 
-    transaction.on_commit(lambda: generate.delay(generation_id))
+    enqueue_on_commit(generate, generation_id)
 
 
 @transaction.atomic
@@ -121,7 +122,7 @@ def refill_later(category_id: int | None) -> None:
         return
     from arena.tasks import battles_refill as refill_task
 
-    transaction.on_commit(lambda: refill_task.delay(category_id=category_id))
+    enqueue_on_commit(refill_task, category_id=category_id)
 
 
 def generations_requeue_stalled(*, older_than_seconds: int = 120) -> int:
@@ -141,6 +142,5 @@ def generations_requeue_stalled(*, older_than_seconds: int = 120) -> int:
     ).values_list("id", flat=True)
     count = 0
     for generation_id in stalled[:500]:
-        generate.delay(generation_id)
-        count += 1
+        count += enqueue(generate, generation_id)
     return count
