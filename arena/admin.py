@@ -48,7 +48,7 @@ class BattleAdmin(admin.ModelAdmin):
     search_fields = ["token", "prompt__text"]
     list_select_related = ["prompt", "generator_a", "generator_b", "voter"]
     raw_id_fields = ["prompt", "generation_a", "generation_b", "voter"]
-    readonly_fields = ["token", "shown_at", "created_at"]
+    readonly_fields = ["token", "assigned_at", "shown_at", "requested_by", "created_at"]
     date_hierarchy = "created_at"
 
 
@@ -61,9 +61,11 @@ class VoteAdmin(admin.ModelAdmin):
         "shown_left",
         "shown_right",
         "time_to_vote_ms",
+        "flagged",
+        "flag_reason",
         "created_at",
     ]
-    list_filter = ["choice", "shown_left", "shown_right"]
+    list_filter = ["choice", "flagged", "category", "shown_left", "shown_right"]
     list_select_related = ["battle", "voter", "shown_left", "shown_right"]
     raw_id_fields = ["battle", "voter"]
     date_hierarchy = "created_at"
