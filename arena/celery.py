@@ -5,9 +5,20 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.signals import task_prerun
+from django.db import close_old_connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arena.settings")
 
 app = Celery("arena")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_prerun.connect
+def _check_database_connection(task=None, **kwargs) -> None:
+    # Connections are kept between tasks (CELERY_DB_REUSE_MAX); like a web request, each task
+    # drops one that is broken or too old first, so a database restart costs one reconnect.
+    # In-process tasks run inside a request, which already did this.
+    if task is not None and not task.request.is_eager:
+        close_old_connections()
