@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Max, Q
+from django.db.models.functions import TruncDate
 
 from arena.models import Category, Vote
 from generation.models import Generator
@@ -144,7 +145,31 @@ def _store(category, data: BoardVotes, board, options, elo, duration_ms) -> Snap
     key = latest_cache_key(category.id if category else None)
     cache.delete(key)
     transaction.on_commit(lambda: cache.delete(key))
+    snapshots_prune(category=category)
     return snapshot
+
+
+def snapshots_prune(*, category: Category | None) -> int:
+    """Thin a board's history: keep the newest RATINGS_SNAPSHOTS_KEPT, then one a day.
+
+    Recomputes run every few seconds under steady voting; the history plot and audits need
+    recent detail and a daily trail, not every snapshot forever. Returns how many were deleted.
+    """
+    board = Snapshot.objects.filter(category=category)
+    recent = list(
+        board.order_by("-computed_at", "-id").values_list("id", flat=True)[
+            : settings.RATINGS_SNAPSHOTS_KEPT
+        ]
+    )
+    daily = (
+        board.annotate(day=TruncDate("computed_at"))
+        .values("day")
+        .annotate(last=Max("id"))
+        .values_list("last", flat=True)
+    )
+    stale = board.exclude(id__in=recent).exclude(id__in=list(daily))
+    deleted, _ = stale.delete()
+    return deleted
 
 
 def _row(snapshot: Snapshot, generator_id: int, board, i: int, elo: dict) -> SnapshotRow:

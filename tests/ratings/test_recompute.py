@@ -85,3 +85,24 @@ def test_recomputing_gives_the_same_numbers(board, category):
 def test_dropping_both_bad_votes_leaves_them_out(board, category, settings):
     settings.RATINGS_BOTH_BAD = "drop"
     assert leaderboard_recompute(category=category).vote_count == 84
+
+
+def test_old_snapshots_are_thinned_to_one_a_day(board, category, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    for _ in range(3):
+        leaderboard_recompute(category=category)
+    settings.RATINGS_SNAPSHOTS_KEPT = 2
+    # Back-date the three: two on one old day, one on another.
+    old = list(Snapshot.objects.filter(category=category).order_by("id"))
+    days = [timezone.now() - timedelta(days=d) for d in (5, 5, 4)]
+    for snapshot, when in zip(old, days, strict=True):
+        Snapshot.objects.filter(pk=snapshot.pk).update(computed_at=when)
+    for _ in range(2):
+        leaderboard_recompute(category=category)
+    kept = set(Snapshot.objects.filter(category=category).values_list("id", flat=True))
+    # The two newest, plus the last of each old day; the first of day 5 is gone.
+    assert old[0].id not in kept and {old[1].id, old[2].id} <= kept and len(kept) == 4
+    assert Snapshot.objects.filter(category=None).count() == 0
