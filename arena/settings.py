@@ -267,6 +267,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT * 2, minimum=1)
 }
+# Where beat keeps the last run of each scheduled task (a file it must be able to write).
+CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get(
+    "CELERY_BEAT_SCHEDULE_FILE", str(VAR_DIR / "celerybeat-schedule")
+)
 CELERY_BEAT_SCHEDULE = {
     "refill-battles": {
         "task": "arena.tasks.battles_refill",
