@@ -136,8 +136,10 @@ _cache_url = os.environ.get("CACHE_URL", "")
 if _cache_url.startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis down reads as an empty cache (see arena/cache.py), with short timeouts.
+            "BACKEND": "arena.cache.ResilientRedisCache",
             "LOCATION": _cache_url,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 elif _cache_url:
