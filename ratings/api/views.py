@@ -34,6 +34,13 @@ def _category(slug: str | None) -> Category | None:
         raise NotFound(str(exc)) from None
 
 
+def _query(serializer_class, request) -> dict:
+    """The request's query checked by a serializer; a bad one answers 400 naming the field."""
+    query = serializer_class(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data
+
+
 def _latest(category: Category | None):
     snapshot = snapshot_latest(category=category)
     if snapshot is None:
@@ -186,11 +193,9 @@ class Route(APIView):
         parameters=[schemas.RouteQuerySerializer],
     )
     def get(self, request):
-        query = schemas.RouteQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        category = _category(query.validated_data.get("category"))
-        max_cost = query.validated_data.get("max_cost")
-        count = query.validated_data["alternatives"]
+        query = _query(schemas.RouteQuerySerializer, request)
+        category = _category(query.get("category"))
+        max_cost, count = query.get("max_cost"), query["alternatives"]
         board = snapshot_latest(category=category)
         overall = snapshot_latest(category=None) if category else board
         # The answer depends on nothing but these two snapshots and the question.
@@ -221,9 +226,7 @@ class BattlesExport(APIView):
         parameters=[schemas.CategoryQuerySerializer],
     )
     def get(self, request):
-        query = schemas.CategoryQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        category = _category(query.validated_data.get("category"))
+        category = _category(_query(schemas.CategoryQuerySerializer, request).get("category"))
         lines = (json.dumps(record) + "\n" for record in battle_records(category=category))
         response = StreamingHttpResponse(lines, content_type="application/x-ndjson")
         response["Content-Disposition"] = 'attachment; filename="battles.jsonl"'
