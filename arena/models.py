@@ -128,13 +128,9 @@ class Battle(models.Model):
     def __str__(self) -> str:
         return f"Battle {self.token} ({self.status})"
 
-    @property
-    def left_generation_id(self) -> int:
-        return self.generation_a_id if self.left_is_a else self.generation_b_id
-
-    @property
-    def right_generation_id(self) -> int:
-        return self.generation_b_id if self.left_is_a else self.generation_a_id
+    def as_shown(self, a, b) -> tuple:
+        """Two things of side a and side b (generations, generators), as (left, right)."""
+        return (a, b) if self.left_is_a else (b, a)
 
 
 class Vote(models.Model):

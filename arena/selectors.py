@@ -58,9 +58,7 @@ def _side(generation: Generation) -> Side:
 
 def battle_sides(battle: Battle) -> tuple[Side, Side]:
     """(left, right) as drawn for this battle."""
-    left, right = battle.generation_a, battle.generation_b
-    if not battle.left_is_a:
-        left, right = right, left
+    left, right = battle.as_shown(battle.generation_a, battle.generation_b)
     return _side(left), _side(right)
 
 
@@ -79,9 +77,7 @@ def battle_card(battle: Battle) -> dict:
 
 def battle_reveal(battle: Battle) -> dict:
     """Who was on which side, how long each took and what it cost: shown after the vote."""
-    left, right = battle.generation_a, battle.generation_b
-    if not battle.left_is_a:
-        left, right = right, left
+    left, right = battle.as_shown(battle.generation_a, battle.generation_b)
     reveal = {}
     for side, generation in (("left", left), ("right", right)):
         reveal[side] = generation.generator.name

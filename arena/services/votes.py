@@ -96,9 +96,7 @@ def vote_flags(*, time_to_vote_ms: int | None, images_loaded: bool | None) -> li
 
 @transaction.atomic
 def _insert(battle: Battle, voter, choice: str, images_loaded: bool | None) -> Vote:
-    left, right = (battle.generator_a_id, battle.generator_b_id)
-    if not battle.left_is_a:
-        left, right = right, left
+    left, right = battle.as_shown(battle.generator_a_id, battle.generator_b_id)
     category_id = battle.prompt.category_id
     elo_rows = elo_lock(category_id=category_id, generator_ids=(left, right))
     elapsed_ms = None
