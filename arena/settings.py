@@ -64,6 +64,8 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "arena.backends.ArenaModelBackend",
+    # Sessions signed in through Django's own backend before ArenaModelBackend stay valid.
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Login rate limit: this many failures for one username from one address locks it out.
@@ -123,6 +125,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool(
+    "DATABASE_PREPARED_STATEMENTS", True
+):
+    # The vote's statements are planned once per connection (arena/db.py). Turn this off
+    # behind a pooler that cannot keep prepared statements (PgBouncer before 1.21 in
+    # transaction mode). Django's own queries are never prepared either way.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # One machine, several threads: take the write lock at BEGIN and let readers go on
     # while a write happens, so two requests writing at once wait instead of failing.

@@ -98,7 +98,7 @@ def battle(request: HttpRequest, token: str) -> HttpResponse:
 
 def _cast(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        vote, created = vote_cast(
+        vote, created, votes_today = vote_cast(
             voter=request.user,
             battle_token=token,
             choice=request.POST.get("choice", ""),
@@ -114,7 +114,7 @@ def _cast(request: HttpRequest, token: str) -> HttpResponse:
             "choice_label": vote.get_choice_display(),
             "counted": created,
             "reveal": selectors.battle_reveal(vote.battle),
-            "votes_today": selectors.votes_today(voter=request.user),
+            "votes_today": votes_today,
         }
     )
 

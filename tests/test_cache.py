@@ -44,3 +44,18 @@ def test_a_vote_is_counted_while_the_cache_is_down(dead_redis_cache, client, vot
     )
     assert response.status_code == 200 and response.json()["counted"] is True
     assert Vote.objects.filter(battle=shown_battle).count() == 1
+
+
+def test_counters_and_flags_work_on_the_local_memory_cache(db):
+    from arena.cache import add_flags, count_hit
+
+    assert [count_hit("hits", timeout=30) for _ in range(3)] == [1, 2, 3]
+    assert add_flags(["x", "y"], timeout=30) == [True, True]
+    assert add_flags(["x", "z"], timeout=30) == [False, True]
+
+
+def test_counters_and_flags_report_nothing_while_redis_is_down(dead_redis_cache):
+    from arena.cache import add_flags, count_hit
+
+    assert count_hit("hits", timeout=30) == 0
+    assert add_flags(["x", "y"], timeout=30) == [False, False]

@@ -1,8 +1,8 @@
 """Per-voter limits on votes and typed prompts, counted in Django's cache.
 
-A fixed window per voter: ``cache.add`` starts the window's counter (atomic: only the first
-request of a window creates it) and ``cache.incr`` counts (atomic in Redis and in the local
-memory cache). Set ``CACHE_URL`` to Redis so that every web process shares one count; with
+A fixed window per voter: one counter per window, counted atomically (INCR with an expiry
+set on the first hit, in one round trip to Redis; ``add`` then ``incr`` in the local memory
+cache). Set ``CACHE_URL`` to Redis so that every web process shares one count; with
 the default in-process cache each process counts on its own. The daily vote cap counts votes
 in the database, which is the source of truth and needs no shared cache.
 """
@@ -12,10 +12,10 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 
-from arena.selectors import votes_today
+from arena import selectors
+from arena.cache import count_hit
 from arena.services.errors import RateLimited
 
 
@@ -29,22 +29,23 @@ def rate_hit(*, key: str, limit: int, window: int) -> int:
         return 0
     now = time.time()
     bucket = int(now // window)
-    counter = f"arena:rate:{key}:{bucket}"
-    cache.add(counter, 0, timeout=window + 5)
-    try:
-        count = cache.incr(counter)
-    except ValueError:  # evicted between add and incr: this request starts the window
-        cache.set(counter, 1, timeout=window + 5)
-        count = 1
+    count = count_hit(f"arena:rate:{key}:{bucket}", timeout=window + 5)
     if count <= limit:
         return 0
     return max(int((bucket + 1) * window - now) + 1, 1)
 
 
-def daily_cap_check(*, voter) -> None:
-    """Raise ``RateLimited`` when this voter has cast today's allowed votes."""
+def daily_cap_check(*, voter, votes_today: int | None = None) -> None:
+    """Raise ``RateLimited`` when this voter has cast today's allowed votes.
+
+    ``votes_today`` is the voter's count when the caller has just read it; else it is counted.
+    """
     cap = settings.ARENA_DAILY_VOTE_CAP
-    if cap and votes_today(voter=voter) >= cap:
+    if not cap:
+        return
+    if votes_today is None:
+        votes_today = selectors.votes_today(voter=voter)
+    if votes_today >= cap:
         raise RateLimited(
             f"You have cast {cap} votes today, the most a voter may cast in a day. "
             "Voting opens again tomorrow.",
@@ -52,9 +53,9 @@ def daily_cap_check(*, voter) -> None:
         )
 
 
-def vote_allowance_check(*, voter) -> None:
+def vote_allowance_check(*, voter, votes_today: int | None = None) -> None:
     """Raise ``RateLimited`` when this voter may not cast another vote now."""
-    daily_cap_check(voter=voter)
+    daily_cap_check(voter=voter, votes_today=votes_today)
     _rate_check("vote", voter)
 
 

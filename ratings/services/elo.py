@@ -7,11 +7,13 @@ their updates apply, so replaying votes by id reproduces the online ratings exac
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
 
+from arena.db import prepared_cursor
 from ratings.engine import elo_online, elo_update
 from ratings.models import EloRating
 
@@ -25,15 +27,30 @@ def vote_score(choice: str) -> float | None:
     return SCORES[choice]
 
 
+@dataclass
+class EloRow:
+    """One locked Elo row, as the vote that moves it reads and writes it."""
+
+    id: int
+    category_id: int | None
+    generator_id: int
+    rating: float
+    votes: int
+    last_vote_id: int | None = None
+
+
 def _locked_rows(category_id: int | None, generator_ids: tuple[int, int]) -> dict:
-    in_boards = Q(category__isnull=True)
-    if category_id is not None:
-        in_boards |= Q(category_id=category_id)
-    rows = (
-        EloRating.objects.select_for_update()
-        .filter(in_boards, generator_id__in=generator_ids)
-        .order_by("id")
-    )
+    # Plain SQL: this runs inside every vote (see arena.services.votes). A NULL category_id
+    # matches no row through "=", so a vote without a category locks the overall rows only.
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, category_id, generator_id, rating, votes FROM {EloRating._meta.db_table} "
+            "WHERE generator_id IN (%s, %s) AND (category_id IS NULL OR category_id = %s) "
+            f"ORDER BY id{lock}",
+            [*generator_ids, category_id],
+        )
+        rows = [EloRow(*row) for row in cursor.fetchall()]
     return {(row.category_id, row.generator_id): row for row in rows}
 
 
@@ -76,12 +93,15 @@ def elo_apply(*, rows: dict, vote) -> None:
         for row in (left, right):
             row.votes += 1
             row.last_vote_id = vote.id
-    # One round trip for all rows, and little work while the vote holds their locks.
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {EloRating._meta.db_table} SET rating = %s, votes = %s, last_vote_id = %s "
-            "WHERE id = %s",
-            [(row.rating, row.votes, row.last_vote_id, row.id) for row in rows.values()],
+    # One statement for all rows, and little work while the vote holds their locks.
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            f"WITH moved (id, rating, votes, last_vote_id) AS (VALUES {values}) "
+            f"UPDATE {EloRating._meta.db_table} SET rating = moved.rating, "
+            "votes = moved.votes, last_vote_id = moved.last_vote_id "
+            f"FROM moved WHERE {EloRating._meta.db_table}.id = moved.id",
+            [x for row in rows.values() for x in (row.id, row.rating, row.votes, row.last_vote_id)],
         )
 
 

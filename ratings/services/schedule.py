@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Max
 
+from arena.cache import add_flags
 from arena.models import Category
 from ratings.models import Snapshot
 from ratings.services.recompute import board_votes
@@ -29,13 +29,20 @@ def ratings_schedule(*, category_id: int | None) -> None:
 
     interval = settings.RATINGS_RECOMPUTE_INTERVAL
     eager = ratings_recompute.app.conf.task_always_eager
-    for board in [None] if category_id is None else [None, category_id]:
+    boards = [None] if category_id is None else [None, category_id]
+    # In-process mode has no later worker to run a delayed recompute: run it now.
+    if eager:
+        queue = boards
+    else:
+        flags = add_flags(
+            [f"{board_key(board)}:queued" for board in boards], timeout=max(interval, 1)
+        )
+        queue = [board for board, added in zip(boards, flags, strict=True) if added]
+    for board in queue:
         try:
-            # In-process mode has no later worker to run a delayed recompute: run it now.
-            if eager or cache.add(f"{board_key(board)}:queued", 1, timeout=max(interval, 1)):
-                ratings_recompute.apply_async(
-                    kwargs={"category_id": board}, countdown=0 if eager else interval
-                )
+            ratings_recompute.apply_async(
+                kwargs={"category_id": board}, countdown=0 if eager else interval
+            )
         except Exception:
             logger.warning("could not queue a recompute; the sweep will do it", exc_info=True)
 

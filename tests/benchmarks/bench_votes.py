@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -24,6 +25,7 @@ import time
 from pathlib import Path
 
 import httpx
+import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_api import PG, ROOT, free_port, fresh_database, machine, run
@@ -55,7 +57,7 @@ shown = timezone.now() - timezone.timedelta(seconds=30)
 battles, lines = [], []
 for user in users:
     store = SessionStore()
-    store[SESSION_KEY], store[BACKEND_SESSION_KEY] = str(user.pk), "django.contrib.auth.backends.ModelBackend"
+    store[SESSION_KEY], store[BACKEND_SESSION_KEY] = str(user.pk), "arena.backends.ArenaModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.create()
     csrf = secrets.token_hex(16)
@@ -120,8 +122,39 @@ def main() -> None:
         subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT,
                        env={**env, "BENCH_VOTES_FILE": str(votes)}, check=True)  # fmt: skip
         print(f"prepared {sum(1 for _ in votes.open())} battles for {args.voters} voters")
+        # Statistics and a checkpoint now, so that background work does not land in the run.
+        with psycopg.connect(f"{PG}/{args.database}", autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE")
+            conn.execute("CHECKPOINT")
         load(args, env, votes)
     print(run(["shell", "-c", CHECK.format()], env).strip())
+
+
+def cpu_seconds(server_pid: int, database: str) -> dict[str, float]:
+    """CPU seconds used so far by the web server's processes, PostgreSQL, Redis and wrk."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = {"web": 0.0, "postgres": 0.0, "postgres (background)": 0.0, "redis": 0.0, "wrk": 0.0}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        pid, parent = int(stat.parent.name), int(fields[1])
+        seconds = (int(fields[11]) + int(fields[12])) / ticks
+        if server_pid in (pid, parent):
+            used["web"] += seconds
+        elif name == "postgres":
+            # Backends are named after their database; the rest is WAL, checkpoints, vacuum.
+            command = (stat.parent / "cmdline").read_bytes()
+            backend = f" {database} ".encode() in command
+            used["postgres" if backend else "postgres (background)"] += seconds
+        elif name.startswith("redis-server"):
+            used["redis"] += seconds
+        elif name == "wrk" or name.startswith("wrk:"):
+            used["wrk"] += seconds
+    return used
 
 
 def load(args, env: dict, votes: Path) -> None:
@@ -138,18 +171,40 @@ def load(args, env: dict, votes: Path) -> None:
                 break
             except httpx.HTTPError:
                 time.sleep(0.2)
+        # Every worker imports the app and opens its connections before the clock starts.
+        subprocess.run(
+            ["wrk", "-t2", f"-c{args.connections}", "-d2s", f"http://127.0.0.1:{port}/accounts/login/"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        load_before = os.getloadavg()[0]
+        before = cpu_seconds(server.pid, args.database)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        wrk_before = children.ru_utime + children.ru_stime
         output = subprocess.run(
             ["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--latency",
              "-s", str(Path(__file__).with_name("votes.lua")), f"http://127.0.0.1:{port}",
              "--", str(votes), "2"],
             check=True, capture_output=True, text=True,
         ).stdout  # fmt: skip
+        # wrk's own CPU is read from its exit: it has gone when subprocess.run returns.
+        after = cpu_seconds(server.pid, args.database)
+        wrk_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     finally:
         server.terminate()
         server.wait(timeout=20)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     percentiles = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)", output, re.M))
     print(output.strip().splitlines()[-1])
+    sent = int(re.search(r"sent=(\d+)", output).group(1))
+    used = {name: after[name] - before[name] for name in after}
+    used["wrk"] = wrk_cpu.ru_utime + wrk_cpu.ru_stime - wrk_before
+    print(
+        "CPU per vote: "
+        + ", ".join(
+            f"{name} {1000 * seconds / max(sent, 1):.2f} ms" for name, seconds in used.items()
+        )
+        + f" (load average before the run: {load_before:.2f})"
+    )
     print(
         f"votes: {rps:.0f}/s  p50 {percentiles['50']}  p90 {percentiles['90']}  "
         f"p99 {percentiles['99']}  (gunicorn {args.workers} sync workers, wrk 2 threads, "

@@ -13,7 +13,7 @@ def _cast(prompt, generators, voter, choice, capture):
         battle_create(prompt=prompt, generator_a=generators[0], generator_b=generators[1])
     battle = battle_assign_next(voter=voter)
     with capture(execute=False):
-        vote, _ = vote_cast(voter=voter, battle_token=battle.token, choice=choice)
+        vote = vote_cast(voter=voter, battle_token=battle.token, choice=choice).vote
     return vote
 
 

@@ -1,0 +1,68 @@
+"""The vote's hot path on the real services: prepared statements and one-round-trip counters."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.core.cache import caches
+from django.db import IntegrityError, connection
+
+from arena.cache import add_flags, count_hit
+from arena.db import prepared_cursor
+from tests.integration.conftest import _unavailable
+
+
+@pytest.fixture
+def postgresql(db):
+    if connection.vendor != "postgresql":
+        _unavailable("DATABASE_URL must point at PostgreSQL for prepared statements")
+
+
+@pytest.fixture
+def redis_cache(settings, redis_url):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "arena.cache.ResilientRedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        }
+    }
+    return caches["default"]
+
+
+def _prepared(sql_start: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            [sql_start + "%"],
+        )
+        return cursor.fetchone()[0]
+
+
+def test_a_statement_is_prepared_once_per_connection_whatever_its_int_sizes(postgresql):
+    sql = "SELECT %s + 1 AS hot_path_probe"
+    for value in (1, 70_000, 5_000_000_000):
+        with prepared_cursor() as cursor:
+            cursor.execute(sql, [value])
+            assert cursor.fetchone() == (value + 1,)
+    assert _prepared("SELECT $1 + 1 AS hot_path_probe") == 1
+
+
+def test_prepared_cursor_raises_djangos_database_errors(postgresql, voter):
+    with pytest.raises(IntegrityError), prepared_cursor() as cursor:
+        cursor.execute("INSERT INTO auth_user (id) VALUES (%s)", [voter.id])
+
+
+def test_count_hit_counts_in_one_round_trip_and_starts_the_expiry_once(redis_cache):
+    assert [count_hit("window", timeout=30) for _ in range(3)] == [1, 2, 3]
+    client = redis_cache._cache.get_client(write=True)
+    ttl = client.ttl(redis_cache.make_and_validate_key("window"))
+    assert 0 < ttl <= 30
+
+
+def test_add_flags_sets_only_the_keys_that_were_missing(redis_cache):
+    redis_cache.add("b", 1, timeout=30)
+    assert add_flags(["a", "b", "c"], timeout=30) == [True, False, True]
+    assert redis_cache.get("a") == 1 and redis_cache.get("c") == 1
+    assert add_flags(["a"], timeout=30) == [False]
