@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+from typing import NamedTuple
 
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
@@ -76,7 +77,7 @@ class ResilientRedisCache(RedisCache):
         return count
 
     def add_flags(self, keys, timeout):
-        """``add(key, 1, timeout)`` for each key in one round trip; which ones were added."""
+        """``add(key, 1, timeout)`` for each key in one round trip, as :class:`Flag` s."""
         made = [self.make_and_validate_key(key) for key in keys]
         if not made:
             return []
@@ -86,10 +87,15 @@ class ResilientRedisCache(RedisCache):
                 pipe.set(
                     key, self._cache._serializer.dumps(1), ex=max(math.ceil(timeout), 1), nx=True
                 )
-            return [bool(added) for added in pipe.execute()]
+                pipe.pttl(key)
+            answers = pipe.execute()
         except UNREACHABLE:
             logger.warning("cache unreachable during add_flags; nothing added")
-            return [False] * len(made)
+            return [Flag(False, 0.0)] * len(made)
+        return [
+            Flag(bool(added), max(ttl, 0) / 1000)
+            for added, ttl in zip(answers[::2], answers[1::2], strict=True)
+        ]
 
     get = _resilient("get", lambda key, default=None, version=None: default)
     get_many = _resilient("get_many", lambda *args, **kwargs: {})
@@ -120,9 +126,16 @@ def count_hit(key: str, *, timeout: int) -> int:
         return 1
 
 
-def add_flags(keys: list[str], *, timeout: int) -> list[bool]:
-    """Set each missing key to 1 for ``timeout`` s; True for the keys this call set."""
+class Flag(NamedTuple):
+    # Whether this call set the flag, and how many seconds the flag has left (0: unknown).
+    added: bool
+    ttl: float
+
+
+def add_flags(keys: list[str], *, timeout: float) -> list[Flag]:
+    """Set each missing key to 1 for ``timeout`` s, in one round trip on Redis."""
     cache = caches["default"]
     if isinstance(cache, ResilientRedisCache):
         return cache.add_flags(keys, timeout)
-    return [cache.add(key, 1, timeout=timeout) for key in keys]
+    flags = [cache.add(key, 1, timeout=timeout) for key in keys]
+    return [Flag(added, float(timeout) if added else 0.0) for added in flags]

@@ -3,33 +3,61 @@
 Django's PostgreSQL cursors bind parameters on the client, so the server parses and plans
 every statement anew; for the vote's six-table read, planning costs several times more than
 running it. :func:`prepared_cursor` gives a cursor whose statements psycopg prepares on the
-server (each distinct statement once per connection) and then only executes. Elsewhere
+server (each distinct statement once per connection) and then only executes; it is made once
+per connection, since setting one up costs about as much CPU as a round trip. Elsewhere
 (SQLite) it is Django's own cursor. Errors arrive as Django's database exceptions either way.
+
+All prepared cursors of a connection share one psycopg cursor: read a statement's results
+before running the next one. Statements run this way do not appear in Django's query log
+(``connection.queries``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+import weakref
+from collections.abc import Sequence
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
+
+# One server-bound cursor per open psycopg connection (gone with it).
+_server_bound = weakref.WeakKeyDictionary()
 
 
-class _PreparedCursor:
-    def __init__(self, cursor, *, prepare: bool):
+class PreparedCursor:
+    """A cursor for ``%s``-style SQL; use as a context manager, like Django's."""
+
+    def __init__(self):
+        wrapper = connections[DEFAULT_DB_ALIAS]
+        # Django's connection and its operations, looked up once per cursor.
+        self.wrapper = wrapper
+        self.ops = wrapper.ops
+        self._prepare = wrapper.vendor == "postgresql"
+        if not self._prepare:
+            self._cursor = wrapper.cursor()
+            return
+        # What Django's cursor() does before it hands out a cursor.
+        wrapper.close_if_health_check_failed()
+        wrapper.ensure_connection()
+        wrapper.validate_thread_sharing()
+        wrapper.validate_no_broken_transaction()
+        cursor = _server_bound.get(wrapper.connection)
+        if cursor is None or cursor.closed:
+            cursor = _server_bound[wrapper.connection] = _new_server_bound(wrapper.connection)
         self._cursor = cursor
-        self._prepare = prepare
+
+    def __enter__(self) -> PreparedCursor:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if not self._prepare:
+            self._cursor.close()
 
     def execute(self, sql: str, params: Sequence = ()) -> None:
-        with connection.wrap_database_errors:
+        with self.wrapper.wrap_database_errors:
             if self._prepare:
                 self._cursor.execute(sql, params, prepare=True)
             else:
                 self._cursor.execute(sql, params)
-
-    def executemany(self, sql: str, rows: Sequence[Sequence]) -> None:
-        with connection.wrap_database_errors:
-            self._cursor.executemany(sql, rows)
 
     def fetchone(self):
         return self._cursor.fetchone()
@@ -42,19 +70,17 @@ class _PreparedCursor:
         return self._cursor.rowcount
 
 
-@contextmanager
-def prepared_cursor() -> Iterator[_PreparedCursor]:
-    """A cursor for ``%s``-style SQL whose statements PostgreSQL plans once per connection."""
-    # Django's cursor first: it opens, checks and (in a test) instruments the connection.
-    with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
-            yield _PreparedCursor(cursor, prepare=False)
-            return
-        import psycopg
-        from psycopg.types.numeric import Int8Dumper
+def _new_server_bound(connection):
+    import psycopg
+    from psycopg.types.numeric import Int8Dumper
 
-        with psycopg.Cursor(cursor.cursor.connection) as server_bound:
-            # Every int as bigint: psycopg would otherwise type a parameter by its size, and
-            # a statement is prepared once per combination of parameter types.
-            server_bound.adapters.register_dumper(int, Int8Dumper)
-            yield _PreparedCursor(server_bound, prepare=True)
+    cursor = psycopg.Cursor(connection)
+    # Every int as bigint: psycopg would otherwise type a parameter by its size, and a
+    # statement is prepared once per combination of parameter types.
+    cursor.adapters.register_dumper(int, Int8Dumper)
+    return cursor
+
+
+def prepared_cursor() -> PreparedCursor:
+    """A cursor whose statements PostgreSQL plans once per connection."""
+    return PreparedCursor()

@@ -78,13 +78,21 @@ def battle_card(battle: Battle) -> dict:
 def battle_reveal(battle: Battle) -> dict:
     """Who was on which side, how long each took and what it cost: shown after the vote."""
     left, right = battle.as_shown(battle.generation_a, battle.generation_b)
+    return reveal_sides(
+        (left.generator.name, left.latency_ms, left.cost),
+        (right.generator.name, right.latency_ms, right.cost),
+    )
+
+
+def reveal_sides(left: tuple, right: tuple) -> dict:
+    """The reveal from each side's (generator name, latency in ms, cost)."""
     reveal = {}
-    for side, generation in (("left", left), ("right", right)):
-        reveal[side] = generation.generator.name
-        reveal[f"{side}_latency_ms"] = generation.latency_ms
-        reveal[f"{side}_cost"] = None if generation.cost is None else str(generation.cost)
+    for side, (name, latency_ms, cost) in (("left", left), ("right", right)):
+        reveal[side] = name
+        reveal[f"{side}_latency_ms"] = latency_ms
+        reveal[f"{side}_cost"] = None if cost is None else str(cost)
         reveal[f"{side}_detail"] = " · ".join(
-            part for part in (_duration(generation.latency_ms), _money(generation.cost)) if part
+            part for part in (_duration(latency_ms), _money(cost)) if part
         )
     return reveal
 

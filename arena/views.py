@@ -98,7 +98,7 @@ def battle(request: HttpRequest, token: str) -> HttpResponse:
 
 def _cast(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        vote, created, votes_today = vote_cast(
+        cast = vote_cast(
             voter=request.user,
             battle_token=token,
             choice=request.POST.get("choice", ""),
@@ -110,11 +110,11 @@ def _cast(request: HttpRequest, token: str) -> HttpResponse:
         return redirect("arena:battle", token=token)
     return JsonResponse(
         {
-            "choice": vote.choice,
-            "choice_label": vote.get_choice_display(),
-            "counted": created,
-            "reveal": selectors.battle_reveal(vote.battle),
-            "votes_today": votes_today,
+            "choice": cast.vote.choice,
+            "choice_label": cast.vote.get_choice_display(),
+            "counted": cast.created,
+            "reveal": cast.reveal,
+            "votes_today": cast.votes_today,
         }
     )
 

@@ -50,12 +50,12 @@ def test_counters_and_flags_work_on_the_local_memory_cache(db):
     from arena.cache import add_flags, count_hit
 
     assert [count_hit("hits", timeout=30) for _ in range(3)] == [1, 2, 3]
-    assert add_flags(["x", "y"], timeout=30) == [True, True]
-    assert add_flags(["x", "z"], timeout=30) == [False, True]
+    assert [flag.added for flag in add_flags(["x", "y"], timeout=30)] == [True, True]
+    assert [flag.added for flag in add_flags(["x", "z"], timeout=30)] == [False, True]
 
 
 def test_counters_and_flags_report_nothing_while_redis_is_down(dead_redis_cache):
     from arena.cache import add_flags, count_hit
 
     assert count_hit("hits", timeout=30) == 0
-    assert add_flags(["x", "y"], timeout=30) == [False, False]
+    assert [flag.added for flag in add_flags(["x", "y"], timeout=30)] == [False, False]

@@ -20,15 +20,16 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from arena import selectors
 from arena.db import prepared_cursor
 from arena.models import Battle, Prompt, Vote
 from arena.services.errors import BattleNotFound, BattleNotOpen, VoteConflict, VoteError
 from arena.services.limits import vote_allowance_check
 from generation.models import Generation, Generator
-from ratings.services import elo_apply, elo_lock, ratings_schedule
+from ratings.services import elo_apply, elo_lock, ratings_schedule, vote_score
 
 __all__ = ["BattleNotFound", "BattleNotOpen", "VoteCast", "VoteConflict", "VoteError", "vote_cast"]
 
@@ -39,11 +40,29 @@ class VoteCast(NamedTuple):
     created: bool
     # The voter's votes today, this one included.
     votes_today: int
+    # Who was on which side (see arena.selectors.reveal_sides).
+    reveal: dict
+
+
+class Ballot(NamedTuple):
+    """What a vote needs to know of its battle, read in one statement."""
+
+    id: int
+    status: str
+    voter_id: int | None
+    left_is_a: bool | None
+    shown_at: datetime.datetime | None
+    category_id: int | None
+    left_id: int
+    right_id: int
+    # (generator name, latency in ms, cost) of the left and the right output.
+    left: tuple
+    right: tuple
 
 
 _BALLOT_SQL = f"""
-SELECT b.id, b.status, b.voter_id, b.left_is_a, b.shown_at, b.prompt_id, p.category_id,
-       b.generator_a_id, b.generator_b_id, b.generation_a_id, b.generation_b_id,
+SELECT b.id, b.status, b.voter_id, b.left_is_a, b.shown_at, p.category_id,
+       b.generator_a_id, b.generator_b_id,
        ga.name, gb.name, na.latency_ms, nb.latency_ms, na.cost, nb.cost,
        (SELECT COUNT(*) FROM {Vote._meta.db_table} v
         WHERE v.voter_id = %s AND v.created_at >= %s)
@@ -83,18 +102,19 @@ def vote_cast(*, voter, battle_token, choice: str, images_loaded: bool | None = 
     """
     if choice not in Vote.Choice.values:
         raise VoteError(f"Unknown choice {choice!r}; use one of: {', '.join(Vote.Choice.values)}.")
-    battle, votes_today = _battle_for(voter, battle_token)
-    if battle.status == Battle.Status.ASSIGNED:
+    ballot, votes_today = _ballot_for(voter, battle_token)
+    reveal = selectors.reveal_sides(ballot.left, ballot.right)
+    if ballot.status == Battle.Status.ASSIGNED:
         vote_allowance_check(voter=voter, votes_today=votes_today)
-        vote = _insert(battle, voter, choice, images_loaded)
+        vote = _insert(ballot, voter, choice, images_loaded)
         if vote is not None:
-            return VoteCast(vote, True, votes_today + 1)
+            return VoteCast(vote, True, votes_today + 1, reveal)
     # Voted already (or by a request that raced this one), or closed by someone else.
-    return VoteCast(_already_cast(battle, voter, choice), False, votes_today)
+    return VoteCast(_already_cast(ballot, voter, choice), False, votes_today, reveal)
 
 
-def _battle_for(voter, token) -> tuple[Battle, int]:
-    """The voter's battle, with what the reveal needs, and the voter's votes today."""
+def _ballot_for(voter, token) -> tuple[Ballot, int]:
+    """The voter's battle and the voter's votes today."""
     try:
         token = uuid.UUID(str(token))
     except ValueError:
@@ -105,41 +125,31 @@ def _battle_for(voter, token) -> tuple[Battle, int]:
             _BALLOT_SQL,
             [
                 voter.id,
-                connection.ops.adapt_datetimefield_value(since),
-                Battle._meta.get_field("token").get_db_prep_value(token, connection),
+                cursor.ops.adapt_datetimefield_value(since),
+                Battle._meta.get_field("token").get_db_prep_value(token, cursor.wrapper),
             ],
         )
         row = cursor.fetchone()
     # Someone else's battle is answered like a missing one: its existence is not ours to know.
     if row is None or (row[2] is not None and row[2] != voter.id):
         raise BattleNotFound("No such battle.")
-    return _battle_from_row(token, row), row[-1]
-
-
-def _battle_from_row(token: uuid.UUID, row: tuple) -> Battle:
-    (id_, status, voter_id, left_is_a, shown_at, prompt_id, category_id, generator_a_id,
-     generator_b_id, generation_a_id, generation_b_id, name_a, name_b, latency_a, latency_b,
-     cost_a, cost_b, _) = row  # fmt: skip
-    battle = Battle(
+    (id_, status, voter_id, left_is_a, shown_at, category_id, generator_a_id, generator_b_id,
+     name_a, name_b, latency_a, latency_b, cost_a, cost_b, votes_today) = row  # fmt: skip
+    a, b = (name_a, latency_a, _money(cost_a)), (name_b, latency_b, _money(cost_b))
+    left_is_a = bool(left_is_a)
+    ballot = Ballot(
         id=id_,
-        token=token,
         status=status,
         voter_id=voter_id,
-        left_is_a=None if left_is_a is None else bool(left_is_a),
+        left_is_a=left_is_a,
         shown_at=_aware(shown_at),
+        category_id=category_id,
+        left_id=generator_a_id if left_is_a else generator_b_id,
+        right_id=generator_b_id if left_is_a else generator_a_id,
+        left=a if left_is_a else b,
+        right=b if left_is_a else a,
     )
-    battle.prompt = Prompt(id=prompt_id, category_id=category_id)
-    battle.generator_a = Generator(id=generator_a_id, name=name_a)
-    battle.generator_b = Generator(id=generator_b_id, name=name_b)
-    battle.generation_a = Generation(
-        id=generation_a_id, generator=battle.generator_a, latency_ms=latency_a, cost=_money(cost_a)
-    )
-    battle.generation_b = Generation(
-        id=generation_b_id, generator=battle.generator_b, latency_ms=latency_b, cost=_money(cost_b)
-    )
-    for instance in (battle, battle.prompt, battle.generator_a, battle.generator_b):
-        instance._state.adding = False
-    return battle
+    return ballot, votes_today
 
 
 def _aware(value) -> datetime.datetime | None:
@@ -159,10 +169,10 @@ def _money(value) -> Decimal | None:
     return Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
 
 
-def _already_cast(battle: Battle, voter, choice: str) -> Vote:
-    existing = Vote.objects.filter(battle_id=battle.id, voter=voter).first()
+def _already_cast(ballot: Ballot, voter, choice: str) -> Vote:
+    existing = Vote.objects.filter(battle_id=ballot.id, voter=voter).first()
     if existing is None:
-        status = Battle.objects.filter(id=battle.id).values_list("status", flat=True).first()
+        status = Battle.objects.filter(id=ballot.id).values_list("status", flat=True).first()
         label = Battle.Status(status).label.lower() if status else "gone"
         raise BattleNotOpen(f"This battle is not open for voting (it is {label}).")
     if existing.choice != choice:
@@ -185,41 +195,66 @@ def vote_flags(*, time_to_vote_ms: int | None, images_loaded: bool | None) -> li
     return reasons
 
 
-def _insert(battle: Battle, voter, choice: str, images_loaded: bool | None) -> Vote | None:
+def _insert(ballot: Ballot, voter, choice: str, images_loaded: bool | None) -> Vote | None:
     """Close the battle and store the vote; None when the battle was no longer open."""
-    left, right = battle.as_shown(battle.generator_a_id, battle.generator_b_id)
-    category_id = battle.prompt.category_id
     now = timezone.now()
     elapsed_ms = None
-    if battle.shown_at is not None:
-        elapsed_ms = max(int((now - battle.shown_at).total_seconds() * 1000), 0)
+    if ballot.shown_at is not None:
+        elapsed_ms = max(int((now - ballot.shown_at).total_seconds() * 1000), 0)
     reasons = vote_flags(time_to_vote_ms=elapsed_ms, images_loaded=images_loaded)
+    flag_reason = "; ".join(reasons)[:200]
+    category_id = ballot.category_id
+    row = [ballot.id, voter.id, category_id, choice, ballot.left_id, ballot.right_id, elapsed_ms,
+           bool(reasons), flag_reason]  # fmt: skip
+    with prepared_cursor() as cursor:
+        if cursor.wrapper.vendor == "postgresql":
+            vote_id = _write_in_one_call(cursor, row, now)
+        else:
+            vote_id = _write(cursor, row, now)
+    if vote_id is None:
+        return None
+    transaction.on_commit(lambda: ratings_schedule(category_id=category_id))
     vote = Vote(
-        battle=battle,
+        id=vote_id,
+        battle_id=ballot.id,
         voter=voter,
         category_id=category_id,
         choice=choice,
-        shown_left_id=left,
-        shown_right_id=right,
+        shown_left_id=ballot.left_id,
+        shown_right_id=ballot.right_id,
         time_to_vote_ms=elapsed_ms,
         flagged=bool(reasons),
-        flag_reason="; ".join(reasons)[:200],
+        flag_reason=flag_reason,
         created_at=now,
     )
-    with transaction.atomic(), prepared_cursor() as cursor:
+    vote._state.adding = False
+    return vote
+
+
+def _write(cursor, row: list, now: datetime.datetime) -> int | None:
+    """The vote's write, statement by statement, in one transaction; the vote's id."""
+    battle_id, voter_id, category_id, choice, left, right = row[:6]
+    with transaction.atomic():
         # First, so that of two racing requests the second waits here and then finds it voted.
-        cursor.execute(_CLOSE_SQL, ["voted", battle.id, "assigned", voter.id])
+        cursor.execute(_CLOSE_SQL, ["voted", battle_id, "assigned", voter_id])
         if cursor.rowcount != 1:
             return None
         elo_rows = elo_lock(category_id=category_id, generator_ids=(left, right))
-        cursor.execute(
-            _INSERT_SQL,
-            [battle.id, voter.id, category_id, choice, left, right, elapsed_ms, vote.flagged,
-             vote.flag_reason, connection.ops.adapt_datetimefield_value(now)],
-        )  # fmt: skip
-        vote.id = cursor.fetchone()[0]
-        elo_apply(rows=elo_rows, vote=vote)
-        transaction.on_commit(lambda: ratings_schedule(category_id=category_id))
-    vote._state.adding = False
-    battle.status = Battle.Status.VOTED
-    return vote
+        cursor.execute(_INSERT_SQL, [*row, cursor.ops.adapt_datetimefield_value(now)])
+        vote_id = cursor.fetchone()[0]
+        elo_apply(rows=elo_rows, vote_id=vote_id, choice=choice, sides=(left, right))
+    return vote_id
+
+
+def _write_in_one_call(cursor, row: list, now: datetime.datetime) -> int | None:
+    """The same write as :func:`_write` in one call of a PostgreSQL function (one round trip).
+
+    See ratings/migrations/0003_vote_cast_function.py; a single statement is its own
+    transaction.
+    """
+    cursor.execute(
+        "SELECT ratings_vote_cast(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        [*row, now, vote_score(row[3]), settings.RATINGS_ELO_K, settings.RATINGS_ELO_SCALE,
+         settings.RATINGS_ELO_BASE, settings.RATINGS_ELO_INITIAL],
+    )  # fmt: skip
+    return cursor.fetchone()[0]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from arena.db import prepared_cursor
 from ratings.engine import elo_online, elo_update
@@ -42,8 +42,8 @@ class EloRow:
 def _locked_rows(category_id: int | None, generator_ids: tuple[int, int]) -> dict:
     # Plain SQL: this runs inside every vote (see arena.services.votes). A NULL category_id
     # matches no row through "=", so a vote without a category locks the overall rows only.
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     with prepared_cursor() as cursor:
+        lock = " FOR UPDATE" if cursor.wrapper.features.has_select_for_update else ""
         cursor.execute(
             f"SELECT id, category_id, generator_id, rating, votes FROM {EloRating._meta.db_table} "
             "WHERE generator_id IN (%s, %s) AND (category_id IS NULL OR category_id = %s) "
@@ -73,14 +73,14 @@ def elo_lock(*, category_id: int | None, generator_ids: tuple[int, int]) -> dict
     return _locked_rows(category_id, generator_ids)
 
 
-def elo_apply(*, rows: dict, vote) -> None:
-    """Move the locked rows by one vote."""
-    score = vote_score(vote.choice)
+def elo_apply(*, rows: dict, vote_id: int, choice: str, sides: tuple[int, int]) -> None:
+    """Move the locked rows by one vote (``sides``: the generators shown left and right)."""
+    score = vote_score(choice)
     if score is None:
         return
     boards = {category for category, _ in rows}
     for board in boards:
-        left, right = rows[(board, vote.shown_left_id)], rows[(board, vote.shown_right_id)]
+        left, right = rows[(board, sides[0])], rows[(board, sides[1])]
         new_left, new_right = elo_update(
             left.rating,
             right.rating,
@@ -92,7 +92,7 @@ def elo_apply(*, rows: dict, vote) -> None:
         left.rating, right.rating = float(new_left), float(new_right)
         for row in (left, right):
             row.votes += 1
-            row.last_vote_id = vote.id
+            row.last_vote_id = vote_id
     # One statement for all rows, and little work while the vote holds their locks.
     values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
     with prepared_cursor() as cursor:

@@ -57,7 +57,7 @@ def test_a_retry_of_a_counted_vote_is_never_limited(shown_battle, voter, setting
     settings.ARENA_VOTE_RATE_PER_MINUTE = 1
     vote_cast(voter=voter, battle_token=shown_battle.token, choice="tie")
     for _ in range(3):
-        _, created, _ = vote_cast(voter=voter, battle_token=shown_battle.token, choice="tie")
+        _, created, *_ = vote_cast(voter=voter, battle_token=shown_battle.token, choice="tie")
         assert not created
 
 

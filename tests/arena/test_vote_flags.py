@@ -15,7 +15,7 @@ def _shown_ago(battle, ms: int) -> None:
 def test_a_vote_faster_than_the_minimum_is_kept_and_flagged(shown_battle, voter, settings):
     settings.ARENA_MIN_VOTE_MS = 800
     _shown_ago(shown_battle, 100)
-    vote, created, _ = vote_cast(voter=voter, battle_token=shown_battle.token, choice="left")
+    vote, created, *_ = vote_cast(voter=voter, battle_token=shown_battle.token, choice="left")
     assert created and vote.flagged
     assert "minimum 800 ms" in vote.flag_reason
     assert 100 <= vote.time_to_vote_ms < 800
@@ -75,7 +75,7 @@ def test_a_retry_keeps_the_flags_of_the_vote_that_counted(shown_battle, voter, s
     settings.ARENA_MIN_VOTE_MS = 800
     first, *_ = vote_cast(voter=voter, battle_token=shown_battle.token, choice="left")
     _shown_ago(shown_battle, 5000)
-    again, created, _ = vote_cast(
+    again, created, *_ = vote_cast(
         voter=voter, battle_token=shown_battle.token, choice="left", images_loaded=True
     )
     assert not created and again.pk == first.pk and again.flagged

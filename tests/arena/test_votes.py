@@ -11,7 +11,7 @@ from arena.services import BattleNotFound, BattleNotOpen, VoteConflict, VoteErro
 
 
 def test_vote_cast_records_the_vote_and_closes_the_battle(shown_battle, voter):
-    vote, created, _ = vote_cast(voter=voter, battle_token=shown_battle.token, choice="left")
+    vote, created, *_ = vote_cast(voter=voter, battle_token=shown_battle.token, choice="left")
     assert created
     shown_battle.refresh_from_db()
     assert shown_battle.status == Battle.Status.VOTED
@@ -22,8 +22,8 @@ def test_vote_cast_records_the_vote_and_closes_the_battle(shown_battle, voter):
 
 
 def test_vote_cast_counts_the_same_vote_twice_once(shown_battle, voter):
-    first, created_first, _ = vote_cast(voter=voter, battle_token=shown_battle.token, choice="tie")
-    again, created_again, _ = vote_cast(voter=voter, battle_token=shown_battle.token, choice="tie")
+    first, created_first, *_ = vote_cast(voter=voter, battle_token=shown_battle.token, choice="tie")
+    again, created_again, *_ = vote_cast(voter=voter, battle_token=shown_battle.token, choice="tie")
     assert created_first and not created_again
     assert again.pk == first.pk
     assert Vote.objects.count() == 1

@@ -33,7 +33,7 @@ from bench_api import PG, ROOT, free_port, fresh_database, machine, run
 SEED = """
 import os, random, secrets
 from django.contrib.auth import get_user_model, HASH_SESSION_KEY, SESSION_KEY, BACKEND_SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.backends.cached_db import SessionStore
 from django.utils import timezone
 from arena.models import Battle, Category, Prompt
 from generation.models import Generation, Generator
@@ -133,7 +133,14 @@ def main() -> None:
 def cpu_seconds(server_pid: int, database: str) -> dict[str, float]:
     """CPU seconds used so far by the web server's processes, PostgreSQL, Redis and wrk."""
     ticks = os.sysconf("SC_CLK_TCK")
-    used = {"web": 0.0, "postgres": 0.0, "postgres (background)": 0.0, "redis": 0.0, "wrk": 0.0}
+    used = {
+        "web": 0.0,
+        "web (kernel)": 0.0,
+        "postgres": 0.0,
+        "postgres (background)": 0.0,
+        "redis": 0.0,
+        "wrk": 0.0,
+    }
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             text = stat.read_text()
@@ -145,6 +152,7 @@ def cpu_seconds(server_pid: int, database: str) -> dict[str, float]:
         seconds = (int(fields[11]) + int(fields[12])) / ticks
         if server_pid in (pid, parent):
             used["web"] += seconds
+            used["web (kernel)"] += int(fields[12]) / ticks
         elif name == "postgres":
             # Backends are named after their database; the rest is WAL, checkpoints, vacuum.
             command = (stat.parent / "cmdline").read_bytes()

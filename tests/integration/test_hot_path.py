@@ -62,7 +62,9 @@ def test_count_hit_counts_in_one_round_trip_and_starts_the_expiry_once(redis_cac
 
 
 def test_add_flags_sets_only_the_keys_that_were_missing(redis_cache):
-    redis_cache.add("b", 1, timeout=30)
-    assert add_flags(["a", "b", "c"], timeout=30) == [True, False, True]
+    redis_cache.add("b", 1, timeout=10)
+    flags = add_flags(["a", "b", "c"], timeout=30)
+    assert [flag.added for flag in flags] == [True, False, True]
+    assert 29 < flags[0].ttl <= 30 and 0 < flags[1].ttl <= 10
     assert redis_cache.get("a") == 1 and redis_cache.get("c") == 1
-    assert add_flags(["a"], timeout=30) == [False]
+    assert not add_flags(["a"], timeout=30)[0].added
