@@ -2,7 +2,8 @@
 
 Run from the repository root:
 
-    .venv/bin/python tests/benchmarks/bench_ratings_engine.py [--quick]
+    .venv/bin/python tests/benchmarks/bench_ratings_engine.py [--quick] \
+        [--arena-rank var/arena-rank-venv/bin/python]
 
 Prints the machine, then
 
@@ -11,6 +12,7 @@ Prints the machine, then
 * (a) one Bradley-Terry fit of the overall board;
 * (b) full boards (fit, intervals, ranks, P(best), matrices) for all 21 boards, with the default
   interval (sandwich, 1000 normal draws behind P(best)) and with the 1000-round bootstrap;
+* with ``--arena-rank PYTHON``: the same battles through LMArena's ``arena-rank`` (see below);
 * a FastChat-style per-vote bootstrap (resample the votes, refit a logistic regression on the
   per-vote design; scipy instead of sklearn) timed for a few rounds and extrapolated;
 * coverage of the 95% intervals over simulated boards at 20 models / 10k votes and 50 models /
@@ -18,18 +20,46 @@ Prints the machine, then
 
 Wall time is what a user waits; CPU time (all threads) shows how much of both cores was used.
 Other jobs on the machine inflate wall time, so the load average is printed too.
+
+arena-rank
+----------
+arena-rank 0.1.1 pins numpy 2.3.3 and jax, so it lives in a virtual environment of its own
+(``var/`` is git-ignored); from the repository root:
+
+    python3 -m venv var/arena-rank-venv
+    var/arena-rank-venv/bin/pip install uv
+    var/arena-rank-venv/bin/uv pip install --python var/arena-rank-venv/bin/python \
+        arena-rank==0.1.1
+
+``--arena-rank var/arena-rank-venv/bin/python`` then writes the per-vote arrays of the synthetic
+arena to a temporary .npz and runs ``arena_rank_peer.py`` (next to this file) with that python.
+It fits every board with arena-rank's ``BradleyTerry`` and compares the ratings with
+``bt_fit(prior=0)`` (arena-rank has no prior; both count a tie as half a win), times one fit of
+the overall board, and times ``compute_ratings_and_cis(ci_method="bootstrap")`` (fit included,
+two worker processes, spawn start method) on the overall board and on category board 1 for a
+few round counts (``--arena-rank-rounds``). A straight line through those times (a fixed cost
+per call: fit and worker start-up, plus a cost per round) extrapolates to 1000 rounds, and the
+21 boards are the overall board plus 20 times category board 1. As arena-rank compiles its
+solver afresh in every fit, the peer also times its L-BFGS and loss compiled once (a fit, and
+bootstrap rounds in one process), to show how much of the gap is compilation. That takes a few
+minutes.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import os
 import platform
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 # OpenBLAS threads on top of the engine's own spin on its small matrices when the cores are
 # busy (a fit goes from 2 ms to over 100 ms); workers should run like this too. Override by
@@ -43,6 +73,7 @@ from scipy.optimize import OptimizeResult, minimize
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from ratings.engine import (
+    DEFAULT_PRIOR,
     PairCounts,
     bt_fit,
     compute_board,
@@ -61,12 +92,24 @@ ROUNDS = 1000
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer simulated boards")
+    parser.add_argument(
+        "--arena-rank",
+        metavar="PYTHON",
+        help="python of a venv with arena-rank installed: also run the same work through it",
+    )
+    parser.add_argument(
+        "--arena-rank-rounds",
+        default="2,12",
+        help="bootstrap round counts timed through arena-rank (default 2,12)",
+    )
     args = parser.parse_args()
     print_machine()
-    boards = synthetic_arena(seed=0)
+    boards, votes = synthetic_arena(seed=0)
     overall = boards[0]
     bench_single_fit(overall)
-    bench_boards(boards)
+    ours = bench_boards(boards)
+    if args.arena_rank:
+        bench_arena_rank(args.arena_rank, args.arena_rank_rounds, boards, votes, ours)
     bench_per_vote_bootstrap(seed=0, rounds=2 if args.quick else 3)
     bench_elo_replay()
     bench_coverage(quick=args.quick)
@@ -92,8 +135,17 @@ def print_machine() -> None:
     print("env       : " + ", ".join(f"{k}={os.environ.get(k, '')}" for k in blas))
 
 
-def synthetic_arena(seed: int) -> list[PairCounts]:
-    """Overall board first, then one board per category."""
+class Votes(NamedTuple):
+    """Per-vote arrays of the synthetic arena."""
+
+    left: np.ndarray
+    right: np.ndarray
+    outcome: np.ndarray
+    category: np.ndarray
+
+
+def synthetic_arena(seed: int) -> tuple[list[PairCounts], Votes]:
+    """Overall board first, then one board per category; and the votes they aggregate."""
     rng = np.random.default_rng(seed)
     overall = rng.normal(0.0, 0.6, N_MODELS)
     by_category = overall + rng.normal(0.0, 0.25, (N_CATEGORIES, N_MODELS))
@@ -117,7 +169,7 @@ def synthetic_arena(seed: int) -> list[PairCounts]:
     spread = f"categories {min(pairs[1:])}-{max(pairs[1:])}"
     print(f"ordered pairs with votes: overall {pairs[0]}, {spread}")
     print(f"aggregation of per-vote arrays (stand-in for the SQL GROUP BY): {elapsed:.2f} s")
-    return boards
+    return boards, Votes(left, right, outcome, category)
 
 
 def timed(action: Callable[[], object], repeats: int = 1) -> tuple[float, float, object]:
@@ -140,10 +192,13 @@ def bench_single_fit(counts: PairCounts) -> None:
         print(f"{label:38s}: {statistics.median(times) * 1e3:7.1f} ms ({fit.n_iter} Newton steps)")
 
 
-def bench_boards(boards: list[PairCounts]) -> None:
+def bench_boards(boards: list[PairCounts]) -> dict[str, tuple[float, float, float]]:
+    """Prints the timings; returns, per interval method, wall and CPU seconds of all boards and
+    wall seconds of the overall board alone."""
     print(
         f"\n== (b) all {len(boards)} boards (overall + {N_CATEGORIES} categories), {ROUNDS} rounds"
     )
+    measured = {}
     for interval in ("sandwich", "bootstrap"):
         wall, cpu, results = timed(
             lambda i=interval: [compute_board(b, interval=i, rounds=ROUNDS) for b in boards]
@@ -158,6 +213,199 @@ def bench_boards(boards: list[PairCounts]) -> None:
         )
         width = np.median(results[0].ci_upper - results[0].ci_lower)
         print(f"{'':24s}  overall board: median 95% interval width {width:.1f} Elo points")
+        measured[interval] = (wall, cpu, single)
+    return measured
+
+
+ARENA_RANK_PEER = Path(__file__).resolve().with_name("arena_rank_peer.py")
+ARENA_RANK_JOBS = 2  # bootstrap worker processes, one per core of the benchmark machine
+ARENA_RANK_BOOT_BOARDS = (0, 1)  # the overall board and one category board
+
+
+def bench_arena_rank(
+    python: str,
+    rounds: str,
+    boards: list[PairCounts],
+    votes: Votes,
+    ours: dict[str, tuple[float, float, float]],
+) -> None:
+    """The same battles through LMArena's arena-rank, run by the python of its own venv."""
+    print(f"\n== arena-rank (LMArena's reference implementation) on the same battles: {python}")
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "votes.npz"
+        np.savez(
+            path,
+            left=votes.left.astype(np.int32),
+            right=votes.right.astype(np.int32),
+            outcome=votes.outcome,
+            category=votes.category.astype(np.int32),
+            n_models=N_MODELS,
+        )
+        command = [
+            python,
+            str(ARENA_RANK_PEER),
+            str(path),
+            "--fit-boards=all",
+            "--boot-boards=" + ",".join(map(str, ARENA_RANK_BOOT_BOARDS)),
+            f"--rounds={rounds}",
+            f"--n-jobs={ARENA_RANK_JOBS}",
+        ]
+        started = time.perf_counter()
+        run = subprocess.run(command, capture_output=True, text=True, check=False)
+        peer_wall = time.perf_counter() - started
+    if run.returncode != 0:
+        sys.stderr.write(run.stderr)
+        raise SystemExit(f"arena_rank_peer.py failed (exit code {run.returncode})")
+    peer = json.loads(run.stdout.strip().splitlines()[-1])
+    load_after = os.getloadavg()
+
+    v = peer["versions"]
+    deps = ", ".join(f"{k} {v[k]}" for k in ("jax", "jaxlib", "numpy", "pandas", "optax") if k in v)
+    print(f"arena-rank {v.get('arena-rank', '?')} ({deps}; python {v['python']})")
+    print(
+        f"peer run  : {peer_wall:.0f} s wall in all; multiprocessing start method "
+        f"{peer['start_method']}, {peer['n_jobs']} bootstrap workers; load avg "
+        f"{load_before[0]:.2f} before, {load_after[0]:.2f} after (1 min)"
+    )
+    fits = {f["board"]: f for f in peer["fits"]}
+    prep = [fits[b]["prep_seconds"] for b in sorted(fits) if b > 0]
+    print(
+        "input     : per-vote battles as a DataFrame in the public format (winner model_a|"
+        "model_b|tie|tie (bothbad)), aggregated by PairDataset.from_pandas in "
+        f"{fits[0]['prep_seconds']:.1f} s overall ({fits[0]['rows']:,} rows per (a, b, outcome))"
+        + (f", {min(prep):.1f}-{max(prep):.1f} s per category board" if prep else "")
+    )
+    print(
+        "ties      : no difference in this comparison: arena-rank maps tie, both_bad and any other "
+        "winner string (so 'tie (bothbad)') to outcome 0.5, half a win each, as our "
+        "ties='half' with RATINGS_BOTH_BAD=tie; it cannot drop both-bad votes or fit Davidson "
+        "ties (ours: RATINGS_BOTH_BAD=drop, ties='davidson')"
+    )
+
+    # Agreement: both on the Elo scale, 400/ln(10) points per natural-log unit, anchored so that
+    # the mean of the rated models is 1000 (arena-rank adds 1000 to ratings it does not centre).
+    order = sorted(fits)
+    gaps: dict[float, list[float]] = {0.0: [], DEFAULT_PRIOR: []}
+    offsets = []
+    for board in order:
+        theirs = np.array([np.nan if r is None else r for r in fits[board]["ratings"]])
+        offsets.append(abs(np.nanmean(theirs) - 1000.0))
+        theirs = to_elo_scale((theirs - 1000.0) * math.log(10.0) / 400.0)
+        for prior, found in gaps.items():
+            ours_elo = to_elo_scale(bt_fit(boards[board], prior=prior).theta)
+            both = ~np.isnan(theirs) & ~np.isnan(ours_elo)
+            found.append(float(np.abs(theirs[both] - ours_elo[both]).max()))
+    plain, with_prior = gaps[0.0], gaps[DEFAULT_PRIOR]
+    print(
+        f"agreement : max |arena-rank - bt_fit(prior=0)| per model, Elo scale (400/ln 10 points "
+        f"per natural-log unit, mean of rated models = 1000): overall board {plain[0]:.4f} "
+        f"points, worst of {len(order)} boards {max(plain):.4f} (board "
+        f"{order[int(np.argmax(plain))]}); arena-rank's own mean was 1000 to within "
+        f"{max(offsets):.1e}"
+    )
+    print(
+        f"{'':12s}(arena-rank fits the plain MLE; against our default prior={DEFAULT_PRIOR:g} "
+        f"instead: overall {with_prior[0]:.3f}, worst {max(with_prior):.3f} points)"
+    )
+
+    overall_fits = fits[0]["fit_seconds"]
+    theirs_fit = statistics.median(overall_fits)
+    our_times = [timed(lambda: bt_fit(boards[0], prior=0.0))[0] for _ in range(7)]
+    our_fit = statistics.median(our_times)
+    category_fits = [fits[b]["fit_seconds"][0] for b in sorted(fits) if b > 0]
+    print(
+        f"(a) one fit, overall board: arena-rank BradleyTerry.fit {theirs_fit:.2f} s (median of "
+        f"{len(overall_fits)}, {fits[0]['lbfgs_iterations']} L-BFGS iterations) vs ours "
+        f"bt_fit(prior=0) {our_fit * 1e3:.1f} ms (median of 7): {theirs_fit / our_fit:,.0f}x"
+    )
+    overhead = statistics.median(peer["fit_overhead_seconds"])
+    print(
+        f"{'':12s}arena-rank re-jits a fresh closure per fit: a 3-model board takes "
+        f"{overhead:.2f} s too"
+        + (
+            f"; category boards {min(category_fits):.2f}-{max(category_fits):.2f} s per fit"
+            if category_fits
+            else ""
+        )
+    )
+
+    print(
+        f"(b) bootstrap: compute_ratings_and_cis(ci_method='bootstrap', n_jobs={ARENA_RANK_JOBS}) "
+        "of an unfitted model (fit, worker start-up, resampled fits, quantiles)"
+    )
+    estimates = {}
+    for board in ARENA_RANK_BOOT_BOARDS:
+        runs = [b for b in peer["bootstraps"] if b["board"] == board]
+        if not runs:
+            continue
+        n = np.array([r["rounds"] for r in runs], dtype=float)
+        wall = np.array([r["seconds"] for r in runs])
+        cpu = np.array([r["cpu_seconds"] for r in runs])
+        estimates[board] = (extrapolate(n, wall), extrapolate(n, cpu))
+        (fixed, per_round, total), (_, cpu_round, cpu_total) = estimates[board]
+        name = "overall board" if board == 0 else f"category board {board}"
+        measured = ", ".join(f"{r['rounds']} rounds {r['seconds']:.1f} s" for r in runs)
+        print(
+            f"{'':4s}{name} ({runs[0]['votes']:,} votes): {measured} -> {per_round:.2f} s per "
+            f"round ({cpu_round:.2f} s CPU) + {fixed:.1f} s per call; {ROUNDS} rounds about "
+            f"{total / 60:.1f} min wall / {cpu_total / 60:.1f} min CPU"
+        )
+    if len(estimates) == 2:
+        used = sum(r["rounds"] for r in peer["bootstraps"])
+        categories = len(boards) - 1
+        wall_all = estimates[0][0][2] + categories * estimates[1][0][2]
+        cpu_all = estimates[0][1][2] + categories * estimates[1][1][2]
+        our_wall, our_cpu, our_single = ours["bootstrap"]
+        sandwich_wall = ours["sandwich"][0]
+        print(
+            f"{'':4s}extrapolated, {ROUNDS} rounds x {len(boards)} boards (overall + {categories} "
+            f"x category board 1; {used} bootstrap rounds actually run): "
+            f"{wall_all / 3600:.2f} h wall / {cpu_all / 3600:.2f} h CPU"
+        )
+        print(
+            f"{'':4s}ours, same run: {ROUNDS}-round bootstrap, {len(boards)} boards "
+            f"{our_wall:.1f} s wall / {our_cpu:.1f} s CPU -> {wall_all / our_wall:,.0f}x faster "
+            f"(wall), {cpu_all / our_cpu:,.0f}x (CPU); overall board alone "
+            f"{our_single:.2f} s vs {estimates[0][0][2]:.0f} s -> "
+            f"{estimates[0][0][2] / our_single:,.0f}x; default sandwich boards "
+            f"{sandwich_wall:.1f} s -> {wall_all / sandwich_wall:,.0f}x"
+        )
+
+    warm = {w["board"]: w for w in peer["compiled_once"]}
+    if 0 in warm:
+        fit_once = statistics.median(warm[0]["fit_seconds"])
+        print(
+            "compiled once: arena-rank's lbfgs_minimize and loss under one jax.jit taking the data "
+            "as an argument (not its API, which re-jits every fit): overall fit "
+            f"{fit_once * 1e3:.1f} ms vs ours {our_fit * 1e3:.1f} ms: {fit_once / our_fit:.1f}x"
+        )
+    if 0 in warm and 1 in warm:
+        rounds_once = [statistics.mean(warm[b]["round_seconds"]) for b in (0, 1)]
+        all_once = ROUNDS * (rounds_once[0] + (len(boards) - 1) * rounds_once[1])
+        our_wall = ours["bootstrap"][0]
+        print(
+            f"{'':14s}bootstrap round in one process: overall {rounds_once[0] * 1e3:.0f} ms, "
+            f"category board 1 {rounds_once[1] * 1e3:.0f} ms (mean of "
+            f"{len(warm[0]['round_seconds'])}) -> {ROUNDS} rounds x {len(boards)} boards about "
+            f"{all_once / 60:.1f} min vs ours {our_wall:.1f} s: {all_once / our_wall:.0f}x"
+        )
+
+
+def extrapolate(rounds: np.ndarray, seconds: np.ndarray) -> tuple[float, float, float]:
+    """Fixed cost, cost per round and the cost of ``ROUNDS`` rounds from a straight-line fit.
+
+    If noise makes the slope non-positive (too few rounds), the cost per round falls back to the
+    largest run's time divided by its rounds, which overstates it.
+    """
+    if np.unique(rounds).size >= 2:
+        per_round, fixed = np.polyfit(rounds, seconds, 1)
+    else:
+        per_round, fixed = 0.0, 0.0
+    if per_round <= 0:
+        i = int(np.argmax(rounds))
+        per_round, fixed = seconds[i] / rounds[i], 0.0
+    return float(fixed), float(per_round), float(fixed + per_round * ROUNDS)
 
 
 def bench_per_vote_bootstrap(seed: int, rounds: int) -> None:
