@@ -1,14 +1,18 @@
-"""Per-voter limits on votes and typed prompts, counted in Django's cache.
+"""Per-voter limits on votes and typed prompts.
 
-A fixed window per voter: one counter per window, counted atomically (INCR with an expiry
-set on the first hit, in one round trip to Redis; ``add`` then ``incr`` in the local memory
-cache). Set ``CACHE_URL`` to Redis so that every web process shares one count; with
-the default in-process cache each process counts on its own. The daily vote cap counts votes
-in the database, which is the source of truth and needs no shared cache.
+Votes are counted in the database, the source of truth: the daily cap since midnight, the
+rate limit over the last minute (a sliding window). The vote path reads both counts in the
+statement that reads the battle, so the limits cost it no extra round trip.
+
+Typed prompts are counted in Django's cache, a fixed window per voter: one counter per window,
+counted atomically (INCR with an expiry set on the first hit, in one round trip to Redis;
+``add`` then ``incr`` in the local memory cache). Set ``CACHE_URL`` to Redis so that every
+web process shares one count; with the default in-process cache each process counts alone.
 """
 
 from __future__ import annotations
 
+import math
 import time
 
 from django.conf import settings
@@ -16,6 +20,7 @@ from django.utils import timezone
 
 from arena import selectors
 from arena.cache import count_hit
+from arena.models import Vote
 from arena.services.errors import RateLimited
 
 
@@ -53,10 +58,37 @@ def daily_cap_check(*, voter, votes_today: int | None = None) -> None:
         )
 
 
-def vote_allowance_check(*, voter, votes_today: int | None = None) -> None:
-    """Raise ``RateLimited`` when this voter may not cast another vote now."""
+# The vote rate limit's window, in seconds (a sliding window over the voter's votes).
+VOTE_RATE_WINDOW = 60
+
+
+def vote_allowance_check(
+    *, voter, votes_today: int | None = None, votes_last_minute: int | None = None
+) -> None:
+    """Raise ``RateLimited`` when this voter may not cast another vote now.
+
+    Both limits count the voter's votes in the database, the source of truth, so they hold
+    across web processes whatever the cache; the vote path reads both counts with the battle.
+    """
     daily_cap_check(voter=voter, votes_today=votes_today)
-    _rate_check("vote", voter)
+    limit = settings.ARENA_VOTE_RATE_PER_MINUTE
+    if not limit:
+        return
+    if votes_last_minute is None:
+        votes_last_minute = _votes_since(voter, VOTE_RATE_WINDOW).count()
+    if votes_last_minute >= limit:
+        oldest = _votes_since(voter, VOTE_RATE_WINDOW).order_by("created_at").first()
+        wait = VOTE_RATE_WINDOW
+        if oldest is not None:
+            ends = oldest.created_at + timezone.timedelta(seconds=VOTE_RATE_WINDOW)
+            wait = math.ceil((ends - timezone.now()).total_seconds())
+        wait = max(wait, 1)
+        raise RateLimited(_VOTE_RATE_MESSAGE.format(limit=limit, wait=wait), retry_after=wait)
+
+
+def _votes_since(voter, seconds: int):
+    since = timezone.now() - timezone.timedelta(seconds=seconds)
+    return Vote.objects.filter(voter=voter, created_at__gte=since)
 
 
 def prompt_allowance_check(*, voter) -> None:
@@ -65,13 +97,10 @@ def prompt_allowance_check(*, voter) -> None:
 
 
 # What is limited: the setting that says how many, per how many seconds, and what to say.
+_VOTE_RATE_MESSAGE = (
+    "You are voting faster than {limit} votes a minute. Take a breath and vote again in {wait} s."
+)
 _RATES = {
-    "vote": (
-        "ARENA_VOTE_RATE_PER_MINUTE",
-        60,
-        "You are voting faster than {limit} votes a minute. "
-        "Take a breath and vote again in {wait} s.",
-    ),
     "prompt": (
         "ARENA_PROMPT_RATE_PER_HOUR",
         3600,

@@ -27,7 +27,7 @@ from arena import selectors
 from arena.db import prepared_cursor
 from arena.models import Battle, Prompt, Vote
 from arena.services.errors import BattleNotFound, BattleNotOpen, VoteConflict, VoteError
-from arena.services.limits import vote_allowance_check
+from arena.services.limits import VOTE_RATE_WINDOW, vote_allowance_check
 from generation.models import Generation, Generator
 from ratings.services import elo_apply, elo_lock, ratings_schedule, vote_score
 
@@ -64,6 +64,8 @@ _BALLOT_SQL = f"""
 SELECT b.id, b.status, b.voter_id, b.left_is_a, b.shown_at, p.category_id,
        b.generator_a_id, b.generator_b_id,
        ga.name, gb.name, na.latency_ms, nb.latency_ms, na.cost, nb.cost,
+       (SELECT COUNT(*) FROM {Vote._meta.db_table} v
+        WHERE v.voter_id = %s AND v.created_at >= %s),
        (SELECT COUNT(*) FROM {Vote._meta.db_table} v
         WHERE v.voter_id = %s AND v.created_at >= %s)
 FROM {Battle._meta.db_table} b
@@ -102,10 +104,12 @@ def vote_cast(*, voter, battle_token, choice: str, images_loaded: bool | None = 
     """
     if choice not in Vote.Choice.values:
         raise VoteError(f"Unknown choice {choice!r}; use one of: {', '.join(Vote.Choice.values)}.")
-    ballot, votes_today = _ballot_for(voter, battle_token)
+    ballot, votes_today, votes_last_minute = _ballot_for(voter, battle_token)
     reveal = selectors.reveal_sides(ballot.left, ballot.right)
     if ballot.status == Battle.Status.ASSIGNED:
-        vote_allowance_check(voter=voter, votes_today=votes_today)
+        vote_allowance_check(
+            voter=voter, votes_today=votes_today, votes_last_minute=votes_last_minute
+        )
         vote = _insert(ballot, voter, choice, images_loaded)
         if vote is not None:
             return VoteCast(vote, True, votes_today + 1, reveal)
@@ -113,19 +117,23 @@ def vote_cast(*, voter, battle_token, choice: str, images_loaded: bool | None = 
     return VoteCast(_already_cast(ballot, voter, choice), False, votes_today, reveal)
 
 
-def _ballot_for(voter, token) -> tuple[Ballot, int]:
-    """The voter's battle and the voter's votes today."""
+def _ballot_for(voter, token) -> tuple[Ballot, int, int]:
+    """The voter's battle, and the voter's votes today and in the last minute."""
     try:
         token = uuid.UUID(str(token))
     except ValueError:
         raise BattleNotFound("No such battle.") from None
-    since = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    now = timezone.localtime()
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     with prepared_cursor() as cursor:
+        adapt = cursor.ops.adapt_datetimefield_value
         cursor.execute(
             _BALLOT_SQL,
             [
                 voter.id,
-                cursor.ops.adapt_datetimefield_value(since),
+                adapt(midnight),
+                voter.id,
+                adapt(now - datetime.timedelta(seconds=VOTE_RATE_WINDOW)),
                 Battle._meta.get_field("token").get_db_prep_value(token, cursor.wrapper),
             ],
         )
@@ -134,7 +142,8 @@ def _ballot_for(voter, token) -> tuple[Ballot, int]:
     if row is None or (row[2] is not None and row[2] != voter.id):
         raise BattleNotFound("No such battle.")
     (id_, status, voter_id, left_is_a, shown_at, category_id, generator_a_id, generator_b_id,
-     name_a, name_b, latency_a, latency_b, cost_a, cost_b, votes_today) = row  # fmt: skip
+     name_a, name_b, latency_a, latency_b, cost_a, cost_b, votes_today,
+     votes_last_minute) = row  # fmt: skip
     a, b = (name_a, latency_a, _money(cost_a)), (name_b, latency_b, _money(cost_b))
     left_is_a = bool(left_is_a)
     ballot = Ballot(
@@ -149,7 +158,7 @@ def _ballot_for(voter, token) -> tuple[Ballot, int]:
         left=a if left_is_a else b,
         right=b if left_is_a else a,
     )
-    return ballot, votes_today
+    return ballot, votes_today, votes_last_minute
 
 
 def _aware(value) -> datetime.datetime | None:

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.core.cache import cache
+from django.utils import timezone
 
 from arena.models import Battle, Vote
 from arena.services import RateLimited, battle_assign_next, vote_cast
@@ -66,4 +70,21 @@ def test_a_daily_cap_of_zero_is_off(voter, make_ready_battles, settings):
     make_ready_battles(3)
     for _ in range(3):
         _vote_on_next(voter)
+    assert Vote.objects.count() == 3
+
+
+def test_the_vote_rate_limit_counts_the_last_minute_of_votes_in_the_database(
+    voter, make_ready_battles, settings
+):
+    settings.ARENA_VOTE_RATE_PER_MINUTE = 2
+    make_ready_battles(3)
+    _vote_on_next(voter)
+    _vote_on_next(voter)
+    cache.clear()  # nothing of the count lives in the cache
+    with pytest.raises(RateLimited) as error:
+        _vote_on_next(voter)
+    assert 1 <= error.value.retry_after <= 60
+    # A minute later the window has slid past both votes.
+    Vote.objects.update(created_at=timezone.now() - timedelta(seconds=61))
+    _vote_on_next(voter)
     assert Vote.objects.count() == 3
