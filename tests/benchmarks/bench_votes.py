@@ -7,7 +7,15 @@ script gives every request its own voter, session and battle). Afterwards it che
 votes stored equal the successful responses and that replaying the votes reproduces the
 online Elo.
 
-    .venv/bin/python tests/benchmarks/bench_votes.py [--seconds 10] [--connections 16]
+Voters are signed in already (their sessions are in the database and in the cache), as in a
+team that is voting. Before the clock starts, every worker has served requests and the
+database has been vacuumed and checkpointed. Besides throughput and latency it prints the CPU
+time each vote cost the web processes, PostgreSQL's backends (and its background processes),
+Redis and wrk, read from /proc: on a machine with other work going on, these figures move less
+than the throughput does.
+
+    .venv/bin/python tests/benchmarks/bench_votes.py [--seconds 10] [--connections 16] \
+        [--workers 2]
 
 Needs PostgreSQL at 127.0.0.1:5432, Redis at 127.0.0.1:6379 and wrk.
 """
