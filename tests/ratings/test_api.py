@@ -213,3 +213,15 @@ def test_a_key_records_when_it_was_last_used(client, boards):
     client.get("/api/v1/route/", HTTP_AUTHORIZATION=f"Bearer {key}")
     row.refresh_from_db()
     assert row.last_used_at is not None
+
+
+@pytest.mark.parametrize("accept", ["v/@", "text/html", "application/xml;q=1", ""])
+def test_any_accept_header_gets_json(api, boards, accept):
+    response = api.get("/api/v1/categories/", HTTP_ACCEPT=accept)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["results"]
+
+
+def test_an_unknown_format_still_answers_404(api, boards):
+    assert api.get("/api/v1/categories/", {"format": "xml"}).status_code == 404
