@@ -1,11 +1,13 @@
 """Casting a vote: once per voter and battle, idempotent on retry, blind until it lands.
 
 Voting is the arena's hottest path: a team votes in bursts of hundreds a second. So a vote
-reads its battle and writes itself with a few plain SQL statements rather than querysets,
-whose compilation costs more CPU than the database spends running them (building the battle's
-five-table select_related query takes about ten times as long as executing it). The statements
-are portable (PostgreSQL and SQLite; the tests run them on both) and PostgreSQL plans each once
-per connection (:mod:`arena.db`).
+does not go through querysets, whose compilation costs more CPU than the database spends
+running them (building the battle's six-table select_related query took about ten times as
+long as executing it). One statement reads the battle, what the reveal needs and the voter's
+counts for both vote limits; one more writes the vote: on PostgreSQL a call of the function
+``ratings_vote_cast`` (ratings/migrations/0003_vote_cast_function.py), one round trip;
+elsewhere (SQLite) the same steps statement by statement. The tests run both. PostgreSQL plans
+each statement once per connection (:mod:`arena.db`).
 
 A vote is, in one transaction: the battle's compare-and-set from assigned to voted (which also
 serialises two requests racing on one battle), the lock of the Elo rows it moves, the vote's
