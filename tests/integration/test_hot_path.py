@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import uuid
 
 import pytest
@@ -10,6 +11,8 @@ from django.db import IntegrityError, connection
 
 from arena.cache import add_flags, count_hit
 from arena.db import prepared_cursor
+from arena.models import Vote
+from ratings.models import EloRating
 from tests.integration.conftest import _unavailable
 
 
@@ -68,3 +71,51 @@ def test_add_flags_sets_only_the_keys_that_were_missing(redis_cache):
     assert 29 < flags[0].ttl <= 30 and 0 < flags[1].ttl <= 10
     assert redis_cache.get("a") == 1 and redis_cache.get("c") == 1
     assert not add_flags(["a"], timeout=30)[0].added
+
+
+CHOICES = ["left", "right", "tie", "both_bad", "left", "left", "right", "tie", "left"]
+
+
+def _cast_all(prompt, generators, voter, capture, monkeypatch) -> tuple[dict, list]:
+    from arena.services import battle_assign_next, battle_create, claims, vote_cast
+
+    monkeypatch.setattr(claims, "_rng", random.Random(7))  # the same sides in both runs
+    votes = []
+    for i, choice in enumerate(CHOICES):
+        a, b = generators[i % 3], generators[(i + 1) % 3]
+        with capture(execute=True):
+            battle_create(prompt=prompt, generator_a=a, generator_b=b)
+        battle = battle_assign_next(voter=voter)
+        with capture(execute=False):
+            vote = vote_cast(voter=voter, battle_token=battle.token, choice=choice).vote
+        votes.append((vote.choice, vote.shown_left_id, vote.shown_right_id, vote.category_id))
+    elo = {
+        (row.category_id, row.generator_id): (row.rating, row.votes)
+        for row in EloRating.objects.all()
+    }
+    return elo, votes
+
+
+def test_the_function_and_the_statements_write_the_same_votes_and_elo(
+    postgresql, prompt, generators, voter, monkeypatch, django_capture_on_commit_callbacks
+):
+    from arena.services import votes as vote_service
+    from tests.conftest import make_generator
+
+    generators = [*generators, make_generator("Cobalt Mini")]
+    one_call, one_call_votes = _cast_all(
+        prompt, generators, voter, django_capture_on_commit_callbacks, monkeypatch
+    )
+    Vote.objects.all().delete()
+    EloRating.objects.all().delete()
+    # The portable path, statement by statement, on the same database.
+    monkeypatch.setattr(vote_service, "_write_in_one_call", vote_service._write)
+    statements, statement_votes = _cast_all(
+        prompt, generators, voter, django_capture_on_commit_callbacks, monkeypatch
+    )
+    assert len(one_call) == 6 and one_call.keys() == statements.keys()
+    for key, (rating, votes) in one_call.items():
+        assert rating == pytest.approx(statements[key][0], abs=1e-9)
+        assert votes == statements[key][1]
+    assert one_call_votes == statement_votes
+    assert [vote[0] for vote in one_call_votes] == CHOICES
