@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ValidationError
 
-from arena.db import prepared_cursor
+from arena.db import orm_converter, prepared_cursor
 
 
 class ArenaModelBackend(ModelBackend):
@@ -30,35 +30,19 @@ class ArenaModelBackend(ModelBackend):
             row = cursor.fetchone()
         if row is None:
             return None
-        values = list(row)
-        for index, convert in converters:
-            values[index] = convert(values[index])
+        values = [convert(value) for convert, value in zip(converters, row, strict=True)]
         user = model.from_db(cursor.wrapper.alias, fields, values)
         return user if self.user_can_authenticate(user) else None
 
 
 @functools.lru_cache(maxsize=64)
-def _user_query(wrapper, model) -> tuple[str, list[str], list[tuple[int, Callable]]]:
-    """The user's SELECT, its field names, and the converters the ORM would apply per column."""
+def _user_query(wrapper, model) -> tuple[str, list[str], list[Callable]]:
+    """The user's SELECT, its field names, and the ORM's converter of each column."""
     quote = wrapper.ops.quote_name
     fields = model._meta.concrete_fields
     sql = (
         f"SELECT {', '.join(quote(f.column) for f in fields)} FROM {quote(model._meta.db_table)} "
         f"WHERE {quote(model._meta.pk.column)} = %s"
     )
-    converters = []
-    for index, field in enumerate(fields):
-        column = field.get_col(model._meta.db_table)
-        found = wrapper.ops.get_db_converters(column) + field.get_db_converters(wrapper)
-        if found:
-            converters.append((index, _chain(found, column, wrapper)))
+    converters = [orm_converter(wrapper, field) for field in fields]
     return sql, [f.attname for f in fields], converters
-
-
-def _chain(converters: list, column, wrapper) -> Callable:
-    def convert(value):
-        for converter in converters:
-            value = converter(value, column, wrapper)
-        return value
-
-    return convert

@@ -14,8 +14,9 @@ before running the next one. Statements run this way do not appear in Django's q
 
 from __future__ import annotations
 
+import functools
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
@@ -84,3 +85,22 @@ def _new_server_bound(connection):
 def prepared_cursor() -> PreparedCursor:
     """A cursor whose statements PostgreSQL plans once per connection."""
     return PreparedCursor()
+
+
+@functools.lru_cache(maxsize=256)
+def orm_converter(wrapper, field) -> Callable[[object], object]:
+    """What the ORM would make of a raw column value of ``field`` read on this connection.
+
+    PostgreSQL answers most types ready to use; SQLite answers 0/1 for booleans, naive or
+    text datetimes and floats for decimals, which the backend's converters turn into the
+    values querysets give.
+    """
+    column = field.get_col(field.model._meta.db_table)
+    converters = wrapper.ops.get_db_converters(column) + field.get_db_converters(wrapper)
+
+    def convert(value):
+        for converter in converters:
+            value = converter(value, column, wrapper)
+        return value
+
+    return convert

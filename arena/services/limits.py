@@ -62,33 +62,27 @@ def daily_cap_check(*, voter, votes_today: int | None = None) -> None:
 VOTE_RATE_WINDOW = 60
 
 
-def vote_allowance_check(
-    *, voter, votes_today: int | None = None, votes_last_minute: int | None = None
-) -> None:
+def vote_allowance_check(*, voter, votes_today: int, votes_last_minute: int) -> None:
     """Raise ``RateLimited`` when this voter may not cast another vote now.
 
     Both limits count the voter's votes in the database, the source of truth, so they hold
-    across web processes whatever the cache; the vote path reads both counts with the battle.
+    across web processes whatever the cache; the vote path reads both counts with the battle
+    and passes them here.
     """
     daily_cap_check(voter=voter, votes_today=votes_today)
     limit = settings.ARENA_VOTE_RATE_PER_MINUTE
     if not limit:
         return
-    if votes_last_minute is None:
-        votes_last_minute = _votes_since(voter, VOTE_RATE_WINDOW).count()
     if votes_last_minute >= limit:
-        oldest = _votes_since(voter, VOTE_RATE_WINDOW).order_by("created_at").first()
+        since = timezone.now() - timezone.timedelta(seconds=VOTE_RATE_WINDOW)
+        oldest = Vote.objects.filter(voter=voter, created_at__gte=since).order_by("created_at")
+        oldest = oldest.first()
         wait = VOTE_RATE_WINDOW
         if oldest is not None:
             ends = oldest.created_at + timezone.timedelta(seconds=VOTE_RATE_WINDOW)
             wait = math.ceil((ends - timezone.now()).total_seconds())
         wait = max(wait, 1)
         raise RateLimited(_VOTE_RATE_MESSAGE.format(limit=limit, wait=wait), retry_after=wait)
-
-
-def _votes_since(voter, seconds: int):
-    since = timezone.now() - timezone.timedelta(seconds=seconds)
-    return Vote.objects.filter(voter=voter, created_at__gte=since)
 
 
 def prompt_allowance_check(*, voter) -> None:

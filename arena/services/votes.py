@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from decimal import Decimal
 from typing import NamedTuple
 
 from django.conf import settings
@@ -26,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from arena import selectors
-from arena.db import prepared_cursor
+from arena.db import orm_converter, prepared_cursor
 from arena.models import Battle, Prompt, Vote
 from arena.services.errors import BattleNotFound, BattleNotOpen, VoteConflict, VoteError
 from arena.services.limits import VOTE_RATE_WINDOW, vote_allowance_check
@@ -146,14 +145,15 @@ def _ballot_for(voter, token) -> tuple[Ballot, int, int]:
     (id_, status, voter_id, left_is_a, shown_at, category_id, generator_a_id, generator_b_id,
      name_a, name_b, latency_a, latency_b, cost_a, cost_b, votes_today,
      votes_last_minute) = row  # fmt: skip
-    a, b = (name_a, latency_a, _money(cost_a)), (name_b, latency_b, _money(cost_b))
+    money = orm_converter(cursor.wrapper, Generation._meta.get_field("cost"))
+    a, b = (name_a, latency_a, money(cost_a)), (name_b, latency_b, money(cost_b))
     left_is_a = bool(left_is_a)
     ballot = Ballot(
         id=id_,
         status=status,
         voter_id=voter_id,
         left_is_a=left_is_a,
-        shown_at=_aware(shown_at),
+        shown_at=orm_converter(cursor.wrapper, Battle._meta.get_field("shown_at"))(shown_at),
         category_id=category_id,
         left_id=generator_a_id if left_is_a else generator_b_id,
         right_id=generator_b_id if left_is_a else generator_a_id,
@@ -161,23 +161,6 @@ def _ballot_for(voter, token) -> tuple[Ballot, int, int]:
         right=b if left_is_a else a,
     )
     return ballot, votes_today, votes_last_minute
-
-
-def _aware(value) -> datetime.datetime | None:
-    # PostgreSQL answers aware datetimes, SQLite naive ones in UTC.
-    if isinstance(value, str):
-        value = datetime.datetime.fromisoformat(value)
-    if value is not None and timezone.is_naive(value):
-        value = value.replace(tzinfo=datetime.UTC)
-    return value
-
-
-def _money(value) -> Decimal | None:
-    # SQLite answers a float; the field's own precision is what the ORM would give.
-    if value is None:
-        return None
-    places = Generation._meta.get_field("cost").decimal_places
-    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
 
 
 def _already_cast(ballot: Ballot, voter, choice: str) -> Vote:

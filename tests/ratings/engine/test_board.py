@@ -109,15 +109,7 @@ def test_an_unrated_model_is_nan_and_not_ranked():
     for interval in ("sandwich", "bootstrap"):
         board = compute_board(counts, interval=interval, rounds=100)
         assert not board.rated[8] and board.votes[8] == 0
-        for name in (
-            "rating",
-            "ci_lower",
-            "ci_upper",
-            "rank",
-            "rank_lower",
-            "rank_upper",
-            "p_best",
-        ):
+        for name in PER_MODEL[: PER_MODEL.index("p_best") + 1]:
             assert np.isnan(getattr(board, name)[8]), name
         assert sorted(board.rank[:8].tolist()) == list(range(1, 9))
         assert board.rank_upper[:8].max() <= 8
