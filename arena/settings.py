@@ -125,7 +125,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool(
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, with the per-request health check skipped on a connection that has
+    # just served a request (arena/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "arena.postgresql"
+if DATABASES["default"]["ENGINE"] == "arena.postgresql" and envbool(
     "DATABASE_PREPARED_STATEMENTS", True
 ):
     # The vote's statements are planned once per connection (arena/db.py). Turn this off
