@@ -142,15 +142,32 @@ class Vote(models.Model):
         TIE = "tie", "Tie"
         BOTH_BAD = "both_bad", "Both are bad"
 
+    # Every vote updates each index of this table, the hottest write there is: battle, voter
+    # and category are indexed only as the first column of a constraint or an index below.
     battle = models.ForeignKey(
-        Battle, null=True, blank=True, on_delete=models.PROTECT, related_name="votes"
+        Battle,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="votes",
+        db_index=False,
     )
     voter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     # Copied from the battle's prompt so that ratings aggregate per category without joins.
     category = models.ForeignKey(
-        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="votes"
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="votes",
+        db_index=False,
     )
     choice = models.CharField(max_length=10, choices=Choice.choices)
     shown_left = models.ForeignKey(
@@ -171,12 +188,19 @@ class Vote(models.Model):
     # Imported votes: who judged, which question, and a key that makes a second import a no-op.
     judge = models.CharField(max_length=200, blank=True)
     question_id = models.CharField(max_length=200, blank=True)
-    import_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # Unique among imported votes. NULL, not "", for votes cast here: they stay out of the
+    # partial unique index (see Meta).
+    import_key = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
 
     class Meta:
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["battle", "voter"], name="vote_once_per_voter_battle"),
+            models.UniqueConstraint(
+                fields=["import_key"],
+                condition=Q(import_key__isnull=False),
+                name="vote_import_key_unique",
+            ),
             models.CheckConstraint(
                 condition=~Q(shown_left=F("shown_right")), name="vote_sides_differ"
             ),

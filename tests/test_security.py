@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.db import OperationalError
+from django.http import HttpResponse
 from django.test import Client, override_settings
 from django.urls import path
 
@@ -61,6 +62,31 @@ def test_pages_carry_a_strict_content_security_policy(client, voter):
     policy = client.get("/leaderboard/")["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
     assert "frame-ancestors 'none'" in policy
+
+
+def test_the_policy_built_once_is_the_one_django_csp_builds(rf):
+    from csp.middleware import CSPMiddleware as DjangoCSP
+
+    from arena.middleware import CSPMiddleware
+
+    def plain(request):
+        return HttpResponse("ok")
+
+    def headers(middleware):
+        request = rf.get("/")
+        middleware.process_request(request)
+        return middleware.process_response(request, plain(request))
+
+    ours, theirs = headers(CSPMiddleware(plain)), headers(DjangoCSP(plain))
+    assert ours["Content-Security-Policy"] == theirs["Content-Security-Policy"]
+    assert "Content-Security-Policy-Report-Only" not in ours
+
+
+def test_a_page_that_changes_the_policy_gets_its_own(client, voter):
+    client.force_login(voter)
+    policy = client.get("/api/v1/docs/")["Content-Security-Policy"]
+    assert "style-src 'self' 'unsafe-inline'" in policy and "worker-src blob:" in policy
+    assert "unsafe-inline" not in client.get("/leaderboard/")["Content-Security-Policy"]
 
 
 def test_the_api_docs_load_redoc_from_this_site_without_inline_script(client, voter):

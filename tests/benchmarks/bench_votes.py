@@ -7,6 +7,11 @@ script gives every request its own voter, session and battle). Afterwards it che
 votes stored equal the successful responses and that replaying the votes reproduces the
 online Elo.
 
+With ``--floor`` every request names a choice that does not exist: it goes through the same
+server, middleware, session, CSRF check and user lookup and is answered 400 before the vote
+touches the database. That is the cost of an authenticated POST on this stack, what no vote can
+go below; the difference to a normal run is what the vote itself costs.
+
 Voters are signed in already (their sessions are in the database and in the cache), as in a
 team that is voting. Before the clock starts, every worker has served requests and the
 database has been vacuumed and checkpointed. Besides throughput and latency it prints the CPU
@@ -15,7 +20,7 @@ Redis and wrk, read from /proc: on a machine with other work going on, these fig
 than the throughput does.
 
     .venv/bin/python tests/benchmarks/bench_votes.py [--seconds 10] [--connections 16] \
-        [--workers 2]
+        [--workers 2] [--threads N] [--floor]
 
 Needs PostgreSQL at 127.0.0.1:5432, Redis at 127.0.0.1:6379 and wrk.
 """
@@ -46,7 +51,7 @@ from django.utils import timezone
 from arena.models import Battle, Category, Prompt
 from generation.models import Generation, Generator
 
-voters, per_voter, models = {voters}, {per_voter}, {models}
+voters, per_voter, models, choices = {voters}, {per_voter}, {models}, {choices}
 rng = random.Random(1)
 category = Category.objects.create(slug="bench", name="Bench")
 prompts = Prompt.objects.bulk_create(Prompt(text=f"prompt {{i}}", category=category) for i in range(50))
@@ -81,7 +86,7 @@ Battle.objects.bulk_create(battles, batch_size=2000)
 rng.shuffle(lines)
 with open(os.environ["BENCH_VOTES_FILE"], "w") as out:
     for session, csrf, battle in lines:
-        out.write(f"{{session}} {{csrf}} {{battle.token}} {{rng.choice(['left','right','left','tie','both_bad'])}}\\n")
+        out.write(f"{{session}} {{csrf}} {{battle.token}} {{rng.choice(choices)}}\\n")
 """
 
 CHECK = """
@@ -97,7 +102,7 @@ index = {{g: i for i, g in enumerate(ids)}}
 replay = elo_online(len(ids), np.array([index[r[0]] for r in rows]), np.array([index[r[1]] for r in rows]),
     np.array([SCORES[r[2]] for r in rows]), k=settings.RATINGS_ELO_K, initial=settings.RATINGS_ELO_INITIAL)
 online = dict(EloRating.objects.filter(category__isnull=True).values_list("generator_id", "rating"))
-worst = max(abs(online[g] - replay[index[g]]) for g in ids)
+worst = max((abs(online[g] - replay[index[g]]) for g in ids), default=0.0)
 print(f"CHECK votes={{len(rows)}} distinct_battles={{Vote.objects.values('battle').distinct().count()}} elo_max_diff={{worst:.2e}}")
 """
 
@@ -107,10 +112,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--threads", type=int, default=0, help="gthread workers with this many threads each"
+    )
     parser.add_argument("--voters", type=int, default=2500)
     parser.add_argument("--per-voter", type=int, default=8)
     parser.add_argument("--models", type=int, default=10)
     parser.add_argument("--database", default="arena_bench_votes")
+    parser.add_argument(
+        "--floor", action="store_true", help="send unknown choices (400): the stack's own cost"
+    )
     args = parser.parse_args()
     env = {**os.environ, "DATABASE_URL": f"{PG}/{args.database}", "SECRET_KEY": "bench-votes",
            "DEBUG": "false", "HTTPS": "false", "ALLOWED_HOSTS": "127.0.0.1",
@@ -126,7 +137,10 @@ def main() -> None:
     run(["collectstatic", "--noinput"], env)
     with tempfile.TemporaryDirectory() as tmp:
         votes = Path(tmp) / "votes.txt"
-        code = SEED.format(voters=args.voters, per_voter=args.per_voter, models=args.models)
+        choices = ["none"] if args.floor else ["left", "right", "left", "tie", "both_bad"]
+        code = SEED.format(
+            voters=args.voters, per_voter=args.per_voter, models=args.models, choices=choices
+        )
         subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT,
                        env={**env, "BENCH_VOTES_FILE": str(votes)}, check=True)  # fmt: skip
         print(f"prepared {sum(1 for _ in votes.open())} battles for {args.voters} voters")
@@ -177,7 +191,8 @@ def load(args, env: dict, votes: Path) -> None:
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "arena.wsgi", "-w", str(args.workers),
-         "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
+         "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+         *(["--worker-class", "gthread", "--threads", str(args.threads)] if args.threads else [])],
         cwd=ROOT, env=env,
     )  # fmt: skip
     try:
@@ -199,7 +214,7 @@ def load(args, env: dict, votes: Path) -> None:
         output = subprocess.run(
             ["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--latency",
              "-s", str(Path(__file__).with_name("votes.lua")), f"http://127.0.0.1:{port}",
-             "--", str(votes), "2"],
+             "--", str(votes), "2", "400" if args.floor else "200"],
             check=True, capture_output=True, text=True,
         ).stdout  # fmt: skip
         # wrk's own CPU is read from its exit: it has gone when subprocess.run returns.
@@ -208,22 +223,24 @@ def load(args, env: dict, votes: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=20)
+    workers = f"gthread workers x {args.threads} threads" if args.threads else "sync workers"
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     percentiles = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)", output, re.M))
     print(output.strip().splitlines()[-1])
     sent = int(re.search(r"sent=(\d+)", output).group(1))
     used = {name: after[name] - before[name] for name in after}
     used["wrk"] = wrk_cpu.ru_utime + wrk_cpu.ru_stime - wrk_before
+    what, whats = ("rejected vote", "rejected votes (400)") if args.floor else ("vote", "votes")
     print(
-        "CPU per vote: "
+        f"CPU per {what}: "
         + ", ".join(
             f"{name} {1000 * seconds / max(sent, 1):.2f} ms" for name, seconds in used.items()
         )
         + f" (load average before the run: {load_before:.2f})"
     )
     print(
-        f"votes: {rps:.0f}/s  p50 {percentiles['50']}  p90 {percentiles['90']}  "
-        f"p99 {percentiles['99']}  (gunicorn {args.workers} sync workers, wrk 2 threads, "
+        f"{whats}: {rps:.0f}/s  p50 {percentiles['50']}  p90 {percentiles['90']}  "
+        f"p99 {percentiles['99']}  (gunicorn {args.workers} {workers}, wrk 2 threads, "
         f"{args.connections} connections, {args.seconds} s)"
     )
 
