@@ -109,7 +109,7 @@ def test_the_function_and_the_statements_write_the_same_votes_and_elo(
     Vote.objects.all().delete()
     EloRating.objects.all().delete()
     # The portable path, statement by statement, on the same database.
-    monkeypatch.setattr(vote_service, "_write_in_one_call", vote_service._write)
+    monkeypatch.setattr(vote_service, "_cast_in_one_call", vote_service._cast_by_statements)
     statements, statement_votes = _cast_all(
         prompt, generators, voter, django_capture_on_commit_callbacks, monkeypatch
     )
@@ -119,3 +119,89 @@ def test_the_function_and_the_statements_write_the_same_votes_and_elo(
         assert votes == statements[key][1]
     assert one_call_votes == statement_votes
     assert [vote[0] for vote in one_call_votes] == CHOICES
+
+
+# (shown this many ms before the vote, or never; images_loaded) -> (time_to_vote_ms, reason)
+FLAG_CASES = [
+    (5000.0, True, 5000, ""),
+    (456.7, None, 456, "cast 456 ms after the battle was shown (minimum 800 ms)"),
+    (-20.0, None, 0, "cast 0 ms after the battle was shown (minimum 800 ms)"),
+    (
+        None,
+        False,
+        None,
+        "cast before both outputs had loaded; cast on a battle that was never marked as shown",
+    ),
+    (900.0, False, 900, "cast before both outputs had loaded"),
+]
+
+
+@pytest.fixture(params=["function", "statements"])
+def vote_path(request, postgresql, monkeypatch):
+    """Votes cast through the PostgreSQL function, or statement by statement on PostgreSQL."""
+    from arena.services import votes as vote_service
+
+    if request.param == "statements":
+        monkeypatch.setattr(vote_service, "_cast_in_one_call", vote_service._cast_by_statements)
+    return request.param
+
+
+def _open_battle(prompt, generators, voter, capture):
+    from arena.services import battle_assign_next, battle_create
+
+    with capture(execute=True):
+        battle_create(prompt=prompt, generator_a=generators[0], generator_b=generators[1])
+    return battle_assign_next(voter=voter)
+
+
+def test_both_paths_time_and_flag_a_vote_alike(
+    vote_path, prompt, generators, voter, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from arena.models import Battle
+    from arena.services import vote_cast
+
+    settings.ARENA_MIN_VOTE_MS = 800
+    now = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    for shown_ms_ago, images_loaded, time_to_vote_ms, reason in FLAG_CASES:
+        battle = _open_battle(prompt, generators, voter, django_capture_on_commit_callbacks)
+        shown_at = None
+        if shown_ms_ago is not None:
+            shown_at = now - datetime.timedelta(milliseconds=shown_ms_ago)
+        Battle.objects.filter(id=battle.id).update(shown_at=shown_at)
+        with django_capture_on_commit_callbacks(execute=False):
+            cast = vote_cast(
+                voter=voter, battle_token=battle.token, choice="tie", images_loaded=images_loaded
+            )
+        stored = Vote.objects.get(id=cast.vote.id)
+        for vote in (cast.vote, stored):
+            assert (vote.time_to_vote_ms, vote.flag_reason) == (time_to_vote_ms, reason)
+            assert vote.flagged == bool(reason)
+        assert stored.created_at == now
+
+
+@pytest.mark.parametrize(
+    ("cap", "per_minute", "words"), [(2, 0, "votes today"), (0, 2, "faster than 2 votes")]
+)
+def test_both_paths_stop_at_the_limits_and_write_nothing(
+    vote_path, cap, per_minute, words, prompt, generators, voter, settings,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    from arena.models import Battle
+    from arena.services import RateLimited, vote_cast
+
+    settings.ARENA_DAILY_VOTE_CAP, settings.ARENA_VOTE_RATE_PER_MINUTE = cap, per_minute
+    for _ in range(2):
+        battle = _open_battle(prompt, generators, voter, django_capture_on_commit_callbacks)
+        with django_capture_on_commit_callbacks(execute=False):
+            assert vote_cast(voter=voter, battle_token=battle.token, choice="left").votes_today
+    battle = _open_battle(prompt, generators, voter, django_capture_on_commit_callbacks)
+    with pytest.raises(RateLimited, match=words):
+        vote_cast(voter=voter, battle_token=battle.token, choice="left")
+    assert Vote.objects.count() == 2
+    assert Battle.objects.get(id=battle.id).status == Battle.Status.ASSIGNED
+    assert EloRating.objects.get(category=None, generator=generators[0]).votes == 2
