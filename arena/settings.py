@@ -143,6 +143,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000;",
     }
+    # Tests get a file too, not Django's in-memory database: with that, a live server's
+    # threads share one connection, and two requests at once (a vote and the next battle's
+    # preload) would run inside each other's transactions.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-arena.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 _cache_url = os.environ.get("CACHE_URL", "")
