@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
+from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
@@ -71,6 +72,9 @@ class GeneratorChangeList(ChangeList):
 @admin.register(Generator)
 class GeneratorAdmin(admin.ModelAdmin):
     form = GeneratorForm
+    # The admin builds a form field for each model field, the declared ones too: https is
+    # what an address typed without a scheme means (Django 6.0's default, chosen now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = [
         "name",
         "provider",
