@@ -59,8 +59,6 @@ class Ballot(NamedTuple):
 
     id: int
     status: str
-    voter_id: int | None
-    left_is_a: bool | None
     shown_at: datetime.datetime | None
     category_id: int | None
     left_id: int
@@ -185,19 +183,19 @@ def _cast_by_statements(cursor, voter, token, choice, images_loaded, now):
 
 def _ballot(cursor, voter, row) -> Ballot:
     """The voter's battle from its row; BattleNotFound when there is none."""
-    # Someone else's battle is answered like a missing one: its existence is not ours to know.
-    if row is None or row[0] is None or (row[2] is not None and row[2] != voter.id):
+    if row is None or row[0] is None:
         raise BattleNotFound("No such battle.")
     (id_, status, voter_id, left_is_a, shown_at, category_id, generator_a_id, generator_b_id,
      name_a, name_b, latency_a, latency_b, cost_a, cost_b) = row  # fmt: skip
+    # Someone else's battle is answered like a missing one: its existence is not ours to know.
+    if voter_id is not None and voter_id != voter.id:
+        raise BattleNotFound("No such battle.")
     money = orm_converter(cursor.wrapper, Generation._meta.get_field("cost"))
     a, b = (name_a, latency_a, money(cost_a)), (name_b, latency_b, money(cost_b))
     left_is_a = bool(left_is_a)
     return Ballot(
         id=id_,
         status=status,
-        voter_id=voter_id,
-        left_is_a=left_is_a,
         shown_at=orm_converter(cursor.wrapper, Battle._meta.get_field("shown_at"))(shown_at),
         category_id=category_id,
         left_id=generator_a_id if left_is_a else generator_b_id,
