@@ -24,4 +24,4 @@ RUN SECRET_KEY=build-only python manage.py collectstatic --noinput \
 
 USER arena
 EXPOSE 8000
-CMD ["gunicorn", "arena.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]
+CMD ["gunicorn", "arena.project.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]

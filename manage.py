@@ -8,7 +8,7 @@ import sys
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arena.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arena.project.settings")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from arena import selectors
+from arena.core.queue import enqueue
 from arena.forms import VoterPromptForm
 from arena.models import Battle
-from arena.queue import enqueue
 from arena.services import (
     ArenaError,
     BattleNotFound,

@@ -6,8 +6,8 @@ from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 
+from arena.core.queue import enqueue
 from arena.models import Category
-from arena.queue import enqueue
 from ratings.services import board_is_current, board_key, boards_behind, leaderboard_recompute
 
 RUNNING_LOCK_SECONDS = 600

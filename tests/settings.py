@@ -7,7 +7,7 @@ import tempfile
 
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key")
 
-from arena.settings import *  # noqa: F403
+from arena.project.settings import *  # noqa: F403
 
 # Every test but the worker tests runs tasks in-process; those switch the app themselves.
 CELERY_TASK_ALWAYS_EAGER = True

@@ -17,7 +17,7 @@ def dead_redis_cache(settings):
         port = probe.getsockname()[1]
     settings.CACHES = {
         "default": {
-            "BACKEND": "arena.cache.ResilientRedisCache",
+            "BACKEND": "arena.core.cache.ResilientRedisCache",
             "LOCATION": f"redis://127.0.0.1:{port}/0",
             "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
         }
@@ -47,7 +47,7 @@ def test_a_vote_is_counted_while_the_cache_is_down(dead_redis_cache, client, vot
 
 
 def test_counters_and_flags_work_on_the_local_memory_cache(db):
-    from arena.cache import add_flags, count_hit
+    from arena.core.cache import add_flags, count_hit
 
     assert [count_hit("hits", timeout=30) for _ in range(3)] == [1, 2, 3]
     assert [flag.added for flag in add_flags(["x", "y"], timeout=30)] == [True, True]
@@ -55,7 +55,7 @@ def test_counters_and_flags_work_on_the_local_memory_cache(db):
 
 
 def test_counters_and_flags_report_nothing_while_redis_is_down(dead_redis_cache):
-    from arena.cache import add_flags, count_hit
+    from arena.core.cache import add_flags, count_hit
 
     assert count_hit("hits", timeout=30) == 0
     assert [flag.added for flag in add_flags(["x", "y"], timeout=30)] == [False, False]

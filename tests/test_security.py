@@ -67,7 +67,7 @@ def test_pages_carry_a_strict_content_security_policy(client, voter):
 def test_the_policy_built_once_is_the_one_django_csp_builds(rf):
     from csp.middleware import CSPMiddleware as DjangoCSP
 
-    from arena.middleware import CSPMiddleware
+    from arena.core.middleware import CSPMiddleware
 
     def plain(request):
         return HttpResponse("ok")
@@ -101,7 +101,7 @@ def _database_down(request):
 
 
 urlpatterns = [path("down/", _database_down), path("api/v1/down/", _database_down)]
-handler500 = "arena.errors.server_error"
+handler500 = "arena.core.errors.server_error"
 
 
 @override_settings(ROOT_URLCONF=__name__, DEBUG=False)

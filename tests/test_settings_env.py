@@ -7,7 +7,7 @@ import sys
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from arena.env import envbool, envchoice, envint, envlist
+from arena.core.env import envbool, envchoice, envint, envlist
 
 
 def test_envbool_reads_the_usual_spellings_and_rejects_others(monkeypatch):
@@ -45,7 +45,7 @@ def _load_settings(**env) -> subprocess.CompletedProcess:
         [
             sys.executable,
             "-c",
-            "import arena.settings as s; print(s.DATABASES['default']['ENGINE'])",
+            "import arena.project.settings as s; print(s.DATABASES['default']['ENGINE'])",
         ],
         env={**clean, **env},
         capture_output=True,

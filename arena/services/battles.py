@@ -11,8 +11,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from arena.core.queue import enqueue, enqueue_on_commit
 from arena.models import Battle, Category, Prompt
-from arena.queue import enqueue, enqueue_on_commit
 from generation.models import Generation, Generator
 from generation.services import generation_get_or_create
 

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from arena import selectors
-from arena.cache import count_hit
+from arena.core.cache import count_hit
 from arena.models import Vote
 from arena.services.errors import RateLimited
 

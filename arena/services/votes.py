@@ -8,7 +8,7 @@ long as executing it). On PostgreSQL a vote is one call of the function ``arena_
 reveal needs and the voter's counts for both vote limits, and when the vote may be cast it
 writes it with ``ratings_vote_cast`` (ratings/migrations/0003_vote_cast_function.py).
 Elsewhere (SQLite) one statement reads and the write runs statement by statement. The tests
-run both. PostgreSQL plans each statement once per connection (:mod:`arena.db`).
+run both. PostgreSQL plans each statement once per connection (:mod:`arena.core.db`).
 
 A vote is, in one transaction: the battle's compare-and-set from assigned to voted (which also
 serialises two requests racing on one battle), the lock of the Elo rows it moves, the vote's
@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from arena import selectors
-from arena.db import orm_converter, prepared_cursor
+from arena.core.db import orm_converter, prepared_cursor
 from arena.models import Battle, Prompt, Vote
 from arena.services.errors import BattleNotFound, BattleNotOpen, VoteConflict, VoteError
 from arena.services.limits import VOTE_RATE_WINDOW, vote_allowance_check, vote_allowed

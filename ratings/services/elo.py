@@ -13,7 +13,7 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 
-from arena.db import prepared_cursor
+from arena.core.db import prepared_cursor
 from ratings.engine import elo_online, elo_update
 from ratings.models import EloRating
 

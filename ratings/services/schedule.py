@@ -12,7 +12,7 @@ import time
 from django.conf import settings
 from django.db.models import Max
 
-from arena.cache import add_flags
+from arena.core.cache import add_flags
 from arena.models import Category
 from ratings.models import Snapshot
 from ratings.services.recompute import board_votes

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth.backends import ModelBackend
 
-from arena.backends import ArenaModelBackend
+from arena.core.backends import ArenaModelBackend
 
 
 def test_the_backend_loads_the_same_user_as_djangos(voter):
@@ -25,7 +25,7 @@ def test_the_backend_finds_no_user_for_an_inactive_missing_or_malformed_id(voter
 
 
 def test_a_signed_in_voter_is_recognised_through_the_backend(client, voter):
-    client.force_login(voter, backend="arena.backends.ArenaModelBackend")
+    client.force_login(voter, backend="arena.core.backends.ArenaModelBackend")
     response = client.get("/vote/")
     assert response.wsgi_request.user == voter
-    assert client.session["_auth_user_backend"] == "arena.backends.ArenaModelBackend"
+    assert client.session["_auth_user_backend"] == "arena.core.backends.ArenaModelBackend"

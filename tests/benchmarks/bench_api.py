@@ -127,7 +127,7 @@ def main() -> None:
     key = run(["create_api_key", "bench"], env).strip()
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "arena.wsgi", "-w", str(args.workers),
+        [sys.executable, "-m", "gunicorn", "arena.project.wsgi", "-w", str(args.workers),
          "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
         cwd=ROOT, env=env,
     )  # fmt: skip

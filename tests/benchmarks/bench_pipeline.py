@@ -128,7 +128,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         env = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "arena.settings",
+            "DJANGO_SETTINGS_MODULE": "arena.project.settings",
             "DATABASE_URL": f"{PG}/{args.database}",
             "SECRET_KEY": "bench",
             "CELERY_BROKER_URL": args.redis,
@@ -141,7 +141,7 @@ def main() -> None:
         import django
 
         django.setup()
-        from arena.celery import app
+        from arena.project.celery import app
 
         top = max(args.concurrency)
         runs = [(c, 0) for c in args.concurrency] + [(top, top), (top, max(top // 2, 1))]

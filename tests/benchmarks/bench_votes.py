@@ -70,7 +70,7 @@ shown = timezone.now() - timezone.timedelta(seconds=30)
 battles, lines = [], []
 for user in users:
     store = SessionStore()
-    store[SESSION_KEY], store[BACKEND_SESSION_KEY] = str(user.pk), "arena.backends.ArenaModelBackend"
+    store[SESSION_KEY], store[BACKEND_SESSION_KEY] = str(user.pk), "arena.core.backends.ArenaModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.create()
     csrf = secrets.token_hex(16)
@@ -190,7 +190,7 @@ def cpu_seconds(server_pid: int, database: str) -> dict[str, float]:
 def load(args, env: dict, votes: Path) -> None:
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "arena.wsgi", "-w", str(args.workers),
+        [sys.executable, "-m", "gunicorn", "arena.project.wsgi", "-w", str(args.workers),
          "-b", f"127.0.0.1:{port}", "--log-level", "warning",
          *(["--worker-class", "gthread", "--threads", str(args.threads)] if args.threads else [])],
         cwd=ROOT, env=env,

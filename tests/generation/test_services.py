@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from arena.celery import app as celery_app
+from arena.project.celery import app as celery_app
 from generation.models import Generation
 from generation.services import (
     TransientGenerationError,

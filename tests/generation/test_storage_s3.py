@@ -23,7 +23,7 @@ BUCKET = "arena-outputs"
 
 def _settings(code: str, prelude: str = "", **env) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "STORAGE_"))}
-    script = f"{prelude}import arena.settings as s; {code}"
+    script = f"{prelude}import arena.project.settings as s; {code}"
     return subprocess.run(
         [sys.executable, "-c", script],
         env={**clean, "SECRET_KEY": "x", **env},

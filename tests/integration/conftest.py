@@ -20,7 +20,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from arena.celery import app as celery_app
+from arena.project.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -72,7 +72,7 @@ def start_worker(broker_url, tmp_path):
     queue = f"test-{uuid.uuid4().hex[:12]}"
     base_env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "arena.settings",
+        "DJANGO_SETTINGS_MODULE": "arena.project.settings",
         "DATABASE_URL": _database_url(),
         "CELERY_BROKER_URL": broker_url,
         "CELERY_QUEUE": queue,

@@ -1,4 +1,4 @@
-"""arena.postgresql: a connection that has just served a request is not health-checked again."""
+"""arena.core.postgresql: a connection that has just served a request is not checked again."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from django.core.signals import request_finished, request_started
 from django.db import DatabaseError, connection, connections
 
-from arena.postgresql import base
+from arena.core.postgresql import base
 from tests.integration.conftest import _unavailable
 
 

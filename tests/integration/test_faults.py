@@ -17,8 +17,8 @@ import pytest
 import redis
 from django.db import connection, connections
 
-from arena.celery import app as celery_app
 from arena.models import Vote
+from arena.project.celery import app as celery_app
 from arena.services import battle_assign_next, battle_create
 from ratings.models import Snapshot
 from ratings.tasks import ratings_recompute_stale

@@ -9,8 +9,8 @@ import pytest
 from django.core.cache import caches
 from django.db import IntegrityError, connection
 
-from arena.cache import add_flags, count_hit
-from arena.db import prepared_cursor
+from arena.core.cache import add_flags, count_hit
+from arena.core.db import prepared_cursor
 from arena.models import Vote
 from ratings.models import EloRating
 from tests.integration.conftest import _unavailable
@@ -26,7 +26,7 @@ def postgresql(db):
 def redis_cache(settings, redis_url):
     settings.CACHES = {
         "default": {
-            "BACKEND": "arena.cache.ResilientRedisCache",
+            "BACKEND": "arena.core.cache.ResilientRedisCache",
             "LOCATION": redis_url,
             "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
         }

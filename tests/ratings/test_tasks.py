@@ -4,8 +4,8 @@ import pytest
 from celery.exceptions import Retry
 from django.core.cache import cache
 
-from arena.celery import app as celery_app
 from arena.models import Vote
+from arena.project.celery import app as celery_app
 from ratings.models import Snapshot
 from ratings.services import board_key, boards_behind, ratings_schedule, schedule
 from ratings.tasks import ratings_recompute, ratings_recompute_stale

@@ -1,7 +1,7 @@
 """The login backend: Django's ModelBackend, with the per-request user lookup made cheap.
 
 Every signed-in request loads its user. ModelBackend builds that query with the ORM each
-time; here it is one plain statement (prepared on PostgreSQL, see :mod:`arena.db`) whose
+time; here it is one plain statement (prepared on PostgreSQL, see :mod:`arena.core.db`) whose
 values go through the same database converters the ORM applies.
 """
 
@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ValidationError
 
-from arena.db import orm_converter, prepared_cursor
+from arena.core.db import orm_converter, prepared_cursor
 
 
 class ArenaModelBackend(ModelBackend):

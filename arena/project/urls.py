@@ -29,7 +29,7 @@ urlpatterns = [
     path("media/outputs/<str:name>", output_file, name="output-file"),
     path("api/v1/", include("ratings.api.urls")),
     path("leaderboard/", include("ratings.urls")),
-    path("accounts/", include("arena.auth_urls")),
+    path("accounts/", include("arena.project.auth_urls")),
     path("admin/", admin.site.urls),
 ]
-handler500 = "arena.errors.server_error"
+handler500 = "arena.core.errors.server_error"

@@ -8,7 +8,7 @@ Here a connection that finished a request without a database error less than
 ``HEALTH_CHECK_AFTER_IDLE`` seconds ago is trusted without asking.
 
 If the server goes away within that second, the next request on the connection fails like any
-request during an outage (503, see :mod:`arena.errors`), Django closes the connection at the
+request during an outage (503, see :mod:`arena.core.errors`), Django closes the connection at the
 end of that request, and the one after connects anew.
 """
 

@@ -1,4 +1,4 @@
-"""WSGI entry point (gunicorn arena.wsgi)."""
+"""WSGI entry point (gunicorn arena.project.wsgi)."""
 
 from __future__ import annotations
 
@@ -6,5 +6,5 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arena.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arena.project.settings")
 application = get_wsgi_application()

@@ -13,9 +13,9 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from arena.env import envbool, envchoice, envfloat, envint, envlist
+from arena.core.env import envbool, envchoice, envfloat, envint, envlist
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parents[2]
 VAR_DIR = BASE_DIR / "var"
 
 DEBUG = envbool("DEBUG", False)
@@ -57,14 +57,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "arena.middleware.CSPMiddleware",
+    "arena.core.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into a 429 page.
     "axes.middleware.AxesMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "arena.backends.ArenaModelBackend",
+    "arena.core.backends.ArenaModelBackend",
     # Sessions signed in through Django's own backend before ArenaModelBackend stay valid.
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -98,8 +98,8 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-ROOT_URLCONF = "arena.urls"
-WSGI_APPLICATION = "arena.wsgi.application"
+ROOT_URLCONF = "arena.project.urls"
+WSGI_APPLICATION = "arena.project.wsgi.application"
 
 TEMPLATES = [
     {
@@ -128,8 +128,8 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's backend, with the per-request health check skipped on a connection that has
     # just served a request (arena/postgresql/base.py).
-    DATABASES["default"]["ENGINE"] = "arena.postgresql"
-if DATABASES["default"]["ENGINE"] == "arena.postgresql" and envbool(
+    DATABASES["default"]["ENGINE"] = "arena.core.postgresql"
+if DATABASES["default"]["ENGINE"] == "arena.core.postgresql" and envbool(
     "DATABASE_PREPARED_STATEMENTS", True
 ):
     # The vote's statements are planned once per connection (arena/db.py). Turn this off
@@ -154,7 +154,7 @@ if _cache_url.startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {
             # Redis down reads as an empty cache (see arena/cache.py), with short timeouts.
-            "BACKEND": "arena.cache.ResilientRedisCache",
+            "BACKEND": "arena.core.cache.ResilientRedisCache",
             "LOCATION": _cache_url,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
