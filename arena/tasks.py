@@ -5,15 +5,15 @@ from __future__ import annotations
 from celery import shared_task
 from django.core.cache import cache
 
-from arena.services import battles_refill as battles_refill_service
-from arena.services import generations_requeue_stalled
-
 REFILL_LOCK_SECONDS = 60
 
 
 @shared_task
 def battles_refill(category_id: int | None = None) -> int:
     """Keep the buffer of ready battles full; one refill per category runs at a time."""
+    from arena.services import battles_refill as battles_refill_service
+    from arena.services import generations_requeue_stalled
+
     lock = f"arena:refill:{category_id or 'all'}"
     if not cache.add(lock, 1, timeout=REFILL_LOCK_SECONDS):
         return 0

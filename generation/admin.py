@@ -8,12 +8,11 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from arena.models import Prompt
 from generation.concurrency import GeneratorBusy
 from generation.models import Generation, Generator
 from generation.providers import provider_names
+from generation.selectors import generator_stats
 from generation.services import generation_run_now
-from ratings.payloads import generator_stats
 
 MAX_TESTS = 3
 TEST_PROMPTS = {
@@ -151,8 +150,13 @@ def _stats(generator: Generator) -> dict:
     return getattr(generator, "stats", {})
 
 
-def _test_prompt(generator: Generator) -> Prompt:
-    """A fixed prompt, kept out of battles (no category, inactive)."""
+def _test_prompt(generator: Generator):
+    """A fixed prompt, kept out of battles (no category, inactive).
+
+    Prompts belong to the arena, which builds on this app: the model is reached through the
+    relation a generation declares, not by importing the arena.
+    """
+    Prompt = Generation._meta.get_field("prompt").related_model
     text = TEST_PROMPTS.get(generator.modality, TEST_PROMPTS[Generator.Modality.IMAGE])
     prompt = Prompt.objects.filter(text=text, category=None).first()
     return prompt or Prompt.objects.create(

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import statistics
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q
+from django.core.cache import cache
+from django.db.models import Count, Q
 
 from generation.models import Generation, Generator
 from generation.outputs import output_location
+
+STATS_SECONDS = 60
 
 
 def generator_lookup(identifier: str) -> Generator | None:
@@ -29,4 +34,38 @@ def generation_summary(generation: Generation) -> dict[str, Any]:
         "cost": None if generation.cost is None else str(generation.cost),
         "model_version": generation.model_version or None,
         "error": generation.error or None,
+    }
+
+
+def generator_stats() -> dict[int, dict]:
+    """Per generator: outputs, failures, median latency (ms) and mean cost of its outputs."""
+    cached = cache.get("ratings:generator-stats")
+    if cached is not None:
+        return cached
+    counts = Generation.objects.values("generator_id").annotate(
+        outputs=Count("id", filter=Q(status=Generation.Status.SUCCEEDED)),
+        failures=Count("id", filter=Q(status=Generation.Status.FAILED)),
+    )
+    stats = {row["generator_id"]: {**row, "latencies": [], "costs": []} for row in counts}
+    recent = (
+        Generation.objects.filter(status=Generation.Status.SUCCEEDED, latency_ms__isnull=False)
+        .order_by("-id")
+        .values_list("generator_id", "latency_ms", "cost")[:50000]
+    )
+    for generator_id, latency, cost in recent:
+        stats[generator_id]["latencies"].append(latency)
+        if cost is not None:
+            stats[generator_id]["costs"].append(cost)
+    result = {gid: _summary(row) for gid, row in stats.items()}
+    cache.set("ratings:generator-stats", result, STATS_SECONDS)
+    return result
+
+
+def _summary(row: dict) -> dict:
+    latencies, costs = row["latencies"], row["costs"]
+    return {
+        "outputs": row["outputs"],
+        "failures": row["failures"],
+        "median_latency_ms": statistics.median(latencies) if latencies else None,
+        "mean_cost": float(sum(costs, Decimal(0)) / len(costs)) if costs else None,
     }

@@ -20,6 +20,7 @@ from generation.concurrency import GeneratorBusy, generator_slot
 from generation.models import Generation, Generator
 from generation.outputs import reencode_image, store_output
 from generation.providers import Output, ProviderError, get_provider_class
+from generation.signals import generation_finished
 
 logger = logging.getLogger(__name__)
 
@@ -213,8 +214,6 @@ def generator_disable(*, generator_id: int, reason: str) -> bool:
 
 
 def _fail_waiting(*, generator_id: int, error: str) -> None:
-    from arena.services import battles_settle  # arena builds on generation, not the reverse
-
     waiting = Generation.objects.filter(generator_id=generator_id, status=Generation.Status.PENDING)
     ids = list(waiting.values_list("id", flat=True))
     # One a worker claims meanwhile meets the same rejection and fails on its own.
@@ -222,7 +221,7 @@ def _fail_waiting(*, generator_id: int, error: str) -> None:
         status=Generation.Status.FAILED, error=error[:2000], finished_at=timezone.now()
     )
     for generation_id in ids:
-        battles_settle(generation_id=generation_id)
+        generation_finished.send(sender=Generation, generation_id=generation_id)
 
 
 def generation_run_now(*, generator: Generator, prompt) -> Generation:

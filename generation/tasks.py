@@ -8,8 +8,8 @@ import sys
 
 from celery import shared_task
 
-from generation.concurrency import GeneratorBusy
-from generation.services import TransientGenerationError, generation_fail, generation_run
+from generation.models import Generation
+from generation.signals import generation_finished
 
 logger = logging.getLogger(__name__)
 MAX_RETRIES = 5
@@ -33,7 +33,8 @@ def generate(self, generation_id: int) -> str:
     not by Celery: waiting for a concurrency slot calls nothing, so it uses up no retry. A
     generation that is gone, finished or owned by another run is skipped.
     """
-    from arena.services import battles_settle
+    from generation.concurrency import GeneratorBusy
+    from generation.services import TransientGenerationError, generation_fail, generation_run
 
     claim = self.request.id or f"inline-{generation_id}"
     try:
@@ -47,5 +48,5 @@ def generate(self, generation_id: int) -> str:
             delay = retry_delay(exc.attempts - 1, exc.retry_after)
             raise self.retry(countdown=delay, max_retries=UNCOUNTED) from exc
         generation = None
-    battles_settle(generation_id=generation_id)
+    generation_finished.send(sender=Generation, generation_id=generation_id)
     return generation.status if generation else "skipped"

@@ -7,58 +7,20 @@ CACHE_SECONDS.
 
 from __future__ import annotations
 
-import statistics
-from decimal import Decimal
-
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Q
 
 from arena.models import Category
-from generation.models import Generation, Generator
+from generation.models import Generator
+from generation.selectors import generator_stats
 from ratings.models import Snapshot
 from ratings.selectors import board_slug, snapshot_latest, snapshot_rows
 
 CACHE_SECONDS = 30
-STATS_SECONDS = 60
 
 
 def _round(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(value, digits)
-
-
-def generator_stats() -> dict[int, dict]:
-    """Per generator: outputs, failures, median latency (ms) and mean cost of its outputs."""
-    cached = cache.get("ratings:generator-stats")
-    if cached is not None:
-        return cached
-    counts = Generation.objects.values("generator_id").annotate(
-        outputs=Count("id", filter=Q(status=Generation.Status.SUCCEEDED)),
-        failures=Count("id", filter=Q(status=Generation.Status.FAILED)),
-    )
-    stats = {row["generator_id"]: {**row, "latencies": [], "costs": []} for row in counts}
-    recent = (
-        Generation.objects.filter(status=Generation.Status.SUCCEEDED, latency_ms__isnull=False)
-        .order_by("-id")
-        .values_list("generator_id", "latency_ms", "cost")[:50000]
-    )
-    for generator_id, latency, cost in recent:
-        stats[generator_id]["latencies"].append(latency)
-        if cost is not None:
-            stats[generator_id]["costs"].append(cost)
-    result = {gid: _summary(row) for gid, row in stats.items()}
-    cache.set("ratings:generator-stats", result, STATS_SECONDS)
-    return result
-
-
-def _summary(row: dict) -> dict:
-    latencies, costs = row["latencies"], row["costs"]
-    return {
-        "outputs": row["outputs"],
-        "failures": row["failures"],
-        "median_latency_ms": statistics.median(latencies) if latencies else None,
-        "mean_cost": float(sum(costs, Decimal(0)) / len(costs)) if costs else None,
-    }
 
 
 def _row(row, stats: dict) -> dict:

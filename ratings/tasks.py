@@ -8,7 +8,6 @@ from django.core.cache import cache
 
 from arena.core.queue import enqueue
 from arena.models import Category
-from ratings.services import board_is_current, board_key, boards_behind, leaderboard_recompute
 
 RUNNING_LOCK_SECONDS = 600
 
@@ -16,6 +15,8 @@ RUNNING_LOCK_SECONDS = 600
 @shared_task(bind=True, max_retries=20)
 def ratings_recompute(self, category_id: int | None = None) -> str:
     """Recompute one board unless its snapshot is current; one run per board at a time."""
+    from ratings.services import board_is_current, board_key, leaderboard_recompute
+
     category = None
     if category_id is not None:
         category = Category.objects.filter(id=category_id).first()
@@ -36,6 +37,8 @@ def ratings_recompute(self, category_id: int | None = None) -> str:
 @shared_task
 def ratings_recompute_stale() -> int:
     """Queue a recompute of every board whose newest snapshot misses votes."""
+    from ratings.services import boards_behind
+
     behind = boards_behind()
     for category_id in behind:
         enqueue(ratings_recompute, category_id=category_id)

@@ -46,16 +46,13 @@ def test_a_vote_is_counted_while_the_cache_is_down(dead_redis_cache, client, vot
     assert Vote.objects.filter(battle=shown_battle).count() == 1
 
 
-def test_counters_and_flags_work_on_the_local_memory_cache(db):
-    from arena.core.cache import add_flags, count_hit
+def test_counters_work_on_the_local_memory_cache(db):
+    from arena.core.cache import count_hit
 
     assert [count_hit("hits", timeout=30) for _ in range(3)] == [1, 2, 3]
-    assert [flag.added for flag in add_flags(["x", "y"], timeout=30)] == [True, True]
-    assert [flag.added for flag in add_flags(["x", "z"], timeout=30)] == [False, True]
 
 
-def test_counters_and_flags_report_nothing_while_redis_is_down(dead_redis_cache):
-    from arena.core.cache import add_flags, count_hit
+def test_counters_report_nothing_while_redis_is_down(dead_redis_cache):
+    from arena.core.cache import count_hit
 
     assert count_hit("hits", timeout=30) == 0
-    assert [flag.added for flag in add_flags(["x", "y"], timeout=30)] == [False, False]

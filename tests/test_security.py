@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from django.db import OperationalError
-from django.http import HttpResponse
 from django.test import Client, override_settings
 from django.urls import path
 
@@ -62,24 +61,6 @@ def test_pages_carry_a_strict_content_security_policy(client, voter):
     policy = client.get("/leaderboard/")["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
     assert "frame-ancestors 'none'" in policy
-
-
-def test_the_policy_built_once_is_the_one_django_csp_builds(rf):
-    from csp.middleware import CSPMiddleware as DjangoCSP
-
-    from arena.core.middleware import CSPMiddleware
-
-    def plain(request):
-        return HttpResponse("ok")
-
-    def headers(middleware):
-        request = rf.get("/")
-        middleware.process_request(request)
-        return middleware.process_response(request, plain(request))
-
-    ours, theirs = headers(CSPMiddleware(plain)), headers(DjangoCSP(plain))
-    assert ours["Content-Security-Policy"] == theirs["Content-Security-Policy"]
-    assert "Content-Security-Policy-Report-Only" not in ours
 
 
 def test_a_page_that_changes_the_policy_gets_its_own(client, voter):

@@ -57,15 +57,13 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "arena.core.middleware.CSPMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into a 429 page.
     "axes.middleware.AxesMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "arena.core.backends.ArenaModelBackend",
-    # Sessions signed in through Django's own backend before ArenaModelBackend stay valid.
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Login rate limit: this many failures for one username from one address locks it out.
@@ -125,17 +123,6 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's backend, with the per-request health check skipped on a connection that has
-    # just served a request (arena/postgresql/base.py).
-    DATABASES["default"]["ENGINE"] = "arena.core.postgresql"
-if DATABASES["default"]["ENGINE"] == "arena.core.postgresql" and envbool(
-    "DATABASE_PREPARED_STATEMENTS", True
-):
-    # The vote's statements are planned once per connection (arena/db.py). Turn this off
-    # behind a pooler that cannot keep prepared statements (PgBouncer before 1.21 in
-    # transaction mode). Django's own queries are never prepared either way.
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # One machine, several threads: take the write lock at BEGIN and let readers go on
     # while a write happens, so two requests writing at once wait instead of failing.
@@ -153,7 +140,7 @@ _cache_url = os.environ.get("CACHE_URL", "")
 if _cache_url.startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {
-            # Redis down reads as an empty cache (see arena/cache.py), with short timeouts.
+            # Redis down reads as an empty cache (see arena/core/cache.py), with short timeouts.
             "BACKEND": "arena.core.cache.ResilientRedisCache",
             "LOCATION": _cache_url,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},

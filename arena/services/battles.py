@@ -13,8 +13,10 @@ from django.utils import timezone
 
 from arena.core.queue import enqueue, enqueue_on_commit
 from arena.models import Battle, Category, Prompt
+from arena.tasks import battles_refill as refill_task
 from generation.models import Generation, Generator
 from generation.services import generation_get_or_create
+from generation.tasks import generate as generate_task
 
 logger = logging.getLogger(__name__)
 _OPEN = (Battle.Status.PENDING, Battle.Status.READY)
@@ -22,9 +24,7 @@ _rng = random.SystemRandom()
 
 
 def _enqueue_generation(generation_id: int) -> None:
-    from generation.tasks import generate
-
-    enqueue_on_commit(generate, generation_id)
+    enqueue_on_commit(generate_task, generation_id)
 
 
 @transaction.atomic
@@ -120,15 +120,11 @@ def refill_later(category_id: int | None) -> None:
     """Top the category's buffer up once this transaction commits."""
     if category_id is None:
         return
-    from arena.tasks import battles_refill as refill_task
-
     enqueue_on_commit(refill_task, category_id=category_id)
 
 
 def generations_requeue_stalled(*, older_than_seconds: int = 120) -> int:
     """Send again generations whose task was lost (broker down at enqueue, worker died)."""
-    from generation.tasks import generate
-
     now = timezone.now()
     stalled = Generation.objects.filter(
         Q(
@@ -142,5 +138,5 @@ def generations_requeue_stalled(*, older_than_seconds: int = 120) -> int:
     ).values_list("id", flat=True)
     count = 0
     for generation_id in stalled[:500]:
-        count += enqueue(generate, generation_id)
+        count += enqueue(generate_task, generation_id)
     return count

@@ -7,15 +7,17 @@ their updates apply, so replaying votes by id reproduces the online ratings exac
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from contextlib import contextmanager
 
 import numpy as np
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 
-from arena.core.db import prepared_cursor
 from ratings.engine import elo_online, elo_update
 from ratings.models import EloRating
+from ratings.services.recompute import board_votes
+from ratings.services.schedule import ratings_schedule
 
 SCORES = {"left": 1.0, "right": 0.0, "tie": 0.5, "both_bad": 0.5}
 
@@ -27,31 +29,13 @@ def vote_score(choice: str) -> float | None:
     return SCORES[choice]
 
 
-@dataclass
-class EloRow:
-    """One locked Elo row, as the vote that moves it reads and writes it."""
-
-    id: int
-    category_id: int | None
-    generator_id: int
-    rating: float
-    votes: int
-    last_vote_id: int | None = None
-
-
 def _locked_rows(category_id: int | None, generator_ids: tuple[int, int]) -> dict:
-    # Plain SQL: this runs inside every vote (see arena.services.votes). A NULL category_id
-    # matches no row through "=", so a vote without a category locks the overall rows only.
-    with prepared_cursor() as cursor:
-        lock = " FOR UPDATE" if cursor.wrapper.features.has_select_for_update else ""
-        cursor.execute(
-            f"SELECT id, category_id, generator_id, rating, votes FROM {EloRating._meta.db_table} "
-            "WHERE generator_id IN (%s, %s) AND (category_id IS NULL OR category_id = %s) "
-            f"ORDER BY id{lock}",
-            [*generator_ids, category_id],
-        )
-        rows = [EloRow(*row) for row in cursor.fetchall()]
-    return {(row.category_id, row.generator_id): row for row in rows}
+    # A vote without a category moves the overall rows only.
+    boards = Q(category__isnull=True)
+    if category_id is not None:
+        boards |= Q(category_id=category_id)
+    rows = EloRating.objects.select_for_update().filter(boards, generator_id__in=generator_ids)
+    return {(row.category_id, row.generator_id): row for row in rows.order_by("id")}
 
 
 def elo_lock(*, category_id: int | None, generator_ids: tuple[int, int]) -> dict:
@@ -78,10 +62,9 @@ def elo_apply(*, rows: dict, vote_id: int, choice: str, sides: tuple[int, int]) 
     score = vote_score(choice)
     if score is None:
         return
-    boards = {category for category, _ in rows}
-    for board in boards:
+    for board in {category for category, _ in rows}:
         left, right = rows[(board, sides[0])], rows[(board, sides[1])]
-        new_left, new_right = elo_update(
+        left.rating, right.rating = elo_update(
             left.rating,
             right.rating,
             score,
@@ -89,62 +72,70 @@ def elo_apply(*, rows: dict, vote_id: int, choice: str, sides: tuple[int, int]) 
             scale=settings.RATINGS_ELO_SCALE,
             base=settings.RATINGS_ELO_BASE,
         )
-        left.rating, right.rating = float(new_left), float(new_right)
         for row in (left, right):
             row.votes += 1
             row.last_vote_id = vote_id
-    # One statement for all rows, and little work while the vote holds their locks.
-    values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
-    with prepared_cursor() as cursor:
-        cursor.execute(
-            f"WITH moved (id, rating, votes, last_vote_id) AS (VALUES {values}) "
-            f"UPDATE {EloRating._meta.db_table} SET rating = moved.rating, "
-            "votes = moved.votes, last_vote_id = moved.last_vote_id "
-            f"FROM moved WHERE {EloRating._meta.db_table}.id = moved.id",
-            [x for row in rows.values() for x in (row.id, row.rating, row.votes, row.last_vote_id)],
-        )
+    EloRating.objects.bulk_update(rows.values(), ["rating", "votes", "last_vote_id"])
+
+
+@contextmanager
+def elo_vote_effect(*, category_id: int | None, sides: tuple[int, int]):
+    """The online Elo as a vote effect (see :mod:`arena.hooks`): lock, then move by the vote.
+
+    Registered by :class:`ratings.apps.RatingsConfig`. The rows are locked before the vote is
+    inserted, so two votes that share a row are numbered in the order their updates apply.
+    """
+    rows = elo_lock(category_id=category_id, generator_ids=sides)
+
+    def apply(vote) -> None:
+        elo_apply(rows=rows, vote_id=vote.id, choice=vote.choice, sides=sides)
+        transaction.on_commit(lambda: ratings_schedule(category_id=category_id))
+
+    yield apply
 
 
 @transaction.atomic
 def elo_rebuild(*, category) -> int:
     """Replay a board's votes in id order and store the resulting online Elo; returns votes used.
 
-    Used after an import, or to check that the online ratings match their votes.
+    Used after an import, or to check that the online ratings match their votes. The board's
+    rows are locked before its votes are read and are updated in place, never deleted: a vote
+    that moves them meanwhile waits for the rebuilt values and then moves them on, and one that
+    committed before the lock is part of the replay.
     """
-    from ratings.services.recompute import board_votes
-
+    existing = {
+        row.generator_id: row
+        for row in EloRating.objects.select_for_update().filter(category=category).order_by("id")
+    }
     rows = list(
         board_votes(category=category)
         .order_by("id")
         .values_list("id", "shown_left_id", "shown_right_id", "choice")
     )
-    generator_ids = sorted({r[1] for r in rows} | {r[2] for r in rows})
+    generator_ids = sorted({r[1] for r in rows} | {r[2] for r in rows} | set(existing))
     index = {gid: i for i, gid in enumerate(generator_ids)}
+    left = np.array([index[r[1]] for r in rows], dtype=np.int64)
+    right = np.array([index[r[2]] for r in rows], dtype=np.int64)
     ratings = elo_online(
         len(generator_ids),
-        np.array([index[r[1]] for r in rows], dtype=np.int64),
-        np.array([index[r[2]] for r in rows], dtype=np.int64),
+        left,
+        right,
         np.array([SCORES[r[3]] for r in rows], dtype=float),
         k=settings.RATINGS_ELO_K,
         scale=settings.RATINGS_ELO_SCALE,
         base=settings.RATINGS_ELO_BASE,
         initial=settings.RATINGS_ELO_INITIAL,
     )
-    votes = np.bincount(
-        [index[r[1]] for r in rows] + [index[r[2]] for r in rows], minlength=len(generator_ids)
-    )
+    votes = np.bincount(np.concatenate([left, right]), minlength=len(generator_ids))
     last = {}
-    for vote_id, left, right, _ in rows:
-        last[left] = last[right] = vote_id
-    EloRating.objects.filter(category=category).delete()
-    EloRating.objects.bulk_create(
-        EloRating(
-            category=category,
-            generator_id=gid,
-            rating=float(ratings[i]),
-            votes=int(votes[i]),
-            last_vote_id=last.get(gid),
-        )
-        for i, gid in enumerate(generator_ids)
+    for vote_id, shown_left, shown_right, _ in rows:
+        last[shown_left] = last[shown_right] = vote_id
+    for gid, i in index.items():
+        row = existing.get(gid) or EloRating(category=category, generator_id=gid)
+        row.rating, row.votes, row.last_vote_id = float(ratings[i]), int(votes[i]), last.get(gid)
+        existing[gid] = row
+    EloRating.objects.bulk_update(
+        [r for r in existing.values() if r.pk], ["rating", "votes", "last_vote_id"]
     )
+    EloRating.objects.bulk_create([r for r in existing.values() if not r.pk], ignore_conflicts=True)
     return len(rows)

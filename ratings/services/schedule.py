@@ -7,28 +7,21 @@ queue (Redis) is down the periodic sweep recomputes every board whose snapshot i
 from __future__ import annotations
 
 import logging
-import time
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Max
 
-from arena.core.cache import add_flags
 from arena.models import Category
 from ratings.models import Snapshot
 from ratings.services.recompute import board_votes
+from ratings.tasks import ratings_recompute
 
 logger = logging.getLogger(__name__)
 
 
 def board_key(category_id: int | None) -> str:
     return f"ratings:board:{'overall' if category_id is None else category_id}"
-
-
-# Boards this process has seen a queued recompute for, and until when (time.monotonic()).
-# While one is queued, a vote needs no round trip to Redis to know it will be counted.
-_queued_until: dict[int | None, float] = {}
-# Kept short of the flag's end: the recompute starts when the flag ends, on another clock.
-_QUEUED_MARGIN_SECONDS = 1.0
 
 
 def ratings_schedule(*, category_id: int | None) -> None:
@@ -38,24 +31,15 @@ def ratings_schedule(*, category_id: int | None) -> None:
     the recompute's countdown (``RATINGS_RECOMPUTE_INTERVAL``), so the votes of a burst are
     counted together when it runs.
     """
-    from ratings.tasks import ratings_recompute
-
     interval = settings.RATINGS_RECOMPUTE_INTERVAL
     boards = [None] if category_id is None else [None, category_id]
     # In-process mode has no later worker to run a delayed recompute: run it now.
     eager = ratings_recompute.app.conf.task_always_eager
-    if eager:
-        queue = boards
-    else:
-        now = time.monotonic()
-        boards = [board for board in boards if _queued_until.get(board, 0.0) <= now]
-        if not boards:
-            return
-        keys = [f"{board_key(board)}:queued" for board in boards]
-        flags = add_flags(keys, timeout=max(interval, 1))
-        for board, flag in zip(boards, flags, strict=True):
-            _queued_until[board] = now + flag.ttl - _QUEUED_MARGIN_SECONDS
-        queue = [board for board, flag in zip(boards, flags, strict=True) if flag.added]
+    queue = [
+        board
+        for board in boards
+        if eager or cache.add(f"{board_key(board)}:queued", 1, timeout=max(interval, 1))
+    ]
     for board in queue:
         try:
             ratings_recompute.apply_async(

@@ -113,15 +113,30 @@ def test_a_json_vote_answers_with_the_reveal(client, voter, shown_battle):
     }
 
 
-def test_a_vote_on_a_battle_that_is_not_open_answers_409_and_changes_nothing(
+def test_a_vote_on_a_battle_not_held_by_the_voter_answers_404_whatever_its_state(
     client, voter, ready_battle
 ):
+    # 409 "(it is ready)" or "(it is generating)" would tell a voter holding a token its state.
     _login(client, voter)
-    Battle.objects.filter(pk=ready_battle.pk).update(status=Battle.Status.FAILED)
     url = reverse("arena:battle", args=[ready_battle.token])
-    response = client.post(url, {"choice": "left"})
+    answers = []
+    for status in (Battle.Status.PENDING, Battle.Status.READY, Battle.Status.FAILED):
+        Battle.objects.filter(pk=ready_battle.pk).update(status=status)
+        response = client.post(url, {"choice": "left"}, headers={"accept": "application/json"})
+        answers.append((response.status_code, response.content))
+    unknown = client.post(
+        f"/vote/{uuid.uuid4()}/", {"choice": "left"}, headers={"accept": "application/json"}
+    )
+    assert answers == [(404, unknown.content)] * 3
+    assert Vote.objects.count() == 0
+
+
+def test_a_vote_on_the_voters_battle_gone_back_to_the_pool_answers_409(client, voter, shown_battle):
+    _login(client, voter)
+    Battle.objects.filter(pk=shown_battle.pk).update(status=Battle.Status.FAILED)
+    response = client.post(reverse("arena:battle", args=[shown_battle.token]), {"choice": "left"})
     assert response.status_code == 409
-    assert "not open" in response.content.decode()
+    assert "no longer open" in response.content.decode()
     assert Vote.objects.count() == 0
 
 

@@ -36,9 +36,17 @@ def test_vote_cast_rejects_a_different_second_choice(shown_battle, voter):
     assert list(Vote.objects.values_list("choice", flat=True)) == ["left"]
 
 
-def test_vote_cast_rejects_a_battle_that_is_not_open(ready_battle, voter):
-    with pytest.raises(BattleNotOpen) as error:
+def test_vote_cast_answers_a_pool_battle_as_missing(ready_battle, voter):
+    with pytest.raises(BattleNotFound) as error:
         vote_cast(voter=voter, battle_token=ready_battle.token, choice="left")
+    assert error.value.status == 404
+    assert Vote.objects.count() == 0
+
+
+def test_vote_cast_rejects_the_voters_battle_once_it_is_not_open(shown_battle, voter):
+    Battle.objects.filter(pk=shown_battle.pk).update(status=Battle.Status.FAILED)
+    with pytest.raises(BattleNotOpen) as error:
+        vote_cast(voter=voter, battle_token=shown_battle.token, choice="left")
     assert error.value.status == 409
     assert Vote.objects.count() == 0
 
@@ -92,3 +100,61 @@ def test_two_concurrent_votes_by_one_voter_count_once(prompt, generators, voter)
         thread.join(timeout=30)
     assert sorted(map(repr, results)) == sorted(["False", "False", "False", "True"])
     assert Vote.objects.filter(battle=battle).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_votes_sent_at_once_at_the_rate_limit_land_only_one(
+    prompt, generators, voter, settings
+):
+    # The battle on screen and the preloaded one, voted in the same instant with one vote left.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from arena.services import RateLimited, battle_create
+
+    settings.ARENA_VOTE_RATE_PER_MINUTE = 3
+    battles = []
+    for _ in range(4):
+        battle = battle_create(prompt=prompt, generator_a=generators[0], generator_b=generators[1])
+        Battle.objects.filter(pk=battle.pk).update(
+            status=Battle.Status.ASSIGNED,
+            voter=voter,
+            left_is_a=True,
+            assigned_at=timezone.now() - timedelta(seconds=6),
+            shown_at=timezone.now() - timedelta(seconds=5),
+        )
+        battles.append(battle)
+    for battle in battles[:2]:
+        vote_cast(voter=voter, battle_token=battle.token, choice="left")
+    for _attempt in range(5):  # threads may not meet: repeat until they did (or often enough)
+        results = _at_once(voter, battles[2:])
+        assert sorted(type(r).__name__ for r in results) == ["RateLimited", "VoteCast"]
+        assert Vote.objects.filter(voter=voter).count() == 3
+        assert isinstance(next(r for r in results if not hasattr(r, "vote")), RateLimited)
+        # Undo the landed vote and try the race again.
+        landed = next(r for r in results if hasattr(r, "vote")).vote
+        Battle.objects.filter(pk=landed.battle_id).update(status=Battle.Status.ASSIGNED)
+        Vote.objects.filter(pk=landed.pk).delete()
+
+
+def _at_once(voter, battles) -> list[object]:
+    """Vote on each battle from its own thread and connection, all released together."""
+    barrier = threading.Barrier(len(battles))
+    results: list[object] = []
+
+    def cast(battle):
+        try:
+            barrier.wait()
+            results.append(vote_cast(voter=voter, battle_token=battle.token, choice="left"))
+        except Exception as exc:  # collected and asserted by the caller
+            results.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=cast, args=(battle,)) for battle in battles]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results

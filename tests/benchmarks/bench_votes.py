@@ -70,7 +70,7 @@ shown = timezone.now() - timezone.timedelta(seconds=30)
 battles, lines = [], []
 for user in users:
     store = SessionStore()
-    store[SESSION_KEY], store[BACKEND_SESSION_KEY] = str(user.pk), "arena.core.backends.ArenaModelBackend"
+    store[SESSION_KEY], store[BACKEND_SESSION_KEY] = str(user.pk), "django.contrib.auth.backends.ModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.create()
     csrf = secrets.token_hex(16)

@@ -1,4 +1,4 @@
-"""The vote's hot path on the real services: prepared statements and one-round-trip counters."""
+"""The vote's hot path on the real services: counters on Redis, votes and Elo on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ import uuid
 
 import pytest
 from django.core.cache import caches
-from django.db import IntegrityError, connection
+from django.db import connection
 
-from arena.core.cache import add_flags, count_hit
-from arena.core.db import prepared_cursor
+from arena.core.cache import count_hit
 from arena.models import Vote
 from ratings.models import EloRating
 from tests.integration.conftest import _unavailable
@@ -34,43 +33,8 @@ def redis_cache(settings, redis_url):
     return caches["default"]
 
 
-def _prepared(sql_start: str) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
-            [sql_start + "%"],
-        )
-        return cursor.fetchone()[0]
-
-
-def test_a_statement_is_prepared_once_per_connection_whatever_its_int_sizes(postgresql):
-    sql = "SELECT %s + 1 AS hot_path_probe"
-    for value in (1, 70_000, 5_000_000_000):
-        with prepared_cursor() as cursor:
-            cursor.execute(sql, [value])
-            assert cursor.fetchone() == (value + 1,)
-    assert _prepared("SELECT $1 + 1 AS hot_path_probe") == 1
-
-
-def test_prepared_cursor_raises_djangos_database_errors(postgresql, voter):
-    with pytest.raises(IntegrityError), prepared_cursor() as cursor:
-        cursor.execute("INSERT INTO auth_user (id) VALUES (%s)", [voter.id])
-
-
-def test_count_hit_counts_in_one_round_trip_and_starts_the_expiry_once(redis_cache):
+def test_count_hit_counts_and_starts_the_expiry_once(redis_cache):
     assert [count_hit("window", timeout=30) for _ in range(3)] == [1, 2, 3]
-    client = redis_cache._cache.get_client(write=True)
-    ttl = client.ttl(redis_cache.make_and_validate_key("window"))
-    assert 0 < ttl <= 30
-
-
-def test_add_flags_sets_only_the_keys_that_were_missing(redis_cache):
-    redis_cache.add("b", 1, timeout=10)
-    flags = add_flags(["a", "b", "c"], timeout=30)
-    assert [flag.added for flag in flags] == [True, False, True]
-    assert 29 < flags[0].ttl <= 30 and 0 < flags[1].ttl <= 10
-    assert redis_cache.get("a") == 1 and redis_cache.get("c") == 1
-    assert not add_flags(["a"], timeout=30)[0].added
 
 
 CHOICES = ["left", "right", "tie", "both_bad", "left", "left", "right", "tie", "left"]
@@ -96,29 +60,27 @@ def _cast_all(prompt, generators, voter, capture, monkeypatch) -> tuple[dict, li
     return elo, votes
 
 
-def test_the_function_and_the_statements_write_the_same_votes_and_elo(
+def test_votes_on_postgresql_move_the_elo_as_replaying_them_by_id_does(
     postgresql, prompt, generators, voter, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from arena.services import votes as vote_service
+    from ratings.services import elo_rebuild
     from tests.conftest import make_generator
 
     generators = [*generators, make_generator("Cobalt Mini")]
-    one_call, one_call_votes = _cast_all(
+    online, votes = _cast_all(
         prompt, generators, voter, django_capture_on_commit_callbacks, monkeypatch
     )
-    Vote.objects.all().delete()
-    EloRating.objects.all().delete()
-    # The portable path, statement by statement, on the same database.
-    monkeypatch.setattr(vote_service, "_cast_in_one_call", vote_service._cast_by_statements)
-    statements, statement_votes = _cast_all(
-        prompt, generators, voter, django_capture_on_commit_callbacks, monkeypatch
-    )
-    assert len(one_call) == 6 and one_call.keys() == statements.keys()
-    for key, (rating, votes) in one_call.items():
-        assert rating == pytest.approx(statements[key][0], abs=1e-9)
-        assert votes == statements[key][1]
-    assert one_call_votes == statement_votes
-    assert [vote[0] for vote in one_call_votes] == CHOICES
+    assert [vote[0] for vote in votes] == CHOICES
+    elo_rebuild(category=None)
+    elo_rebuild(category=prompt.category)
+    replayed = {
+        (row.category_id, row.generator_id): (row.rating, row.votes)
+        for row in EloRating.objects.all()
+    }
+    assert len(online) == 6 and online.keys() == replayed.keys()
+    for key, (rating, count) in online.items():
+        assert rating == pytest.approx(replayed[key][0], abs=1e-9)
+        assert count == replayed[key][1]
 
 
 # (shown this many ms before the vote, or never; images_loaded) -> (time_to_vote_ms, reason)
@@ -136,14 +98,10 @@ FLAG_CASES = [
 ]
 
 
-@pytest.fixture(params=["function", "statements"])
-def vote_path(request, postgresql, monkeypatch):
-    """Votes cast through the PostgreSQL function, or statement by statement on PostgreSQL."""
-    from arena.services import votes as vote_service
-
-    if request.param == "statements":
-        monkeypatch.setattr(vote_service, "_cast_in_one_call", vote_service._cast_by_statements)
-    return request.param
+@pytest.fixture
+def vote_path(postgresql):
+    """Votes cast on PostgreSQL (the one vote path, as on SQLite)."""
+    return "postgresql"
 
 
 def _open_battle(prompt, generators, voter, capture):

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from arena.models import Vote
 from arena.project.celery import app as celery_app
 from ratings.models import Snapshot
-from ratings.services import board_key, boards_behind, ratings_schedule, schedule
+from ratings.services import board_key, boards_behind, ratings_schedule
 from ratings.tasks import ratings_recompute, ratings_recompute_stale
 
 
@@ -56,23 +56,16 @@ def test_a_burst_of_votes_queues_one_recompute_per_board(
     assert all(s["countdown"] > 0 for s in sent)
 
 
-def test_votes_while_a_recompute_is_queued_ask_the_cache_once_per_process(
-    category, monkeypatch, queued_mode
-):
-    sent, asked = [], []
+def test_votes_while_a_recompute_is_queued_queue_no_other(category, monkeypatch, queued_mode):
+    sent = []
     monkeypatch.setattr(ratings_recompute, "apply_async", lambda **kw: sent.append(kw))
-    real_add_flags = schedule.add_flags
-    monkeypatch.setattr(
-        schedule, "add_flags", lambda keys, **kw: asked.append(keys) or real_add_flags(keys, **kw)
-    )
     for _ in range(5):
         ratings_schedule(category_id=category.id)
-    assert len(sent) == 2 and len(asked) == 1
-    # Once the queued recompute is due, the next vote asks again (and queues the next one).
-    schedule._queued_until.clear()
+    assert len(sent) == 2  # one per board: overall and the category
+    # Once the queued recompute is due (its flag gone), the next vote queues the next one.
     cache.clear()
     ratings_schedule(category_id=category.id)
-    assert len(sent) == 4 and len(asked) == 2
+    assert len(sent) == 4
 
 
 def test_a_broken_queue_never_fails_the_vote(category, monkeypatch, queued_mode):
