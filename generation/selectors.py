@@ -6,13 +6,10 @@ import statistics
 from decimal import Decimal
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import Count, Q
 
 from generation.models import Generation, Generator
 from generation.outputs import output_location
-
-STATS_SECONDS = 60
 
 
 def generator_lookup(identifier: str) -> Generator | None:
@@ -39,9 +36,6 @@ def generation_summary(generation: Generation) -> dict[str, Any]:
 
 def generator_stats() -> dict[int, dict]:
     """Per generator: outputs, failures, median latency (ms) and mean cost of its outputs."""
-    cached = cache.get("ratings:generator-stats")
-    if cached is not None:
-        return cached
     counts = Generation.objects.values("generator_id").annotate(
         outputs=Count("id", filter=Q(status=Generation.Status.SUCCEEDED)),
         failures=Count("id", filter=Q(status=Generation.Status.FAILED)),
@@ -56,9 +50,7 @@ def generator_stats() -> dict[int, dict]:
         stats[generator_id]["latencies"].append(latency)
         if cost is not None:
             stats[generator_id]["costs"].append(cost)
-    result = {gid: _summary(row) for gid, row in stats.items()}
-    cache.set("ratings:generator-stats", result, STATS_SECONDS)
-    return result
+    return {gid: _summary(row) for gid, row in stats.items()}
 
 
 def _summary(row: dict) -> dict:

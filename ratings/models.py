@@ -90,6 +90,9 @@ class SnapshotRow(models.Model):
     wins = models.FloatField(default=0)
     losses = models.FloatField(default=0)
     ties = models.FloatField(default=0)
+    # The generator's outputs when the snapshot was computed (see generation.selectors).
+    median_latency_ms = models.FloatField(null=True, blank=True)
+    mean_cost = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["snapshot", "rank", "generator__name"]

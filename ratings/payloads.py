@@ -1,8 +1,9 @@
 """Boards, routes and matrices as plain JSON-ready dicts, shared by the API, pages and CSV.
 
-Ratings in a snapshot never change, so payloads are cached by snapshot id; a new snapshot gets
-new keys. Prices and latencies in them come from the generators and may lag edits by up to
-CACHE_SECONDS.
+The one cache of boards: a snapshot never changes, so what it holds is cached under its id
+(a new snapshot has a new key and nothing needs clearing). What a generator's admin may edit
+(name, price, provider, model) is read fresh on every request and merged in, so an edit shows
+on the next request.
 """
 
 from __future__ import annotations
@@ -12,26 +13,22 @@ from django.core.cache import cache
 
 from arena.models import Category
 from generation.models import Generator
-from generation.selectors import generator_stats
 from ratings.models import Snapshot
 from ratings.selectors import board_slug, snapshot_latest, snapshot_rows
 
-CACHE_SECONDS = 30
+# Snapshots never change; the entry only ages out to free the cache.
+SNAPSHOT_CACHE_SECONDS = 24 * 3600
 
 
 def _round(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def _row(row, stats: dict) -> dict:
-    generator = row.generator
-    own = stats.get(generator.id, {})
+def _row(row) -> dict:
+    """A snapshot row as stored: what the snapshot knew, keyed by generator id."""
     decided = row.wins + row.losses + row.ties
     return {
-        "generator": generator.slug,
-        "name": generator.name,
-        "provider": generator.provider,
-        "model_id": generator.model_id,
+        "generator_id": row.generator_id,
         "rated": row.rated,
         "rating": _round(row.rating),
         "ci_lower": _round(row.ci_lower),
@@ -47,9 +44,21 @@ def _row(row, stats: dict) -> dict:
         "win_rate": _round((row.wins + row.ties / 2) / decided, 4) if decided else None,
         "p_best": _round(row.p_best, 4),
         "enough_votes": row.votes >= settings.RATINGS_MIN_VOTES,
+        "median_latency_ms": _round(row.median_latency_ms, 1),
+        "mean_cost": _round(row.mean_cost, 6),
+    }
+
+
+def _with_generator(row: dict, generator: Generator) -> dict:
+    """The stored row with the generator's current, editable fields."""
+    stored = {k: v for k, v in row.items() if k != "generator_id"}
+    return {
+        "generator": generator.slug,
+        "name": generator.name,
+        "provider": generator.provider,
+        "model_id": generator.model_id,
+        **stored,
         "price_per_output": float(generator.price_per_output),
-        "median_latency_ms": own.get("median_latency_ms"),
-        "mean_cost": own.get("mean_cost"),
     }
 
 
@@ -72,13 +81,15 @@ def _header(snapshot: Snapshot) -> dict:
 def board_payload(snapshot: Snapshot) -> dict:
     """A stored board with one row per generator, best first."""
     key = f"ratings:board:{snapshot.id}"
-    payload = cache.get(key)
-    if payload is None:
-        stats = generator_stats()
-        rows = [_row(row, stats) for row in snapshot_rows(snapshot)]
-        payload = {**_header(snapshot), "rows": rows}
-        cache.set(key, payload, CACHE_SECONDS)
-    return payload
+    stored = cache.get(key)
+    if stored is None:
+        rows = [_row(row) for row in snapshot_rows(snapshot)]
+        stored = {**_header(snapshot), "rows": rows}
+        cache.set(key, stored, SNAPSHOT_CACHE_SECONDS)
+    ids = [row["generator_id"] for row in stored["rows"]]
+    generators = Generator.objects.in_bulk(ids)
+    rows = [_with_generator(r, generators[r["generator_id"]]) for r in stored["rows"]]
+    return {**stored, "rows": rows}
 
 
 def matrix_payload(snapshot: Snapshot) -> dict:

@@ -5,16 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from django.core.cache import cache
-
 from arena.models import Category, Vote
 from ratings.battles_io import battle_record
 from ratings.models import EloRating, Snapshot, SnapshotRow
 
 OVERALL = "overall"
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}")
-LATEST_SECONDS = 5
-CATEGORY_SECONDS = 30
 
 
 class UnknownBoard(LookupError):
@@ -25,12 +21,7 @@ def board_category(slug: str | None) -> Category | None:
     """The category of a board slug; ``overall`` (or nothing) is the board of all votes."""
     if slug in (None, "", OVERALL):
         return None
-    key = f"ratings:category:{slug}"
-    category = cache.get(key) if SLUG.fullmatch(slug) else None
-    if category is None and SLUG.fullmatch(slug):
-        category = Category.objects.filter(slug=slug).first()
-        if category is not None:
-            cache.set(key, category, CATEGORY_SECONDS)
+    category = Category.objects.filter(slug=slug).first() if SLUG.fullmatch(slug) else None
     if category is None:
         known = ", ".join([OVERALL, *Category.objects.values_list("slug", flat=True)])
         raise UnknownBoard(f"Unknown category {slug!r}; known: {known}.")
@@ -41,29 +32,14 @@ def board_slug(category: Category | None) -> str:
     return OVERALL if category is None else category.slug
 
 
-def latest_cache_key(category_id: int | None) -> str:
-    return f"ratings:latest:{'overall' if category_id is None else category_id}"
-
-
 def snapshot_latest(*, category: Category | None) -> Snapshot | None:
-    """The newest snapshot of a board, without its matrices (loaded when asked for).
-
-    Cached for LATEST_SECONDS: a recompute clears the entry in the cache it can reach, so with
-    a shared cache (CACHE_URL) readers see a new snapshot at once, and within LATEST_SECONDS
-    with per-process caches.
-    """
-    key = latest_cache_key(category.id if category else None)
-    cached = cache.get(key)
-    if cached is not None:
-        return cached or None
-    snapshot = (
+    """The newest snapshot of a board, without its matrices (loaded when asked for)."""
+    return (
         Snapshot.objects.filter(category=category)
         .defer("matrices")
         .order_by("-computed_at", "-id")
         .first()
     )
-    cache.set(key, snapshot or False, LATEST_SECONDS)
-    return snapshot
 
 
 def snapshot_rows(snapshot: Snapshot) -> list[SnapshotRow]:

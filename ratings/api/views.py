@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 
 from csp.decorators import csp_update
-from django.core.cache import cache
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.decorators import method_decorator
-from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularRedocView
@@ -22,7 +19,7 @@ from rest_framework.views import APIView
 from arena.models import Category
 from generation.models import Generator
 from ratings.api import schemas
-from ratings.payloads import CACHE_SECONDS, board_payload, boards_latest, matrix_payload
+from ratings.payloads import board_payload, boards_latest, matrix_payload
 from ratings.routing import route
 from ratings.selectors import UnknownBoard, battle_records, board_category, snapshot_latest
 
@@ -49,24 +46,18 @@ def _latest(category: Category | None):
     return snapshot
 
 
-def conditional_json(request, build: Callable[[], dict], *, cache_key: str, modified=None):
-    """JSON with an ETag (and Last-Modified); answers 304 when the client's copy is current.
+def conditional_json(request, payload: dict) -> HttpResponse:
+    """JSON with an ETag derived from its body; 304 when the client's copy is current.
 
-    ``build`` runs only when the body is not cached under ``cache_key`` already.
+    The body is built from the snapshot's cached part and the generators' current fields, so
+    the ETag changes with a new snapshot and with an edit alike.
     """
-    cached = cache.get(cache_key)
-    if cached is None:
-        body = json.dumps(build(), separators=(",", ":")).encode()
-        cached = (body, f'"{hashlib.sha256(body).hexdigest()[:32]}"')
-        cache.set(cache_key, cached, CACHE_SECONDS)
-    body, etag = cached
-    timestamp = modified.timestamp() if modified else None
-    response = get_conditional_response(request, etag=etag, last_modified=timestamp)
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    response = get_conditional_response(request, etag=etag)
     if response is None:
         response = HttpResponse(body, content_type="application/json")
     response["ETag"] = etag
-    if timestamp is not None:
-        response["Last-Modified"] = http_date(timestamp)
     response["Cache-Control"] = "private, no-cache"
     return response
 
@@ -141,7 +132,7 @@ class LeaderboardList(APIView):
 
 
 class _SnapshotView(APIView):
-    """A view of a board's newest snapshot, cached per snapshot and answered conditionally."""
+    """A view of a board's newest snapshot, answered conditionally."""
 
     name = ""
 
@@ -149,13 +140,7 @@ class _SnapshotView(APIView):
         raise NotImplementedError
 
     def get(self, request, category: str):
-        snapshot = _latest(_category(category))
-        return conditional_json(
-            request,
-            lambda: self.payload(snapshot),
-            cache_key=f"api:{self.name}:{snapshot.id}",
-            modified=snapshot.computed_at,
-        )
+        return conditional_json(request, self.payload(_latest(_category(category))))
 
 
 @extend_schema_view(
@@ -196,21 +181,8 @@ class Route(APIView):
         query = _query(schemas.RouteQuerySerializer, request)
         category = _category(query.get("category"))
         max_cost, count = query.get("max_cost"), query["alternatives"]
-        board = snapshot_latest(category=category)
-        overall = snapshot_latest(category=None) if category else board
-        # The answer depends on nothing but these two snapshots and the question.
-        key = "api:route:{}:{}:{}:{}:{}".format(
-            category.id if category else "overall",
-            max_cost,
-            count,
-            board.id if board else 0,
-            overall.id if overall else 0,
-        )
         return conditional_json(
-            request,
-            lambda: route(category=category, max_cost=max_cost, alternatives=count),
-            cache_key=key,
-            modified=board.computed_at if board else None,
+            request, route(category=category, max_cost=max_cost, alternatives=count)
         )
 
 

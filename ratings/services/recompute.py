@@ -9,16 +9,15 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.db.models.functions import TruncDate
 
 from arena.models import Category, Vote
 from generation.models import Generator
+from generation.selectors import generator_stats
 from ratings.engine import PairCounts, compute_board
 from ratings.models import EloRating, Snapshot, SnapshotRow
-from ratings.selectors import latest_cache_key
 
 logger = logging.getLogger(__name__)
 
@@ -138,13 +137,10 @@ def _store(category, data: BoardVotes, board, options, elo, duration_ms) -> Snap
         },
         duration_ms=duration_ms,
     )
+    stats = generator_stats()
     SnapshotRow.objects.bulk_create(
-        [_row(snapshot, gid, board, i, elo) for i, gid in enumerate(data.generator_ids)]
+        [_row(snapshot, gid, board, i, elo, stats) for i, gid in enumerate(data.generator_ids)]
     )
-    # Now, and again once committed, so no reader caches the previous snapshot in between.
-    key = latest_cache_key(category.id if category else None)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
     snapshots_prune(category=category)
     return snapshot
 
@@ -172,8 +168,11 @@ def snapshots_prune(*, category: Category | None) -> int:
     return deleted
 
 
-def _row(snapshot: Snapshot, generator_id: int, board, i: int, elo: dict) -> SnapshotRow:
+def _row(
+    snapshot: Snapshot, generator_id: int, board, i: int, elo: dict, stats: dict
+) -> SnapshotRow:
     rated = bool(board.rated[i])
+    own = stats.get(generator_id, {})
     return SnapshotRow(
         snapshot=snapshot,
         generator_id=generator_id,
@@ -190,6 +189,8 @@ def _row(snapshot: Snapshot, generator_id: int, board, i: int, elo: dict) -> Sna
         wins=float(board.wins[i]),
         losses=float(board.losses[i]),
         ties=float(board.ties[i]),
+        median_latency_ms=own.get("median_latency_ms"),
+        mean_cost=own.get("mean_cost"),
     )
 
 

@@ -125,13 +125,13 @@ def main() -> None:
     args = parser.parse_args()
     env = {**os.environ, "DATABASE_URL": f"{PG}/{args.database}", "SECRET_KEY": "bench-votes",
            "DEBUG": "false", "HTTPS": "false", "ALLOWED_HOSTS": "127.0.0.1",
-           "LOG_LEVEL": "WARNING", "CELERY_BROKER_URL": "redis://127.0.0.1:6379/5",
-           "CACHE_URL": "redis://127.0.0.1:6379/6", "CELERY_QUEUE": "bench-votes"}  # fmt: skip
+           "LOG_LEVEL": "WARNING", "CELERY_BROKER_URL": "redis://127.0.0.1:6379/12",
+           "CACHE_URL": "redis://127.0.0.1:6379/13", "CELERY_QUEUE": "bench-votes"}  # fmt: skip
     print(f"machine: {machine()}")
     print(f"command: {' '.join(sys.argv)}")
     fresh_database(args.database)
-    subprocess.run(["redis-cli", "-n", "6", "flushdb"], check=True, capture_output=True)
-    subprocess.run(["redis-cli", "-n", "5", "flushdb"], check=True, capture_output=True)
+    subprocess.run(["redis-cli", "-n", "13", "flushdb"], check=True, capture_output=True)
+    subprocess.run(["redis-cli", "-n", "12", "flushdb"], check=True, capture_output=True)
     env["STATIC_ROOT"] = tempfile.mkdtemp(prefix="arena-bench-static-")
     run(["migrate", "--noinput"], env)
     run(["collectstatic", "--noinput"], env)
