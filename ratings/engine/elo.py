@@ -70,8 +70,20 @@ def elo_update(
         raise ValueError(f"score_a must lie in [0, 1], got {score_a!r}")
     if not k >= 0:
         raise ValueError(f"k must be non-negative, got {k!r}")
-    delta = k * (score_a - elo_expected(r_a, r_b, scale=scale, base=base))
-    return float(r_a + delta), float(r_b - delta)
+    _check_scale(scale, base)
+    delta = _delta(float(r_a), float(r_b), float(score_a), k, math.log(base) / scale)
+    return float(r_a) + delta, float(r_b) - delta
+
+
+def _delta(r_a: float, r_b: float, score_a: float, k: float, factor: float) -> float:
+    """The Elo step of ``a`` (``b`` moves by its negative): the one place the formula lives.
+
+    Plain floats: the replay calls it once per vote, where numpy scalars cost more than the
+    arithmetic. A gap past exp's range gives the right limit (expected score 0).
+    """
+    gap = (r_b - r_a) * factor
+    expected = 1.0 / (1.0 + math.exp(gap)) if gap < 700 else 0.0
+    return k * (score_a - expected)
 
 
 def elo_online(
@@ -122,9 +134,7 @@ def elo_online(
     factor = math.log(base) / scale
     # The recursion is inherently sequential; plain floats beat numpy scalars in this loop.
     for i, j, s in zip(a.tolist(), b.tolist(), scores.tolist(), strict=True):
-        gap = (ratings[j] - ratings[i]) * factor
-        expected = 1.0 / (1.0 + math.exp(gap)) if gap < 700 else 0.0
-        delta = k * (s - expected)
+        delta = _delta(ratings[i], ratings[j], s, k, factor)
         ratings[i] += delta
         ratings[j] -= delta
     return np.array(ratings, dtype=float)
