@@ -59,7 +59,7 @@ def test_fifty_generations_on_six_pool_processes_never_exceed_a_cap_of_three(
         held.append(slots.held())
         return not Generation.objects.exclude(status=Generation.Status.SUCCEEDED).exists()
 
-    worker.wait_for(all_finished, timeout=45, what="50 generations")
+    worker.wait_for(all_finished, timeout=180, what="50 generations")
 
     runs = list(Generation.objects.values_list("started_at", "finished_at", "attempts"))
     assert len(runs) == 50
