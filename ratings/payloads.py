@@ -84,6 +84,7 @@ def _row(row, stats: dict) -> dict:
         "ties": row.ties,
         "win_rate": _round((row.wins + row.ties / 2) / decided, 4) if decided else None,
         "p_best": _round(row.p_best, 4),
+        "tier": row.tier,
         "enough_votes": row.votes >= settings.RATINGS_MIN_VOTES,
         "price_per_output": float(generator.price_per_output),
         "median_latency_ms": own.get("median_latency_ms"),

@@ -35,9 +35,12 @@ anchor's uncertainty; leaving such models out of the board also leaves them out 
 
 P(best) and rounds
 ------------------
-With a normal interval, the ``rounds`` draws behind P(best) come from ``N(theta_hat, cov)`` (a
-parametric bootstrap consistent with the intervals); with ``"bootstrap"`` they are the resamples.
-P(best) is the share of rounds in which a model has the highest rating.
+With a normal interval, the ``rounds`` draws behind P(best) come from the empirical-Bayes
+posterior of :mod:`ratings.engine.posterior` (joint across models through the full covariance,
+shrunk as far as the board's own spread says its differences are noise); with ``"bootstrap"``
+they are the resamples. P(best) is the share of rounds in which a model has the highest rating.
+The covariance is returned too (from the draws for the bootstrap): the route's decision and
+the tiers (:mod:`ratings.engine.decision`) rest on it.
 
 Rank intervals
 --------------
@@ -54,6 +57,8 @@ percentile ones.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from scipy.special import ndtri
 
@@ -61,6 +66,7 @@ from .bootstrap import bootstrap_thetas
 from .bt import BTFit
 from .counts import PairCounts
 from .likelihood import build_problem, evaluate, meat_weights, pair_terms
+from .posterior import posterior_draws
 
 INTERVAL_METHODS = ("sandwich", "fisher", "bootstrap")
 DEFAULT_INTERVAL = "sandwich"
@@ -68,6 +74,16 @@ COVARIANCE_KINDS = ("sandwich", "fisher", "quasi", "floored")
 LEVEL = 0.95
 # The "sandwich" interval uses the floored sandwich covariance.
 _COVARIANCE_OF = {"sandwich": "floored", "fisher": "fisher"}
+
+
+class Uncertainty(NamedTuple):
+    """What :func:`theta_intervals` returns."""
+
+    lower: np.ndarray
+    upper: np.ndarray
+    draws: np.ndarray
+    covariance: np.ndarray
+    notes: dict[str, int]
 
 
 def theta_intervals(
@@ -78,7 +94,7 @@ def theta_intervals(
     rounds: int = 1000,
     seed: int = 0,
     level: float = LEVEL,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, int]]:
+) -> Uncertainty:
     """Interval bounds on the centred ``theta`` of ``fit`` and the rounds behind P(best).
 
     Parameters
@@ -98,27 +114,30 @@ def theta_intervals(
 
     Returns
     -------
-    lower, upper : numpy.ndarray
-        Bounds per model in natural-log units, NaN for unrated models.
-    draws : numpy.ndarray
-        Shape (rounds, m), centred ``theta`` of the rated models per round.
-    notes : dict
-        Diagnostics worth recording (``bootstrap_unconverged``).
+    Uncertainty
+        ``lower, upper``: bounds per model in natural-log units, NaN for unrated models;
+        ``draws``: shape (rounds, m), centred ``theta`` of the rated models per round, behind
+        P(best); ``covariance``: shape (m, m), of the rated models' centred ``theta``;
+        ``notes``: diagnostics worth recording (``bootstrap_unconverged``).
     """
     if interval not in INTERVAL_METHODS:
         raise ValueError(f"interval must be one of {INTERVAL_METHODS}, got {interval!r}")
     rated = fit.rated
-    if not rated.any():
+    m = int(rated.sum())
+    if not m:
         empty = np.full(rated.shape, np.nan)
-        return empty, empty.copy(), np.zeros((rounds, 0)), {}
+        return Uncertainty(empty, empty.copy(), np.zeros((rounds, 0)), np.zeros((0, 0)), {})
     if interval == "bootstrap":
         draws, unconverged = bootstrap_thetas(fit, counts, rounds=rounds, seed=seed)
         lower, upper = percentile_bounds(draws, rated, level=level)
-        return lower, upper, draws, {"bootstrap_unconverged": unconverged}
+        covariance = np.atleast_2d(np.cov(draws, rowvar=False))
+        return Uncertainty(lower, upper, draws, covariance, {"bootstrap_unconverged": unconverged})
     covariance = bt_covariance(fit, counts, kind=_COVARIANCE_OF[interval])
     lower, upper = normal_bounds(fit.theta, covariance, level=level)
     rng = np.random.default_rng(seed)
-    return lower, upper, gaussian_draws(fit.theta, covariance, rounds=rounds, rng=rng), {}
+    theta_cov = covariance[:m, :m]
+    draws = posterior_draws(fit.theta[rated], theta_cov, rounds=rounds, rng=rng)
+    return Uncertainty(lower, upper, draws, theta_cov, {})
 
 
 def bt_covariance(fit: BTFit, counts: PairCounts, *, kind: str = "sandwich") -> np.ndarray:
