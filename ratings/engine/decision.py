@@ -36,8 +36,10 @@ Two models share a tier unless the data separate them at the board's error rate 
 at once*. The critical value is the ``1 - error_rate`` quantile of the largest standardised
 pairwise difference, ``max_ij |(x_i - x_j) - (theta_i - theta_j)| / se_ij``, over draws of the
 ratings (normal draws from the covariance, or bootstrap refits): a Tukey-style simultaneous
-bound, exact under normality. Tiers are then read top down: tier 1 is the leader and everything
-it does not separate from; the next tier starts at the best model left, and so on.
+bound, exact under normality. The board, in order of the estimates, is cut into tiers only
+where every model above a cut is separated from every model below it: two models in different
+tiers are always separated, so the chance that a tier boundary puts a worse model above a
+better one is at most the error rate.
 
 Units: every function takes natural-log strengths and their covariance.
 """
@@ -238,20 +240,21 @@ def simultaneous_critical(
 
 
 def tiers(theta: np.ndarray, se: np.ndarray, critical: float) -> np.ndarray:
-    """Tier per model (1 = top), read top down from simultaneous pairwise separations.
+    """Tier per model (1 = top) from simultaneous pairwise separations.
 
-    ``i`` is separated from ``j`` when ``|theta_i - theta_j| > critical * se[i, j]``. Tier 1 is
-    the best model and every model it does not separate from; each next tier starts at the best
-    model left.
+    ``i`` is separated from ``j`` when ``|theta_i - theta_j| > critical * se[i, j]``. Models are
+    ordered by estimate and the board is cut between two neighbours only where every model
+    above the cut is separated from every model below it; so any two models in different
+    tiers are separated, and their order is wrong only if a simultaneous bound failed.
     """
     theta = np.asarray(theta, dtype=float)
+    order = np.lexsort((np.arange(theta.size), -theta))
+    gap = np.abs(theta[order][:, None] - theta[order][None, :])
+    apart = gap > critical * se[np.ix_(order, order)]
     out = np.zeros(theta.size, dtype=int)
-    left = list(np.lexsort((np.arange(theta.size), -theta)))
-    tier = 0
-    while left:
-        tier += 1
-        head = left[0]
-        members = {k for k in left if abs(theta[head] - theta[k]) <= critical * se[head, k]}
-        out[sorted(members)] = tier
-        left = [k for k in left if k not in members]
+    tier = 1
+    for p, k in enumerate(order):
+        if p and apart[:p, p:].all():
+            tier += 1
+        out[k] = tier
     return out

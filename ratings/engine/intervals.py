@@ -163,7 +163,7 @@ def bt_covariance(fit: BTFit, counts: PairCounts, *, kind: str = "sandwich") -> 
     """
     if kind not in COVARIANCE_KINDS:
         raise ValueError(f"kind must be one of {COVARIANCE_KINDS}, got {kind!r}")
-    inverse, meat, dispersion = _covariance_parts(fit, counts)
+    inverse, meat, dispersion, information = _covariance_parts(fit, counts)
     centre = np.eye(inverse.shape[0])
     m = int(fit.rated.sum())
     centre[:m, :m] -= 1.0 / m
@@ -175,17 +175,28 @@ def bt_covariance(fit: BTFit, counts: PairCounts, *, kind: str = "sandwich") -> 
     sandwich = centre @ inverse @ meat @ inverse @ centre.T
     if kind == "sandwich":
         return sandwich
-    return centre @ _floor_variances(sandwich, quasi, m) @ centre.T
+    # The floor is judged against an information-weighted mean, not the plain mean: a model
+    # with a handful of votes carries a huge variance into every model's plain-centred one,
+    # and flooring well-measured models against that would blow up the differences between
+    # them (which the centring does not change). Any centring of the floored matrix then
+    # gives the same plain-centred result.
+    weighted = np.eye(inverse.shape[0])
+    weighted[:m, :m] -= information[None, :] / information.sum()
+    parts = [weighted @ a @ weighted.T for a in (inverse @ meat @ inverse, dispersion * inverse)]
+    return centre @ _floor_variances(*parts, m) @ centre.T
 
 
-def _covariance_parts(fit: BTFit, counts: PairCounts) -> tuple[np.ndarray, np.ndarray, float]:
-    """Inverse penalised Hessian, sandwich meat and Pearson dispersion at the fit."""
+def _covariance_parts(
+    fit: BTFit, counts: PairCounts
+) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
+    """Inverse penalised Hessian, sandwich meat, Pearson dispersion, information per model."""
     models = np.flatnonzero(fit.rated)
     problem, cells = build_problem(
         counts, ties=fit.ties, position_bias=fit.position_bias, prior=fit.prior, models=models
     )
     z = fit.solution[None, :]
-    inverse = np.linalg.inv(evaluate(problem, cells, z, order=2, gauge=fit.prior == 0)[2][0])
+    hessian = evaluate(problem, cells, z, order=2, gauge=fit.prior == 0)[2][0]
+    inverse = np.linalg.inv(hessian)
     d = (problem.design @ z.T).T
     eta = z[:, [problem.eta_col]] if problem.eta_col is not None else None
     weights = np.concatenate(meat_weights(d, eta, cells), axis=1)
@@ -195,7 +206,8 @@ def _covariance_parts(fit: BTFit, counts: PairCounts) -> tuple[np.ndarray, np.nd
         # Squared residuals over the model's p (1 - p): below 1 when ties score half a point.
         expected = pair_terms(d, None, cells, order=2)[2][0].sum()
         dispersion = float(weights.sum() / expected) if expected > 0 else 1.0
-    return inverse, meat, dispersion
+    information = np.diag(hessian)[: problem.n_models].copy()
+    return inverse, meat, dispersion, information
 
 
 def _floor_variances(sandwich: np.ndarray, floor: np.ndarray, m: int) -> np.ndarray:
