@@ -209,6 +209,7 @@ def route(
     leader = next((r for r in ranked if r["generator"] == name), ranked[0] if ranked else None)
     others = [r for r in ranked if r is not leader]
     own = decision or CategoryDecision(None, False, reason or "", settings.RATINGS_ERROR_RATE)
+    tier = leader.get("tier") if leader else None
     return {
         "category": board_slug(category),
         "decision": CONFIDENT if own.confident and reason is None else INSUFFICIENT,
@@ -221,7 +222,7 @@ def route(
         "votes_needed_estimate": own.votes_needed_estimate,
         "provisional_challengers": own.provisional_challengers,
         "statistically_tied_with": [
-            r["generator"] for r in others if leader and r.get("tier") == leader.get("tier")
+            r["generator"] for r in others if tier is not None and r.get("tier") == tier
         ],
         "alternatives": [_choice(r) for r in others[:alternatives]],
         "max_cost": max_cost,
