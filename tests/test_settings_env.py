@@ -74,7 +74,7 @@ def test_a_bad_value_stops_the_settings_loudly():
 
 def test_envfloat_rejects_values_outside_its_bounds_and_non_finite_ones(monkeypatch):
     monkeypatch.setenv("RATE", "0.7")
-    with pytest.raises(ImproperlyConfigured, match="RATE must be <= 0.5"):
+    with pytest.raises(ImproperlyConfigured, match=r"RATE must be <= 0\.5"):
         envfloat("RATE", 0.05, maximum=0.5)
     monkeypatch.setenv("RATE", "nan")
     with pytest.raises(ImproperlyConfigured, match="finite"):
