@@ -53,7 +53,8 @@ class Snapshot(models.Model):
     )
     tie_param = models.FloatField(null=True, blank=True)
     matrices = models.JSONField(
-        default=dict, help_text="Generator ids and the win-rate, count and predicted matrices."
+        default=dict,
+        help_text="Generator ids; the win-rate, count, predicted and covariance matrices.",
     )
     duration_ms = models.PositiveIntegerField(default=0)
     computed_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -85,6 +86,9 @@ class SnapshotRow(models.Model):
     rank_lower = models.PositiveIntegerField(null=True, blank=True)
     rank_upper = models.PositiveIntegerField(null=True, blank=True)
     p_best = models.FloatField(null=True, blank=True)
+    tier = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Models the data cannot separate share a tier (1 = top)."
+    )
     elo = models.FloatField(null=True, blank=True)
     votes = models.PositiveIntegerField(default=0)
     wins = models.FloatField(default=0)

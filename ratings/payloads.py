@@ -43,6 +43,7 @@ def _row(row) -> dict:
         "ties": row.ties,
         "win_rate": _round((row.wins + row.ties / 2) / decided, 4) if decided else None,
         "p_best": _round(row.p_best, 4),
+        "tier": row.tier,
         "enough_votes": row.votes >= settings.RATINGS_MIN_VOTES,
         "median_latency_ms": _round(row.median_latency_ms, 1),
         "mean_cost": _round(row.mean_cost, 6),

@@ -25,8 +25,8 @@ from ratings.selectors import (
 HEATMAP_MODELS = 40
 HISTORY_MODELS = 8
 CSV_FIELDS = [
-    "rank", "rank_lower", "rank_upper", "generator", "name", "rating", "ci_lower", "ci_upper",
-    "elo", "votes", "wins", "losses", "ties", "win_rate", "p_best", "enough_votes",
+    "tier", "rank", "rank_lower", "rank_upper", "generator", "name", "rating", "ci_lower",
+    "ci_upper", "elo", "votes", "wins", "losses", "ties", "win_rate", "p_best", "enough_votes",
     "median_latency_ms", "price_per_output", "mean_cost",
 ]  # fmt: skip
 

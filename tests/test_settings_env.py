@@ -7,7 +7,7 @@ import sys
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from arena.core.env import envbool, envchoice, envint, envlist
+from arena.core.env import envbool, envchoice, envfloat, envint, envlist
 
 
 def test_envbool_reads_the_usual_spellings_and_rejects_others(monkeypatch):
@@ -70,3 +70,28 @@ def test_a_bad_value_stops_the_settings_loudly():
     result = _load_settings(DEBUG="true", ARENA_BATTLE_BUFFER="lots")
     assert result.returncode != 0
     assert "ARENA_BATTLE_BUFFER must be an integer" in result.stderr
+
+
+def test_envfloat_rejects_values_outside_its_bounds_and_non_finite_ones(monkeypatch):
+    monkeypatch.setenv("RATE", "0.7")
+    with pytest.raises(ImproperlyConfigured, match=r"RATE must be <= 0\.5"):
+        envfloat("RATE", 0.05, maximum=0.5)
+    monkeypatch.setenv("RATE", "nan")
+    with pytest.raises(ImproperlyConfigured, match="finite"):
+        envfloat("RATE", 0.05)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"RATINGS_ERROR_RATE": "0.9"}, "RATINGS_ERROR_RATE must be <= 0.5"),
+        ({"RATINGS_PRIOR": "-1"}, "RATINGS_PRIOR must be >= 0"),
+        (
+            {"RATINGS_PRIOR": "0", "RATINGS_INTERVAL": "bootstrap"},
+            "RATINGS_PRIOR=0 cannot go with RATINGS_INTERVAL=bootstrap",
+        ),
+    ],
+)
+def test_rating_settings_that_cannot_work_stop_the_settings(env, message):
+    result = _load_settings(DEBUG="true", **env)
+    assert result.returncode != 0 and message in result.stderr

@@ -323,6 +323,16 @@ RATINGS_BOOTSTRAP_ROUNDS = envint("RATINGS_BOOTSTRAP_ROUNDS", 1000, minimum=10)
 RATINGS_SEED = envint("RATINGS_SEED", 0, minimum=0)
 RATINGS_RECOMPUTE_INTERVAL = envfloat("RATINGS_RECOMPUTE_INTERVAL", 10.0, minimum=0.0)
 RATINGS_MIN_VOTES = envint("RATINGS_MIN_VOTES", 20, minimum=0)
+# Prior strength in virtual tied games per model; 0 is the plain maximum-likelihood fit.
+RATINGS_PRIOR = envfloat("RATINGS_PRIOR", 1.0, minimum=0.0)
+if RATINGS_PRIOR == 0 and RATINGS_INTERVAL == "bootstrap":
+    raise ImproperlyConfigured(
+        "RATINGS_PRIOR=0 cannot go with RATINGS_INTERVAL=bootstrap: a resample in which a model "
+        "won everything has no finite maximum-likelihood fit"
+    )
+# Chance that a category is ever routed confidently to a model that is not its best; also
+# the error rate of the tiers.
+RATINGS_ERROR_RATE = envfloat("RATINGS_ERROR_RATE", 0.05, minimum=0.0001, maximum=0.5)
 ROUTE_MIN_CATEGORY_VOTES = envint("ROUTE_MIN_CATEGORY_VOTES", 100, minimum=0)
 RATINGS_SNAPSHOTS_KEPT = envint("RATINGS_SNAPSHOTS_KEPT", 200, minimum=1)
 

@@ -48,6 +48,10 @@ class BoardRowSerializer(serializers.Serializer):
     ties = serializers.FloatField()
     win_rate = serializers.FloatField(allow_null=True, help_text="Ties count half.")
     p_best = serializers.FloatField(allow_null=True, help_text="Probability of being best.")
+    tier = serializers.IntegerField(
+        allow_null=True,
+        help_text="Models the data cannot separate at the board's error rate share a tier.",
+    )
     enough_votes = serializers.BooleanField()
     price_per_output = serializers.FloatField()
     median_latency_ms = serializers.FloatField(allow_null=True)
@@ -94,19 +98,45 @@ class RouteChoiceSerializer(serializers.Serializer):
     ci_upper = serializers.FloatField(allow_null=True)
     rank_lower = serializers.IntegerField(allow_null=True)
     rank_upper = serializers.IntegerField(allow_null=True)
+    tier = serializers.IntegerField(allow_null=True)
     p_best = serializers.FloatField(allow_null=True)
     votes = serializers.IntegerField()
+    provisional = serializers.BooleanField(help_text="Fewer votes than RATINGS_MIN_VOTES.")
     median_latency_ms = serializers.FloatField(allow_null=True)
     cost = serializers.FloatField()
+
+
+class RouteMarginSerializer(serializers.Serializer):
+    over = serializers.CharField(help_text="The runner-up among established generators.")
+    points = serializers.FloatField(help_text="Leader's rating minus the runner-up's.")
+    lower = serializers.FloatField(help_text="Anytime-valid lower bound of the margin.")
+    upper = serializers.FloatField(help_text="Anytime-valid upper bound of the margin.")
 
 
 class RouteSerializer(serializers.Serializer):
     category = serializers.CharField()
     decision = serializers.ChoiceField(choices=["confident", "insufficient_data"])
     reason = serializers.CharField()
+    error_rate = serializers.FloatField(
+        help_text="Chance that a category is ever answered confident with a generator that is "
+        "not its best established one, however often the route is asked."
+    )
     board_used = serializers.CharField(allow_null=True, help_text="Board the choice came from.")
     recommended = RouteChoiceSerializer(allow_null=True)
-    statistically_tied_with = serializers.ListField(child=serializers.CharField())
+    margin = RouteMarginSerializer(allow_null=True)
+    runner_up = serializers.CharField(allow_null=True)
+    votes_needed_estimate = serializers.IntegerField(
+        allow_null=True,
+        help_text="Roughly how many more votes would decide the category at today's gaps "
+        "(0 when confident, null when out of reach).",
+    )
+    provisional_challengers = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Generators with too few votes to judge that might be better than the pick.",
+    )
+    statistically_tied_with = serializers.ListField(
+        child=serializers.CharField(), help_text="Generators in the recommended one's tier."
+    )
     alternatives = RouteChoiceSerializer(many=True)
     max_cost = serializers.FloatField(allow_null=True)
     computed_at = serializers.DateTimeField(allow_null=True)

@@ -16,6 +16,7 @@ import numpy as np
 
 from .bt import BTFit, bt_fit, predicted_matrix, to_elo_scale
 from .counts import PairCounts, count_matrix, model_totals, win_rate_matrix
+from .decision import DEFAULT_ERROR_RATE, simultaneous_critical, tiers
 from .elo import elo_expected, elo_online
 from .intervals import (
     DEFAULT_INTERVAL,
@@ -45,6 +46,12 @@ class Board:
         unrated models can be NaN.
     p_best : numpy.ndarray
         Share of the rounds in which the model rates highest.
+    tier : numpy.ndarray
+        Tier (1 = top) of models the data cannot separate at ``error_rate``, all pairs at once
+        (:mod:`ratings.engine.decision`).
+    covariance : numpy.ndarray
+        Shape (n, n): covariance of the ratings in Elo points squared, NaN where unrated; the
+        route's decision is computed from it and the ratings.
     votes, wins, losses, ties : numpy.ndarray
         Tallies per model (0 for unrated models); ``rated`` is ``votes > 0``.
     win_rate_matrix, count_matrix, predicted_matrix : numpy.ndarray
@@ -70,6 +77,8 @@ class Board:
     rank_lower: np.ndarray
     rank_upper: np.ndarray
     p_best: np.ndarray
+    tier: np.ndarray
+    covariance: np.ndarray
     votes: np.ndarray
     wins: np.ndarray
     losses: np.ndarray
@@ -99,6 +108,7 @@ def compute_board(
     k: float = 4.0,
     elo_votes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     prior: float = DEFAULT_PRIOR,
+    error_rate: float = DEFAULT_ERROR_RATE,
 ) -> Board:
     """Compute one leaderboard.
 
@@ -129,13 +139,19 @@ def compute_board(
         ``(left, right, outcome)`` per vote in time order; required by, and only used by,
         ``method="elo"``.
     prior : float
-        Bradley-Terry prior strength (see :mod:`ratings.engine.likelihood`).
+        Bradley-Terry prior strength (see :mod:`ratings.engine.likelihood`); 0 is the plain
+        maximum-likelihood fit.
+    error_rate : float
+        Error rate of the tiers: the chance that any two models in different tiers are not
+        truly ordered so.
 
     Returns
     -------
     Board
     """
     _check_options(method, interval, rounds, seed, elo_votes)
+    if not 0.0 < error_rate < 1.0:
+        raise ValueError(f"error_rate must lie strictly between 0 and 1, got {error_rate!r}")
     counts = counts.canonical()
     common = _base_params(counts, method, anchor=anchor, scale=scale, base=base, seed=seed)
     if method == "elo":
@@ -145,26 +161,20 @@ def compute_board(
         params = {**common, "k": float(k), "elo_votes": int(np.size(elo_votes[0]))}
         return _elo_board(counts, ratings, params, scale=scale, base=base)
     fit = bt_fit(counts, ties=ties, position_bias=position_bias, prior=prior)
-    lower, upper, draws, notes = theta_intervals(
-        fit, counts, interval=interval, rounds=rounds, seed=seed
-    )
+    spread = theta_intervals(fit, counts, interval=interval, rounds=rounds, seed=seed)
     settings = {"ties": ties, "position_bias": bool(position_bias), "interval": interval}
     settings |= {"rounds": int(rounds), "prior": float(prior), "level": LEVEL}
-    diagnostics = {"converged": bool(fit.converged), "n_iter": int(fit.n_iter), **notes}
+    settings |= {"error_rate": float(error_rate)}
+    diagnostics = {"converged": bool(fit.converged), "n_iter": int(fit.n_iter), **spread.notes}
     params = common | settings | diagnostics
-    return _bt_board(counts, fit, (lower, upper), draws, params)
+    return _bt_board(counts, fit, spread, params)
 
 
-def _bt_board(
-    counts: PairCounts,
-    fit: BTFit,
-    bounds: tuple[np.ndarray, np.ndarray],
-    draws: np.ndarray,
-    params: dict[str, Any],
-) -> Board:
+def _bt_board(counts: PairCounts, fit: BTFit, spread, params: dict[str, Any]) -> Board:
     anchor, scale, base = params["anchor"], params["scale"], params["base"]
     points = scale / math.log(base)
-    lower, upper = (anchor + points * bound for bound in bounds)
+    lower, upper = (anchor + points * bound for bound in (spread.lower, spread.upper))
+    tier, covariance = _tiers_and_covariance(fit, spread.covariance, params, points)
     rank_lower, rank_upper = rank_intervals(lower, upper)
     rating = to_elo_scale(fit.theta, anchor=anchor, scale=scale, base=base)
     return Board(
@@ -174,7 +184,9 @@ def _bt_board(
         rank=competition_ranks(rating),
         rank_lower=rank_lower,
         rank_upper=rank_upper,
-        p_best=p_best(draws, fit.rated),
+        p_best=p_best(spread.draws, fit.rated),
+        tier=tier,
+        covariance=covariance,
         **_tallies(counts),
         predicted_matrix=predicted_matrix(fit),
         position=None if fit.position is None else points * fit.position,
@@ -182,6 +194,22 @@ def _bt_board(
         params=params,
         seed=params["seed"],
     )
+
+
+def _tiers_and_covariance(
+    fit: BTFit, covariance: np.ndarray, params: dict[str, Any], points: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Tiers per model and the covariance in Elo points squared, both spread over all models."""
+    rated = fit.rated
+    rng = np.random.default_rng([params["seed"], 1])
+    critical, se = simultaneous_critical(
+        covariance, error_rate=params["error_rate"], rounds=params["rounds"], rng=rng
+    )
+    tier = np.full(rated.size, np.nan)
+    tier[rated] = tiers(fit.theta[rated], se, critical)
+    full = np.full((rated.size, rated.size), np.nan)
+    full[np.ix_(rated, rated)] = covariance * points**2
+    return tier, full
 
 
 def _elo_board(
@@ -199,6 +227,8 @@ def _elo_board(
         rank_lower=unknown.copy(),
         rank_upper=unknown.copy(),
         p_best=unknown.copy(),
+        tier=unknown.copy(),
+        covariance=np.full((counts.n_models, counts.n_models), np.nan),
         **_tallies(counts),
         predicted_matrix=predicted,
         position=None,

@@ -113,7 +113,7 @@ def interval_coverage(
             n_models, *simulate_votes(truth, n_votes, rng=rng, tie_rate=tie_rate)
         )
         fit = bt_fit(counts, prior=prior)
-        lower, upper, _, _ = theta_intervals(fit, counts, interval=interval, rounds=rounds, seed=b)
+        lower, upper, *_ = theta_intervals(fit, counts, interval=interval, rounds=rounds, seed=b)
         rated = fit.rated
         centred = truth[rated] - truth[rated].mean()
         hits += int(((lower[rated] <= centred) & (centred <= upper[rated])).sum())

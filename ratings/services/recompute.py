@@ -85,6 +85,8 @@ def engine_options(**overrides) -> dict:
         "anchor": settings.RATINGS_ANCHOR,
         "scale": settings.RATINGS_ELO_SCALE,
         "base": settings.RATINGS_ELO_BASE,
+        "prior": settings.RATINGS_PRIOR,
+        "error_rate": settings.RATINGS_ERROR_RATE,
     }
     options.update(overrides)
     return options
@@ -134,6 +136,8 @@ def _store(category, data: BoardVotes, board, options, elo, duration_ms) -> Snap
             "win_rate": _matrix(board.win_rate_matrix),
             "counts": _matrix(board.count_matrix),
             "predicted": _matrix(board.predicted_matrix),
+            # Rating points squared; what the route's decision rests on (ratings.routing).
+            "covariance": _matrix(board.covariance),
         },
         duration_ms=duration_ms,
     )
@@ -184,6 +188,7 @@ def _row(
         rank_lower=_integer(board.rank_lower[i]) if rated else None,
         rank_upper=_integer(board.rank_upper[i]) if rated else None,
         p_best=_number(board.p_best[i]) if rated else None,
+        tier=_integer(board.tier[i]) if rated else None,
         elo=elo.get(generator_id),
         votes=int(board.votes[i]),
         wins=float(board.wins[i]),
