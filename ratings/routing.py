@@ -20,13 +20,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.conf import settings
-from django.core.cache import cache
 
 from arena.models import Category
 from generation.models import Generator
 from ratings.engine.decision import leader_decision
 from ratings.models import Snapshot
-from ratings.payloads import CACHE_SECONDS, board_payload
+from ratings.payloads import board_payload
 from ratings.selectors import board_slug, snapshot_latest
 
 CONFIDENT = "confident"
@@ -55,22 +54,17 @@ class CategoryDecision:
 
 
 def category_decision(snapshot: Snapshot, *, max_cost: float | None = None) -> CategoryDecision:
-    """Is the board of ``snapshot`` settled under the route's rule? No refit; cached per snapshot.
+    """Is the board of ``snapshot`` settled under the route's rule? From the snapshot, no refit.
 
     ``max_cost`` leaves out generators above that cost per output (the question becomes
-    "which is best within the budget").
+    "which is best within the budget"). Prices are read fresh, so nothing here is cached.
     """
-    key = f"ratings:decision:{snapshot.id}:{max_cost}:{settings.RATINGS_ERROR_RATE}"
-    decision = cache.get(key)
-    if decision is None:
-        payload = board_payload(snapshot)
-        rows = [r for r in payload["rows"] if r["rated"] and _affordable(r, max_cost)]
-        decision = board_decision(
-            rows, _covariance(snapshot), votes_total=payload["votes_total"],
-            parameters=payload["parameters"],
-        )  # fmt: skip
-        cache.set(key, decision, CACHE_SECONDS)
-    return decision
+    payload = board_payload(snapshot)
+    rows = [r for r in payload["rows"] if r["rated"] and _affordable(r, max_cost)]
+    return board_decision(
+        rows, _covariance(snapshot), votes_total=payload["votes_total"],
+        parameters=payload["parameters"],
+    )  # fmt: skip
 
 
 def _covariance(snapshot: Snapshot) -> dict[str, dict[str, float]] | None:

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("ratings", "0003_vote_cast_function"),
+        ("ratings", "0004_snapshotrow_tier"),
     ]
 
     operations = [
