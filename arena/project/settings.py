@@ -322,6 +322,15 @@ ARENA_VOTE_RATE_PER_MINUTE = envint("ARENA_VOTE_RATE_PER_MINUTE", 60, minimum=0)
 ARENA_DAILY_VOTE_CAP = envint("ARENA_DAILY_VOTE_CAP", 0, minimum=0)
 ARENA_PROMPT_RATE_PER_HOUR = envint("ARENA_PROMPT_RATE_PER_HOUR", 20, minimum=0)
 
+# Generators name their API key variable; only variables under this prefix may be named, so
+# that no setting of the server itself (DATABASE_URL, SECRET_KEY) can be sent out as a key.
+GENERATION_KEY_PREFIX = os.environ.get("GENERATION_KEY_PREFIX", "ARENA_KEY_").strip()
+if not GENERATION_KEY_PREFIX:
+    raise ImproperlyConfigured("GENERATION_KEY_PREFIX must not be empty")
+# Server-side requests (base URLs, downloads, each redirect) go to public addresses only, and
+# to these hosts: a self-hosted model on the local network, the tests' local servers.
+GENERATION_ALLOWED_HOSTS = envlist("GENERATION_ALLOWED_HOSTS", [])
+
 # Ratings (see the README's ratings section for what each choice means).
 RATINGS_ELO_K = envfloat("RATINGS_ELO_K", 4.0, minimum=0.0)
 RATINGS_ELO_SCALE = envfloat("RATINGS_ELO_SCALE", 400.0, minimum=1.0)
