@@ -142,6 +142,16 @@ class CategoryQuerySerializer(serializers.Serializer):
         return attrs
 
 
+class ExportQuerySerializer(CategoryQuerySerializer):
+    """The query of /battles/export/."""
+
+    judges = serializers.ChoiceField(
+        ["pseudonyms", "names"],
+        required=False,
+        help_text="pseudonyms (default): a stable keyed hash per voter; names: staff only.",
+    )
+
+
 class RouteQuerySerializer(CategoryQuerySerializer):
     """The query of /route/; also checks it."""
 

@@ -16,12 +16,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularRedocView
 from rest_framework import generics, pagination
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.views import APIView
 
 from arena.models import Category
 from generation.models import Generator
 from ratings.api import schemas
+from ratings.api.auth import CanExport, may_see_names
 from ratings.payloads import CACHE_SECONDS, board_payload, boards_latest, matrix_payload
 from ratings.routing import route
 from ratings.selectors import UnknownBoard, battle_records, board_category, snapshot_latest
@@ -215,7 +216,13 @@ class Route(APIView):
 
 
 class BattlesExport(APIView):
-    """Votes as JSON lines in the public arena battle format, streamed."""
+    """Votes as JSON lines in the public arena battle format, streamed.
+
+    For staff and API keys with the ``export`` scope. Judges are pseudonymised (a stable keyed
+    hash); staff may ask for names with ``?judges=names``.
+    """
+
+    permission_classes = [CanExport]
 
     @extend_schema(
         responses={
@@ -223,11 +230,16 @@ class BattlesExport(APIView):
             **schemas.NOT_FOUND,
             400: schemas.ValidationErrorSerializer,
         },
-        parameters=[schemas.CategoryQuerySerializer],
+        parameters=[schemas.ExportQuerySerializer],
     )
     def get(self, request):
-        category = _category(_query(schemas.CategoryQuerySerializer, request).get("category"))
-        lines = (json.dumps(record) + "\n" for record in battle_records(category=category))
+        query = _query(schemas.ExportQuerySerializer, request)
+        category = _category(query.get("category"))
+        names = query.get("judges") == "names"
+        if names and not may_see_names(request):
+            raise PermissionDenied("Only staff may export voters' names.")
+        records = battle_records(category=category, names=names)
+        lines = (json.dumps(record) + "\n" for record in records)
         response = StreamingHttpResponse(lines, content_type="application/x-ndjson")
         response["Content-Disposition"] = 'attachment; filename="battles.jsonl"'
         return response
