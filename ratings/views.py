@@ -41,9 +41,12 @@ def _board(slug: str):
 
 def _plots(category, snapshot, payload: dict, show_all: bool) -> dict:
     matrix = matrix_payload(snapshot)
-    rated = [r for r in payload["rows"] if r["rated"]]
+    # The board may be cached from before a generator's slug changed; the matrices are read
+    # fresh. A row they do not name is left out of the heatmaps rather than failing the page.
+    position = {slug: i for i, slug in enumerate(matrix["generators"])}
+    rated = [r for r in payload["rows"] if r["rated"] and r["generator"] in position]
     keep = rated if show_all else rated[:HEATMAP_MODELS]
-    order = [matrix["generators"].index(r["generator"]) for r in keep]
+    order = [position[r["generator"]] for r in keep]
     names = [r["name"] for r in keep]
 
     def square(name: str) -> list[list]:
@@ -98,5 +101,20 @@ def leaderboard_csv(request: HttpRequest, slug: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="leaderboard-{slug}.csv"'
     writer = csv.DictWriter(response, fieldnames=CSV_FIELDS, extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(board_payload(snapshot)["rows"])
+    writer.writerows(
+        {k: csv_cell(v) for k, v in row.items()} for row in board_payload(snapshot)["rows"]
+    )
     return response
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """A cell a spreadsheet shows as text: one starting like a formula gets a leading quote.
+
+    Only text is escaped; numbers (a negative rating) stay numbers.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value

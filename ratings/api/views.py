@@ -72,6 +72,11 @@ def conditional_json(request, build: Callable[[], dict], *, cache_key: str, modi
     return response
 
 
+def _is_number(raw: str) -> bool:
+    # ASCII only: str.isdigit() also takes "²", which int() then refuses with a ValueError.
+    return raw.isascii() and raw.isdigit()
+
+
 class Pages(pagination.PageNumberPagination):
     """Page numbers; a bad ``page_size`` is an error, not silently the default."""
 
@@ -81,7 +86,7 @@ class Pages(pagination.PageNumberPagination):
 
     def get_page_number(self, request, paginator):
         raw = request.query_params.get(self.page_query_param)
-        if raw is not None and (not raw.isdigit() or int(raw) < 1):
+        if raw is not None and (not _is_number(raw) or int(raw) < 1):
             raise ValidationError({"page": ["Must be a whole number from 1."]})
         return super().get_page_number(request, paginator)
 
@@ -89,7 +94,7 @@ class Pages(pagination.PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+        if not _is_number(raw) or not 1 <= int(raw) <= self.max_page_size:
             raise ValidationError(
                 {"page_size": [f"Must be a whole number from 1 to {self.max_page_size}."]}
             )
