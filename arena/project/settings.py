@@ -341,12 +341,17 @@ RATINGS_ELO_BASE = envfloat("RATINGS_ELO_BASE", 10.0, minimum=1.0001)
 RATINGS_ELO_INITIAL = envfloat("RATINGS_ELO_INITIAL", 1000.0)
 RATINGS_ANCHOR = envfloat("RATINGS_ANCHOR", 1000.0)
 RATINGS_BOTH_BAD = envchoice("RATINGS_BOTH_BAD", "tie", ("tie", "drop"))
+# A flagged vote (cast too fast, or before both images loaded) judged nothing it saw: drop it.
+RATINGS_FLAGGED = envchoice("RATINGS_FLAGGED", "drop", ("drop", "count"))
 RATINGS_TIES = envchoice("RATINGS_TIES", "half", ("half", "davidson"))
 RATINGS_POSITION_BIAS = envbool("RATINGS_POSITION_BIAS", False)
 RATINGS_INTERVAL = envchoice("RATINGS_INTERVAL", "sandwich", ("sandwich", "fisher", "bootstrap"))
 RATINGS_BOOTSTRAP_ROUNDS = envint("RATINGS_BOOTSTRAP_ROUNDS", 1000, minimum=10)
 RATINGS_SEED = envint("RATINGS_SEED", 0, minimum=0)
 RATINGS_RECOMPUTE_INTERVAL = envfloat("RATINGS_RECOMPUTE_INTERVAL", 10.0, minimum=0.0)
+# A running recompute holds its board for this long and renews the hold while it runs, so the
+# hold of a worker that died lapses within this many seconds.
+RATINGS_RECOMPUTE_LEASE_SECONDS = envfloat("RATINGS_RECOMPUTE_LEASE_SECONDS", 30.0, minimum=1.0)
 RATINGS_MIN_VOTES = envint("RATINGS_MIN_VOTES", 20, minimum=0)
 ROUTE_MIN_CATEGORY_VOTES = envint("ROUTE_MIN_CATEGORY_VOTES", 100, minimum=0)
 RATINGS_SNAPSHOTS_KEPT = envint("RATINGS_SNAPSHOTS_KEPT", 200, minimum=1)

@@ -59,6 +59,11 @@ class BoardHeaderSerializer(serializers.Serializer):
     category = BoardCategorySerializer(allow_null=True)
     computed_at = serializers.DateTimeField()
     votes_total = serializers.IntegerField()
+    votes_excluded = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Votes left out of this board, by reason: flagged (RATINGS_FLAGGED=drop), "
+        "void (voided by staff), both_bad (RATINGS_BOTH_BAD=drop).",
+    )
     last_vote_id = serializers.IntegerField(allow_null=True)
     method = serializers.CharField()
     parameters = serializers.DictField()
