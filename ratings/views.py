@@ -86,7 +86,7 @@ def leaderboard(request: HttpRequest, slug: str = OVERALL) -> HttpResponse:
     }
     if snapshot is not None:
         payload = board_payload(snapshot)
-        excluded = _excluded(payload["votes_excluded"])
+        excluded = _excluded(payload.get("votes_excluded", {}))
         context.update(
             board=payload,
             plots=_plots(category, snapshot, payload, "all" in request.GET),
@@ -119,7 +119,7 @@ def leaderboard_csv(request: HttpRequest, slug: str) -> HttpResponse:
     writer.writeheader()
     board = board_payload(snapshot)
     # What the board left out, on every row: a CSV has no place for the board's own facts.
-    excluded = {f"votes_excluded_{k}": v for k, v in board["votes_excluded"].items()}
+    excluded = {f"votes_excluded_{k}": v for k, v in board.get("votes_excluded", {}).items()}
     writer.writerows(
         {k: csv_cell(v) for k, v in {**row, **excluded}.items()} for row in board["rows"]
     )
