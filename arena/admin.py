@@ -1,9 +1,12 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.db.models import Count
 
 from arena.models import Battle, Category, Prompt, Vote
+from arena.services import VoteError, vote_void
 
 
 @admin.register(Category)
@@ -52,8 +55,19 @@ class BattleAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
 
 
+class VoteActionForm(ActionForm):
+    reason = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Reason (to void)",
+        widget=forms.TextInput(attrs={"size": 40}),
+    )
+
+
 @admin.register(Vote)
 class VoteAdmin(admin.ModelAdmin):
+    action_form = VoteActionForm
+    actions = ["void_votes"]
     list_display = [
         "battle",
         "voter",
@@ -63,16 +77,53 @@ class VoteAdmin(admin.ModelAdmin):
         "time_to_vote_ms",
         "flagged",
         "flag_reason",
+        "void",
         "created_at",
     ]
-    list_filter = ["choice", "flagged", "category", "shown_left", "shown_right"]
+    list_filter = [
+        ("voided_at", admin.EmptyFieldListFilter),
+        "choice",
+        "flagged",
+        "category",
+        "shown_left",
+        "shown_right",
+    ]
     list_select_related = ["battle", "voter", "shown_left", "shown_right"]
     raw_id_fields = ["battle", "voter"]
     date_hierarchy = "created_at"
 
-    # Votes are the source of truth for every rating: read them here, never rewrite them.
+    # Votes are the source of truth for every rating: read them here, never rewrite or delete
+    # them. A vote that should not count is voided instead, which keeps it and says why.
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="void")
+    def void(self, vote: Vote) -> str:
+        if vote.voided_at is None:
+            return ""
+        return (
+            f"{vote.voided_at:%Y-%m-%d %H:%M} by {vote.voided_by or 'unknown'}: {vote.void_reason}"
+        )
+
+    @admin.action(description="Void the selected votes (kept, left out of every rating)")
+    def void_votes(self, request, queryset):
+        reason = request.POST.get("reason", "")
+        voided = 0
+        for vote in queryset.filter(voided_at__isnull=True):
+            try:
+                done = vote_void(vote_id=vote.pk, by=request.user, reason=reason)
+            except VoteError as exc:
+                self.message_user(request, f"{exc} Type it beside the action.", messages.ERROR)
+                return
+            if done:
+                voided += 1
+                self.log_change(request, vote, f"Voided: {' '.join(reason.split())}")
+        self.message_user(
+            request, f"Voided {voided} votes; their boards are being recomputed.", messages.SUCCESS
+        )

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 
 from arena.models import PROMPT_MAX_LENGTH, Category
 
@@ -37,3 +40,22 @@ class VoterPromptForm(forms.Form):
         for errors in self.errors.values():
             return str(errors[0])
         return ""
+
+
+class _UsernameLimit:
+    """Django sets the username field's max_length after building it, so no validator checks
+    it: a 300-character name reached the login limit's record (255 characters) and failed to
+    save. Checked here, an overlong name is a form error and never an attempt."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        field.validators.append(MaxLengthValidator(field.max_length))
+
+
+class LoginForm(_UsernameLimit, AuthenticationForm):
+    pass
+
+
+class AdminLoginForm(_UsernameLimit, AdminAuthenticationForm):
+    pass

@@ -191,6 +191,18 @@ class Vote(models.Model):
     # Unique among imported votes. NULL, not "", for votes cast here: they stay out of the
     # partial unique index (see Meta).
     import_key = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    # A void keeps the vote (the record of what was cast) but takes it out of every rating.
+    # Database defaults, so inserts that name only the vote's own columns still work.
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
+    void_reason = models.CharField(max_length=500, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["id"]
@@ -219,6 +231,11 @@ class Vote(models.Model):
             models.CheckConstraint(
                 condition=Q(flagged=False, flag_reason="") | (Q(flagged=True) & ~Q(flag_reason="")),
                 name="vote_flag_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(voided_at__isnull=True, void_reason="")
+                | (Q(voided_at__isnull=False) & ~Q(void_reason="")),
+                name="vote_void_has_reason",
             ),
         ]
         indexes = [

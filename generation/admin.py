@@ -15,6 +15,7 @@ from generation.selectors import generator_stats
 from generation.services import generation_run_now
 
 MAX_TESTS = 3
+ERROR_CHARS = 300
 TEST_PROMPTS = {
     Generator.Modality.IMAGE: "A red bicycle leaning against a blue door in morning light",
     Generator.Modality.TEXT: "In one sentence, describe a red bicycle leaning against a blue door.",
@@ -141,7 +142,9 @@ class GeneratorAdmin(admin.ModelAdmin):
             self.message_user(request, message, messages.WARNING)
             return
         if generation.status != Generation.Status.SUCCEEDED:
-            self.message_user(request, f"{generator} failed: {generation.error}", messages.ERROR)
+            # The provider's own message, already cut short; never a body verbatim.
+            error = Truncator(generation.error).chars(ERROR_CHARS)
+            self.message_user(request, f"{generator} failed: {error}", messages.ERROR)
             return
         self.message_user(request, _success_message(generation), messages.SUCCESS)
 

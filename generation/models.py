@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from generation.safety import validate_base_url, validate_key_variable
+
 
 class Generator(models.Model):
     """A model endpoint the arena asks for outputs; its identity stays hidden until a vote."""
@@ -24,13 +26,19 @@ class Generator(models.Model):
         default=dict, blank=True, help_text="Sent to the provider with every prompt (JSON object)."
     )
     base_url = models.URLField(
-        "API base URL", blank=True, help_text="Empty means the provider's public URL."
+        "API base URL",
+        blank=True,
+        validators=[validate_base_url],
+        help_text="Empty means the provider's public URL. Must be a public address, or a host "
+        "in GENERATION_ALLOWED_HOSTS.",
     )
     api_key_env = models.CharField(
         "API key variable",
         max_length=100,
         blank=True,
-        help_text="Name of the environment variable that holds the key; keys never live here.",
+        validators=[validate_key_variable],
+        help_text="Name of the environment variable that holds the key (it must start with "
+        "GENERATION_KEY_PREFIX, ARENA_KEY_ by default); keys never live here.",
     )
     price_per_output = models.DecimalField(
         max_digits=10, decimal_places=6, default=0, help_text="US dollars per output."

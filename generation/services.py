@@ -20,6 +20,7 @@ from generation.concurrency import GeneratorBusy, generator_slot
 from generation.models import Generation, Generator
 from generation.outputs import reencode_image, store_output
 from generation.providers import Output, ProviderError, get_provider_class
+from generation.safety import allowed_hosts, key_variable_problem
 from generation.signals import generation_finished
 
 logger = logging.getLogger(__name__)
@@ -141,6 +142,8 @@ def _call_provider(generation: Generation) -> Output:
     provider_class = get_provider_class(generator.provider)
     api_key = ""
     if generator.api_key_env:
+        if problem := key_variable_problem(generator.api_key_env):
+            raise ProviderError(problem, permanent=True)
         api_key = os.environ.get(generator.api_key_env, "")
         if not api_key:
             raise ProviderError(
@@ -149,7 +152,10 @@ def _call_provider(generation: Generation) -> Output:
     elif provider_class.needs_key:
         raise ProviderError("the generator names no API key variable", permanent=True)
     provider = provider_class(
-        model_id=generator.model_id, api_key=api_key, base_url=generator.base_url
+        model_id=generator.model_id,
+        api_key=api_key,
+        base_url=generator.base_url,
+        allowed_hosts=allowed_hosts(),
     )
     return provider.generate(generation.prompt.text, dict(generation.parameters))
 

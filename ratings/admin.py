@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 
 from ratings.api_keys import api_key_create, api_key_revoke
@@ -44,8 +45,23 @@ class EloRatingAdmin(ReadOnly):
     ordering = ["category", "-rating"]
 
 
+class ApiKeyForm(forms.ModelForm):
+    # Ticked scopes, stored as a list; none ticked means the key can do nothing.
+    scopes = forms.MultipleChoiceField(
+        choices=ApiKey.Scope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="What the key may do; a key with none ticked is refused everywhere.",
+    )
+
+    class Meta:
+        model = ApiKey
+        fields = ["name", "scopes"]
+
+
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
+    form = ApiKeyForm
     list_display = ["name", "prefix", "scopes", "is_active", "created_at", "last_used_at"]
     fields = ["name", "scopes", "prefix", "created_at", "revoked_at"]
     readonly_fields = ["prefix", "created_at", "revoked_at"]
@@ -58,7 +74,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return super().save_model(request, obj, form, change)
-        row, key = api_key_create(name=obj.name, scopes=obj.scopes or None)
+        row, key = api_key_create(name=obj.name, scopes=list(obj.scopes or []))
         obj.pk, obj.prefix = row.pk, row.prefix
         self.message_user(
             request,

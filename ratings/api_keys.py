@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
-from django.core.cache import cache
+from django.db.models import Q
 from django.utils import timezone
 
 from ratings.models import ApiKey
 
 KEY_PREFIX = "arena_"
-CACHE_SECONDS = 30
+# "Last used" is kept to the minute: one write a minute per key, not one per request.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def key_hash(key: str) -> str:
@@ -34,22 +36,17 @@ def api_key_create(*, name: str, scopes: list[str] | None = None) -> tuple[ApiKe
 
 def api_key_revoke(*, api_key: ApiKey) -> None:
     ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    cache.delete(_cache_key(api_key.key_hash))
-
-
-def _cache_key(digest: str) -> str:
-    return f"apikey:{digest}"
 
 
 def api_key_lookup(key: str) -> ApiKey | None:
-    """The active key matching ``key``, or None; briefly cached to keep requests cheap."""
-    digest = key_hash(key)
-    cached = cache.get(_cache_key(digest))
-    if cached is not None:
-        return cached or None
-    row = ApiKey.objects.filter(key_hash=digest, revoked_at__isnull=True).first()
+    """The active key matching ``key``, or None.
+
+    Read from the database on every request (one lookup by a unique index), never from a
+    cache: a key deleted, descoped or revoked is refused on the very next request.
+    """
+    row = ApiKey.objects.filter(key_hash=key_hash(key), revoked_at__isnull=True).first()
     if row is not None:
-        # Recorded on a cache miss only: "last used" is exact to within CACHE_SECONDS.
-        ApiKey.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
-    cache.set(_cache_key(digest), row or False, CACHE_SECONDS)
+        now = timezone.now()
+        stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
+        ApiKey.objects.filter(stale, pk=row.pk).update(last_used_at=now)
     return row

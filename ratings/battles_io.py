@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +17,8 @@ from typing import Any
 WINNERS = {"model_a": "left", "model_b": "right", "tie": "tie", "tie (bothbad)": "both_bad"}
 CHOICE_TO_WINNER = {choice: winner for winner, choice in WINNERS.items()}
 MAX_NAME = 100
+# JSON may spell them (\u0000, \ud800); no database column can store them.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class BattleLineError(ValueError):
@@ -32,13 +35,26 @@ class BattleLine:
     judge: str
     question_id: str
 
-    @property
-    def import_key(self) -> str:
-        """Same battle, same key: importing a file twice adds nothing the second time."""
-        canonical = [
+    def _canonical(self) -> list[str]:
+        return [
             self.model_a, self.model_b, self.choice, self.category,
             self.tstamp.isoformat() if self.tstamp else "", self.judge, self.question_id,
         ]  # fmt: skip
+
+    @property
+    def content_hash(self) -> int:
+        """64 bits of the line's content, to number identical lines within a file."""
+        digest = hashlib.sha256(json.dumps(self._canonical()).encode()).digest()
+        return int.from_bytes(digest[:8], "big")
+
+    def import_key(self, occurrence: int = 0) -> str:
+        """Same battle, same key: importing a file twice adds nothing the second time.
+
+        ``occurrence`` numbers identical lines within one file (0 for the first), so a file
+        without timestamps or ids, where one pairing and outcome repeat, keeps every line.
+        The first keeps the key it had before repeats were numbered.
+        """
+        canonical = self._canonical() + ([str(occurrence)] if occurrence else [])
         return hashlib.sha256(json.dumps(canonical).encode()).hexdigest()
 
 
@@ -51,6 +67,9 @@ def _text(record: dict, field: str, *, required: bool, limit: int = 200) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise BattleLineError(f"{field!r} must be a string")
     value = str(value).strip()
+    if (bad := UNSTORABLE.search(value)) is not None:
+        kind = "a NUL character" if bad.group() == "\x00" else "a lone surrogate"
+        raise BattleLineError(f"{field!r} contains {kind}, which cannot be stored")
     if required and not value:
         raise BattleLineError(f"{field!r} is empty")
     if len(value) > limit:

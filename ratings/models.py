@@ -114,12 +114,15 @@ class ApiKey(models.Model):
     """A key for the REST API (the prompt router). Only its SHA-256 is stored."""
 
     class Scope(models.TextChoices):
-        READ = "read", "Read ratings and battles"
+        READ = "read", "Read ratings, boards and routes"
+        EXPORT = "export", "Export votes (voters pseudonymised)"
 
     name = models.CharField(max_length=100, unique=True)
     prefix = models.CharField(max_length=12, unique=True, help_text="Shown to tell keys apart.")
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    scopes = models.JSONField(default=list, blank=True, help_text='For example ["read"].')
+    scopes = models.JSONField(
+        default=list, blank=True, help_text="What the key may do; none means nothing at all."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)

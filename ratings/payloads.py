@@ -70,6 +70,7 @@ def _header(snapshot: Snapshot) -> dict:
         "category": None if category is None else {"slug": category.slug, "name": category.name},
         "computed_at": snapshot.computed_at.isoformat(),
         "votes_total": snapshot.vote_count,
+        "votes_excluded": snapshot.parameters.get("excluded", {}),
         "last_vote_id": snapshot.last_vote_id,
         "method": snapshot.method,
         "parameters": snapshot.parameters,

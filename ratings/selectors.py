@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from django.utils.crypto import salted_hmac
+
 from arena.models import Category, Vote
 from ratings.battles_io import battle_record
 from ratings.models import EloRating, Snapshot, SnapshotRow
@@ -56,8 +58,20 @@ def elo_board(*, category: Category | None) -> list[EloRating]:
     )
 
 
-def battle_records(*, category: Category | None) -> Iterator[dict]:
-    """Votes in id order as public-format records, streamed in chunks."""
+def judge_pseudonym(name: str) -> str:
+    """A stable stand-in for a voter's name, keyed by SECRET_KEY so it cannot be reversed by
+    hashing a list of usernames; the same voter has the same pseudonym in every export."""
+    if not name:
+        return ""
+    return "judge-" + salted_hmac("arena.export.judge", name).hexdigest()[:16]
+
+
+def battle_records(*, category: Category | None, names: bool = False) -> Iterator[dict]:
+    """Votes in id order as public-format records, streamed in chunks.
+
+    Judges are pseudonymised unless ``names`` is given (staff only, decided by the caller).
+    """
+    judge_of = (lambda name: name) if names else judge_pseudonym
     votes = Vote.objects.order_by("id")
     if category is not None:
         votes = votes.filter(category=category)
@@ -73,7 +87,7 @@ def battle_records(*, category: Category | None) -> Iterator[dict]:
             choice=choice,
             category=slug,
             tstamp=created,
-            judge=judge or username or "",
+            judge=judge_of(judge or username or ""),
             question_id=question or (str(prompt_id) if prompt_id else ""),
         )
 

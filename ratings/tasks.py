@@ -4,34 +4,67 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.conf import settings
-from django.core.cache import cache
 
+from arena.core.lease import lease
 from arena.core.queue import enqueue
 from arena.models import Category
 
-RUNNING_LOCK_SECONDS = 600
+# Tasks import services inside their bodies; services import tasks at module level.
 
 
-@shared_task(bind=True, max_retries=20)
+def _running(category_id: int | None):
+    from ratings.services import board_key
+
+    return lease(
+        f"{board_key(category_id)}:running", seconds=settings.RATINGS_RECOMPUTE_LEASE_SECONDS
+    )
+
+
+def _wait_for_the_running_one(task):
+    # Never given up: the run holding the board renews its lease while it works, and the lease
+    # of a worker that died lapses within RATINGS_RECOMPUTE_LEASE_SECONDS, so waiting ends.
+    return task.retry(countdown=max(settings.RATINGS_RECOMPUTE_INTERVAL, 1))
+
+
+def _board(category_id: int | None) -> tuple[bool, Category | None]:
+    if category_id is None:
+        return True, None
+    category = Category.objects.filter(id=category_id).first()
+    return category is not None, category
+
+
+# No retry limit: a retry here only ever waits for another run of the same board (see above).
+@shared_task(bind=True, max_retries=None)
 def ratings_recompute(self, category_id: int | None = None) -> str:
     """Recompute one board unless its snapshot is current; one run per board at a time."""
-    from ratings.services import board_is_current, board_key, leaderboard_recompute
+    from ratings.services import board_is_current, leaderboard_recompute
 
-    category = None
-    if category_id is not None:
-        category = Category.objects.filter(id=category_id).first()
-        if category is None:
-            return "missing"
-    lock = f"{board_key(category_id)}:running"
-    if not cache.add(lock, 1, timeout=RUNNING_LOCK_SECONDS):
-        raise self.retry(countdown=max(settings.RATINGS_RECOMPUTE_INTERVAL, 1))
-    try:
+    exists, category = _board(category_id)
+    if not exists:
+        return "missing"
+    with _running(category_id) as held:
+        if not held:
+            raise _wait_for_the_running_one(self)
         if board_is_current(category=category):
             return "current"
         snapshot = leaderboard_recompute(category=category)
         return f"snapshot {snapshot.id}"
-    finally:
-        cache.delete(lock)
+
+
+@shared_task(bind=True, max_retries=None)
+def ratings_rebuild(self, category_id: int | None = None) -> str:
+    """Replay a board's online Elo from its votes and recompute it (after a vote was voided)."""
+    from ratings.services import elo_rebuild, leaderboard_recompute
+
+    exists, category = _board(category_id)
+    if not exists:
+        return "missing"
+    with _running(category_id) as held:
+        if not held:
+            raise _wait_for_the_running_one(self)
+        elo_rebuild(category=category)
+        snapshot = leaderboard_recompute(category=category)
+        return f"snapshot {snapshot.id}"
 
 
 @shared_task

@@ -28,6 +28,7 @@ CSV_FIELDS = [
     "tier", "rank", "rank_lower", "rank_upper", "generator", "name", "rating", "ci_lower",
     "ci_upper", "elo", "votes", "wins", "losses", "ties", "win_rate", "p_best", "enough_votes",
     "median_latency_ms", "price_per_output", "mean_cost",
+    "votes_excluded_flagged", "votes_excluded_void", "votes_excluded_both_bad",
 ]  # fmt: skip
 
 
@@ -41,9 +42,12 @@ def _board(slug: str):
 
 def _plots(category, snapshot, payload: dict, show_all: bool) -> dict:
     matrix = matrix_payload(snapshot)
-    rated = [r for r in payload["rows"] if r["rated"]]
+    # The board may be cached from before a generator's slug changed; the matrices are read
+    # fresh. A row they do not name is left out of the heatmaps rather than failing the page.
+    position = {slug: i for i, slug in enumerate(matrix["generators"])}
+    rated = [r for r in payload["rows"] if r["rated"] and r["generator"] in position]
     keep = rated if show_all else rated[:HEATMAP_MODELS]
-    order = [matrix["generators"].index(r["generator"]) for r in keep]
+    order = [position[r["generator"]] for r in keep]
     names = [r["name"] for r in keep]
 
     def square(name: str) -> list[list]:
@@ -82,10 +86,25 @@ def leaderboard(request: HttpRequest, slug: str = OVERALL) -> HttpResponse:
     }
     if snapshot is not None:
         payload = board_payload(snapshot)
+        excluded = _excluded(payload.get("votes_excluded", {}))
         context.update(
-            board=payload, plots=_plots(category, snapshot, payload, "all" in request.GET)
+            board=payload,
+            plots=_plots(category, snapshot, payload, "all" in request.GET),
+            excluded=excluded,
+            excluded_total=sum(count for count, _ in excluded),
         )
     return render(request, "ratings/leaderboard.html", context)
+
+
+EXCLUDED_WHY = {
+    "flagged": "flagged (cast too fast, or before both images had loaded)",
+    "void": "voided by staff",
+    "both_bad": "“both bad” (left out by RATINGS_BOTH_BAD=drop)",
+}
+
+
+def _excluded(counts: dict) -> list[tuple[int, str]]:
+    return [(counts[k], why) for k, why in EXCLUDED_WHY.items() if counts.get(k)]
 
 
 @login_required
@@ -98,5 +117,23 @@ def leaderboard_csv(request: HttpRequest, slug: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="leaderboard-{slug}.csv"'
     writer = csv.DictWriter(response, fieldnames=CSV_FIELDS, extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(board_payload(snapshot)["rows"])
+    board = board_payload(snapshot)
+    # What the board left out, on every row: a CSV has no place for the board's own facts.
+    excluded = {f"votes_excluded_{k}": v for k, v in board.get("votes_excluded", {}).items()}
+    writer.writerows(
+        {k: csv_cell(v) for k, v in {**row, **excluded}.items()} for row in board["rows"]
+    )
     return response
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """A cell a spreadsheet shows as text: one starting like a formula gets a leading quote.
+
+    Only text is escaped; numbers (a negative rating) stay numbers.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value

@@ -15,6 +15,8 @@ PUBLIC = {"accounts/login/"}
 # Patterns that answer a signed-in voter (GET), and those only staff may use.
 API = "api/v1/"
 ADMIN = "admin/"
+# API patterns that list every vote: staff and keys with the export scope only.
+EXPORTS = {"api/v1/battles/export/"}
 
 
 def _routes(patterns, prefix: str = "") -> list[str]:
@@ -107,7 +109,10 @@ def test_api_keys_read_but_never_write_or_reach_pages(client, samples):
     for route in _routes(get_resolver().url_patterns):
         url = _url(route, samples)
         response = client.get(url, **headers)
-        if route.startswith(API):
+        if route in EXPORTS:
+            # Reading boards is not reading every voter's votes.
+            assert response.status_code == 403, (route, response.status_code)
+        elif route.startswith(API):
             assert response.status_code in (200, 404), (route, response.status_code)
             assert client.post(url, {}, **headers).status_code in (403, 404), route
         elif route not in PUBLIC:
@@ -121,3 +126,47 @@ def test_identities_stay_hidden_from_a_voter_until_the_vote(client, voter, ready
     html = client.get(f"/vote/{battle.token}/").content.decode().lower()
     for generator in (battle.generator_a, battle.generator_b):
         assert generator.name.lower() not in html and generator.slug not in html
+
+
+def _api_routes() -> list[str]:
+    return [r for r in _routes(get_resolver().url_patterns) if r.startswith(API)]
+
+
+def test_voters_reach_the_api_but_not_the_export(client, voter, samples):
+    client.force_login(voter)
+    for route in _api_routes():
+        status = client.get(_url(route, samples)).status_code
+        assert status in ((403,) if route in EXPORTS else (200, 404)), (route, status)
+
+
+def test_staff_and_export_keys_reach_the_export_and_nothing_more(
+    client, samples, django_user_model
+):
+    _, export_key = api_key_create(name="exporter", scopes=["export"])
+    for route in _api_routes():
+        status = client.get(_url(route, samples), HTTP_AUTHORIZATION=f"Bearer {export_key}")
+        assert status.status_code == (200 if route in EXPORTS else 403), route
+    staff = django_user_model.objects.create_user("desk", password="x-pass-1234", is_staff=True)
+    client.force_login(staff)
+    for route in EXPORTS:
+        assert client.get(_url(route, samples)).status_code == 200, route
+
+
+def test_a_key_deleted_revoked_or_descoped_reaches_nothing_on_the_next_request(client, samples):
+    from ratings.api_keys import api_key_revoke
+
+    cases = {}
+    for name in ("deleted", "revoked", "descoped", "empty"):
+        cases[name] = api_key_create(name=name, scopes=[] if name == "empty" else None)
+    for name, (row, _key) in cases.items():
+        if name == "deleted":
+            row.delete()
+        elif name == "revoked":
+            api_key_revoke(api_key=row)
+        elif name == "descoped":
+            row.scopes = []
+            row.save()
+    for name, (_, key) in cases.items():
+        for route in _api_routes():
+            status = client.get(_url(route, samples), HTTP_AUTHORIZATION=f"Bearer {key}")
+            assert status.status_code in (401, 403), (name, route, status.status_code)

@@ -14,6 +14,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from arena.core.env import envbool, envchoice, envfloat, envint, envlist
+from arena.core.proxies import axes_client_address_settings
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 VAR_DIR = BASE_DIR / "var"
@@ -74,11 +75,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
-# Behind a proxy, the client address comes from X-Forwarded-For set by this many proxies.
-AXES_IPWARE_PROXY_COUNT = envint("PROXY_COUNT", 0, minimum=0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+# Behind a proxy, the client address comes from X-Forwarded-For set by this many proxies
+# (read by django-ipware; see arena/core/proxies.py).
+PROXY_COUNT = envint("PROXY_COUNT", 0, minimum=0)
+_client_address = axes_client_address_settings(PROXY_COUNT)
+AXES_IPWARE_PROXY_COUNT = _client_address["AXES_IPWARE_PROXY_COUNT"]
+AXES_IPWARE_PROXY_ORDER = _client_address["AXES_IPWARE_PROXY_ORDER"]
+AXES_IPWARE_META_PRECEDENCE_ORDER = _client_address["AXES_IPWARE_META_PRECEDENCE_ORDER"]
 
 # Content-Security-Policy: scripts and styles only from this site, no inline code.
 CONTENT_SECURITY_POLICY = {
@@ -309,6 +312,15 @@ ARENA_VOTE_RATE_PER_MINUTE = envint("ARENA_VOTE_RATE_PER_MINUTE", 60, minimum=0)
 ARENA_DAILY_VOTE_CAP = envint("ARENA_DAILY_VOTE_CAP", 0, minimum=0)
 ARENA_PROMPT_RATE_PER_HOUR = envint("ARENA_PROMPT_RATE_PER_HOUR", 20, minimum=0)
 
+# Generators name their API key variable; only variables under this prefix may be named, so
+# that no setting of the server itself (DATABASE_URL, SECRET_KEY) can be sent out as a key.
+GENERATION_KEY_PREFIX = os.environ.get("GENERATION_KEY_PREFIX", "ARENA_KEY_").strip()
+if not GENERATION_KEY_PREFIX:
+    raise ImproperlyConfigured("GENERATION_KEY_PREFIX must not be empty")
+# Server-side requests (base URLs, downloads, each redirect) go to public addresses only, and
+# to these hosts: a self-hosted model on the local network, the tests' local servers.
+GENERATION_ALLOWED_HOSTS = envlist("GENERATION_ALLOWED_HOSTS", [])
+
 # Ratings (see the README's ratings section for what each choice means).
 RATINGS_ELO_K = envfloat("RATINGS_ELO_K", 4.0, minimum=0.0)
 RATINGS_ELO_SCALE = envfloat("RATINGS_ELO_SCALE", 400.0, minimum=1.0)
@@ -316,12 +328,17 @@ RATINGS_ELO_BASE = envfloat("RATINGS_ELO_BASE", 10.0, minimum=1.0001)
 RATINGS_ELO_INITIAL = envfloat("RATINGS_ELO_INITIAL", 1000.0)
 RATINGS_ANCHOR = envfloat("RATINGS_ANCHOR", 1000.0)
 RATINGS_BOTH_BAD = envchoice("RATINGS_BOTH_BAD", "tie", ("tie", "drop"))
+# A flagged vote (cast too fast, or before both images loaded) judged nothing it saw: drop it.
+RATINGS_FLAGGED = envchoice("RATINGS_FLAGGED", "drop", ("drop", "count"))
 RATINGS_TIES = envchoice("RATINGS_TIES", "half", ("half", "davidson"))
 RATINGS_POSITION_BIAS = envbool("RATINGS_POSITION_BIAS", False)
 RATINGS_INTERVAL = envchoice("RATINGS_INTERVAL", "sandwich", ("sandwich", "fisher", "bootstrap"))
 RATINGS_BOOTSTRAP_ROUNDS = envint("RATINGS_BOOTSTRAP_ROUNDS", 1000, minimum=10)
 RATINGS_SEED = envint("RATINGS_SEED", 0, minimum=0)
 RATINGS_RECOMPUTE_INTERVAL = envfloat("RATINGS_RECOMPUTE_INTERVAL", 10.0, minimum=0.0)
+# A running recompute holds its board for this long and renews the hold while it runs, so the
+# hold of a worker that died lapses within this many seconds.
+RATINGS_RECOMPUTE_LEASE_SECONDS = envfloat("RATINGS_RECOMPUTE_LEASE_SECONDS", 30.0, minimum=1.0)
 RATINGS_MIN_VOTES = envint("RATINGS_MIN_VOTES", 20, minimum=0)
 # Prior strength in virtual tied games per model; 0 is the plain maximum-likelihood fit.
 RATINGS_PRIOR = envfloat("RATINGS_PRIOR", 1.0, minimum=0.0)

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from arena import views
+from arena.forms import AdminLoginForm
 from generation.views import output_file
 
 arena_patterns = (
@@ -33,3 +34,4 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 handler500 = "arena.core.errors.server_error"
+admin.site.login_form = AdminLoginForm

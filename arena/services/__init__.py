@@ -26,6 +26,7 @@ from arena.services.errors import (
 )
 from arena.services.limits import daily_cap_check
 from arena.services.prompts import voter_prompt_retry, voter_prompt_start
+from arena.services.void import vote_void
 from arena.services.votes import vote_cast
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "daily_cap_check",
     "generations_requeue_stalled",
     "vote_cast",
+    "vote_void",
     "voter_prompt_retry",
     "voter_prompt_start",
 ]

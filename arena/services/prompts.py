@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import transaction
 
 from arena.models import PROMPT_MAX_LENGTH, Battle, Category, Prompt
@@ -55,6 +57,10 @@ def voter_prompt_retry(*, voter, battle_token) -> Battle:
 
     Asking twice (double click) returns the battle the first request started.
     """
+    try:
+        battle_token = uuid.UUID(str(battle_token))
+    except ValueError:
+        raise BattleNotFound("No such battle.") from None
     failed = (
         Battle.objects.select_for_update()
         .select_related("prompt", "generation_a", "generation_b")

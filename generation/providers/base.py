@@ -45,7 +45,8 @@ class Provider:
     """One provider API. Subclasses set ``name`` and implement ``generate``.
 
     The HTTP client is injected so tests can hand in an ``httpx.MockTransport`` or point
-    ``base_url`` at a local test server.
+    ``base_url`` at a local test server. A client the provider builds itself reaches public
+    addresses only, plus ``allowed_hosts`` (see ``generation.providers.guard``).
     """
 
     name: ClassVar[str]
@@ -59,11 +60,14 @@ class Provider:
         api_key: str = "",
         base_url: str = "",
         client: httpx.Client | None = None,
+        allowed_hosts: frozenset[str] = frozenset(),
     ):
         self.model_id = model_id
         self.api_key = api_key
         self.base_url = (base_url or self.default_base_url).rstrip("/")
         self.client = client
+        # Hosts a built client may reach although they are not public (GENERATION_ALLOWED_HOSTS).
+        self.allowed_hosts = allowed_hosts
 
     def generate(self, prompt: str, params: dict[str, Any]) -> Output:
         raise NotImplementedError

@@ -35,11 +35,13 @@ from urllib.parse import urlsplit
 import httpx
 
 from generation.providers.base import Output, Provider, ProviderError
+from generation.providers.guard import guarded_client
 
 CONNECT_TIMEOUT_S = 10.0
 READ_TIMEOUT_S = 120.0
 MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024
-MAX_MESSAGE_CHARS = 500
+# Enough for a provider's own error message; never room for a page of someone else's body.
+MAX_MESSAGE_CHARS = 200
 TRANSIENT_STATUSES = frozenset({408, 409, 425, 429})
 AUTH_STATUSES = frozenset({401, 403})
 REFUSAL_CODES = frozenset({"content_policy_violation", "moderation_blocked", "content_filter"})
@@ -74,9 +76,13 @@ def model_params(params: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in params.items() if key not in ADAPTER_OPTIONS}
 
 
-def build_client(params: dict[str, Any]) -> httpx.Client:
+def build_client(
+    params: dict[str, Any], allowed_hosts: frozenset[str] = frozenset()
+) -> httpx.Client:
+    """A client that reaches public addresses only, and the hosts in ``allowed_hosts``."""
     read = number_option(params, "timeout_s", READ_TIMEOUT_S)
-    return httpx.Client(timeout=httpx.Timeout(read, connect=CONNECT_TIMEOUT_S))
+    timeout = httpx.Timeout(read, connect=CONNECT_TIMEOUT_S)
+    return guarded_client(timeout=timeout, allowed_hosts=allowed_hosts)
 
 
 def api_url(base_url: str, path: str) -> str:
@@ -170,7 +176,7 @@ class HttpProvider(Provider):
         raise NotImplementedError
 
     def generate(self, prompt: str, params: dict[str, Any]) -> Output:
-        client = self.client or build_client(params)
+        client = self.client or build_client(params, self.allowed_hosts)
         api = Api(
             client, headers=self.auth_headers(), secret=self.api_key, origin=_origin(self.base_url)
         )
@@ -313,16 +319,24 @@ def _error_code(body: Any) -> str:
 
 
 def _error_text(body: Any) -> str:
-    """The provider's own words, from whichever error shape it uses."""
+    """The provider's own words, from whichever error shape it uses; only its message fields.
+
+    Anything else in the body (an object where a message belongs, a page of HTML) is never
+    repeated: the text ends up in the admin, and the body may come from anywhere.
+    """
     if not isinstance(body, dict):
         return ""
     error = body.get("error")
     if isinstance(error, dict):
-        return str(error.get("message") or error.get("status") or "")
+        return _words(error.get("message")) or _words(error.get("status"))
     if isinstance(error, str):
         return error
     detail = body.get("detail")
     if isinstance(detail, list):  # FastAPI-style validation errors, as fal sends them
-        detail = "; ".join(str(dig(item, "msg") or item) for item in detail)
-    title = body.get("title")
-    return ": ".join(str(part) for part in (title, detail) if part) or str(body.get("message", ""))
+        detail = "; ".join(_words(dig(item, "msg")) for item in detail if _words(dig(item, "msg")))
+    parts = (_words(body.get("title")), _words(detail))
+    return ": ".join(part for part in parts if part) or _words(body.get("message"))
+
+
+def _words(value: Any) -> str:
+    return value if isinstance(value, str) else ""

@@ -45,6 +45,25 @@ class CanRead(permissions.BasePermission):
         return bool(request.user and request.user.is_authenticated)
 
 
+class CanExport(permissions.BasePermission):
+    """Staff users, or API keys with the export scope: an export lists every vote."""
+
+    message = "Exporting votes needs a staff account or an API key with the 'export' scope."
+
+    def has_permission(self, request, view) -> bool:
+        if request.method not in permissions.SAFE_METHODS:
+            return False
+        if isinstance(request.auth, ApiKey):
+            return ApiKey.Scope.EXPORT in request.auth.scopes
+        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+
+
+def may_see_names(request) -> bool:
+    """Voters' names leave the arena only to staff who ask for them; keys never get them."""
+    user = request.user
+    return not isinstance(request.auth, ApiKey) and bool(user and user.is_staff)
+
+
 class ApiKeySchema(OpenApiAuthenticationExtension):
     """Describes the bearer key in the OpenAPI schema."""
 

@@ -63,6 +63,11 @@ class BoardHeaderSerializer(serializers.Serializer):
     category = BoardCategorySerializer(allow_null=True)
     computed_at = serializers.DateTimeField()
     votes_total = serializers.IntegerField()
+    votes_excluded = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Votes left out of this board, by reason: flagged (RATINGS_FLAGGED=drop), "
+        "void (voided by staff), both_bad (RATINGS_BOTH_BAD=drop).",
+    )
     last_vote_id = serializers.IntegerField(allow_null=True)
     method = serializers.CharField()
     parameters = serializers.DictField()
@@ -170,6 +175,16 @@ class CategoryQuerySerializer(serializers.Serializer):
             if self.initial_data.get(name, None) == "":
                 raise serializers.ValidationError({name: ["May not be empty."]})
         return attrs
+
+
+class ExportQuerySerializer(CategoryQuerySerializer):
+    """The query of /battles/export/."""
+
+    judges = serializers.ChoiceField(
+        ["pseudonyms", "names"],
+        required=False,
+        help_text="pseudonyms (default): a stable keyed hash per voter; names: staff only.",
+    )
 
 
 class RouteQuerySerializer(CategoryQuerySerializer):

@@ -13,12 +13,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularRedocView
 from rest_framework import generics, pagination
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.views import APIView
 
 from arena.models import Category
 from generation.models import Generator
 from ratings.api import schemas
+from ratings.api.auth import CanExport, may_see_names
 from ratings.payloads import board_payload, boards_latest, matrix_payload
 from ratings.routing import route
 from ratings.selectors import UnknownBoard, battle_records, board_category, snapshot_latest
@@ -62,6 +63,11 @@ def conditional_json(request, payload: dict) -> HttpResponse:
     return response
 
 
+def _is_number(raw: str) -> bool:
+    # ASCII only: str.isdigit() also takes "²", which int() then refuses with a ValueError.
+    return raw.isascii() and raw.isdigit()
+
+
 class Pages(pagination.PageNumberPagination):
     """Page numbers; a bad ``page_size`` is an error, not silently the default."""
 
@@ -71,7 +77,7 @@ class Pages(pagination.PageNumberPagination):
 
     def get_page_number(self, request, paginator):
         raw = request.query_params.get(self.page_query_param)
-        if raw is not None and (not raw.isdigit() or int(raw) < 1):
+        if raw is not None and (not _is_number(raw) or int(raw) < 1):
             raise ValidationError({"page": ["Must be a whole number from 1."]})
         return super().get_page_number(request, paginator)
 
@@ -79,7 +85,7 @@ class Pages(pagination.PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+        if not _is_number(raw) or not 1 <= int(raw) <= self.max_page_size:
             raise ValidationError(
                 {"page_size": [f"Must be a whole number from 1 to {self.max_page_size}."]}
             )
@@ -187,7 +193,13 @@ class Route(APIView):
 
 
 class BattlesExport(APIView):
-    """Votes as JSON lines in the public arena battle format, streamed."""
+    """Votes as JSON lines in the public arena battle format, streamed.
+
+    For staff and API keys with the ``export`` scope. Judges are pseudonymised (a stable keyed
+    hash); staff may ask for names with ``?judges=names``.
+    """
+
+    permission_classes = [CanExport]
 
     @extend_schema(
         responses={
@@ -195,11 +207,16 @@ class BattlesExport(APIView):
             **schemas.NOT_FOUND,
             400: schemas.ValidationErrorSerializer,
         },
-        parameters=[schemas.CategoryQuerySerializer],
+        parameters=[schemas.ExportQuerySerializer],
     )
     def get(self, request):
-        category = _category(_query(schemas.CategoryQuerySerializer, request).get("category"))
-        lines = (json.dumps(record) + "\n" for record in battle_records(category=category))
+        query = _query(schemas.ExportQuerySerializer, request)
+        category = _category(query.get("category"))
+        names = query.get("judges") == "names"
+        if names and not may_see_names(request):
+            raise PermissionDenied("Only staff may export voters' names.")
+        records = battle_records(category=category, names=names)
+        lines = (json.dumps(record) + "\n" for record in records)
         response = StreamingHttpResponse(lines, content_type="application/x-ndjson")
         response["Content-Disposition"] = 'attachment; filename="battles.jsonl"'
         return response

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from typing import TextIO
 
+import numpy as np
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -41,25 +43,49 @@ def _lines(stream: TextIO) -> Iterator[tuple[int, BattleLine]]:
             raise BattlesFileError(f"line {number}: {exc}") from None
 
 
-def battles_check(stream: TextIO, progress: Callable[[int], None] | None = None):
-    """Read the whole file once; return its line count, model names and category names."""
+@dataclass(frozen=True)
+class CheckedFile:
+    """What the check learned: lines, names to create, and each line's occurrence number."""
+
+    count: int
+    models: set[str]
+    categories: set[str]
+    occurrences: np.ndarray
+
+
+def battles_check(stream: TextIO, progress: Callable[[int], None] | None = None) -> CheckedFile:
+    """Read the whole file once; every line the write could not store is reported here."""
     models: set[str] = set()
     categories: set[str] = set()
-    count = 0
+    hashes = array("Q")  # 8 bytes a line: a million lines need 8 MB
     for _, line in _lines(stream):
         models.update((line.model_a, line.model_b))
         if line.category:
             categories.add(line.category)
-        count += 1
-        if progress and count % 10000 == 0:
+        hashes.append(line.content_hash)
+        if progress and len(hashes) % 10000 == 0:
             progress(10000)
     if progress:
-        progress(count % 10000)
-    return count, models, categories
+        progress(len(hashes) % 10000)
+    occurrences = occurrence_numbers(np.frombuffer(hashes, dtype=np.uint64))
+    return CheckedFile(len(hashes), models, categories, occurrences)
+
+
+def occurrence_numbers(hashes: np.ndarray) -> np.ndarray:
+    """For each line, how many identical lines came before it in the file (0, 1, 2, ...)."""
+    order = np.argsort(hashes, kind="stable")
+    ordered = hashes[order]
+    starts = np.r_[True, ordered[1:] != ordered[:-1]] if len(ordered) else np.array([], bool)
+    group_start = np.maximum.accumulate(np.where(starts, np.arange(len(ordered)), 0))
+    occurrences = np.empty(len(hashes), dtype=np.int64)
+    occurrences[order] = np.arange(len(ordered)) - group_start
+    return occurrences
 
 
 def _unique_slug(model, name: str) -> str:
-    base = slugify(name)[:90] or "item"
+    # Room for a "-N" suffix within the column: a name may be longer than its slug may be.
+    limit = model._meta.get_field("slug").max_length
+    base = slugify(name)[: limit - 6].strip("-") or "item"
     slug, n = base, 1
     while model.objects.filter(slug=slug).exists():
         n += 1
@@ -96,7 +122,7 @@ def _ensure_categories(names: Iterable[str]) -> tuple[dict[str, int], list[str]]
     return found, created
 
 
-def _vote(line: BattleLine, generators: dict, categories: dict) -> Vote:
+def _vote(line: BattleLine, occurrence: int, generators: dict, categories: dict) -> Vote:
     return Vote(
         category_id=categories.get(line.category),
         choice=line.choice,
@@ -105,29 +131,27 @@ def _vote(line: BattleLine, generators: dict, categories: dict) -> Vote:
         created_at=line.tstamp or timezone.now(),
         judge=line.judge,
         question_id=line.question_id,
-        import_key=line.import_key,
+        import_key=line.import_key(int(occurrence)),
     )
 
 
 @transaction.atomic
 def battles_import(
-    stream: TextIO,
-    *,
-    models: set[str],
-    categories: set[str],
-    progress: Callable[[int], None] | None = None,
+    stream: TextIO, *, checked: CheckedFile, progress: Callable[[int], None] | None = None
 ) -> ImportSummary:
     """Write a checked file's votes; votes already imported are skipped by their key."""
-    generator_ids, generators_created = _ensure_generators(models)
-    category_ids, categories_created = _ensure_categories(categories)
+    generator_ids, generators_created = _ensure_generators(checked.models)
+    category_ids, categories_created = _ensure_categories(checked.categories)
     before = Vote.objects.count()
     lines = _lines(stream)
     total = 0
     while batch := list(islice(lines, BATCH)):
-        Vote.objects.bulk_create(
-            [_vote(line, generator_ids, category_ids) for _, line in batch],
-            ignore_conflicts=True,
-        )
+        occurrences = checked.occurrences[total : total + len(batch)]
+        votes = [
+            _vote(line, n, generator_ids, category_ids)
+            for (_, line), n in zip(batch, occurrences, strict=True)
+        ]
+        Vote.objects.bulk_create(votes, ignore_conflicts=True)
         total += len(batch)
         if progress:
             progress(len(batch))

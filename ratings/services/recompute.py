@@ -32,17 +32,54 @@ class BoardVotes:
     last_vote_id: int | None
 
 
+def _board(category: Category | None):
+    return Vote.objects.all() if category is None else Vote.objects.filter(category=category)
+
+
 def board_votes(*, category: Category | None) -> Vote.objects.__class__:
-    votes = Vote.objects.all() if category is None else Vote.objects.filter(category=category)
+    """The votes the online Elo counts: not voided, and "both bad" unless it is dropped."""
+    votes = _board(category).filter(voided_at__isnull=True)
     if settings.RATINGS_BOTH_BAD == "drop":
         votes = votes.exclude(choice=Vote.Choice.BOTH_BAD)
     return votes
 
 
+def rated_votes(*, category: Category | None) -> Vote.objects.__class__:
+    """The votes a board is computed from: Elo's, less flagged ones unless they count.
+
+    The online Elo moves inside each vote, before anyone can tell whether it will be flagged
+    later, so flagged votes are left out of the boards of record only.
+    """
+    votes = board_votes(category=category)
+    if settings.RATINGS_FLAGGED == "drop":
+        votes = votes.filter(flagged=False)
+    return votes
+
+
+def votes_excluded(*, category: Category | None) -> dict[str, int]:
+    """How many of a board's votes its ratings leave out, by reason (one query)."""
+    live = Q(voided_at__isnull=True)
+    counts = _board(category).aggregate(
+        void=Count("id", filter=~live),
+        flagged=Count("id", filter=live & Q(flagged=True)),
+        both_bad=Count("id", filter=live & Q(choice=Vote.Choice.BOTH_BAD)),
+    )
+    if settings.RATINGS_FLAGGED != "drop":
+        counts["flagged"] = 0
+    if settings.RATINGS_BOTH_BAD != "drop":
+        counts["both_bad"] = 0
+    elif settings.RATINGS_FLAGGED == "drop":
+        # A flagged "both bad" vote is counted once, as flagged.
+        counts["both_bad"] = (
+            _board(category).filter(live, choice=Vote.Choice.BOTH_BAD, flagged=False).count()
+        )
+    return counts
+
+
 def board_aggregate(*, category: Category | None) -> BoardVotes:
     """Pair counts of a board from one GROUP BY query; generators without votes are included."""
     cells = list(
-        board_votes(category=category)
+        rated_votes(category=category)
         .values("shown_left_id", "shown_right_id")
         .annotate(
             left_wins=Count("id", filter=Q(choice=Vote.Choice.LEFT)),
@@ -99,8 +136,9 @@ def leaderboard_recompute(*, category: Category | None, **overrides) -> Snapshot
     options = engine_options(**overrides)
     board = compute_board(data.counts, **options)
     elo = dict(EloRating.objects.filter(category=category).values_list("generator_id", "rating"))
+    excluded = votes_excluded(category=category)
     duration_ms = round((time.monotonic() - started) * 1000)
-    snapshot = _store(category, data, board, options, elo, duration_ms)
+    snapshot = _store(category, data, board, options, elo, duration_ms, excluded)
     logger.info(
         "recomputed %s: %d votes in %d ms",
         category.slug if category else "overall",
@@ -121,11 +159,17 @@ def _integer(value) -> int | None:
 
 
 @transaction.atomic
-def _store(category, data: BoardVotes, board, options, elo, duration_ms) -> Snapshot:
+def _store(category, data: BoardVotes, board, options, elo, duration_ms, excluded) -> Snapshot:
+    parameters = {
+        **board.params,
+        "both_bad": settings.RATINGS_BOTH_BAD,
+        "flagged": settings.RATINGS_FLAGGED,
+        "excluded": excluded,
+    }
     snapshot = Snapshot.objects.create(
         category=category,
         method=options["method"],
-        parameters={**board.params, "both_bad": settings.RATINGS_BOTH_BAD},
+        parameters=parameters,
         seed=options["seed"],
         vote_count=data.vote_count,
         last_vote_id=data.last_vote_id,

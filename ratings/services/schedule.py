@@ -10,11 +10,11 @@ import logging
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Max
+from django.db.models import Count, Max
 
 from arena.models import Category
 from ratings.models import Snapshot
-from ratings.services.recompute import board_votes
+from ratings.services.recompute import rated_votes
 from ratings.tasks import ratings_recompute
 
 logger = logging.getLogger(__name__)
@@ -50,10 +50,17 @@ def ratings_schedule(*, category_id: int | None) -> None:
 
 
 def board_is_current(*, category: Category | None) -> bool:
-    """True when the newest snapshot of the board already counts its newest vote."""
+    """True when the newest snapshot of the board counts exactly the votes it should now.
+
+    The count matters besides the newest id: a voided vote leaves the newest id as it was.
+    """
     latest = Snapshot.objects.filter(category=category).order_by("-computed_at", "-id").first()
-    last_vote = board_votes(category=category).aggregate(last=Max("id"))["last"]
-    return latest is not None and latest.last_vote_id == last_vote
+    now = rated_votes(category=category).aggregate(last=Max("id"), count=Count("id"))
+    return (
+        latest is not None
+        and latest.last_vote_id == now["last"]
+        and latest.vote_count == now["count"]
+    )
 
 
 def boards_behind() -> list[int | None]:

@@ -12,12 +12,13 @@ from generation.tasks import generate
 from tests.conftest import make_generator
 from tests.generation.providers.conftest import Reply
 
-KEY_VARIABLE = "ARENA_TEST_REJECTED_KEY"
+KEY_VARIABLE = "ARENA_KEY_TEST_REJECTED"
 
 
 @pytest.fixture
-def rejected(db, api_server, monkeypatch) -> Generator:
+def rejected(db, api_server, monkeypatch, settings) -> Generator:
     """A generator on a local OpenAI-style API that answers 401 to its key."""
+    settings.GENERATION_ALLOWED_HOSTS = ["127.0.0.1"]
     monkeypatch.setenv(KEY_VARIABLE, "sk-revoked-1234")
     api_server.on(
         "POST",

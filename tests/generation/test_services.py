@@ -75,13 +75,13 @@ def test_the_task_gives_up_after_its_retries_with_the_reason(prompt, eager_retri
 
 def test_a_missing_api_key_fails_permanently_with_the_variable_named(prompt, monkeypatch):
     keyed = make_generator("Keyed")
-    keyed.api_key_env = "ARENA_TEST_MISSING_KEY"
+    keyed.api_key_env = "ARENA_KEY_TEST_MISSING"
     keyed.save()
-    monkeypatch.delenv("ARENA_TEST_MISSING_KEY", raising=False)
+    monkeypatch.delenv("ARENA_KEY_TEST_MISSING", raising=False)
     generation = _pending(prompt, keyed)
     done = generation_run(generation_id=generation.id, claim="task-1")
     assert done.status == Generation.Status.FAILED
-    assert "ARENA_TEST_MISSING_KEY" in done.error
+    assert "ARENA_KEY_TEST_MISSING" in done.error
 
 
 def test_generations_are_not_reused_when_reuse_is_off(prompt, generators, settings):

@@ -31,7 +31,8 @@ def test_every_endpoint_answers_401_without_a_key(client, boards, url):
 @pytest.mark.parametrize("url", ENDPOINTS)
 def test_every_endpoint_answers_a_signed_in_user(client, boards, voter, url):
     client.force_login(voter)
-    assert client.get(url).status_code == 200
+    # Only staff and keys with the export scope may export every vote.
+    assert client.get(url).status_code == (403 if "export" in url else 200)
 
 
 def test_a_revoked_or_unknown_key_answers_401(client, boards):
@@ -202,8 +203,11 @@ def test_the_matrix_has_rates_counts_and_predictions_per_pair(api, boards):
     assert body["counts"][i][j] == body["counts"][j][i] > 0
 
 
-def test_the_battles_export_streams_the_public_format(api, boards):
-    response = api.get("/api/v1/battles/export/?category=people")
+def test_the_battles_export_streams_the_public_format(client, boards):
+    _, key = api_key_create(name="exporter", scopes=["export"])
+    response = client.get(
+        "/api/v1/battles/export/?category=people", HTTP_AUTHORIZATION=f"Bearer {key}"
+    )
     assert response["Content-Type"] == "application/x-ndjson"
     lines = b"".join(response.streaming_content).decode().splitlines()
     assert len(lines) == 600

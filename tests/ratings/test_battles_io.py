@@ -94,7 +94,7 @@ def test_a_missing_file_is_a_clear_error(db):
 def test_export_writes_the_public_format_and_imports_back_identically(db, tmp_path):
     _run("import_battles", str(_write(tmp_path, LINES)), "--no-recompute")
     exported = tmp_path / "out.jsonl"
-    _run("export_battles", "--output", str(exported))
+    _run("export_battles", "--output", str(exported), "--judge-names")
     records = [json.loads(line) for line in exported.read_text().splitlines()]
     assert [r["winner"] for r in records] == ["model_a", "tie (bothbad)", "model_b", "tie"]
     assert records[0]["model_a"] == "gpt-image-2" and records[0]["category"] == "logos"

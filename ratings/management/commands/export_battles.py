@@ -16,6 +16,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--output", "-o", default="-", help="File to write; - for stdout.")
         parser.add_argument("--category", help="Only this category's votes (a slug).")
+        parser.add_argument(
+            "--judge-names",
+            action="store_true",
+            help="Write voters' names; by default each is a stable keyed pseudonym.",
+        )
 
     def handle(self, *args, **options):
         try:
@@ -30,7 +35,7 @@ class Command(BaseCommand):
         )
         count = 0
         with target as out:
-            for record in battle_records(category=category):
+            for record in battle_records(category=category, names=options["judge_names"]):
                 out.write(json.dumps(record) + "\n")
                 count += 1
         self.stderr.write(f"Exported {count} battles.")

@@ -14,8 +14,9 @@ class Command(BaseCommand):
     help = (
         "Import battles (JSON lines: model_a, model_b, winner, optional category, tstamp, judge, "
         "question_id). Creates missing generators and categories; model_a is the side shown "
-        "left; a second run of the same file adds nothing; a malformed line stops the import "
-        "with its line number before anything is written."
+        "left; identical lines are separate battles; a second run of the same file adds "
+        "nothing; a malformed line stops the import with its line number before anything is "
+        "written."
     )
 
     def add_arguments(self, parser):
@@ -30,11 +31,12 @@ class Command(BaseCommand):
             raise CommandError("Read from a file: the import reads it twice (check, then write).")
         try:
             with open(path, encoding="utf-8") as stream, self._bar("Checking") as bar:
-                count, models, categories = battles_check(stream, bar.update)
-            with open(path, encoding="utf-8") as stream, self._bar("Importing", count) as bar:
-                summary = battles_import(
-                    stream, models=models, categories=categories, progress=bar.update
-                )
+                checked = battles_check(stream, bar.update)
+            with (
+                open(path, encoding="utf-8") as stream,
+                self._bar("Importing", checked.count) as bar,
+            ):
+                summary = battles_import(stream, checked=checked, progress=bar.update)
         except FileNotFoundError:
             raise CommandError(f"No such file: {path}") from None
         except (BattlesFileError, UnicodeDecodeError) as exc:

@@ -22,8 +22,11 @@ from PIL import Image
 
 from generation.outputs import reencode_image
 from generation.providers import Output, ProviderError
+from generation.providers.guard import guarded_client
 
 KEY = "sk-test-secret-key-1234"
+# The local servers listen on loopback, which only an explicitly allowed host may reach.
+LOCAL = frozenset({"127.0.0.1"})
 READ_TIMEOUT_S = 0.3
 NOT_AN_IMAGE = b"<html>definitely not a picture</html>"
 
@@ -132,7 +135,8 @@ def cdn_server():
 
 @pytest.fixture
 def http_client():
-    with httpx.Client(timeout=httpx.Timeout(READ_TIMEOUT_S, connect=2.0)) as client:
+    timeout = httpx.Timeout(READ_TIMEOUT_S, connect=2.0)
+    with guarded_client(timeout=timeout, allowed_hosts=LOCAL) as client:
         yield client
 
 

@@ -19,7 +19,7 @@ from generation.providers.http import (
     token_cost,
 )
 from generation.providers.webhook import WebhookProvider
-from tests.generation.providers.conftest import KEY, Reply
+from tests.generation.providers.conftest import KEY, LOCAL, Reply
 
 
 def api(client=None, origin=("http", "api.example")) -> Api:
@@ -90,7 +90,7 @@ def test_the_key_is_scrubbed_from_messages_that_echo_it():
 
 def test_a_read_timeout_from_a_built_client_honours_timeout_s(api_server):
     api_server.on("POST", "/hook", Reply(json={"text": "late"}, delay=1.0))
-    webhook = WebhookProvider(model_id="m", base_url=api_server.url + "/hook")
+    webhook = WebhookProvider(model_id="m", base_url=api_server.url + "/hook", allowed_hosts=LOCAL)
 
     with pytest.raises(ProviderError, match="timed out") as caught:
         webhook.generate("a fox", {"timeout_s": 0.2})
@@ -101,7 +101,7 @@ def test_a_read_timeout_from_a_built_client_honours_timeout_s(api_server):
 def test_a_client_it_builds_is_closed_after_the_call(api_server, monkeypatch):
     api_server.on("POST", "/hook", Reply(json={"text": "hi"}))
     built = httpx.Client()
-    monkeypatch.setattr(provider_http, "build_client", lambda params: built)
+    monkeypatch.setattr(provider_http, "build_client", lambda params, hosts: built)
 
     WebhookProvider(model_id="m", base_url=api_server.url + "/hook").generate("a fox", {})
 

@@ -1,0 +1,100 @@
+"""Server-side requests reach public addresses only, unless their host is explicitly allowed.
+
+A generator's base URL and every URL a provider answers with (an image to download, a status
+to poll, each hop of a redirect) are typed or chosen by someone else. Without a check, the
+server would fetch ``http://169.254.169.254/`` (cloud credentials) or ``http://127.0.0.1:6379``
+(Redis) on their behalf. The check sits where the connection is opened: the host is resolved
+there, every address it resolves to must be public, and the socket connects to the address that
+was checked, so a name that resolves to a public address for the check and a private one for
+the connection (DNS rebinding) gets nowhere either.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterable
+
+import httpcore
+import httpx
+
+from generation.providers.base import ProviderError
+
+IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class BlockedAddress(ProviderError):
+    """A request to a private, loopback, link-local or otherwise non-public address."""
+
+    def __init__(self, host: str):
+        super().__init__(
+            f"{host} is not a public address; add it to GENERATION_ALLOWED_HOSTS to allow it",
+            permanent=True,
+        )
+
+
+def is_public(address: IpAddress) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_global and not address.is_multicast
+
+
+def normalise_hosts(hosts: Iterable[str]) -> frozenset[str]:
+    return frozenset(host.strip().lower().strip("[]") for host in hosts if host.strip())
+
+
+def public_addresses(host: str, port: int) -> list[str]:
+    """The addresses ``host`` resolves to, all of them public; raises ``BlockedAddress``.
+
+    A name that does not resolve raises ``socket.gaierror`` (a connection error to callers).
+    """
+    try:
+        literal = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        literal = None
+    if literal is not None:
+        if not is_public(literal):
+            raise BlockedAddress(host)
+        return [str(literal)]
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    addresses = [str(info[4][0]).split("%", 1)[0] for info in infos]
+    if not addresses or not all(is_public(ipaddress.ip_address(a)) for a in addresses):
+        raise BlockedAddress(host)
+    return addresses
+
+
+class GuardedBackend(httpcore.SyncBackend):
+    """httpcore's socket backend, connecting only to checked public addresses."""
+
+    def __init__(self, allowed_hosts: frozenset[str]):
+        self.allowed_hosts = allowed_hosts
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        if host.lower().strip("[]") in self.allowed_hosts:
+            return super().connect_tcp(host, port, timeout, local_address, socket_options)
+        try:
+            addresses = public_addresses(host, port)
+        except socket.gaierror as exc:
+            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from None
+        error: Exception | None = None
+        for address in addresses:
+            try:
+                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                error = exc
+        raise error or httpcore.ConnectError(f"cannot connect to {host}")
+
+    def connect_unix_socket(self, *args, **kwargs):
+        raise BlockedAddress("a Unix socket")
+
+
+def guarded_client(*, timeout: httpx.Timeout, allowed_hosts: Iterable[str] = ()) -> httpx.Client:
+    """An httpx client whose every connection, redirects included, passes the address check.
+
+    Proxy variables from the environment are ignored: through a proxy, the check would see the
+    proxy's address instead of the target's.
+    """
+    transport = httpx.HTTPTransport()
+    # httpx builds its connection pool without a way to pass the backend; set it before use.
+    transport._pool._network_backend = GuardedBackend(normalise_hosts(allowed_hosts))
+    return httpx.Client(timeout=timeout, transport=transport, trust_env=False)

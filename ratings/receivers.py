@@ -1,0 +1,14 @@
+"""What ratings does when the arena tells it something (connected in RatingsConfig.ready)."""
+
+from __future__ import annotations
+
+from arena.core.queue import enqueue
+from ratings.tasks import ratings_rebuild
+
+
+def vote_voided_rebuild(sender, *, category_id: int | None, **kwargs) -> None:
+    """Rebuild the Elo and the board of overall and of the voided vote's category."""
+    for board in [None] if category_id is None else [None, category_id]:
+        if not enqueue(ratings_rebuild, category_id=board):
+            # No broker: rebuild here, so the void is never left counted until a manual rebuild.
+            ratings_rebuild.apply(kwargs={"category_id": board})
