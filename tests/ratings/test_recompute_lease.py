@@ -46,7 +46,7 @@ def test_the_hold_of_a_worker_that_died_lapses_within_the_lease(voted, short_lea
     # A worker killed mid-recompute never releases its hold: here, nothing is ever deleted.
     monkeypatch.setattr(cache, "delete", lambda *args, **kwargs: None)
     monkeypatch.setattr(
-        "ratings.tasks.leaderboard_recompute", lambda **kwargs: (_ for _ in ()).throw(SystemExit)
+        "ratings.services.leaderboard_recompute", lambda **kwargs: (_ for _ in ()).throw(SystemExit)
     )
     with pytest.raises(SystemExit):
         ratings_recompute.apply(kwargs={"category_id": voted.id}, throw=True)
@@ -76,7 +76,7 @@ def test_a_running_recompute_keeps_its_board_while_it_works(voted, short_lease, 
         finish.wait(10)
         return type("S", (), {"id": 0})()
 
-    monkeypatch.setattr("ratings.tasks.leaderboard_recompute", slow)
+    monkeypatch.setattr("ratings.services.leaderboard_recompute", slow)
     # The overall board: the runner's own connection need not see this test's rows.
     runner = threading.Thread(target=lambda: ratings_recompute.apply(kwargs={"category_id": None}))
     runner.start()
