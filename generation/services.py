@@ -20,8 +20,11 @@ from generation.concurrency import GeneratorBusy, generator_slot
 from generation.models import Generation, Generator
 from generation.outputs import reencode_image, store_output
 from generation.providers import Output, ProviderError, get_provider_class
+from generation.sources import read_source
 
 logger = logging.getLogger(__name__)
+# A battle's kind has the same names as a generator's capabilities.
+GENERATE, EDIT = Generator.Capability.GENERATE.value, Generator.Capability.EDIT.value
 
 
 class TransientGenerationError(Exception):
@@ -33,23 +36,30 @@ class TransientGenerationError(Exception):
         self.attempts = attempts
 
 
-def params_hash(generator: Generator) -> str:
-    """Fingerprint of everything that shapes an output besides the prompt."""
+def params_hash(generator: Generator, kind: str = GENERATE) -> str:
+    """Fingerprint of everything that shapes an output besides the prompt (and its source)."""
     key = {
         "provider": generator.provider,
         "model": generator.model_id,
-        "params": generator.parameters,
+        "params": generator.parameters_for(kind),
     }
+    if kind != GENERATE:  # generation keeps its old fingerprints, so reuse carries on
+        key["kind"] = kind
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
+
+
+def prompt_kind(prompt) -> str:
+    """``edit`` for a prompt with a source image, else ``generate`` (read, not imported)."""
+    return EDIT if getattr(prompt, "source_image", "") else GENERATE
 
 
 def generation_get_or_create(*, prompt, generator: Generator) -> tuple[Generation, bool]:
     """Reuse a live generation for the same prompt, generator and parameters, or create one."""
-    fields = {"prompt": prompt, "generator": generator, "params_hash": params_hash(generator)}
+    kind = prompt_kind(prompt)
+    parameters = generator.parameters_for(kind)
+    fields = {"prompt": prompt, "generator": generator, "params_hash": params_hash(generator, kind)}
     if not settings.ARENA_REUSE_GENERATIONS:
-        return Generation.objects.create(
-            **fields, parameters=generator.parameters, reusable=False
-        ), True
+        return Generation.objects.create(**fields, parameters=parameters, reusable=False), True
     live = Generation.objects.filter(**fields, reusable=True).exclude(
         status=Generation.Status.FAILED
     )
@@ -58,7 +68,7 @@ def generation_get_or_create(*, prompt, generator: Generator) -> tuple[Generatio
         return existing, False
     try:
         with transaction.atomic():
-            return Generation.objects.create(**fields, parameters=generator.parameters), True
+            return Generation.objects.create(**fields, parameters=parameters), True
     except IntegrityError:
         # Another request created it between our read and our insert: use theirs.
         return live.get(), False
@@ -150,7 +160,11 @@ def _call_provider(generation: Generation) -> Output:
     provider = provider_class(
         model_id=generator.model_id, api_key=api_key, base_url=generator.base_url
     )
-    return provider.generate(generation.prompt.text, dict(generation.parameters))
+    prompt, params = generation.prompt, dict(generation.parameters)
+    if prompt_kind(prompt) == EDIT:
+        image, mask = read_source(prompt.source_image), read_source(prompt.source_mask)
+        return provider.edit(prompt.text, image, mask, params)
+    return provider.generate(prompt.text, params)
 
 
 def _blind_content(output: Output) -> tuple[bytes | None, str]:
@@ -231,11 +245,12 @@ def generation_run_now(*, generator: Generator, prompt) -> Generation:
     The output is never reused in battles. Raises ``GeneratorBusy`` (recording nothing) when
     the generator's concurrency cap stays full.
     """
+    kind = prompt_kind(prompt)
     generation = Generation.objects.create(
         prompt=prompt,
         generator=generator,
-        params_hash=params_hash(generator),
-        parameters=generator.parameters,
+        params_hash=params_hash(generator, kind),
+        parameters=generator.parameters_for(kind),
         reusable=False,
     )
     claim = f"now-{uuid.uuid4().hex}"

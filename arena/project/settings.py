@@ -321,6 +321,9 @@ ARENA_MIN_VOTE_MS = envint("ARENA_MIN_VOTE_MS", 800, minimum=0)
 ARENA_VOTE_RATE_PER_MINUTE = envint("ARENA_VOTE_RATE_PER_MINUTE", 60, minimum=0)
 ARENA_DAILY_VOTE_CAP = envint("ARENA_DAILY_VOTE_CAP", 0, minimum=0)
 ARENA_PROMPT_RATE_PER_HOUR = envint("ARENA_PROMPT_RATE_PER_HOUR", 20, minimum=0)
+# Source images of edit prompts (uploads and curated ones): bytes, then decoded pixels.
+ARENA_SOURCE_MAX_BYTES = envint("ARENA_SOURCE_MAX_BYTES", 20_000_000, minimum=1)
+ARENA_SOURCE_MAX_PIXELS = envint("ARENA_SOURCE_MAX_PIXELS", 16_777_216, minimum=256)
 
 # Ratings (see the README's ratings section for what each choice means).
 RATINGS_ELO_K = envfloat("RATINGS_ELO_K", 4.0, minimum=0.0)

@@ -205,6 +205,11 @@
       prepared.images[side] = img;
       return decoded(img);
     });
+    if (card.source) {
+      const source = new Image();  // an edit's source: in the cache before it is shown
+      source.src = card.source;
+      waits.push(decoded(source));
+    }
     Promise.all(waits).then((results) => {
       prepared.ready = true;
       prepared.loaded = results.every(Boolean);
@@ -253,6 +258,7 @@
     el.prompt.textContent = card.prompt;
     el.prompt.classList.toggle("long", card.prompt.length > LONG_PROMPT);
     el.category.textContent = card.category || "Uncategorised";
+    fillSource(card.source);
     SIDES.forEach((side) => fillOutput(side, card[side], prepared.images[side]));
     el.form.action = card.url;
     el.form.hidden = false;
@@ -274,6 +280,23 @@
       }
     });
     prefetch(Promise.all([ready, shown]).catch(() => null));
+  }
+
+  function fillSource(url) {
+    const figure = $("source");
+    if (!figure) {
+      return;
+    }
+    figure.hidden = !url;
+    const img = $("source-image");
+    const link = $("source-link");
+    if (url) {
+      img.src = url;
+      link.href = url;
+    } else {
+      img.removeAttribute("src");
+      link.removeAttribute("href");
+    }
   }
 
   function fillOutput(side, output, img) {
