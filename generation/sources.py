@@ -50,7 +50,14 @@ def source_decode(data: bytes, *, what: str = "image") -> Image.Image:
                 upright = ImageOps.exif_transpose(image)
     except SourceImageError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Warning) as exc:
+    except (
+        UnidentifiedImageError,
+        Image.DecompressionBombError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Warning,
+    ) as exc:
         raise SourceImageError(
             f"The {what} could not be decoded as a PNG, JPEG or WebP picture "
             f"({type(exc).__name__})."

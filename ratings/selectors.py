@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from django.core.cache import cache
 
 from arena.models import Category, Vote
+from generation.sources import source_hash
 from ratings.battles_io import battle_record
 from ratings.models import EloRating, Snapshot, SnapshotRow
 
@@ -88,9 +89,10 @@ def battle_records(*, category: Category | None) -> Iterator[dict]:
     fields = (
         "shown_left__name", "shown_right__name", "choice", "category__slug", "created_at",
         "judge", "voter__username", "question_id", "battle__prompt_id",
+        "battle__prompt__source_image",
     )  # fmt: skip
     for row in votes.values_list(*fields).iterator(chunk_size=2000):
-        left, right, choice, slug, created, judge, username, question, prompt_id = row
+        left, right, choice, slug, created, judge, username, question, prompt_id, source = row
         yield battle_record(
             model_a=left,
             model_b=right,
@@ -99,6 +101,7 @@ def battle_records(*, category: Category | None) -> Iterator[dict]:
             tstamp=created,
             judge=judge or username or "",
             question_id=question or (str(prompt_id) if prompt_id else ""),
+            source_sha256=source_hash(source or ""),
         )
 
 

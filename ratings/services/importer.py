@@ -8,6 +8,7 @@ from itertools import islice
 from typing import TextIO
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -42,14 +43,20 @@ def _lines(stream: TextIO) -> Iterator[tuple[int, BattleLine]]:
 
 
 def battles_check(stream: TextIO, progress: Callable[[int], None] | None = None):
-    """Read the whole file once; return its line count, model names and category names."""
+    """Read the whole file once; return its line count, model names and categories.
+
+    Categories map each name to the kind of its battles (``generate`` or ``edit``); a
+    category with battles of both kinds is a malformed file.
+    """
     models: set[str] = set()
-    categories: set[str] = set()
+    categories: dict[str, str] = {}
     count = 0
-    for _, line in _lines(stream):
+    for number, line in _lines(stream):
         models.update((line.model_a, line.model_b))
-        if line.category:
-            categories.add(line.category)
+        if line.category and categories.setdefault(line.category, line.kind) != line.kind:
+            raise BattlesFileError(
+                f"line {number}: category {line.category!r} has both generation and edit battles"
+            )
         count += 1
         if progress and count % 10000 == 0:
             progress(10000)
@@ -84,13 +91,25 @@ def _ensure_generators(names: Iterable[str]) -> tuple[dict[str, int], list[str]]
     return existing, created
 
 
-def _ensure_categories(names: Iterable[str]) -> tuple[dict[str, int], list[str]]:
-    by_name = dict(Category.objects.filter(name__in=names).values_list("name", "id"))
-    by_slug = dict(Category.objects.filter(slug__in=names).values_list("slug", "id"))
+def _ensure_categories(kinds: dict[str, str]) -> tuple[dict[str, int], list[str]]:
+    names = list(kinds)
+    existing = Category.objects.filter(Q(name__in=names) | Q(slug__in=names))
+    by_name, by_slug = {}, {}
+    for category in existing:
+        by_name[category.name] = by_slug[category.slug] = category
     found = {name: by_name.get(name) or by_slug.get(name) for name in names}
+    for name, category in found.items():
+        if category is not None and category.kind != kinds[name]:
+            raise BattlesFileError(
+                f"category {name!r} holds {category.kind} battles here, the file has "
+                f"{kinds[name]} battles for it"
+            )
+    found = {name: category.id if category else None for name, category in found.items()}
     created = []
     for name in sorted(n for n, cid in found.items() if cid is None):
-        category = Category.objects.create(name=name, slug=_unique_slug(Category, name))
+        category = Category.objects.create(
+            name=name, slug=_unique_slug(Category, name), kind=kinds[name]
+        )
         found[name] = category.id
         created.append(name)
     return found, created
@@ -114,7 +133,7 @@ def battles_import(
     stream: TextIO,
     *,
     models: set[str],
-    categories: set[str],
+    categories: dict[str, str],
     progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
     """Write a checked file's votes; votes already imported are skipped by their key."""
