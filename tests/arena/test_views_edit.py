@@ -146,3 +146,19 @@ def test_the_voting_page_of_an_edit_shows_the_source_and_names_no_model_before_t
 def test_the_voting_page_of_a_generation_keeps_the_source_hidden(voter_client, ready_battle):
     html = voter_client.get(reverse("arena:vote"), follow=True).content.decode()
     assert 'id="source" hidden' in html
+
+
+def test_the_progress_page_of_an_edit_shows_the_picture_while_the_edits_are_made(
+    voter_client, editors, edit_category, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        response = voter_client.post(
+            reverse("arena:edit"), {"image": upload(source_png()), "text": "Make it night"}
+        )
+    assert response.status_code == 302
+    page = voter_client.get(response["Location"])
+    html = page.content.decode()
+    assert page.status_code == 200 and "Generating: 0 of 2 outputs ready." in html
+    prompt = Prompt.objects.get()
+    assert f'src="/media/sources/{source_hash(prompt.source_image)}.png"' in html
+    assert "Edit another picture" in html
