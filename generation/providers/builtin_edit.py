@@ -165,12 +165,21 @@ def _gradient(size, top: str, bottom: str) -> Image.Image:
     return Image.composite(Image.new("RGB", size, bottom), Image.new("RGB", size, top), ramp)
 
 
+def misspell(text: str, quality: float, rng: random.Random) -> str:
+    """Exactly round((1 - quality) * letters) letters come out wrong: better is always better."""
+    positions = [i for i, ch in enumerate(text) if ch.isalpha()]
+    wrong = set(rng.sample(positions, round((1 - quality) * len(positions))))
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    # A wrong letter is never the right one by chance.
+    return "".join(
+        rng.choice(letters.replace(ch.upper(), "")) if i in wrong else ch
+        for i, ch in enumerate(text)
+    )
+
+
 def _letter(image: Image.Image, region: Image.Image, text: str, options, rng) -> None:
     quality = options["text_quality"]
-    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    shown = "".join(
-        rng.choice(letters) if ch.isalpha() and rng.random() > quality else ch for ch in text
-    )
+    shown = misspell(text, quality, rng)
     left, top, right, bottom = region.getbbox() or (0, 0, *image.size)
     font = ImageFont.load_default(size=max((bottom - top) // 6, 10))
     pen = ImageDraw.Draw(image)

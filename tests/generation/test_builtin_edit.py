@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import io
+import random
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
 from generation.providers import ProviderError, get_provider_class
+from generation.providers.builtin_edit import misspell
 
 EDITOR = get_provider_class("builtin")(model_id="builtin-editor")
 
@@ -98,3 +100,12 @@ def test_providers_without_an_edit_api_say_so_permanently(source):
     with pytest.raises(ProviderError, match="cannot edit") as caught:
         external.edit("x", source, None, {})
     assert caught.value.permanent
+
+
+def test_quoted_text_is_lettered_with_fewer_mistakes_by_a_better_editor():
+    shown = {q: misspell("FIG JAM", q, random.Random(1)) for q in (1.0, 0.8, 0.5, 0.0)}
+    wrong = {
+        q: sum(a != b for a, b in zip(text, "FIG JAM", strict=True)) for q, text in shown.items()
+    }
+    assert wrong == {1.0: 0, 0.8: 1, 0.5: 3, 0.0: 6}
+    assert shown[1.0] == "FIG JAM" and shown[0.0][3] == " "
