@@ -8,6 +8,7 @@ import logging
 import os
 import time
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -20,7 +21,7 @@ from generation.concurrency import GeneratorBusy, generator_slot
 from generation.models import Generation, Generator
 from generation.outputs import reencode_image, store_output
 from generation.providers import Output, ProviderError, get_provider_class
-from generation.sources import read_source
+from generation.sources import conform, image_size, read_source
 
 logger = logging.getLogger(__name__)
 # A battle's kind has the same names as a generator's capabilities.
@@ -162,9 +163,17 @@ def _call_provider(generation: Generation) -> Output:
     )
     prompt, params = generation.prompt, dict(generation.parameters)
     if prompt_kind(prompt) == EDIT:
-        image, mask = read_source(prompt.source_image), read_source(prompt.source_mask)
-        return provider.edit(prompt.text, image, mask, params)
+        return _edit(provider, prompt, params)
     return provider.generate(prompt.text, params)
+
+
+def _edit(provider, prompt, params: dict) -> Output:
+    image, mask = read_source(prompt.source_image), read_source(prompt.source_mask)
+    output = provider.edit(prompt.text, image, mask, params)
+    if output.content is None:
+        return output
+    # Every edit comes out at its source's size, whatever size its provider answers.
+    return replace(output, content=conform(output.content, image_size(image)))
 
 
 def _blind_content(output: Output) -> tuple[bytes | None, str]:

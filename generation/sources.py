@@ -131,5 +131,28 @@ def read_source(name: str) -> bytes | None:
         return stored.read()
 
 
+def conform(content: bytes, size: tuple[int, int]) -> bytes:
+    """An edit at the source's size, so that no provider betrays itself by its dimensions.
+
+    An answer of another shape is cropped to the source's shape around its centre first
+    (never stretched); bytes that are not a picture are left to the re-encoder to refuse.
+    """
+    try:
+        with Image.open(io.BytesIO(content)) as answer:
+            if answer.size == size:
+                return content
+            fitted = ImageOps.fit(answer.convert("RGBA"), size, Image.Resampling.LANCZOS)
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError):
+        return content
+    buffer = io.BytesIO()
+    fitted.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def image_size(content: bytes) -> tuple[int, int]:
+    with Image.open(io.BytesIO(content)) as image:
+        return image.size
+
+
 def _megabytes(size: int) -> str:
     return f"{size / 1_000_000:.1f} MB"

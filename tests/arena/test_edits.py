@@ -161,3 +161,17 @@ def test_typed_prompts_are_never_classified_into_an_edit_category(edit_category,
     category = prompt.category
     assert category_guess("Replace the background behind a handbag") == category
     assert category_guess("Replace the background", kind="edit") == edit_category
+
+
+def test_every_edit_comes_out_at_the_sources_size_whatever_its_provider_answers(
+    edit_prompt, editors, django_capture_on_commit_callbacks
+):
+    small = editors[1]
+    small.edit_parameters = {**small.edit_parameters, "max_size": 64}  # answers 64 x 43
+    small.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        battle = battle_create(prompt=edit_prompt, generator_a=editors[0], generator_b=small)
+    for generation in (battle.generation_a, battle.generation_b):
+        generation.refresh_from_db()
+        with default_storage.open(generation.file.name) as stored:
+            assert Image.open(stored).size == (96, 64)

@@ -133,3 +133,19 @@ def test_a_black_and_white_mask_is_stored_transparent_where_the_edit_may_change(
 def test_a_mask_of_another_size_is_refused():
     with pytest.raises(SourceImageError, match="same size"):
         mask_decode(picture(size=(32, 32)), size=(64, 48))
+
+
+def test_conform_crops_an_answer_of_another_shape_to_the_source_shape_without_stretching():
+    from generation.sources import conform
+
+    wide = Image.new("RGB", (200, 100), "red")
+    wide.paste((0, 0, 255), (0, 0, 50, 100))  # a blue strip on the left, cropped away
+    buffer = io.BytesIO()
+    wide.save(buffer, format="PNG")
+    with Image.open(io.BytesIO(conform(buffer.getvalue(), (64, 64)))) as out:
+        assert out.size == (64, 64)
+        red, _, blue = out.convert("RGB").getpixel((2, 32))
+        assert red > 250 and blue < 5  # the left edge is red: the blue strip was cropped
+    same = picture(size=(64, 48))
+    assert conform(same, (64, 48)) == same
+    assert conform(b"not a picture", (64, 48)) == b"not a picture"
