@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from arena.models import Category
+from generation.models import Generator
 from ratings.payloads import board_payload
 from ratings.selectors import board_slug, snapshot_latest
 
@@ -46,6 +47,13 @@ def _sufficient(payload: dict | None, candidates: list[dict]) -> tuple[bool, str
     return True, "the category has enough votes"
 
 
+def _capable_slugs(kind: str) -> set[str]:
+    both = Generator.Capability.BOTH
+    return set(
+        Generator.objects.filter(capabilities__in=[kind, both]).values_list("slug", flat=True)
+    )
+
+
 def route(
     *, category: Category | None, max_cost: float | None = None, alternatives: int = 10
 ) -> dict:
@@ -58,7 +66,9 @@ def route(
     if not confident and category is not None:
         overall = snapshot_latest(category=None)
         used = board_payload(overall) if overall else None
-        candidates = _candidates(used, max_cost)
+        # The overall board mixes kinds: an edit category falls back only to editors.
+        capable = _capable_slugs(category.kind)
+        candidates = [c for c in _candidates(used, max_cost) if c["generator"] in capable]
     leader = candidates[0] if candidates else None
     tied = [
         c["generator"] for c in candidates[1:] if leader and c["rank_lower"] <= leader["rank_upper"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from typing import TextIO
@@ -43,16 +43,17 @@ def _lines(stream: TextIO) -> Iterator[tuple[int, BattleLine]]:
 
 
 def battles_check(stream: TextIO, progress: Callable[[int], None] | None = None):
-    """Read the whole file once; return its line count, model names and categories.
+    """Read the whole file once; return its line count, models and categories.
 
-    Categories map each name to the kind of its battles (``generate`` or ``edit``); a
-    category with battles of both kinds is a malformed file.
+    Models map each name to the kinds of battle it was in; categories map each name to the
+    kind of its battles (``generate`` or ``edit``): a category with both is a malformed file.
     """
-    models: set[str] = set()
+    models: dict[str, set[str]] = {}
     categories: dict[str, str] = {}
     count = 0
     for number, line in _lines(stream):
-        models.update((line.model_a, line.model_b))
+        for model in (line.model_a, line.model_b):
+            models.setdefault(model, set()).add(line.kind)
         if line.category and categories.setdefault(line.category, line.kind) != line.kind:
             raise BattlesFileError(
                 f"line {number}: category {line.category!r} has both generation and edit battles"
@@ -74,21 +75,29 @@ def _unique_slug(model, name: str) -> str:
     return slug
 
 
-def _ensure_generators(names: Iterable[str]) -> tuple[dict[str, int], list[str]]:
-    existing = dict(Generator.objects.filter(name__in=names).values_list("name", "id"))
+def _ensure_generators(kinds: dict[str, set[str]]) -> tuple[dict[str, int], list[str]]:
+    existing = dict(Generator.objects.filter(name__in=list(kinds)).values_list("name", "id"))
     created = []
-    for name in sorted(set(names) - set(existing)):
+    for name in sorted(set(kinds) - set(existing)):
         generator = Generator.objects.create(
             name=name,
             slug=_unique_slug(Generator, name),
             provider="external",
             model_id=name,
+            capabilities=_capabilities(kinds[name]),
             enabled=False,
             disabled_reason="Imported from a battles file; it has no API configured.",
         )
         existing[name] = generator.id
         created.append(name)
     return existing, created
+
+
+def _capabilities(kinds: set[str]) -> str:
+    """What a generator known only from a file evidently can do: what it was judged on."""
+    if kinds == {"edit"}:
+        return Generator.Capability.EDIT
+    return Generator.Capability.BOTH if "edit" in kinds else Generator.Capability.GENERATE
 
 
 def _ensure_categories(kinds: dict[str, str]) -> tuple[dict[str, int], list[str]]:
@@ -132,7 +141,7 @@ def _vote(line: BattleLine, generators: dict, categories: dict) -> Vote:
 def battles_import(
     stream: TextIO,
     *,
-    models: set[str],
+    models: dict[str, set[str]],
     categories: dict[str, str],
     progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:

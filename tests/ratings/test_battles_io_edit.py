@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 
 from arena.models import Category, Vote
 from arena.services import battle_assign_next, vote_cast
+from generation.models import Generator
 from generation.sources import source_hash
 from ratings.battles_io import BattleLineError, parse_line
 from tests.ratings.conftest import import_lines
@@ -108,3 +109,26 @@ def test_an_edit_category_has_its_own_board_and_route(api, tmp_path):
     route = api.get("/api/v1/route/", {"category": "background-swap"})
     assert route.status_code == 200
     assert route.json()["recommended"]["generator"] == "kontext"
+
+
+def test_generators_known_only_from_edit_lines_are_editors(db, tmp_path):
+    plain = {"model_a": "kontext", "model_b": "sdxl", "winner": "tie", "category": "logos"}
+    _import(tmp_path, [EDIT, plain])
+    capabilities = dict(Generator.objects.values_list("name", "capabilities"))
+    assert capabilities == {"kontext": "both", "qwen-edit": "edit", "sdxl": "generate"}
+
+
+def test_a_thin_edit_category_falls_back_to_the_best_editor_overall_not_the_best_model(
+    api, tmp_path
+):
+    lines = [  # sdxl wins every generation battle; only kontext and qwen-edit can edit
+        {"model_a": "sdxl", "model_b": "kontext", "winner": "model_a", "category": "logos",
+         "tstamp": 1767225600 + i} for i in range(200)
+    ] + [
+        {**EDIT, "winner": "model_b", "tstamp": 1767230000 + i} for i in range(150)
+    ] + [{**EDIT, "category": "text-edit", "tstamp": 1767240000}]  # fmt: skip
+    import_lines(tmp_path, lines)
+    route = api.get("/api/v1/route/", {"category": "text-edit"}).json()
+    assert route["decision"] == "insufficient_data" and route["board_used"] == "overall"
+    assert route["recommended"]["generator"] == "qwen-edit"
+    assert {a["generator"] for a in route["alternatives"]} <= {"kontext", "qwen-edit"}
