@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from PIL import Image
 
 from arena.models import Battle, Category, Kind, Prompt
 from arena.selectors import category_guess
@@ -22,8 +23,8 @@ NO_EDITORS = "The arena needs two enabled generators that can edit images to com
 class CheckedSource:
     """A decoded source image and mask, not stored yet."""
 
-    image: object
-    mask: object | None
+    image: Image.Image
+    mask: Image.Image | None
 
     def store(self) -> tuple[str, str]:
         """Storage names of the image and the mask ("" for none)."""
