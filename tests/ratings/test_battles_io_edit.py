@@ -132,3 +132,13 @@ def test_a_thin_edit_category_falls_back_to_the_best_editor_overall_not_the_best
     assert route["decision"] == "insufficient_data" and route["board_used"] == "overall"
     assert route["recommended"]["generator"] == "qwen-edit"
     assert {a["generator"] for a in route["alternatives"]} <= {"kontext", "qwen-edit"}
+
+
+def test_the_leaderboard_page_lists_edit_boards_after_generation_ones(
+    client, voter, tmp_path, edit_category
+):
+    import_lines(tmp_path, [{**EDIT, "tstamp": 1767225600}])
+    Category.objects.create(slug="logos", name="Logos")
+    client.force_login(voter)
+    html = client.get("/leaderboard/background-swap/").content.decode()
+    assert html.index(">Logos<") < html.index(">Background swap (edit)<")
