@@ -288,15 +288,24 @@
       return;
     }
     figure.hidden = !url;
-    const img = $("source-image");
     const link = $("source-link");
-    if (url) {
-      img.src = url;
-      link.href = url;
-    } else {
-      img.removeAttribute("src");
+    let img = $("source-image");
+    if (!url) {
       link.removeAttribute("href");
+      if (img) {
+        img.remove();  // a generation battle has no source picture at all
+      }
+      return;
     }
+    if (!img) {
+      img = document.createElement("img");
+      img.id = "source-image";
+      img.alt = "The source image both edits start from";
+      img.decoding = "async";
+      link.append(img);
+    }
+    img.src = url;
+    link.href = url;
   }
 
   function fillOutput(side, output, img) {

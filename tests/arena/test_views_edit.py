@@ -145,7 +145,8 @@ def test_the_voting_page_of_an_edit_shows_the_source_and_names_no_model_before_t
 
 def test_the_voting_page_of_a_generation_keeps_the_source_hidden(voter_client, ready_battle):
     html = voter_client.get(reverse("arena:vote"), follow=True).content.decode()
-    assert 'id="source" hidden' in html
+    assert 'aria-label="Source image" hidden>' in html
+    assert 'id="source-image"' not in html and "/media/sources/" not in html
 
 
 def test_the_progress_page_of_an_edit_shows_the_picture_while_the_edits_are_made(

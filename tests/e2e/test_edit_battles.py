@@ -142,3 +142,38 @@ def test_a_voter_brings_a_picture_and_votes_on_its_two_edits(
     page.keyboard.press("3")
     expect(page.locator("#verdict")).to_contain_text("Tie")
     assert Vote.objects.get().battle.prompt.category == edit_category
+
+
+def test_the_source_comes_and_goes_as_generation_and_edit_battles_take_turns(
+    page, live_server, voter, category, generators, edit_category, editors, settings
+):
+    from arena.models import Prompt
+
+    settings.ARENA_BATTLE_BUFFER = 0
+    both = editors[0]  # generates and edits
+    for i in range(3):
+        if i == 1:
+            prompt = edit_prompt_create(
+                text="Swap the background for snow", category=edit_category, image=source_png()
+            )
+            battle_create(prompt=prompt, generator_a=both, generator_b=editors[1])
+        else:
+            prompt = Prompt.objects.create(text=f"A red handbag, take {i}", category=category)
+            battle_create(prompt=prompt, generator_a=generators[0], generator_b=generators[1])
+    log_in(page, live_server)
+    wait_until_ready(page)
+    page.evaluate("window.sameDocument = true")
+    for expected in ("generate", "edit", "generate"):
+        wait_until_ready(page)
+        if expected == "edit":
+            expect(page.locator("#source")).to_be_visible()
+            assert "/media/sources/" in source_src(page)
+        else:
+            expect(page.locator("#source")).to_be_hidden()
+            assert page.locator("#source-image").count() == 0
+        page.keyboard.press("3")
+        expect(page.locator("#verdict")).to_contain_text("Tie")
+        assert page.evaluate("window.sameDocument") is True  # each swapped in, no reload
+        page.wait_for_selector("#battle[data-next]:not([data-next=loading])")
+        page.keyboard.press("Enter")
+    assert Vote.objects.count() == 3
