@@ -37,15 +37,19 @@ class TransientGenerationError(Exception):
         self.attempts = attempts
 
 
-def params_hash(generator: Generator, kind: str = GENERATE) -> str:
-    """Fingerprint of everything that shapes an output besides the prompt (and its source)."""
+def params_hash(generator: Generator, kind: str = GENERATE, sources: str = "") -> str:
+    """Fingerprint of everything that shapes an output besides the prompt's text.
+
+    ``sources``: an edit's source image and mask, so that a prompt given another picture
+    never reuses an edit of the old one.
+    """
     key = {
         "provider": generator.provider,
         "model": generator.model_id,
         "params": generator.parameters_for(kind),
     }
     if kind != GENERATE:  # generation keeps its old fingerprints, so reuse carries on
-        key["kind"] = kind
+        key["kind"], key["sources"] = kind, sources
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
 
 
@@ -54,11 +58,21 @@ def prompt_kind(prompt) -> str:
     return EDIT if getattr(prompt, "source_image", "") else GENERATE
 
 
+def prompt_params_hash(prompt, generator: Generator) -> str:
+    kind = prompt_kind(prompt)
+    sources = f"{prompt.source_image}|{prompt.source_mask}" if kind == EDIT else ""
+    return params_hash(generator, kind, sources)
+
+
 def generation_get_or_create(*, prompt, generator: Generator) -> tuple[Generation, bool]:
     """Reuse a live generation for the same prompt, generator and parameters, or create one."""
     kind = prompt_kind(prompt)
     parameters = generator.parameters_for(kind)
-    fields = {"prompt": prompt, "generator": generator, "params_hash": params_hash(generator, kind)}
+    fields = {
+        "prompt": prompt,
+        "generator": generator,
+        "params_hash": prompt_params_hash(prompt, generator),
+    }
     if not settings.ARENA_REUSE_GENERATIONS:
         return Generation.objects.create(**fields, parameters=parameters, reusable=False), True
     live = Generation.objects.filter(**fields, reusable=True).exclude(
@@ -258,7 +272,7 @@ def generation_run_now(*, generator: Generator, prompt) -> Generation:
     generation = Generation.objects.create(
         prompt=prompt,
         generator=generator,
-        params_hash=params_hash(generator, kind),
+        params_hash=prompt_params_hash(prompt, generator),
         parameters=generator.parameters_for(kind),
         reusable=False,
     )

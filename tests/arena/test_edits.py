@@ -17,7 +17,7 @@ from arena.services import (
     voter_edit_start,
 )
 from generation.models import Generation
-from generation.services import params_hash
+from generation.services import params_hash, prompt_params_hash
 from generation.sources import SOURCE_DIR, source_hash
 from tests.conftest import make_generator, source_png
 
@@ -42,7 +42,7 @@ def test_an_edit_prompt_belongs_in_an_edit_category(category):
 def test_an_edit_battle_runs_the_editors_edit_with_their_edit_parameters(ready_edit_battle):
     careful, careless = ready_edit_battle.generation_a, ready_edit_battle.generation_b
     assert careful.parameters == {"size": 64, "layout": "centered", "fidelity": 1.0}
-    assert careful.params_hash == params_hash(careful.generator, "edit")
+    assert careful.params_hash == prompt_params_hash(ready_edit_battle.prompt, careful.generator)
     assert careful.params_hash != params_hash(careful.generator)
     for generation in (careful, careless):
         assert generation.model_version == "builtin-edit-1"
@@ -175,3 +175,19 @@ def test_every_edit_comes_out_at_the_sources_size_whatever_its_provider_answers(
         generation.refresh_from_db()
         with default_storage.open(generation.file.name) as stored:
             assert Image.open(stored).size == (96, 64)
+
+
+def test_a_prompt_given_another_picture_never_reuses_an_edit_of_the_old_one(
+    ready_edit_battle, editors, django_capture_on_commit_callbacks
+):
+    prompt = ready_edit_battle.prompt
+    old = ready_edit_battle.generation_a
+    prompt.source_image = edit_prompt_create(
+        text="another", category=prompt.category, image=source_png(colour="#204080")
+    ).source_image
+    prompt.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        battle = battle_create(prompt=prompt, generator_a=editors[0], generator_b=editors[1])
+    assert battle.generation_a_id != old.id
+    battle.generation_a.refresh_from_db()
+    assert battle.generation_a.file.name != old.file.name
