@@ -4,14 +4,17 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.db.models import Count
+from django.utils.html import format_html
 
-from arena.models import Battle, Category, Prompt, Vote
-from arena.services import VoteError, vote_void
+from arena.models import Battle, Category, Kind, Prompt, Vote
+from arena.selectors import source_url
+from arena.services import PromptError, VoteError, source_check, vote_void
 
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "prompt_count"]
+    list_display = ["name", "slug", "kind", "prompt_count"]
+    list_filter = ["kind"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "slug", "description"]
 
@@ -23,13 +26,56 @@ class CategoryAdmin(admin.ModelAdmin):
         return obj._prompts
 
 
+class PromptForm(forms.ModelForm):
+    """A prompt; for an edit prompt, its source picture (and mask) uploaded and checked here."""
+
+    source_upload = forms.FileField(
+        label="Source image",
+        required=False,
+        help_text="For edit categories: PNG, JPEG or WebP. Stored without its metadata.",
+    )
+    mask_upload = forms.FileField(
+        label="Mask", required=False, help_text="Optional: transparent where the edit may change."
+    )
+
+    class Meta:
+        model = Prompt
+        fields = ["text", "category", "source", "active", "created_by"]
+
+    def clean(self):
+        cleaned = super().clean()
+        upload, mask = cleaned.get("source_upload"), cleaned.get("mask_upload")
+        category = cleaned.get("category")
+        has_source = bool(upload or self.instance.source_image)
+        if category is not None and (category.kind == Kind.EDIT) != has_source:
+            raise forms.ValidationError(
+                "A prompt of an edit category needs a source image, and only those have one."
+            )
+        if upload:
+            try:
+                checked = source_check(image=upload.read(), mask=mask.read() if mask else None)
+            except PromptError as exc:
+                raise forms.ValidationError(str(exc)) from None
+            self.instance.source_image, self.instance.source_mask = checked.store()
+        return cleaned
+
+
 @admin.register(Prompt)
 class PromptAdmin(admin.ModelAdmin):
-    list_display = ["short_text", "category", "source", "active", "created_at"]
-    list_filter = ["category", "source", "active"]
+    form = PromptForm
+    list_display = ["short_text", "category", "kind", "source", "active", "created_at"]
+    list_filter = ["category__kind", "category", "source", "active"]
     search_fields = ["text"]
     list_editable = ["active"]
     raw_id_fields = ["created_by"]
+    readonly_fields = ["source_preview"]
+
+    @admin.display(description="source image")
+    def source_preview(self, obj: Prompt) -> str:
+        url = source_url(obj)
+        if not url:
+            return "None: a generation prompt."
+        return format_html('<img src="{}" alt="" style="max-height:200px">', url)
 
     @admin.display(description="text")
     def short_text(self, obj: Prompt) -> str:

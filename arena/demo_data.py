@@ -88,6 +88,8 @@ GENERATORS = [
             "text_quality": 0.95,
             "noise": 0.0,
         },
+        "capabilities": "both",
+        "edit_parameters": {"instruction_following": 0.95, "fidelity": 0.95, "text_quality": 0.95},
         "price_per_output": "0.040",
     },
     {
@@ -95,6 +97,8 @@ GENERATORS = [
         "slug": "basalt",
         "model_id": "builtin-basalt",
         "parameters": {"layout": "grid", "palette": "ocean", "text_quality": 0.35, "noise": 0.15},
+        "capabilities": "both",
+        "edit_parameters": {"instruction_following": 0.55, "fidelity": 0.5, "text_quality": 0.4},
         "price_per_output": "0.010",
     },
     {
@@ -107,6 +111,8 @@ GENERATORS = [
             "text_quality": 0.7,
             "noise": 0.05,
         },
+        "capabilities": "generate",
+        "edit_parameters": {},
         "price_per_output": "0.020",
     },
     {
@@ -114,6 +120,8 @@ GENERATORS = [
         "slug": "dynamo",
         "model_id": "builtin-dynamo",
         "parameters": {"layout": "radial", "palette": "neon", "text_quality": 0.15, "noise": 0.35},
+        "capabilities": "both",
+        "edit_parameters": {"instruction_following": 0.35, "fidelity": 0.3, "text_quality": 0.2},
         "price_per_output": "0.005",
     },
     {
@@ -121,6 +129,35 @@ GENERATORS = [
         "slug": "ember",
         "model_id": "builtin-ember",
         "parameters": {"layout": "split", "palette": "mono", "text_quality": 0.85, "noise": 0.0},
+        "capabilities": "both",
+        "edit_parameters": {"instruction_following": 0.8, "fidelity": 0.85, "text_quality": 0.8},
         "price_per_output": "0.030",
+    },
+]
+
+# Edit categories: each prompt is a scene the built-in provider draws as the source image,
+# and the instruction both editors are given.
+EDIT_CATEGORIES = [
+    {
+        "slug": "background-swap",
+        "name": "Background swap",
+        "description": "Edits that replace what is behind the subject: backdrop, scene, studio.",
+        "prompts": [
+            ("A ceramic vase on a kitchen shelf", "Replace the background with a sunset beach"),
+            ("A sneaker on a wooden floor", "Swap the background for a clean studio backdrop"),
+            ("A red bicycle by a brick wall", "Change the background to a snowy forest"),
+            ("A coffee cup on a desk", "Put a marble countertop background behind the cup"),
+        ],
+    },
+    {
+        "slug": "text-edit",
+        "name": "Text edits",
+        "description": "Edits that change the words on a label, sign or poster, and keep the rest.",
+        "prompts": [
+            ("A jar of jam with a paper label", 'Change the label text to "FIG JAM"'),
+            ("A shop sign above a door", 'Make the sign read "OPEN 24/7"'),
+            ("A poster on a wall", 'Replace the title with "JAZZ NIGHT"'),
+            ("A mug with a slogan", 'Write "MONDAY" on the mug instead'),
+        ],
     },
 ]

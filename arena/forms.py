@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
 
-from arena.models import PROMPT_MAX_LENGTH, Category
+from arena.models import PROMPT_MAX_LENGTH, Category, Kind
 
 
 class VoterPromptForm(forms.Form):
@@ -25,7 +26,7 @@ class VoterPromptForm(forms.Form):
     )
     category = forms.ModelChoiceField(
         label="Category",
-        queryset=Category.objects.order_by("name"),
+        queryset=Category.objects.filter(kind=Kind.GENERATE).order_by("name"),
         to_field_name="slug",
         required=False,
         empty_label="Let the arena choose",
@@ -59,3 +60,66 @@ class LoginForm(_UsernameLimit, AuthenticationForm):
 
 class AdminLoginForm(_UsernameLimit, AdminAuthenticationForm):
     pass
+
+
+class VoterEditForm(forms.Form):
+    """A picture a voter uploads, the edit they ask for, an optional mask and category.
+
+    The files are only read here; whether they are pictures is decided by decoding them in
+    the service, never by their names or the content type the browser claims.
+    """
+
+    image = forms.FileField(
+        label="Your picture",
+        error_messages={"required": "Choose a picture to edit.", "empty": "The file is empty."},
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
+    text = forms.CharField(
+        label="What should change",
+        max_length=PROMPT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "aria-describedby": "edit-help"}),
+        error_messages={
+            "required": "Type an instruction first.",
+            "max_length": "An instruction can be at most %(limit_value)d characters; "
+            "this one has %(show_value)d.",
+        },
+    )
+    mask = forms.FileField(
+        label="Mask (optional)",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png"}),
+    )
+    category = forms.ModelChoiceField(
+        label="Category",
+        queryset=Category.objects.filter(kind=Kind.EDIT).order_by("name"),
+        to_field_name="slug",
+        required=False,
+        empty_label="Let the arena choose",
+        error_messages={
+            "invalid_choice": "There is no such edit category: pick one from the list, "
+            "or let the arena choose."
+        },
+    )
+
+    def clean_image(self):
+        return _bounded(self.cleaned_data["image"], "picture")
+
+    def clean_mask(self):
+        return _bounded(self.cleaned_data.get("mask"), "mask")
+
+    def first_error(self) -> str:
+        for errors in self.errors.values():
+            return str(errors[0])
+        return ""
+
+
+def _bounded(upload, what: str) -> bytes | None:
+    """The upload's bytes, refused before reading when it is over the size limit."""
+    if upload is None:
+        return None
+    limit = settings.ARENA_SOURCE_MAX_BYTES
+    if upload.size > limit:
+        raise forms.ValidationError(
+            f"The {what} is {upload.size / 1e6:.1f} MB; at most {limit / 1e6:.1f} MB is accepted."
+        )
+    return upload.read()

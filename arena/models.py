@@ -12,12 +12,25 @@ from django.utils import timezone
 PROMPT_MAX_LENGTH = 2000
 
 
+class Kind(models.TextChoices):
+    """What a battle asks of its two generators: a new picture, or an edit of a given one."""
+
+    GENERATE = "generate", "Generate"
+    EDIT = "edit", "Edit"
+
+
 class Category(models.Model):
     """A kind of prompt (product shots, logos, ...); each has its own leaderboard."""
 
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True)
+    kind = models.CharField(
+        max_length=10,
+        choices=Kind.choices,
+        default=Kind.GENERATE,
+        help_text="Edit categories hold prompts with a source image; their battles are edits.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -41,16 +54,30 @@ class Prompt(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     active = models.BooleanField(default=True, help_text="Used when new battles are made.")
+    # An edit prompt: ``text`` is the instruction, applied to this picture. Storage names of
+    # bare-pixel PNGs named by their SHA-256 (see arena/sources.py), never the upload's name.
+    source_image = models.CharField(max_length=200, blank=True)
+    source_mask = models.CharField(
+        max_length=200, blank=True, help_text="Optional: where the edit may change the source."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["category__name", "id"]
         constraints = [
             models.CheckConstraint(condition=~Q(text=""), name="prompt_text_not_empty"),
+            models.CheckConstraint(
+                condition=Q(source_mask="") | ~Q(source_image=""),
+                name="prompt_mask_needs_source_image",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.text[:80]
+
+    @property
+    def kind(self) -> str:
+        return Kind.EDIT if self.source_image else Kind.GENERATE
 
 
 class Battle(models.Model):

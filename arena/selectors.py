@@ -6,10 +6,11 @@ import uuid
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
+from django.urls import reverse
 from django.utils import timezone
 
 from arena import classify
-from arena.models import Battle, Category, Prompt, Vote
+from arena.models import Battle, Category, Kind, Prompt, Vote
 from generation.models import Generation
 
 
@@ -70,9 +71,21 @@ def battle_card(battle: Battle) -> dict:
         "token": str(battle.token),
         "prompt": battle.prompt.text,
         "category": category.name if category is not None else "",
+        "kind": battle.prompt.kind,
+        "source": source_url(battle.prompt),
         "left": asdict(left),
         "right": asdict(right),
     }
+
+
+def source_url(prompt: Prompt) -> str:
+    """Where a signed-in browser fetches an edit prompt's source image ("" for none).
+
+    The same picture for both sides, named by its content hash: it tells nothing of a model.
+    """
+    if not prompt.source_image:
+        return ""
+    return reverse("source-file", args=[prompt.source_image.rsplit("/", 1)[-1]])
 
 
 def battle_reveal(battle: Battle) -> dict:
@@ -135,15 +148,18 @@ def battle_progress(battle: Battle) -> dict:
     return {"state": state, "done": done, "outputs": outputs, "message": message}
 
 
-def category_guess(text: str) -> Category | None:
-    """The category nearest to ``text`` by names, descriptions and curated prompts, or None."""
-    categories = list(Category.objects.order_by("id"))
+def category_guess(text: str, *, kind: str = Kind.GENERATE) -> Category | None:
+    """The category of this kind nearest to ``text`` by names, descriptions and curated
+    prompts, or None."""
+    categories = list(Category.objects.filter(kind=kind).order_by("id"))
     if not categories:
         return None
     position = {category.id: i for i, category in enumerate(categories)}
     documents = [f"{category.name}. {category.description}" for category in categories]
     labels = list(range(len(categories)))
-    curated = Prompt.objects.filter(source=Prompt.Source.CURATED, category__isnull=False)
+    curated = Prompt.objects.filter(
+        source=Prompt.Source.CURATED, category__isnull=False, category__kind=kind
+    )
     for category_id, prompt_text in curated.values_list("category_id", "text"):
         documents.append(prompt_text)
         labels.append(position[category_id])

@@ -86,6 +86,7 @@ def battle(request: HttpRequest, token: str) -> HttpResponse:
     context = {
         "battle": battle,
         "prompt": battle.prompt,
+        "source_url": selectors.source_url(battle.prompt),
         "vote": vote,
         "left": left,
         "right": right,
@@ -204,7 +205,11 @@ def prompt_battle(request: HttpRequest, token: str) -> HttpResponse:
         return _error(request, BattleNotFound("No such battle."))
     if battle_open_requested(voter=request.user, battle=battle):
         return redirect("arena:battle", token=battle.token)
-    context = {"battle": battle, "progress": selectors.battle_progress(battle)}
+    context = {
+        "battle": battle,
+        "progress": selectors.battle_progress(battle),
+        "source_url": selectors.source_url(battle.prompt),
+    }
     context.update(_prompt_links(battle))
     return render(request, "arena/prompt_battle.html", context)
 

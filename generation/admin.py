@@ -39,7 +39,9 @@ class GeneratorForm(forms.ModelForm):
             "provider",
             "model_id",
             "modality",
+            "capabilities",
             "parameters",
+            "edit_parameters",
             "base_url",
             "api_key_env",
             "price_per_output",
@@ -56,6 +58,12 @@ class GeneratorForm(forms.ModelForm):
         parameters = self.cleaned_data["parameters"]
         if not isinstance(parameters, dict):
             raise forms.ValidationError("Parameters must be a JSON object.")
+        return parameters
+
+    def clean_edit_parameters(self):
+        parameters = self.cleaned_data["edit_parameters"]
+        if not isinstance(parameters, dict):
+            raise forms.ValidationError("Edit parameters must be a JSON object.")
         return parameters
 
 
@@ -80,6 +88,7 @@ class GeneratorAdmin(admin.ModelAdmin):
         "provider",
         "model_id",
         "modality",
+        "capabilities",
         "enabled",
         "disabled_because",
         "max_concurrency",
@@ -89,7 +98,7 @@ class GeneratorAdmin(admin.ModelAdmin):
         "median_latency",
         "mean_cost",
     ]
-    list_filter = ["provider", "modality", "enabled"]
+    list_filter = ["provider", "modality", "capabilities", "enabled"]
     search_fields = ["name", "slug", "model_id"]
     prepopulated_fields = {"slug": ["name"]}
     list_editable = ["enabled"]

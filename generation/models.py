@@ -21,9 +21,27 @@ class Generator(models.Model):
     model_id = models.CharField(
         "provider model id", max_length=200, help_text="The model name the provider's API expects."
     )
+
+    class Capability(models.TextChoices):
+        GENERATE = "generate", "Generate only"
+        EDIT = "edit", "Edit only"
+        BOTH = "both", "Generate and edit"
+
     modality = models.CharField(max_length=10, choices=Modality.choices, default=Modality.IMAGE)
+    capabilities = models.CharField(
+        max_length=10,
+        choices=Capability.choices,
+        default=Capability.GENERATE,
+        help_text="Which battles it is drawn for: new pictures, edits of a source image, or both.",
+    )
     parameters = models.JSONField(
         default=dict, blank=True, help_text="Sent to the provider with every prompt (JSON object)."
+    )
+    edit_parameters = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="For edits: laid over the parameters above (JSON object), e.g. the edit "
+        "model or the name of the image input.",
     )
     base_url = models.URLField(
         "API base URL",
@@ -64,6 +82,16 @@ class Generator(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def can(self, kind: str) -> bool:
+        """Whether it may be drawn for a battle of this kind (``generate`` or ``edit``)."""
+        return self.capabilities in (kind, self.Capability.BOTH)
+
+    def parameters_for(self, kind: str) -> dict:
+        """The parameters of one call: an edit's lie over the generation ones."""
+        if kind == self.Capability.EDIT:
+            return {**self.parameters, **self.edit_parameters}
+        return dict(self.parameters)
 
 
 class Generation(models.Model):

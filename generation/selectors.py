@@ -17,6 +17,12 @@ def generator_lookup(identifier: str) -> Generator | None:
     return Generator.objects.filter(Q(slug=identifier) | Q(name__iexact=identifier)).first()
 
 
+def generators_enabled(*, kind: str) -> list[Generator]:
+    """Enabled generators that can make battles of ``kind`` (``generate`` or ``edit``)."""
+    both = Generator.Capability.BOTH
+    return list(Generator.objects.filter(enabled=True, capabilities__in=[kind, both]))
+
+
 def generation_summary(generation: Generation) -> dict[str, Any]:
     """What an operator wants to know about one generation, as plain JSON-ready values."""
     name = generation.file.name

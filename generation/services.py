@@ -8,6 +8,7 @@ import logging
 import os
 import time
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -22,8 +23,11 @@ from generation.outputs import reencode_image, store_output
 from generation.providers import Output, ProviderError, get_provider_class
 from generation.safety import allowed_hosts, key_variable_problem
 from generation.signals import generation_finished
+from generation.sources import conform, image_size, read_source
 
 logger = logging.getLogger(__name__)
+# A battle's kind has the same names as a generator's capabilities.
+GENERATE, EDIT = Generator.Capability.GENERATE.value, Generator.Capability.EDIT.value
 
 
 class TransientGenerationError(Exception):
@@ -35,23 +39,44 @@ class TransientGenerationError(Exception):
         self.attempts = attempts
 
 
-def params_hash(generator: Generator) -> str:
-    """Fingerprint of everything that shapes an output besides the prompt."""
+def params_hash(generator: Generator, kind: str = GENERATE, sources: str = "") -> str:
+    """Fingerprint of everything that shapes an output besides the prompt's text.
+
+    ``sources``: an edit's source image and mask, so that a prompt given another picture
+    never reuses an edit of the old one.
+    """
     key = {
         "provider": generator.provider,
         "model": generator.model_id,
-        "params": generator.parameters,
+        "params": generator.parameters_for(kind),
     }
+    if kind != GENERATE:  # generation keeps its old fingerprints, so reuse carries on
+        key["kind"], key["sources"] = kind, sources
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
+
+
+def prompt_kind(prompt) -> str:
+    """``edit`` for a prompt with a source image, else ``generate`` (read, not imported)."""
+    return EDIT if getattr(prompt, "source_image", "") else GENERATE
+
+
+def prompt_params_hash(prompt, generator: Generator) -> str:
+    kind = prompt_kind(prompt)
+    sources = f"{prompt.source_image}|{prompt.source_mask}" if kind == EDIT else ""
+    return params_hash(generator, kind, sources)
 
 
 def generation_get_or_create(*, prompt, generator: Generator) -> tuple[Generation, bool]:
     """Reuse a live generation for the same prompt, generator and parameters, or create one."""
-    fields = {"prompt": prompt, "generator": generator, "params_hash": params_hash(generator)}
+    kind = prompt_kind(prompt)
+    parameters = generator.parameters_for(kind)
+    fields = {
+        "prompt": prompt,
+        "generator": generator,
+        "params_hash": prompt_params_hash(prompt, generator),
+    }
     if not settings.ARENA_REUSE_GENERATIONS:
-        return Generation.objects.create(
-            **fields, parameters=generator.parameters, reusable=False
-        ), True
+        return Generation.objects.create(**fields, parameters=parameters, reusable=False), True
     live = Generation.objects.filter(**fields, reusable=True).exclude(
         status=Generation.Status.FAILED
     )
@@ -60,7 +85,7 @@ def generation_get_or_create(*, prompt, generator: Generator) -> tuple[Generatio
         return existing, False
     try:
         with transaction.atomic():
-            return Generation.objects.create(**fields, parameters=generator.parameters), True
+            return Generation.objects.create(**fields, parameters=parameters), True
     except IntegrityError:
         # Another request created it between our read and our insert: use theirs.
         return live.get(), False
@@ -157,7 +182,19 @@ def _call_provider(generation: Generation) -> Output:
         base_url=generator.base_url,
         allowed_hosts=allowed_hosts(),
     )
-    return provider.generate(generation.prompt.text, dict(generation.parameters))
+    prompt, params = generation.prompt, dict(generation.parameters)
+    if prompt_kind(prompt) == EDIT:
+        return _edit(provider, prompt, params)
+    return provider.generate(prompt.text, params)
+
+
+def _edit(provider, prompt, params: dict) -> Output:
+    image, mask = read_source(prompt.source_image), read_source(prompt.source_mask)
+    output = provider.edit(prompt.text, image, mask, params)
+    if output.content is None:
+        return output
+    # Every edit comes out at its source's size, whatever size its provider answers.
+    return replace(output, content=conform(output.content, image_size(image)))
 
 
 def _blind_content(output: Output) -> tuple[bytes | None, str]:
@@ -236,11 +273,12 @@ def generation_run_now(*, generator: Generator, prompt) -> Generation:
     The output is never reused in battles. Raises ``GeneratorBusy`` (recording nothing) when
     the generator's concurrency cap stays full.
     """
+    kind = prompt_kind(prompt)
     generation = Generation.objects.create(
         prompt=prompt,
         generator=generator,
-        params_hash=params_hash(generator),
-        parameters=generator.parameters,
+        params_hash=prompt_params_hash(prompt, generator),
+        parameters=generator.parameters_for(kind),
         reusable=False,
     )
     claim = f"now-{uuid.uuid4().hex}"

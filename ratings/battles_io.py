@@ -2,7 +2,8 @@
 
 ``winner`` is ``model_a``, ``model_b``, ``tie`` or ``tie (bothbad)``. ``model_a`` is the side
 shown left. Optional: ``category``, ``tstamp`` (Unix seconds or ISO 8601), ``judge`` (the voter),
-``question_id`` (the prompt).
+``question_id`` (the prompt), and for an edit battle ``kind: "edit"`` with ``source_sha256``,
+the SHA-256 of the stored source image (a line without ``kind`` is a generation battle).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ CHOICE_TO_WINNER = {choice: winner for winner, choice in WINNERS.items()}
 MAX_NAME = 100
 # JSON may spell them (\u0000, \ud800); no database column can store them.
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+KINDS = ("generate", "edit")
+SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 class BattleLineError(ValueError):
@@ -34,12 +37,17 @@ class BattleLine:
     tstamp: datetime | None
     judge: str
     question_id: str
+    kind: str = "generate"
+    source_sha256: str = ""
 
     def _canonical(self) -> list[str]:
-        return [
+        canonical = [
             self.model_a, self.model_b, self.choice, self.category,
             self.tstamp.isoformat() if self.tstamp else "", self.judge, self.question_id,
         ]  # fmt: skip
+        if self.kind != "generate":  # generation lines keep the keys they always had
+            canonical += [self.kind, self.source_sha256]
+        return canonical
 
     @property
     def content_hash(self) -> int:
@@ -106,6 +114,7 @@ def parse_line(text: str) -> BattleLine:
     winner = record.get("winner")
     if winner not in WINNERS:
         raise BattleLineError(f"'winner' must be one of {', '.join(WINNERS)}; got {winner!r}")
+    kind, source = _edit_fields(record)
     return BattleLine(
         model_a=model_a,
         model_b=model_b,
@@ -114,7 +123,23 @@ def parse_line(text: str) -> BattleLine:
         tstamp=_timestamp(record.get("tstamp")),
         judge=_text(record, "judge", required=False),
         question_id=_text(record, "question_id", required=False),
+        kind=kind,
+        source_sha256=source,
     )
+
+
+def _edit_fields(record: dict) -> tuple[str, str]:
+    kind = record.get("kind", "generate")
+    if kind not in KINDS:
+        raise BattleLineError(f"'kind' must be one of {', '.join(KINDS)}; got {kind!r}")
+    source = record.get("source_sha256", "")
+    if kind == "generate":
+        if source:
+            raise BattleLineError("'source_sha256' belongs to edit battles ('kind': 'edit')")
+        return kind, ""
+    if not isinstance(source, str) or not SHA256.fullmatch(source):
+        raise BattleLineError("an edit battle needs 'source_sha256': 64 lower-case hex digits")
+    return kind, source
 
 
 def battle_record(
@@ -126,8 +151,9 @@ def battle_record(
     tstamp: datetime,
     judge: str,
     question_id: str,
+    source_sha256: str = "",
 ) -> dict[str, Any]:
-    """One vote as a line of the public format."""
+    """One vote as a line of the public format; an edit's carries its source image's hash."""
     record: dict[str, Any] = {
         "model_a": model_a,
         "model_b": model_b,
@@ -140,4 +166,7 @@ def battle_record(
         record["judge"] = judge
     if question_id:
         record["question_id"] = question_id
+    if source_sha256:
+        record["kind"] = "edit"
+        record["source_sha256"] = source_sha256
     return record

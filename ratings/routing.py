@@ -181,6 +181,13 @@ def _fallback_reason(snapshot: Snapshot | None, decision: CategoryDecision | Non
     return None
 
 
+def _capable_slugs(kind: str) -> set[str]:
+    both = Generator.Capability.BOTH
+    return set(
+        Generator.objects.filter(capabilities__in=[kind, both]).values_list("slug", flat=True)
+    )
+
+
 def route(
     *, category: Category | None, max_cost: float | None = None, alternatives: int = 10
 ) -> dict:
@@ -198,6 +205,10 @@ def route(
         used_decision = category_decision(used, max_cost=max_cost) if used else None
     payload = board_payload(used) if used else None
     ranked = _ranked(payload, max_cost) if payload else []
+    if used is not board:
+        # The overall board mixes kinds: an edit category falls back only to editors.
+        capable = _capable_slugs(category.kind)
+        ranked = [r for r in ranked if r["generator"] in capable]
     # A board whose generators are all provisional still has a best guess: its top row.
     name = used_decision.leader if used_decision else None
     leader = next((r for r in ranked if r["generator"] == name), ranked[0] if ranked else None)

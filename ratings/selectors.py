@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from django.utils.crypto import salted_hmac
 
 from arena.models import Category, Vote
+from generation.sources import source_hash
 from ratings.battles_io import battle_record
 from ratings.models import EloRating, Snapshot, SnapshotRow
 
@@ -78,9 +79,10 @@ def battle_records(*, category: Category | None, names: bool = False) -> Iterato
     fields = (
         "shown_left__name", "shown_right__name", "choice", "category__slug", "created_at",
         "judge", "voter__username", "question_id", "battle__prompt_id",
+        "battle__prompt__source_image",
     )  # fmt: skip
     for row in votes.values_list(*fields).iterator(chunk_size=2000):
-        left, right, choice, slug, created, judge, username, question, prompt_id = row
+        left, right, choice, slug, created, judge, username, question, prompt_id, source = row
         yield battle_record(
             model_a=left,
             model_b=right,
@@ -89,6 +91,7 @@ def battle_records(*, category: Category | None, names: bool = False) -> Iterato
             tstamp=created,
             judge=judge_of(judge or username or ""),
             question_id=question or (str(prompt_id) if prompt_id else ""),
+            source_sha256=source_hash(source or ""),
         )
 
 

@@ -72,12 +72,18 @@ def _plots(category, snapshot, payload: dict, show_all: bool) -> dict:
     }
 
 
+def _category_tabs() -> list[tuple[str, str]]:
+    """Generation boards, then edit boards, each edit board marked as one."""
+    rows = Category.objects.order_by("-kind", "name").values_list("slug", "name", "kind")
+    return [(slug, f"{name} (edit)" if kind == "edit" else name) for slug, name, kind in rows]
+
+
 @login_required
 @require_GET
 def leaderboard(request: HttpRequest, slug: str = OVERALL) -> HttpResponse:
     category, snapshot = _board(slug)
     context = {
-        "boards": [(OVERALL, "Overall"), *Category.objects.values_list("slug", "name")],
+        "boards": [(OVERALL, "Overall"), *_category_tabs()],
         "current": slug,
         "category": category,
         "snapshot": snapshot,

@@ -82,3 +82,61 @@ def shown_battle(ready_battle, voter, django_capture_on_commit_callbacks):
         battle = battle_assign_next(voter=voter)
     assert battle is not None and battle.pk == ready_battle.pk
     return battle
+
+
+# --- Edit battles --------------------------------------------------------------------------------
+
+
+def source_png(size=(96, 64), colour="#c0c0c0") -> bytes:
+    """A picture to edit: a grey field with a red box in the middle."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", size, colour)
+    w, h = size
+    ImageDraw.Draw(image).rectangle((w // 3, h // 3, 2 * w // 3, 2 * h // 3), fill="#b03020")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def edit_category(db):
+    return Category.objects.create(
+        slug="background-swap",
+        name="Background swap",
+        description="Replace what is behind the subject: backdrop, scene, studio.",
+        kind="edit",
+    )
+
+
+@pytest.fixture
+def editors(db):
+    """Two generators that can edit: a careful one and a careless one."""
+    careful = make_generator("Careful Edit", layout="centered")
+    careless = make_generator("Careless Edit", layout="grid")
+    careful.capabilities, careful.edit_parameters = "both", {"fidelity": 1.0}
+    careless.capabilities = "edit"
+    careless.edit_parameters = {"fidelity": 0.3, "instruction_following": 0.4}
+    careful.save()
+    careless.save()
+    return [careful, careless]
+
+
+@pytest.fixture
+def edit_prompt(edit_category):
+    from arena.services import edit_prompt_create
+
+    return edit_prompt_create(
+        text="Replace the background with a beach", category=edit_category, image=source_png()
+    )
+
+
+@pytest.fixture
+def ready_edit_battle(edit_prompt, editors, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        battle = battle_create(prompt=edit_prompt, generator_a=editors[0], generator_b=editors[1])
+    battle.refresh_from_db()
+    assert battle.status == Battle.Status.READY
+    return battle

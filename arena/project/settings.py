@@ -311,6 +311,9 @@ ARENA_MIN_VOTE_MS = envint("ARENA_MIN_VOTE_MS", 800, minimum=0)
 ARENA_VOTE_RATE_PER_MINUTE = envint("ARENA_VOTE_RATE_PER_MINUTE", 60, minimum=0)
 ARENA_DAILY_VOTE_CAP = envint("ARENA_DAILY_VOTE_CAP", 0, minimum=0)
 ARENA_PROMPT_RATE_PER_HOUR = envint("ARENA_PROMPT_RATE_PER_HOUR", 20, minimum=0)
+# Source images of edit prompts (uploads and curated ones): bytes, then decoded pixels.
+ARENA_SOURCE_MAX_BYTES = envint("ARENA_SOURCE_MAX_BYTES", 20_000_000, minimum=1)
+ARENA_SOURCE_MAX_PIXELS = envint("ARENA_SOURCE_MAX_PIXELS", 16_777_216, minimum=256)
 
 # Generators name their API key variable; only variables under this prefix may be named, so
 # that no setting of the server itself (DATABASE_URL, SECRET_KEY) can be sent out as a key.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
-from arena import views
+from arena import views, views_edit
 from arena.forms import AdminLoginForm
 from generation.views import output_file
 
@@ -18,6 +18,8 @@ arena_patterns = (
         path("vote/<str:token>/", views.battle, name="battle"),
         path("vote/<str:token>/shown/", views.battle_shown, name="battle-shown"),
         path("prompt/", views.prompt_new, name="prompt"),
+        # Before prompt/<token>/, which would take "edit" for a token.
+        path("prompt/edit/", views_edit.edit_new, name="edit"),
         path("prompt/<str:token>/", views.prompt_battle, name="prompt-battle"),
         path("prompt/<str:token>/status/", views.prompt_status, name="prompt-status"),
         path("prompt/<str:token>/retry/", views.prompt_retry, name="prompt-retry"),
@@ -28,6 +30,7 @@ arena_patterns = (
 urlpatterns = [
     path("", include(arena_patterns)),
     path("media/outputs/<str:name>", output_file, name="output-file"),
+    path("media/sources/<str:name>", views_edit.source_file, name="source-file"),
     path("api/v1/", include("ratings.api.urls")),
     path("leaderboard/", include("ratings.urls")),
     path("accounts/", include("arena.project.auth_urls")),

@@ -14,6 +14,7 @@ from arena.services.claims import (
     battle_mark_shown,
     battle_open_requested,
 )
+from arena.services.edits import edit_prompt_create, source_check, voter_edit_start
 from arena.services.errors import (
     ArenaError,
     BattleNotFound,
@@ -46,9 +47,12 @@ __all__ = [
     "battles_refill",
     "battles_settle",
     "daily_cap_check",
+    "edit_prompt_create",
     "generations_requeue_stalled",
+    "source_check",
     "vote_cast",
     "vote_void",
+    "voter_edit_start",
     "voter_prompt_retry",
     "voter_prompt_start",
 ]

@@ -12,9 +12,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from arena.core.queue import enqueue, enqueue_on_commit
-from arena.models import Battle, Category, Prompt
+from arena.models import Battle, Category, Kind, Prompt
 from arena.tasks import battles_refill as refill_task
 from generation.models import Generation, Generator
+from generation.selectors import generators_enabled
 from generation.services import generation_get_or_create
 from generation.tasks import generate as generate_task
 
@@ -37,6 +38,8 @@ def battle_create(
     """
     if generator_a.pk == generator_b.pk:
         raise ValueError("a battle needs two different generators")
+    if not (generator_a.can(prompt.kind) and generator_b.can(prompt.kind)):
+        raise ValueError(f"both generators must be able to {prompt.kind} for this prompt")
     generation_a, new_a = generation_get_or_create(prompt=prompt, generator=generator_a)
     generation_b, new_b = generation_get_or_create(prompt=prompt, generator=generator_b)
     battle = Battle.objects.create(
@@ -70,14 +73,18 @@ def pick_pair(generators: list[Generator]) -> tuple[Generator, Generator] | None
 def battles_refill(*, category_id: int | None = None, buffer: int | None = None) -> int:
     """Top up each category to ``buffer`` open battles; return how many were created."""
     buffer = settings.ARENA_BATTLE_BUFFER if buffer is None else buffer
-    generators = list(Generator.objects.filter(enabled=True))
+    capable = {kind: generators_enabled(kind=kind) for kind in Kind.values}
     categories = Category.objects.all()
     if category_id is not None:
         categories = categories.filter(id=category_id)
     created = 0
     for category in categories:
+        # An edit category's battles are edits of its prompts' source images, by editors.
+        generators = capable[category.kind]
         prompts = list(
-            Prompt.objects.filter(category=category, active=True).values_list("id", flat=True)
+            Prompt.objects.filter(category=category, active=True)
+            .filter(prompts_of_kind(category.kind))
+            .values_list("id", flat=True)
         )
         if not prompts:
             continue
@@ -88,11 +95,16 @@ def battles_refill(*, category_id: int | None = None, buffer: int | None = None)
         for _ in range(max(buffer - open_count, 0)):
             pair = pick_pair(generators)
             if pair is None:
-                return created
+                break
             prompt = Prompt.objects.get(id=_rng.choice(prompts))
             battle_create(prompt=prompt, generator_a=pair[0], generator_b=pair[1])
             created += 1
     return created
+
+
+def prompts_of_kind(kind: str) -> Q:
+    """Prompts whose battles are of this kind: edits have a source image, generations not."""
+    return ~Q(source_image="") if kind == Kind.EDIT else Q(source_image="")
 
 
 def battles_settle(*, generation_id: int) -> None:

@@ -6,12 +6,13 @@ import uuid
 
 from django.db import transaction
 
-from arena.models import PROMPT_MAX_LENGTH, Battle, Category, Prompt
+from arena.models import PROMPT_MAX_LENGTH, Battle, Category, Kind, Prompt
 from arena.selectors import category_guess
 from arena.services.battles import battle_create, pick_pair
 from arena.services.errors import BattleNotFound, NoPairAvailable, PromptError
 from arena.services.limits import prompt_allowance_check
 from generation.models import Generation, Generator
+from generation.selectors import generators_enabled
 
 
 def prompt_text_clean(text: str) -> str:
@@ -35,7 +36,7 @@ def voter_prompt_start(*, voter, text: str, category: Category | None) -> Battle
     turns it on. The battle is kept for this voter; their next claim shows it when ready.
     """
     text = prompt_text_clean(text)
-    pair = pick_pair(list(Generator.objects.filter(enabled=True)))
+    pair = pick_pair(generators_enabled(kind=Kind.GENERATE))
     if pair is None:
         raise NoPairAvailable("The arena needs two enabled generators of one kind to compare.")
     prompt_allowance_check(voter=voter)
@@ -85,7 +86,7 @@ def voter_prompt_retry(*, voter, battle_token) -> Battle:
 
 def _another_pair(failed: Battle) -> tuple[Generator, Generator] | None:
     """A random pair, leaving out the generators that failed when two others remain."""
-    enabled = list(Generator.objects.filter(enabled=True))
+    enabled = generators_enabled(kind=failed.prompt.kind)
     broken = {
         generation.generator_id
         for generation in (failed.generation_a, failed.generation_b)

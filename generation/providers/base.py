@@ -42,7 +42,8 @@ class Output:
 
 
 class Provider:
-    """One provider API. Subclasses set ``name`` and implement ``generate``.
+    """One provider API. Subclasses set ``name`` and implement ``generate``, and ``edit``
+    where the API can change a given picture.
 
     The HTTP client is injected so tests can hand in an ``httpx.MockTransport`` or point
     ``base_url`` at a local test server. A client the provider builds itself reaches public
@@ -71,3 +72,13 @@ class Provider:
 
     def generate(self, prompt: str, params: dict[str, Any]) -> Output:
         raise NotImplementedError
+
+    def edit(
+        self, instruction: str, image: bytes, mask: bytes | None, params: dict[str, Any]
+    ) -> Output:
+        """Apply ``instruction`` to ``image`` (PNG bytes, no metadata).
+
+        ``mask``: PNG of the image's size whose transparent pixels mark where the edit may
+        change it, or None for anywhere.
+        """
+        raise ProviderError(f"the {self.name} provider cannot edit images", permanent=True)

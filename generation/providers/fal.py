@@ -7,6 +7,13 @@ models ``{"images": [{"url", "content_type"}], "has_nsfw_concepts": [...]}``. Er
 ``{"detail": "..."}`` or a list of validation errors. fal's safety checker answers with a
 blacked-out image and ``has_nsfw_concepts: [true]``, which is a refusal. fal reports
 neither a model version nor a price. ``poll_interval_s`` and ``deadline_s`` pace the polling.
+
+Edits go through the same queue. Edit models take the source as a file input whose name
+varies per model, so the generator's edit parameters say it: ``edit_model`` (the edit
+endpoint, e.g. ``fal-ai/flux-pro/kontext``; default the model id), ``image_param`` (default
+``image_url``), ``image_as_list`` (``true`` for models that take ``image_urls``) and
+``mask_param`` (default ``mask_url``). fal accepts files as ``data:`` URIs, so the image
+never needs a public address.
 """
 
 from __future__ import annotations
@@ -16,8 +23,10 @@ from typing import Any
 from generation.providers.base import Output
 from generation.providers.http import (
     Api,
+    Edit,
     HttpProvider,
     dig,
+    edit_inputs,
     model_params,
     poll,
     refusal,
@@ -36,7 +45,18 @@ class FalProvider(HttpProvider):
 
     def call(self, api: Api, prompt: str, params: dict[str, Any]) -> Output:
         body = {**model_params(params), "prompt": prompt}
-        queued = api.json("POST", f"{self.base_url}/{self.model_id}", json=body)
+        return self._run(api, self.model_id, body, params)
+
+    def call_edit(self, api: Api, edit: Edit, params: dict[str, Any]) -> Output:
+        body = {
+            **model_params(params),
+            "prompt": edit.instruction,
+            **edit_inputs(edit, params, image="image_url", mask="mask_url"),
+        }
+        return self._run(api, params.get("edit_model") or self.model_id, body, params)
+
+    def _run(self, api: Api, model: str, body: dict, params: dict[str, Any]) -> Output:
+        queued = api.json("POST", f"{self.base_url}/{model}", json=body)
         status_url, response_url = dig(queued, "status_url"), dig(queued, "response_url")
         if not (status_url and response_url):
             raise unexpected("no status_url or response_url")

@@ -9,16 +9,23 @@ the last two billed as output). A blocked prompt shows as ``promptFeedback.block
 blocked answer as a safety ``finishReason``; both are refusals. Generator parameters
 ``aspect_ratio`` and ``image_size`` fill ``imageConfig``; other model parameters go into
 ``generationConfig`` under the API's own names (``temperature``, ``seed``, ...).
+
+An edit is the same call with the source image inline after the instruction
+(``{"inlineData": {"mimeType": "image/png", "data": <base64>}}``), as in the image editing
+guide. Gemini takes no mask: a mask goes as a second inline image, and the instruction says
+that only its transparent area may change.
 """
 
 from __future__ import annotations
 
+import base64
 from decimal import Decimal
 from typing import Any
 
 from generation.providers.base import Output
 from generation.providers.http import (
     Api,
+    Edit,
     HttpProvider,
     decode_base64,
     dig,
@@ -41,6 +48,10 @@ BLOCKING_FINISH_REASONS = frozenset(
     }
 )
 IMAGE_CONFIG = {"aspect_ratio": "aspectRatio", "image_size": "imageSize"}
+MASK_NOTE = (
+    "The second image is a mask of the first: change only where the mask is transparent "
+    "and keep everything else exactly as it is."
+)
 
 
 class GeminiProvider(HttpProvider):
@@ -51,9 +62,19 @@ class GeminiProvider(HttpProvider):
         return {"x-goog-api-key": self.api_key}
 
     def call(self, api: Api, prompt: str, params: dict[str, Any]) -> Output:
-        model = self.model_id.removeprefix("models/")
+        return self._answer(api, self.model_id, _request_body([{"text": prompt}], params), params)
+
+    def call_edit(self, api: Api, edit: Edit, params: dict[str, Any]) -> Output:
+        parts: list[dict[str, Any]] = [{"text": edit.instruction}, _inline(edit.image)]
+        if edit.mask is not None:
+            parts += [_inline(edit.mask), {"text": MASK_NOTE}]
+        model = params.get("edit_model") or self.model_id
+        return self._answer(api, model, _request_body(parts, params), params)
+
+    def _answer(self, api: Api, model: str, body: dict, params: dict[str, Any]) -> Output:
+        model = model.removeprefix("models/")
         url = f"{self.base_url}/v1beta/models/{model}:generateContent"
-        data = api.json("POST", url, json=_request_body(prompt, params))
+        data = api.json("POST", url, json=body)
         block = dig(data, "promptFeedback", "blockReason")
         if block:
             raise refusal(f"prompt blocked ({block})")
@@ -76,13 +97,17 @@ class GeminiProvider(HttpProvider):
         )
 
 
-def _request_body(prompt: str, params: dict[str, Any]) -> dict[str, Any]:
+def _inline(png: bytes) -> dict[str, Any]:
+    return {"inlineData": {"mimeType": "image/png", "data": base64.b64encode(png).decode()}}
+
+
+def _request_body(parts: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
     config = {k: v for k, v in model_params(params).items() if k not in IMAGE_CONFIG}
     image_config = {IMAGE_CONFIG[k]: params[k] for k in IMAGE_CONFIG if k in params}
     config["responseModalities"] = params.get("response_modalities", ["IMAGE"])
     if image_config:
         config["imageConfig"] = image_config
-    return {"contents": [{"parts": [{"text": prompt}]}], "generationConfig": config}
+    return {"contents": [{"parts": parts}], "generationConfig": config}
 
 
 def _cost(params: dict[str, Any], usage: Any) -> Decimal | None:

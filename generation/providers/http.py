@@ -26,6 +26,7 @@ import binascii
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from email.utils import parsedate_to_datetime
@@ -56,6 +57,11 @@ ADAPTER_OPTIONS = frozenset(
         "input_price_per_mtok",
         "output_price_per_mtok",
         "response_modalities",
+        # Edits: another model id for edits, and where the model takes the image and mask.
+        "edit_model",
+        "image_param",
+        "mask_param",
+        "image_as_list",
     }
 )
 
@@ -175,16 +181,54 @@ class HttpProvider(Provider):
     def call(self, api: Api, prompt: str, params: dict[str, Any]) -> Output:
         raise NotImplementedError
 
+    def call_edit(self, api: Api, edit: Edit, params: dict[str, Any]) -> Output:
+        raise ProviderError(f"the {self.name} provider cannot edit images", permanent=True)
+
     def generate(self, prompt: str, params: dict[str, Any]) -> Output:
+        return self._with_api(params, lambda api: self.call(api, prompt, params))
+
+    def edit(
+        self, instruction: str, image: bytes, mask: bytes | None, params: dict[str, Any]
+    ) -> Output:
+        edit = Edit(instruction=instruction, image=image, mask=mask)
+        return self._with_api(params, lambda api: self.call_edit(api, edit, params))
+
+    def _with_api(self, params: dict[str, Any], run: Callable[[Api], Output]) -> Output:
         client = self.client or build_client(params, self.allowed_hosts)
         api = Api(
             client, headers=self.auth_headers(), secret=self.api_key, origin=_origin(self.base_url)
         )
         try:
-            return self.call(api, prompt, params)
+            return run(api)
         finally:
             if client is not self.client:
                 client.close()
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One edit to make: the instruction, the source as PNG, and the optional PNG mask."""
+
+    instruction: str
+    image: bytes
+    mask: bytes | None = None
+
+    def data_uri(self, which: str = "image") -> str:
+        data = self.image if which == "image" else self.mask
+        return "data:image/png;base64," + base64.b64encode(data or b"").decode()
+
+
+def edit_inputs(edit: Edit, params: dict[str, Any], *, image: str, mask: str) -> dict[str, Any]:
+    """The source (and mask) as ``data:`` URIs under the input names the model expects."""
+    image_uri = edit.data_uri("image")
+    inputs = {
+        str(params.get("image_param") or image): (
+            [image_uri] if params.get("image_as_list") else image_uri
+        )
+    }
+    if edit.mask is not None:
+        inputs[str(params.get("mask_param") or mask)] = edit.data_uri("mask")
+    return inputs
 
 
 def parse_json(response: httpx.Response) -> Any:

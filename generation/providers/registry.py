@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from generation.providers.base import Provider
-from generation.providers.builtin import BuiltinProvider
+from generation.providers.builtin_edit import BuiltinProvider
 from generation.providers.external import ExternalProvider
 from generation.providers.fal import FalProvider
 from generation.providers.gemini import GeminiProvider

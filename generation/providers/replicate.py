@@ -8,6 +8,12 @@ URI), ``error``, ``model``, ``version`` and ``urls.get`` to poll. Errors are RFC
 ``{"title", "detail", "status"}``. A model id ``owner/name:version`` runs that version through
 ``POST /v1/predictions``. Replicate reports no price per prediction.
 
+Edits run the same way with the source in the input: ``edit_model`` (default the model id)
+names the model, ``image_param`` the input that takes the image (default ``input_image``, as
+FLUX Kontext names it; ``image`` for Qwen Image Edit, ``image_input`` with ``image_as_list``
+for Nano Banana), ``mask_param`` the mask's (default ``mask``). Files go as ``data:`` URIs,
+which Replicate accepts for inputs.
+
 A failed prediction is permanent unless its error reads like infrastructure trouble; safety
 checker failures are refusals even though their text suggests trying again.
 """
@@ -20,9 +26,11 @@ from typing import Any
 from generation.providers.base import Output, ProviderError
 from generation.providers.http import (
     Api,
+    Edit,
     HttpProvider,
     api_url,
     dig,
+    edit_inputs,
     model_params,
     number_option,
     poll,
@@ -44,7 +52,17 @@ class ReplicateProvider(HttpProvider):
 
     def call(self, api: Api, prompt: str, params: dict[str, Any]) -> Output:
         body: dict[str, Any] = {"input": {**model_params(params), "prompt": prompt}}
-        model, _, version = self.model_id.partition(":")
+        return self._predict(api, self.model_id, body, params)
+
+    def call_edit(self, api: Api, edit: Edit, params: dict[str, Any]) -> Output:
+        files = edit_inputs(edit, params, image="input_image", mask="mask")
+        body: dict[str, Any] = {
+            "input": {**model_params(params), "prompt": edit.instruction, **files}
+        }
+        return self._predict(api, params.get("edit_model") or self.model_id, body, params)
+
+    def _predict(self, api: Api, model_id: str, body: dict, params: dict[str, Any]) -> Output:
+        model, _, version = model_id.partition(":")
         if version:
             url, body["version"] = api_url(self.base_url, "/v1/predictions"), version
         else:

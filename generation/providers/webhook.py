@@ -6,16 +6,22 @@ image itself (``Content-Type: image/*``) or JSON with one of ``image_base64`` / 
 (base64 bytes), ``image_url`` / ``url`` (downloaded), or ``text``; optional ``media_type``,
 ``model_version`` and ``cost`` (a decimal string) are passed on. Errors use any of the shapes
 ``http.py`` understands, e.g. ``{"error": "message"}``.
+
+An edit is the same POST with ``"task": "edit"``, the instruction as ``prompt``, and the
+source as ``image_base64`` (PNG, base64) plus ``mask_base64`` when the prompt has a mask; the
+answer is read as above.
 """
 
 from __future__ import annotations
 
+import base64
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from generation.providers.base import Output, ProviderError
 from generation.providers.http import (
     Api,
+    Edit,
     HttpProvider,
     decode_base64,
     model_params,
@@ -29,9 +35,24 @@ class WebhookProvider(HttpProvider):
     needs_key = False
 
     def call(self, api: Api, prompt: str, params: dict[str, Any]) -> Output:
+        body = {"prompt": prompt, "model": self.model_id, "parameters": model_params(params)}
+        return self._post(api, body)
+
+    def call_edit(self, api: Api, edit: Edit, params: dict[str, Any]) -> Output:
+        body = {
+            "task": "edit",
+            "prompt": edit.instruction,
+            "model": params.get("edit_model") or self.model_id,
+            "parameters": model_params(params),
+            "image_base64": base64.b64encode(edit.image).decode(),
+        }
+        if edit.mask is not None:
+            body["mask_base64"] = base64.b64encode(edit.mask).decode()
+        return self._post(api, body)
+
+    def _post(self, api: Api, body: dict[str, Any]) -> Output:
         if not self.base_url:
             raise ProviderError("the webhook provider needs a base URL", permanent=True)
-        body = {"prompt": prompt, "model": self.model_id, "parameters": model_params(params)}
         response = api.send("POST", self.base_url, json=body)
         media_type = response.headers.get("content-type", "").split(";")[0].strip()
         if media_type.startswith("image/"):

@@ -15,13 +15,22 @@ from generation.models import Generator
 class CategorySerializer(serializers.ModelSerializer):
     class Meta:
         model = Category
-        fields = ["slug", "name", "description"]
+        fields = ["slug", "name", "description", "kind"]
 
 
 class GeneratorSerializer(serializers.ModelSerializer):
     class Meta:
         model = Generator
-        fields = ["slug", "name", "provider", "model_id", "modality", "enabled", "price_per_output"]
+        fields = [
+            "slug",
+            "name",
+            "provider",
+            "model_id",
+            "modality",
+            "capabilities",
+            "enabled",
+            "price_per_output",
+        ]
 
 
 class BoardCategorySerializer(serializers.Serializer):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from typing import TextIO
 
 import numpy as np
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -48,20 +49,27 @@ class CheckedFile:
     """What the check learned: lines, names to create, and each line's occurrence number."""
 
     count: int
-    models: set[str]
-    categories: set[str]
+    # Each model's kinds of battle, and each category's one kind (generate or edit).
+    models: dict[str, set[str]]
+    categories: dict[str, str]
     occurrences: np.ndarray
 
 
 def battles_check(stream: TextIO, progress: Callable[[int], None] | None = None) -> CheckedFile:
-    """Read the whole file once; every line the write could not store is reported here."""
-    models: set[str] = set()
-    categories: set[str] = set()
+    """Read the whole file once; every line the write could not store is reported here.
+
+    A category with both generation and edit battles makes the file malformed.
+    """
+    models: dict[str, set[str]] = {}
+    categories: dict[str, str] = {}
     hashes = array("Q")  # 8 bytes a line: a million lines need 8 MB
-    for _, line in _lines(stream):
-        models.update((line.model_a, line.model_b))
-        if line.category:
-            categories.add(line.category)
+    for number, line in _lines(stream):
+        for model in (line.model_a, line.model_b):
+            models.setdefault(model, set()).add(line.kind)
+        if line.category and categories.setdefault(line.category, line.kind) != line.kind:
+            raise BattlesFileError(
+                f"line {number}: category {line.category!r} has both generation and edit battles"
+            )
         hashes.append(line.content_hash)
         if progress and len(hashes) % 10000 == 0:
             progress(10000)
@@ -93,15 +101,16 @@ def _unique_slug(model, name: str) -> str:
     return slug
 
 
-def _ensure_generators(names: Iterable[str]) -> tuple[dict[str, int], list[str]]:
-    existing = dict(Generator.objects.filter(name__in=names).values_list("name", "id"))
+def _ensure_generators(kinds: dict[str, set[str]]) -> tuple[dict[str, int], list[str]]:
+    existing = dict(Generator.objects.filter(name__in=list(kinds)).values_list("name", "id"))
     created = []
-    for name in sorted(set(names) - set(existing)):
+    for name in sorted(set(kinds) - set(existing)):
         generator = Generator.objects.create(
             name=name,
             slug=_unique_slug(Generator, name),
             provider="external",
             model_id=name,
+            capabilities=_capabilities(kinds[name]),
             enabled=False,
             disabled_reason="Imported from a battles file; it has no API configured.",
         )
@@ -110,13 +119,32 @@ def _ensure_generators(names: Iterable[str]) -> tuple[dict[str, int], list[str]]
     return existing, created
 
 
-def _ensure_categories(names: Iterable[str]) -> tuple[dict[str, int], list[str]]:
-    by_name = dict(Category.objects.filter(name__in=names).values_list("name", "id"))
-    by_slug = dict(Category.objects.filter(slug__in=names).values_list("slug", "id"))
+def _capabilities(kinds: set[str]) -> str:
+    """What a generator known only from a file evidently can do: what it was judged on."""
+    if kinds == {"edit"}:
+        return Generator.Capability.EDIT
+    return Generator.Capability.BOTH if "edit" in kinds else Generator.Capability.GENERATE
+
+
+def _ensure_categories(kinds: dict[str, str]) -> tuple[dict[str, int], list[str]]:
+    names = list(kinds)
+    existing = Category.objects.filter(Q(name__in=names) | Q(slug__in=names))
+    by_name, by_slug = {}, {}
+    for category in existing:
+        by_name[category.name] = by_slug[category.slug] = category
     found = {name: by_name.get(name) or by_slug.get(name) for name in names}
+    for name, category in found.items():
+        if category is not None and category.kind != kinds[name]:
+            raise BattlesFileError(
+                f"category {name!r} holds {category.kind} battles here, the file has "
+                f"{kinds[name]} battles for it"
+            )
+    found = {name: category.id if category else None for name, category in found.items()}
     created = []
     for name in sorted(n for n, cid in found.items() if cid is None):
-        category = Category.objects.create(name=name, slug=_unique_slug(Category, name))
+        category = Category.objects.create(
+            name=name, slug=_unique_slug(Category, name), kind=kinds[name]
+        )
         found[name] = category.id
         created.append(name)
     return found, created

@@ -205,6 +205,11 @@
       prepared.images[side] = img;
       return decoded(img);
     });
+    if (card.source) {
+      const source = new Image();  // an edit's source: in the cache before it is shown
+      source.src = card.source;
+      waits.push(decoded(source));
+    }
     Promise.all(waits).then((results) => {
       prepared.ready = true;
       prepared.loaded = results.every(Boolean);
@@ -253,6 +258,7 @@
     el.prompt.textContent = card.prompt;
     el.prompt.classList.toggle("long", card.prompt.length > LONG_PROMPT);
     el.category.textContent = card.category || "Uncategorised";
+    fillSource(card.source);
     SIDES.forEach((side) => fillOutput(side, card[side], prepared.images[side]));
     el.form.action = card.url;
     el.form.hidden = false;
@@ -274,6 +280,32 @@
       }
     });
     prefetch(Promise.all([ready, shown]).catch(() => null));
+  }
+
+  function fillSource(url) {
+    const figure = $("source");
+    if (!figure) {
+      return;
+    }
+    figure.hidden = !url;
+    const link = $("source-link");
+    let img = $("source-image");
+    if (!url) {
+      link.removeAttribute("href");
+      if (img) {
+        img.remove();  // a generation battle has no source picture at all
+      }
+      return;
+    }
+    if (!img) {
+      img = document.createElement("img");
+      img.id = "source-image";
+      img.alt = "The source image both edits start from";
+      img.decoding = "async";
+      link.append(img);
+    }
+    img.src = url;
+    link.href = url;
   }
 
   function fillOutput(side, output, img) {

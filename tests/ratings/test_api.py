@@ -68,7 +68,7 @@ def test_keys_are_stored_hashed_and_printed_once(db):
 def test_categories_and_generators_show_public_fields_with_pagination(api, boards):
     page = api.get("/api/v1/categories/?page_size=2").json()
     assert page["count"] == 3 and len(page["results"]) == 2 and page["next"]
-    assert set(page["results"][0]) == {"slug", "name", "description"}
+    assert set(page["results"][0]) == {"slug", "name", "description", "kind"}
     generators = api.get("/api/v1/generators/").json()["results"]
     assert {g["slug"] for g in generators} == {
         "gpt-image-2",
@@ -76,8 +76,8 @@ def test_categories_and_generators_show_public_fields_with_pagination(api, board
         "seedream-4",
         "flux-2",
     }
-    assert set(generators[0]) == {"slug", "name", "provider", "model_id", "modality", "enabled",
-                                  "price_per_output"}  # fmt: skip
+    assert set(generators[0]) == {"slug", "name", "provider", "model_id", "modality",
+                                  "capabilities", "enabled", "price_per_output"}  # fmt: skip
 
 
 def test_a_leaderboard_has_one_row_per_generator_and_the_snapshot_facts(api, boards):

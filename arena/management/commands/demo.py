@@ -10,10 +10,14 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from tqdm import tqdm
 
-from arena.demo_data import CATEGORIES, GENERATORS
-from arena.models import Battle, Category, Prompt
-from arena.services import battles_refill
+from arena.demo_data import CATEGORIES, EDIT_CATEGORIES, GENERATORS
+from arena.models import Battle, Category, Kind, Prompt
+from arena.services import battles_refill, edit_prompt_create
 from generation.models import Generator
+from generation.providers import get_provider_class
+
+# How the built-in provider draws the demo's source images: plain, legible, unlike any editor.
+SOURCE_PARAMETERS = {"layout": "centered", "palette": "mono", "text_quality": 1.0, "size": 384}
 
 
 class Command(BaseCommand):
@@ -32,9 +36,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         created = self._seed()
+        edits = self._seed_edits()
         self.stdout.write(
             f"Categories {created['categories']} new, prompts {created['prompts']} new, "
-            f"generators {created['generators']} new."
+            f"generators {created['generators']} new, edit prompts {edits} new."
         )
         self._users(options)
         self._battles(options["battles"])
@@ -61,11 +66,35 @@ class Command(BaseCommand):
                     "provider": "builtin",
                     "model_id": spec["model_id"],
                     "parameters": spec["parameters"],
+                    "capabilities": spec["capabilities"],
+                    "edit_parameters": spec["edit_parameters"],
                     "price_per_output": Decimal(spec["price_per_output"]),
                 },
             )
             counts["generators"] += new
         return counts
+
+    @transaction.atomic
+    def _seed_edits(self) -> int:
+        """Edit categories, and their prompts with source images the built-in provider draws."""
+        painter = get_provider_class("builtin")(model_id="builtin-demo-source")
+        count = 0
+        for spec in EDIT_CATEGORIES:
+            category, _ = Category.objects.get_or_create(
+                slug=spec["slug"],
+                defaults={
+                    "name": spec["name"],
+                    "description": spec["description"],
+                    "kind": Kind.EDIT,
+                },
+            )
+            for scene, instruction in spec["prompts"]:
+                if Prompt.objects.filter(text=instruction, category=category).exists():
+                    continue
+                source = painter.generate(scene, SOURCE_PARAMETERS).content
+                edit_prompt_create(text=instruction, category=category, image=source)
+                count += 1
+        return count
 
     def _users(self, options) -> None:
         users = get_user_model()

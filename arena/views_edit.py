@@ -1,0 +1,70 @@
+"""Edit battles' own pages: bring your own picture to edit, and the source images themselves."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from arena.forms import VoterEditForm
+from arena.services import ArenaError, voter_edit_start
+from arena.views import _error, _started, _wants_json
+from generation.sources import SOURCE_DIR
+
+_NAME = re.compile(r"^[0-9a-f]{64}\.png$")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_new(request: HttpRequest) -> HttpResponse:
+    """Upload a picture, say what should change, and start a blind edit battle on it."""
+    posted = request.method == "POST"
+    form = VoterEditForm(request.POST if posted else None, request.FILES if posted else None)
+    if not posted:
+        return _edit_form(request, form)
+    if not form.is_valid():
+        if _wants_json(request):
+            return JsonResponse({"error": form.first_error(), "fields": form.errors}, status=400)
+        return _edit_form(request, form, status=400)
+    data = form.cleaned_data
+    try:
+        battle = voter_edit_start(
+            voter=request.user,
+            text=data["text"],
+            image=data["image"],
+            mask=data["mask"],
+            category=data["category"],
+        )
+    except ArenaError as exc:
+        if _wants_json(request):
+            return _error(request, exc)
+        return _edit_form(request, form, status=exc.status, message=str(exc))
+    return _started(request, battle, status=201)
+
+
+def _edit_form(request, form, *, status: int = 200, message: str = "") -> HttpResponse:
+    context = {
+        "form": form,
+        "message": message,
+        "max_megabytes": f"{settings.ARENA_SOURCE_MAX_BYTES / 1e6:g}",
+        "max_pixels": f"{settings.ARENA_SOURCE_MAX_PIXELS:,}",
+    }
+    return render(request, "arena/edit_new.html", context, status=status)
+
+
+@login_required
+@require_GET
+def source_file(request: HttpRequest, name: str) -> FileResponse:
+    """One stored source image or mask: bare PNG pixels under their content hash."""
+    path = f"{SOURCE_DIR}/{name}"
+    if not _NAME.match(name) or not default_storage.exists(path):
+        raise Http404("No such image.")
+    response = FileResponse(default_storage.open(path, "rb"), content_type="image/png")
+    response.headers.pop("Content-Disposition", None)
+    response["Cache-Control"] = "private, max-age=31536000, immutable"
+    return response
