@@ -17,7 +17,8 @@ ADD = "admin:generation_generator_add"
 def _form(**overrides) -> dict:
     data = {
         "name": "Probe", "slug": "probe", "provider": "webhook", "model_id": "m",
-        "modality": "image", "parameters": "{}", "base_url": "", "api_key_env": "",
+        "modality": "image", "capabilities": "generate", "parameters": "{}",
+        "edit_parameters": "{}", "base_url": "", "api_key_env": "",
         "price_per_output": "0", "max_concurrency": "0", "enabled": "on", "disabled_reason": "",
     }  # fmt: skip
     data.update(overrides)

@@ -63,10 +63,10 @@ def test_import_of_edit_lines_makes_an_edit_category_and_is_idempotent(db, tmp_p
 def test_the_import_key_of_a_generation_line_is_unchanged_by_the_new_fields():
     plain = {k: v for k, v in EDIT.items() if k not in ("kind", "source_sha256")}
     assert (
-        parse_line(json.dumps(plain)).import_key
-        == parse_line(json.dumps({**plain, "kind": "generate"})).import_key
+        parse_line(json.dumps(plain)).import_key()
+        == parse_line(json.dumps({**plain, "kind": "generate"})).import_key()
     )
-    assert parse_line(json.dumps(plain)).import_key != parse_line(json.dumps(EDIT)).import_key
+    assert parse_line(json.dumps(plain)).import_key() != parse_line(json.dumps(EDIT)).import_key()
 
 
 @pytest.mark.parametrize(
