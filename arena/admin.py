@@ -8,7 +8,8 @@ from arena.models import Battle, Category, Prompt, Vote
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "prompt_count"]
+    list_display = ["name", "slug", "routing_weight", "prompt_count"]
+    list_editable = ["routing_weight"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "slug", "description"]
 

@@ -321,6 +321,13 @@ ARENA_MIN_VOTE_MS = envint("ARENA_MIN_VOTE_MS", 800, minimum=0)
 ARENA_VOTE_RATE_PER_MINUTE = envint("ARENA_VOTE_RATE_PER_MINUTE", 60, minimum=0)
 ARENA_DAILY_VOTE_CAP = envint("ARENA_DAILY_VOTE_CAP", 0, minimum=0)
 ARENA_PROMPT_RATE_PER_HOUR = envint("ARENA_PROMPT_RATE_PER_HOUR", 20, minimum=0)
+# Matchmaking: "active" sends votes where they decide a category's route, "uniform" draws
+# every pair and category uniformly (an audit period no earlier vote has steered).
+ARENA_PAIRING = envchoice("ARENA_PAIRING", "active", ("active", "uniform"))
+ARENA_PAIRING_EXPLORATION = envfloat("ARENA_PAIRING_EXPLORATION", 0.1, minimum=0.0)
+if ARENA_PAIRING_EXPLORATION > 1.0:
+    raise ImproperlyConfigured("ARENA_PAIRING_EXPLORATION must be a share between 0 and 1")
+ARENA_PROMPT_REPEAT_HOURS = envfloat("ARENA_PROMPT_REPEAT_HOURS", 24.0, minimum=0.0)
 
 # Ratings (see the README's ratings section for what each choice means).
 RATINGS_ELO_K = envfloat("RATINGS_ELO_K", 4.0, minimum=0.0)

@@ -1,0 +1,245 @@
+"""Matchmaking from the boards: the rules the arena asks when it makes and hands out battles.
+
+Registered with the arena in ``RatingsConfig.ready()`` (the arena never imports ratings).
+Everything is read from a category's newest snapshot, so a battle costs no fit: the
+posterior, the top-two Thompson weights and the route's state are computed once per snapshot
+and kept in this process (``_STATES``), keyed by snapshot id.
+
+A category is *settled* when its route is confident under the route's own rule with no
+challenger left inside the leader's interval and no enabled generator still unrated; it then
+gets only the exploration share of votes, drawn uniformly, until a new snapshot (new votes,
+drift) or a new generator reopens it.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+from django.conf import settings
+
+from arena.models import Category
+from generation.models import Generator
+from ratings.engine.pairing import (
+    Z95,
+    newcomers,
+    placement_pairs,
+    posterior_covariance,
+    top_two_pairs,
+    votes_to_separate,
+    with_exploration,
+)
+from ratings.models import Snapshot
+from ratings.routing import CONFIDENT, route
+from ratings.selectors import snapshot_latest
+
+# A deciding category's worth never drops below this share of its routing weight, so one
+# whose leader is probably right but not yet confident still gets the votes that settle it.
+WORTH_FLOOR = 0.1
+# When generators are being placed, this share of the steered votes goes to placing them.
+PLACEMENT_SHARE = 0.5
+_STATES_KEPT = 64
+_STATES: OrderedDict[int, BoardState] = OrderedDict()
+
+
+@dataclass(frozen=True)
+class BoardState:
+    """What matchmaking needs of one snapshot; per-generator arrays in ``generator_ids`` order."""
+
+    snapshot_id: int
+    generator_ids: list[int]
+    rating: np.ndarray  # NaN for unrated
+    sd: np.ndarray
+    votes: np.ndarray
+    p_best: np.ndarray
+    counts: np.ndarray
+    predicted: np.ndarray
+    vote_count: int
+    settled: bool
+
+
+@dataclass(frozen=True)
+class PairPlan:
+    """Pair weights over ``generator_ids`` and the parts they were mixed from."""
+
+    generator_ids: list[int]
+    weights: np.ndarray  # symmetric, upper triangle sums to 1
+    decision: np.ndarray  # top-two Thompson part, before mixing
+    placement: np.ndarray
+    placing: list[int]
+    uniform: bool
+
+
+def route_settled(*, category: Category) -> bool:
+    """Whether the route's rule calls this category decided: the one question asked of it.
+
+    Confident, on the category's own board, and no challenger statistically tied with the
+    leader (including provisional models whose interval still reaches it).
+    """
+    answer = route(category=category, alternatives=0)
+    return (
+        answer["decision"] == CONFIDENT
+        and answer["board_used"] == category.slug
+        and not answer["statistically_tied_with"]
+    )
+
+
+def board_state(*, category: Category, snapshot: Snapshot) -> BoardState:
+    """The matchmaking view of a snapshot, built once per snapshot in this process."""
+    state = _STATES.get(snapshot.id)
+    if state is None:
+        state = _build_state(category, snapshot)
+        _STATES[snapshot.id] = state
+        while len(_STATES) > _STATES_KEPT:
+            _STATES.popitem(last=False)
+    return state
+
+
+def _build_state(category: Category, snapshot: Snapshot) -> BoardState:
+    matrices = Snapshot.objects.values_list("matrices", flat=True).get(id=snapshot.id)
+    ids = [int(g) for g in matrices.get("generators", [])]
+    index = {gid: i for i, gid in enumerate(ids)}
+    m = len(ids)
+    rating, sd, p_best = np.full(m, np.nan), np.full(m, np.nan), np.zeros(m)
+    votes = np.zeros(m)
+    for row in snapshot.rows.values(
+        "generator_id", "rated", "rating", "ci_lower", "ci_upper", "p_best", "votes"
+    ):
+        i = index.get(row["generator_id"])
+        if i is None:
+            continue
+        votes[i] = row["votes"]
+        if row["rated"] and row["rating"] is not None and row["ci_upper"] is not None:
+            rating[i] = row["rating"]
+            sd[i] = max((row["ci_upper"] - row["ci_lower"]) / (2 * Z95), 1e-6)
+            p_best[i] = row["p_best"] or 0.0
+    return BoardState(
+        snapshot_id=snapshot.id,
+        generator_ids=ids,
+        rating=rating,
+        sd=sd,
+        votes=votes,
+        p_best=p_best,
+        counts=_array(matrices.get("counts"), m, 0.0),
+        predicted=_array(matrices.get("predicted"), m, 0.5),
+        vote_count=snapshot.vote_count,
+        settled=route_settled(category=category),
+    )
+
+
+def _array(rows, m: int, missing: float) -> np.ndarray:
+    if not rows:
+        return np.full((m, m), missing)
+    return np.array([[missing if v is None else v for v in row] for row in rows], dtype=float)
+
+
+def pair_plan(state: BoardState | None, generator_ids: list[int]) -> PairPlan:
+    """Weights over the pairs of ``generator_ids`` (the enabled pool) for one board."""
+    ids = sorted(set(generator_ids))
+    exploration = settings.ARENA_PAIRING_EXPLORATION
+    m = len(ids)
+    zeros = np.zeros((m, m))
+    if state is None or m < 2:
+        return PairPlan(ids, with_exploration(zeros, 1.0), zeros, zeros, [], True)
+    rating, sd, votes = _restrict(state, ids)
+    known = ~np.isnan(rating)
+    placing = newcomers(sd, votes, known)
+    if state.settled and known.all():
+        return PairPlan(ids, with_exploration(zeros, 1.0), zeros, zeros, [], True)
+    decision = _decision_pairs(state, ids, rating, sd, known)
+    placement = placement_pairs(rating, sd, placing, known)
+    share = PLACEMENT_SHARE if placing.any() and placement.sum() > 0 else 0.0
+    if decision.sum() == 0:
+        share = 1.0 if placement.sum() > 0 else 0.0
+    active = (1.0 - share) * decision + share * placement
+    weights = with_exploration(active, exploration)
+    placed = [ids[i] for i in np.flatnonzero(placing)]
+    return PairPlan(ids, weights, decision, placement, placed, active.sum() == 0)
+
+
+def _restrict(state: BoardState, ids: list[int]) -> tuple[np.ndarray, ...]:
+    index = {gid: i for i, gid in enumerate(state.generator_ids)}
+    where = np.array([index.get(g, -1) for g in ids])
+    present = where >= 0
+
+    def take(values: np.ndarray, missing: float) -> np.ndarray:
+        out = np.full(len(ids), missing)
+        out[present] = values[where[present]]
+        return out
+
+    return take(state.rating, np.nan), take(state.sd, np.nan), take(state.votes, 0.0)
+
+
+def _decision_pairs(state, ids, rating, sd, known) -> np.ndarray:
+    m = len(ids)
+    result = np.zeros((m, m))
+    rated = np.flatnonzero(known)
+    if rated.size < 2:
+        return result
+    index = {gid: i for i, gid in enumerate(state.generator_ids)}
+    where = np.array([index[ids[i]] for i in rated])
+    counts = state.counts[np.ix_(where, where)]
+    predicted = state.predicted[np.ix_(where, where)]
+    covariance = posterior_covariance(sd[rated], counts, predicted)
+    pairs = top_two_pairs(rating[rated], covariance, seed=state.snapshot_id)
+    result[np.ix_(rated, rated)] = pairs
+    return result
+
+
+def _latest_state(category: Category) -> BoardState | None:
+    snapshot = snapshot_latest(category=category)
+    return board_state(category=category, snapshot=snapshot) if snapshot else None
+
+
+def pair_weights(*, category_id: int, generator_ids: list[int]) -> dict[tuple[int, int], float]:
+    """The arena's pair policy: weight per pair ``(a, b)``, ``a < b``; empty means uniform."""
+    category = Category.objects.filter(id=category_id).first()
+    if category is None:
+        return {}
+    plan = pair_plan(_latest_state(category), generator_ids)
+    if plan.uniform:
+        return {}
+    ids = plan.generator_ids
+    upper = np.triu_indices(len(ids), k=1)
+    return {(ids[i], ids[j]): float(plan.weights[i, j]) for i, j in zip(*upper, strict=True)}
+
+
+def category_worth(*, category_ids: list[int | None]) -> dict[int | None, float]:
+    """The arena's category policy: what a vote is worth in each category (0 when settled)."""
+    enabled = list(Generator.objects.filter(enabled=True).values_list("id", flat=True))
+    categories = Category.objects.filter(id__in=[c for c in category_ids if c is not None])
+    return {c.id: worth_of(category=c, enabled=enabled) for c in categories}
+
+
+def worth_of(*, category: Category, enabled: list[int]) -> float:
+    """``routing_weight`` times the chance the route is wrong (floored); 0 once settled."""
+    state = _latest_state(category)
+    if state is None:
+        return category.routing_weight
+    if _is_settled(state, enabled):
+        return 0.0
+    wrong = 1.0 - float(np.max(state.p_best, initial=0.0))
+    return category.routing_weight * max(wrong, WORTH_FLOOR)
+
+
+def _is_settled(state: BoardState, enabled: list[int]) -> bool:
+    rated = set(np.array(state.generator_ids)[~np.isnan(state.rating)].tolist())
+    return state.settled and set(enabled) <= rated
+
+
+def votes_needed(state: BoardState) -> tuple[float, list[int]] | None:
+    """Votes between the leader and its tied challengers until their intervals part.
+
+    Returns the estimate and the generator ids of that group (leader first); None without
+    two rated models.
+    """
+    known = ~np.isnan(state.rating)
+    if known.sum() < 2:
+        return None
+    leader = int(np.argmax(np.where(known, state.rating, -np.inf)))
+    lower = state.rating[leader] - Z95 * state.sd[leader]
+    tied = np.flatnonzero(known & (state.rating + Z95 * state.sd >= lower))
+    tied = tied[tied != leader]
+    needed = votes_to_separate(state.rating, state.sd, state.votes, leader, tied)
+    return needed, [state.generator_ids[i] for i in (leader, *tied)]
