@@ -22,7 +22,9 @@ from django.conf import settings
 from arena.models import Category
 from generation.models import Generator
 from ratings.engine.pairing import (
+    SEPARATION_Z,
     Z95,
+    leader_margin,
     newcomers,
     placement_pairs,
     posterior_covariance,
@@ -53,8 +55,7 @@ class BoardState:
     sd: np.ndarray
     votes: np.ndarray
     p_best: np.ndarray
-    counts: np.ndarray
-    predicted: np.ndarray
+    covariance: np.ndarray  # of the rated models' ratings; NaN rows for unrated ones
     vote_count: int
     settled: bool
 
@@ -71,18 +72,18 @@ class PairPlan:
     uniform: bool
 
 
-def route_settled(*, category: Category) -> bool:
+def route_settled(*, category: Category, rating: np.ndarray, covariance: np.ndarray) -> bool:
     """Whether the route's rule calls this category decided: the one question asked of it.
 
-    Confident, on the category's own board, and no challenger statistically tied with the
-    leader (including provisional models whose interval still reaches it).
+    The route must be confident on the category's own board, and its leader ahead of every
+    rated model (provisional ones included) by ``SEPARATION_Z`` standard errors of the
+    difference. ``rating`` and ``covariance`` cover the rated models only.
     """
     answer = route(category=category, alternatives=0)
-    return (
-        answer["decision"] == CONFIDENT
-        and answer["board_used"] == category.slug
-        and not answer["statistically_tied_with"]
-    )
+    if answer["decision"] != CONFIDENT or answer["board_used"] != category.slug:
+        return False
+    _, margin = leader_margin(rating, covariance)
+    return margin >= SEPARATION_Z
 
 
 def board_state(*, category: Category, snapshot: Snapshot) -> BoardState:
@@ -114,6 +115,19 @@ def _build_state(category: Category, snapshot: Snapshot) -> BoardState:
             rating[i] = row["rating"]
             sd[i] = max((row["ci_upper"] - row["ci_lower"]) / (2 * Z95), 1e-6)
             p_best[i] = row["p_best"] or 0.0
+    counts = _array(matrices.get("counts"), m, 0.0)
+    predicted = _array(matrices.get("predicted"), m, 0.5)
+    rated = np.flatnonzero(~np.isnan(rating))
+    covariance = np.full((m, m), np.nan)
+    if rated.size:
+        covariance[np.ix_(rated, rated)] = posterior_covariance(
+            sd[rated], counts[np.ix_(rated, rated)], predicted[np.ix_(rated, rated)]
+        )
+    settled = rated.size >= 2 and route_settled(
+        category=category,
+        rating=rating[rated],
+        covariance=covariance[np.ix_(rated, rated)],
+    )
     return BoardState(
         snapshot_id=snapshot.id,
         generator_ids=ids,
@@ -121,10 +135,9 @@ def _build_state(category: Category, snapshot: Snapshot) -> BoardState:
         sd=sd,
         votes=votes,
         p_best=p_best,
-        counts=_array(matrices.get("counts"), m, 0.0),
-        predicted=_array(matrices.get("predicted"), m, 0.5),
+        covariance=covariance,
         vote_count=snapshot.vote_count,
-        settled=route_settled(category=category),
+        settled=settled,
     )
 
 
@@ -147,7 +160,7 @@ def pair_plan(state: BoardState | None, generator_ids: list[int]) -> PairPlan:
     placing = newcomers(sd, votes, known)
     if state.settled and known.all():
         return PairPlan(ids, with_exploration(zeros, 1.0), zeros, zeros, [], True)
-    decision = _decision_pairs(state, ids, rating, sd, known)
+    decision = _decision_pairs(state, ids, rating, known)
     placement = placement_pairs(rating, sd, placing, known)
     share = PLACEMENT_SHARE if placing.any() and placement.sum() > 0 else 0.0
     if decision.sum() == 0:
@@ -171,7 +184,7 @@ def _restrict(state: BoardState, ids: list[int]) -> tuple[np.ndarray, ...]:
     return take(state.rating, np.nan), take(state.sd, np.nan), take(state.votes, 0.0)
 
 
-def _decision_pairs(state, ids, rating, sd, known) -> np.ndarray:
+def _decision_pairs(state, ids, rating, known) -> np.ndarray:
     m = len(ids)
     result = np.zeros((m, m))
     rated = np.flatnonzero(known)
@@ -179,9 +192,7 @@ def _decision_pairs(state, ids, rating, sd, known) -> np.ndarray:
         return result
     index = {gid: i for i, gid in enumerate(state.generator_ids)}
     where = np.array([index[ids[i]] for i in rated])
-    counts = state.counts[np.ix_(where, where)]
-    predicted = state.predicted[np.ix_(where, where)]
-    covariance = posterior_covariance(sd[rated], counts, predicted)
+    covariance = state.covariance[np.ix_(where, where)]
     pairs = top_two_pairs(rating[rated], covariance, seed=state.snapshot_id)
     result[np.ix_(rated, rated)] = pairs
     return result
@@ -190,6 +201,12 @@ def _decision_pairs(state, ids, rating, sd, known) -> np.ndarray:
 def _latest_state(category: Category) -> BoardState | None:
     snapshot = snapshot_latest(category=category)
     return board_state(category=category, snapshot=snapshot) if snapshot else None
+
+
+def category_settled(*, category: Category) -> bool:
+    """Whether the category's newest snapshot is settled (see :func:`route_settled`)."""
+    state = _latest_state(category)
+    return state is not None and state.settled
 
 
 def pair_weights(*, category_id: int, generator_ids: list[int]) -> dict[tuple[int, int], float]:

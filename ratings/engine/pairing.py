@@ -180,3 +180,24 @@ def newcomers(sd: np.ndarray, votes: np.ndarray, known: np.ndarray) -> np.ndarra
         few = votes < 0.5 * np.median(votes[known])
         fresh |= known & wide & few
     return fresh
+
+
+# Non-overlapping 95% intervals of two equally precise ratings: a difference of z * sqrt(2)
+# of its own standard errors. The same strictness, applied to the difference itself.
+SEPARATION_Z = Z95 * np.sqrt(2.0)
+
+
+def leader_margin(mean: np.ndarray, covariance: np.ndarray) -> tuple[int, float]:
+    """The leader and its smallest lead over any other model, in standard errors.
+
+    Tested on the difference of two ratings, whose standard error the shared anchor does not
+    blur: under a design that spends most votes on the top pair, the top two are known
+    against each other long before either is known against the board's mean, and their own
+    intervals (which include the mean's uncertainty) keep overlapping.
+    """
+    leader = int(np.argmax(mean))
+    lead = mean[leader] - mean
+    var = covariance[leader, leader] + np.diag(covariance) - 2.0 * covariance[leader]
+    z = lead / np.sqrt(np.clip(var, 1e-12, None))
+    z[leader] = np.inf
+    return leader, float(z.min()) if mean.size > 1 else float("inf")
