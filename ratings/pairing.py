@@ -65,7 +65,7 @@ class PairPlan:
     """Pair weights over ``generator_ids`` and the parts they were mixed from."""
 
     generator_ids: list[int]
-    weights: np.ndarray  # symmetric, upper triangle sums to 1
+    weights: np.ndarray  # symmetric, sums to 1: a pair's chance is twice its cell
     decision: np.ndarray  # top-two Thompson part, before mixing
     placement: np.ndarray
     placing: list[int]

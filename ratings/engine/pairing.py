@@ -74,7 +74,7 @@ def top_two_pairs(
     Returns
     -------
     numpy.ndarray
-        Symmetric m x m matrix, zero diagonal; its upper triangle sums to 1.
+        Symmetric m x m matrix, zero diagonal, summing to 1 (a pair counts on both sides).
     """
     m = mean.size
     result = np.zeros((m, m))
@@ -100,7 +100,7 @@ def placement_pairs(
     A newcomer with an estimate meets known models in proportion to how likely their
     ratings are within one joint standard deviation of its own (a normal kernel); one with no
     estimate (``mean`` NaN) meets every known model equally. Each newcomer gets an equal share.
-    Returns a symmetric matrix whose upper triangle sums to 1 (zeros when nothing to place).
+    Returns a symmetric matrix summing to 1 (zeros when nothing to place).
     """
     m = mean.size
     result = np.zeros((m, m))
