@@ -212,7 +212,7 @@ def main() -> None:
 
 
 def report(args, results: dict) -> None:
-    for m in args.models:
+    for m in args.models if args.runs else []:
         for g in args.gaps:
             medians = {}
             for mode in ("uniform", "active"):
