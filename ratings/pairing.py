@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
+from django.core.cache import cache
 
 from arena.models import Category
 from generation.models import Generator
@@ -34,7 +35,7 @@ from ratings.engine.pairing import (
 )
 from ratings.models import Snapshot
 from ratings.routing import CONFIDENT, route
-from ratings.selectors import snapshot_latest
+from ratings.selectors import LATEST_SECONDS, snapshot_latest
 
 # A deciding category's worth never drops below this share of its routing weight, so one
 # whose leader is probably right but not yet confident still gets the votes that settle it.
@@ -42,7 +43,7 @@ WORTH_FLOOR = 0.1
 # When generators are being placed, this share of the steered votes goes to placing them.
 PLACEMENT_SHARE = 0.5
 _STATES_KEPT = 64
-_STATES: OrderedDict[int, BoardState] = OrderedDict()
+_STATES: OrderedDict[tuple[int, str], BoardState] = OrderedDict()
 
 
 @dataclass(frozen=True)
@@ -88,10 +89,12 @@ def route_settled(*, category: Category, rating: np.ndarray, covariance: np.ndar
 
 def board_state(*, category: Category, snapshot: Snapshot) -> BoardState:
     """The matchmaking view of a snapshot, built once per snapshot in this process."""
-    state = _STATES.get(snapshot.id)
+    # With the time too: ids repeat after a rollback (tests) or a restored backup.
+    key = (snapshot.id, snapshot.computed_at.isoformat())
+    state = _STATES.get(key)
     if state is None:
         state = _build_state(category, snapshot)
-        _STATES[snapshot.id] = state
+        _STATES[key] = state
         while len(_STATES) > _STATES_KEPT:
             _STATES.popitem(last=False)
     return state
@@ -223,10 +226,20 @@ def pair_weights(*, category_id: int, generator_ids: list[int]) -> dict[tuple[in
 
 
 def category_worth(*, category_ids: list[int | None]) -> dict[int | None, float]:
-    """The arena's category policy: what a vote is worth in each category (0 when settled)."""
-    enabled = list(Generator.objects.filter(enabled=True).values_list("id", flat=True))
-    categories = Category.objects.filter(id__in=[c for c in category_ids if c is not None])
-    return {c.id: worth_of(category=c, enabled=enabled) for c in categories}
+    """The arena's category policy: what a vote is worth in each category (0 when settled).
+
+    Asked on every claim, so kept for as long as a board's newest snapshot is (the same
+    LATEST_SECONDS): a new snapshot reaches the worth no later than it reaches the board.
+    """
+    ids = sorted(c for c in category_ids if c is not None)
+    key = "ratings:pairing:worth:" + ",".join(map(str, ids))
+    worth = cache.get(key)
+    if worth is None:
+        enabled = list(Generator.objects.filter(enabled=True).values_list("id", flat=True))
+        categories = Category.objects.filter(id__in=ids)
+        worth = {c.id: worth_of(category=c, enabled=enabled) for c in categories}
+        cache.set(key, worth, LATEST_SECONDS)
+    return worth
 
 
 def worth_of(*, category: Category, enabled: list[int]) -> float:
