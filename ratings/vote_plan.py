@@ -23,11 +23,14 @@ def vote_plan(*, pairs: int = 5) -> list[dict]:
     """One entry per category, the ones most worth a vote first."""
     enabled = dict(Generator.objects.filter(enabled=True).values_list("id", "name"))
     plans = [_category_plan(c, enabled, pairs) for c in Category.objects.all()]
+    # The arena's own mix (arena.services.pairing.categories_order), for one voter's next
+    # battle when every category has one waiting.
     total = sum(p["worth"] for p in plans)
-    share = settings.ARENA_PAIRING_EXPLORATION
+    steer = settings.ARENA_PAIRING == "active" and total > 0
+    share = settings.ARENA_PAIRING_EXPLORATION if steer else 1.0
     for plan in plans:
-        steered = (1.0 - share) * plan["worth"] / total if total > 0 else 1.0 - share
-        plan["vote_share"] = round(steered + share / max(len(plans), 1), 3)
+        steered = (1.0 - share) * plan["worth"] / total if steer else 0.0
+        plan["vote_share"] = round(steered + share / len(plans), 3)
     return sorted(plans, key=lambda p: (-p["worth"], p["category"]))
 
 
@@ -35,7 +38,8 @@ def _category_plan(category: Category, enabled: dict[int, str], pairs: int) -> d
     snapshot = snapshot_latest(category=category)
     state = board_state(category=category, snapshot=snapshot) if snapshot else None
     worth = worth_of(category=category, enabled=list(enabled))
-    plan = pair_plan(state, list(enabled))
+    active = settings.ARENA_PAIRING == "active"
+    plan = pair_plan(state if active else None, list(enabled))
     needed = votes_needed(state) if state is not None else None
     if state is None or not (~np.isnan(state.rating)).any():
         status = NO_DATA
@@ -50,7 +54,7 @@ def _category_plan(category: Category, enabled: dict[int, str], pairs: int) -> d
         "votes": state.vote_count if state else 0,
         "votes_needed": _needed(status, needed, plan),
         "placing": [enabled[g] for g in plan.placing if g in enabled],
-        "pairs": _favoured(plan, enabled, pairs),
+        "pairs": _favoured(plan, enabled, pairs, _uniform_reason(status, active)),
     }
 
 
@@ -65,7 +69,15 @@ def _needed(status: str, needed: tuple[float, list[int]] | None, plan: PairPlan)
     return math.ceil(estimate / max(share, 1e-3))
 
 
-def _favoured(plan: PairPlan, names: dict[int, str], limit: int) -> list[dict]:
+def _uniform_reason(status: str, active: bool) -> str:
+    if not active:
+        return "uniform: ARENA_PAIRING is uniform"
+    if status == NO_DATA:
+        return "uniform: no leaderboard for this category yet"
+    return "uniform: the category is settled, so it gets exploration only"
+
+
+def _favoured(plan: PairPlan, names: dict[int, str], limit: int, uniform: str) -> list[dict]:
     ids = plan.generator_ids
     upper = np.triu_indices(len(ids), k=1)
     order = np.argsort(-plan.weights[upper], kind="stable")[:limit]
@@ -76,15 +88,13 @@ def _favoured(plan: PairPlan, names: dict[int, str], limit: int) -> list[dict]:
             {
                 "pair": [names.get(ids[i], str(ids[i])), names.get(ids[j], str(ids[j]))],
                 "share": round(2 * float(plan.weights[i, j]), 3),
-                "why": _why(plan, i, j),
+                "why": uniform if plan.uniform else _why(plan, i, j),
             }
         )
     return rows
 
 
 def _why(plan: PairPlan, i: int, j: int) -> str:
-    if plan.uniform:
-        return "uniform: no snapshot yet, or the category is settled (exploration only)"
     decision, placement = plan.decision[i, j], plan.placement[i, j]
     if placement > decision:
         return "placement: a new generator meets models near its estimated level"

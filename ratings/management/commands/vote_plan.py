@@ -30,10 +30,11 @@ class Command(BaseCommand):
             f"exploration {settings.ARENA_PAIRING_EXPLORATION:.0%}"
         )
         for plan in plans:
-            needed = "-" if plan["votes_needed"] is None else plan["votes_needed"]
+            needed = plan["votes_needed"]
+            needed = "no estimate" if needed is None else f"about {needed} more needed"
             self.stdout.write(
-                f"\n{plan['category']}: {plan['state']}, {plan['votes']} votes, "
-                f"about {needed} more needed, {plan['vote_share']:.1%} of the next votes "
+                f"\n{plan['category']}: {plan['state']}, {plan['votes']} votes, {needed}, "
+                f"{plan['vote_share']:.1%} of the next votes "
                 f"(routing weight {plan['routing_weight']:g})"
             )
             if plan["placing"]:
