@@ -56,10 +56,10 @@ def pairs_draw(
     weights = None
     if policy is not None and category_id is not None:
         weights = policy(category_id=category_id, generator_ids=[g.id for g in pool])
-    if not weights:
-        return [tuple(rng.sample(list(pool), 2)) for _ in range(count)]  # type: ignore[misc]
     by_id = {g.id: g for g in pool}
-    pairs = [pair for pair, w in weights.items() if w > 0 and set(pair) <= by_id.keys()]
+    pairs = [p for p, w in (weights or {}).items() if w > 0 and len(set(p) & by_id.keys()) == 2]
+    if not pairs:
+        return [tuple(rng.sample(list(pool), 2)) for _ in range(count)]  # type: ignore[misc]
     chosen = rng.choices(pairs, weights=[weights[p] for p in pairs], k=count)
     # Sides are drawn again when the battle is shown; the stored order carries no meaning.
     return [(by_id[a], by_id[b]) if rng.random() < 0.5 else (by_id[b], by_id[a]) for a, b in chosen]

@@ -195,3 +195,9 @@ def test_a_voters_own_prompt_is_shown_to_them_again(
     _done(first)
     # The shared battle on the same prompt is held back; the voter's own request was not.
     assert battle_assign_next(voter=voter) is None
+
+
+def test_weights_for_generators_outside_the_pool_fall_back_to_uniform(settings, policies):
+    settings.ARENA_PAIRING = "active"
+    policies(pairs=lambda **kw: {(98, 99): 1.0, (1, 1): 1.0}, categories=None)
+    assert chisquare(list(_pair_counts(7, 3000).values())).pvalue > 0.001
