@@ -247,29 +247,34 @@ def worth_of(*, category: Category, enabled: list[int]) -> float:
     state = _latest_state(category)
     if state is None:
         return category.routing_weight
-    if _is_settled(state, enabled):
+    if board_settled(state, enabled):
         return 0.0
     wrong = 1.0 - float(np.max(state.p_best, initial=0.0))
     return category.routing_weight * max(wrong, WORTH_FLOOR)
 
 
-def _is_settled(state: BoardState, enabled: list[int]) -> bool:
+def board_settled(state: BoardState, enabled: list[int]) -> bool:
+    """Settled, and every enabled generator has a rating on the board."""
     rated = set(np.array(state.generator_ids)[~np.isnan(state.rating)].tolist())
     return state.settled and set(enabled) <= rated
 
 
 def votes_needed(state: BoardState) -> tuple[float, list[int]] | None:
-    """Votes between the leader and its tied challengers until their intervals part.
+    """Votes until the leader is ahead of every challenger by the settled margin.
 
-    Returns the estimate and the generator ids of that group (leader first); None without
-    two rated models.
+    Returns the estimate and the generator ids of the leader and the challengers still
+    within the margin; None without two rated models.
     """
-    known = ~np.isnan(state.rating)
-    if known.sum() < 2:
+    rated = np.flatnonzero(~np.isnan(state.rating))
+    if rated.size < 2:
         return None
-    leader = int(np.argmax(np.where(known, state.rating, -np.inf)))
-    lower = state.rating[leader] - Z95 * state.sd[leader]
-    tied = np.flatnonzero(known & (state.rating + Z95 * state.sd >= lower))
-    tied = tied[tied != leader]
-    needed = votes_to_separate(state.rating, state.sd, state.votes, leader, tied)
-    return needed, [state.generator_ids[i] for i in (leader, *tied)]
+    rating = state.rating[rated]
+    covariance = state.covariance[np.ix_(rated, rated)]
+    leader = int(np.argmax(rating))
+    lead = rating[leader] - rating
+    sd = np.sqrt(np.clip(covariance[leader, leader] + np.diag(covariance)
+                         - 2.0 * covariance[leader], 1e-12, None))  # fmt: skip
+    close = np.flatnonzero((lead < SEPARATION_Z * sd) & (np.arange(rated.size) != leader))
+    have = np.minimum(state.votes[rated][leader], state.votes[rated][close])
+    needed = votes_to_separate(lead[close], sd[close], have)
+    return needed, [state.generator_ids[rated[i]] for i in (leader, *close)]

@@ -13,7 +13,14 @@ from django.conf import settings
 
 from arena.models import Category
 from generation.models import Generator
-from ratings.pairing import PairPlan, board_state, pair_plan, votes_needed, worth_of
+from ratings.pairing import (
+    PairPlan,
+    board_settled,
+    board_state,
+    pair_plan,
+    votes_needed,
+    worth_of,
+)
 from ratings.selectors import snapshot_latest
 
 SETTLED, DECIDING, NO_DATA = "settled", "deciding", "no data"
@@ -42,13 +49,16 @@ def _category_plan(category: Category, enabled: dict[int, str], pairs: int) -> d
     plan = pair_plan(state if active else None, list(enabled))
     needed = votes_needed(state) if state is not None else None
     if state is None or not (~np.isnan(state.rating)).any():
-        status = NO_DATA
+        status, reason = NO_DATA, "no leaderboard yet"
+    elif board_settled(state, list(enabled)):
+        status, reason = SETTLED, "the route is confident and its leader ahead of every model"
     else:
-        status = SETTLED if worth == 0.0 else DECIDING
+        status, reason = DECIDING, _deciding_reason(state, needed, enabled)
     return {
         "category": category.slug,
         "name": category.name,
         "state": status,
+        "reason": reason,
         "routing_weight": category.routing_weight,
         "worth": round(worth, 4),
         "votes": state.vote_count if state else 0,
@@ -56,6 +66,17 @@ def _category_plan(category: Category, enabled: dict[int, str], pairs: int) -> d
         "placing": [enabled[g] for g in plan.placing if g in enabled],
         "pairs": _favoured(plan, enabled, pairs, _uniform_reason(status, active)),
     }
+
+
+def _deciding_reason(state, needed, enabled: dict[int, str]) -> str:
+    rated = {g for g, r in zip(state.generator_ids, state.rating, strict=True) if r == r}
+    unrated = [name for g, name in enabled.items() if g not in rated]
+    group = needed[1][1:] if needed else []
+    if group:
+        return "the leader is not yet ahead of " + ", ".join(enabled.get(g, str(g)) for g in group)
+    if unrated:
+        return "enabled generators without votes here: " + ", ".join(unrated)
+    return "the route is not confident yet"
 
 
 def _needed(status: str, needed: tuple[float, list[int]] | None, plan: PairPlan) -> int | None:

@@ -22,6 +22,9 @@ from __future__ import annotations
 import numpy as np
 
 Z95 = 1.959963984540054
+# Non-overlapping 95% intervals of two equally precise ratings: a difference of z * sqrt(2)
+# of its own standard errors. The same strictness, applied to the difference itself.
+SEPARATION_Z = Z95 * np.sqrt(2.0)
 # One virtual tie per model against an average opponent, as in the fit's own prior.
 _PRIOR_INFORMATION = 0.25
 
@@ -133,23 +136,18 @@ def with_exploration(active: np.ndarray, exploration: float) -> np.ndarray:
     return (1.0 - exploration) * active / total + exploration * uniform
 
 
-def votes_to_separate(
-    rating: np.ndarray, sd: np.ndarray, votes: np.ndarray, leader: int, challengers: np.ndarray
-) -> float:
-    """Votes between the leader and its hardest challenger until their intervals part.
+def votes_to_separate(lead: np.ndarray, sd_difference: np.ndarray, have: np.ndarray) -> float:
+    """Votes until the leader is ``SEPARATION_Z`` standard errors ahead of each challenger.
 
-    At the current gap: an interval narrows as one over the square root of the model's votes,
-    so the pair needs ``(z (sd_a + sd_b) / gap)^2`` times the votes it has. Infinite when the
-    two are level; 0 when nothing is left to separate.
+    At the current gaps (``lead``, with the standard error of each difference): a standard
+    error shrinks as one over the square root of the votes, so a pair needs
+    ``(z sd / lead)^2`` times the votes it has (``have``). Infinite when a challenger is level.
     """
     needed = 0.0
-    for c in challengers:
-        gap = abs(rating[leader] - rating[c])
-        if gap == 0.0:
+    for gap, sd, votes in zip(lead, sd_difference, have, strict=True):
+        if gap <= 0.0:
             return float("inf")
-        factor = (Z95 * (sd[leader] + sd[c]) / gap) ** 2
-        have = min(votes[leader], votes[c])
-        needed = max(needed, (factor - 1.0) * have)
+        needed = max(needed, ((SEPARATION_Z * sd / gap) ** 2 - 1.0) * votes)
     return float(np.ceil(max(needed, 0.0)))
 
 
@@ -180,11 +178,6 @@ def newcomers(sd: np.ndarray, votes: np.ndarray, known: np.ndarray) -> np.ndarra
         few = votes < 0.5 * np.median(votes[known])
         fresh |= known & wide & few
     return fresh
-
-
-# Non-overlapping 95% intervals of two equally precise ratings: a difference of z * sqrt(2)
-# of its own standard errors. The same strictness, applied to the difference itself.
-SEPARATION_Z = Z95 * np.sqrt(2.0)
 
 
 def leader_margin(mean: np.ndarray, covariance: np.ndarray) -> tuple[int, float]:

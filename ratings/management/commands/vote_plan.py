@@ -37,6 +37,7 @@ class Command(BaseCommand):
                 f"{plan['vote_share']:.1%} of the next votes "
                 f"(routing weight {plan['routing_weight']:g})"
             )
+            self.stdout.write(f"  why: {plan['reason']}")
             if plan["placing"]:
                 self.stdout.write(f"  placing: {', '.join(plan['placing'])}")
             for pair in plan["pairs"]:

@@ -103,9 +103,9 @@ def test_the_leader_margin_reads_the_difference_not_the_two_intervals():
 
 
 def test_votes_to_separate_grow_as_the_gap_shrinks():
-    rating, sd, votes = np.array([1050.0, 1000.0]), np.array([20.0, 20.0]), np.array([100, 100])
-    near = votes_to_separate(rating, sd, votes, 0, np.array([1]))
-    assert near == pytest.approx(np.ceil((1.96 * 40 / 50) ** 2 * 100 - 100), abs=1)
-    wider = votes_to_separate(np.array([1100.0, 1000.0]), sd, votes, 0, np.array([1]))
-    assert wider == 0.0
-    assert votes_to_separate(np.array([1000.0, 1000.0]), sd, votes, 0, np.array([1])) == np.inf
+    sd, have = np.array([20.0]), np.array([100.0])
+    near = votes_to_separate(np.array([50.0]), sd, have)
+    assert near == pytest.approx(np.ceil(((SEPARATION_Z * 20 / 50) ** 2 - 1) * 100), abs=1)
+    assert votes_to_separate(np.array([100.0]), sd, have) < near
+    assert votes_to_separate(np.array([200.0]), sd, have) == 0.0
+    assert votes_to_separate(np.array([0.0]), sd, have) == np.inf
