@@ -6,6 +6,7 @@ import random
 import uuid
 
 import pytest
+from django.conf import settings
 from django.core.cache import caches
 from django.db import IntegrityError, connection
 
@@ -80,6 +81,7 @@ def _cast_all(prompt, generators, voter, capture, monkeypatch) -> tuple[dict, li
     from arena.services import battle_assign_next, battle_create, claims, vote_cast
 
     monkeypatch.setattr(claims, "_rng", random.Random(7))  # the same sides in both runs
+    monkeypatch.setattr(settings, "ARENA_PROMPT_REPEAT_HOURS", 0)  # one prompt, many votes
     votes = []
     for i, choice in enumerate(CHOICES):
         a, b = generators[i % 3], generators[(i + 1) % 3]
