@@ -6,7 +6,6 @@ import random
 import uuid
 
 import pytest
-from django.conf import settings
 from django.core.cache import caches
 from django.db import IntegrityError, connection
 
@@ -15,6 +14,12 @@ from arena.core.db import prepared_cursor
 from arena.models import Vote
 from ratings.models import EloRating
 from tests.integration.conftest import _unavailable
+
+
+@pytest.fixture(autouse=True)
+def _one_prompt_many_votes(settings):
+    # These tests vote on one prompt over and over; the repeat window would hold it back.
+    settings.ARENA_PROMPT_REPEAT_HOURS = 0
 
 
 @pytest.fixture
@@ -81,7 +86,6 @@ def _cast_all(prompt, generators, voter, capture, monkeypatch) -> tuple[dict, li
     from arena.services import battle_assign_next, battle_create, claims, vote_cast
 
     monkeypatch.setattr(claims, "_rng", random.Random(7))  # the same sides in both runs
-    monkeypatch.setattr(settings, "ARENA_PROMPT_REPEAT_HOURS", 0)  # one prompt, many votes
     votes = []
     for i, choice in enumerate(CHOICES):
         a, b = generators[i % 3], generators[(i + 1) % 3]
