@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -31,10 +32,21 @@ class Category(models.Model):
         default=Kind.GENERATE,
         help_text="Edit categories hold prompts with a source image; their battles are edits.",
     )
+    routing_weight = models.FloatField(
+        default=1.0,
+        validators=[MinValueValidator(0.0)],
+        help_text="How much this category's route matters, e.g. its share of routed traffic. "
+        "Undecided categories get votes in proportion to it.",
+    )
 
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "categories"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(routing_weight__gte=0), name="category_routing_weight_not_negative"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

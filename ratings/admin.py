@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.urls import path
 
 from ratings.api_keys import api_key_create, api_key_revoke
 from ratings.models import ApiKey, EloRating, Snapshot, SnapshotRow
+from ratings.vote_plan import vote_plan
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -35,6 +39,25 @@ class SnapshotAdmin(ReadOnly):
     list_filter = ["category", "method"]
     inlines = [SnapshotRowInline]
     date_hierarchy = "computed_at"
+
+    def get_urls(self):
+        plan = path(
+            "vote-plan/",
+            self.admin_site.admin_view(self.vote_plan_view),
+            name="ratings_vote_plan",
+        )
+        return [plan, *super().get_urls()]
+
+    def vote_plan_view(self, request):
+        """Where votes are needed: what the matchmaker does with each category now."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Vote plan",
+            "plans": vote_plan(),
+            "pairing": settings.ARENA_PAIRING,
+            "exploration": settings.ARENA_PAIRING_EXPLORATION,
+        }
+        return TemplateResponse(request, "admin/ratings/vote_plan.html", context)
 
 
 @admin.register(EloRating)

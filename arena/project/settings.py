@@ -324,6 +324,14 @@ if not GENERATION_KEY_PREFIX:
 # to these hosts: a self-hosted model on the local network, the tests' local servers.
 GENERATION_ALLOWED_HOSTS = envlist("GENERATION_ALLOWED_HOSTS", [])
 
+# Matchmaking: "active" sends votes where they decide a category's route, "uniform" draws
+# every pair and category uniformly (an audit period no earlier vote has steered).
+ARENA_PAIRING = envchoice("ARENA_PAIRING", "active", ("active", "uniform"))
+ARENA_PAIRING_EXPLORATION = envfloat("ARENA_PAIRING_EXPLORATION", 0.1, minimum=0.0)
+if ARENA_PAIRING_EXPLORATION > 1.0:
+    raise ImproperlyConfigured("ARENA_PAIRING_EXPLORATION must be a share between 0 and 1")
+ARENA_PROMPT_REPEAT_HOURS = envfloat("ARENA_PROMPT_REPEAT_HOURS", 24.0, minimum=0.0)
+
 # Ratings (see the README's ratings section for what each choice means).
 RATINGS_ELO_K = envfloat("RATINGS_ELO_K", 4.0, minimum=0.0)
 RATINGS_ELO_SCALE = envfloat("RATINGS_ELO_SCALE", 400.0, minimum=1.0)

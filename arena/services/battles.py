@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from arena.core.queue import enqueue, enqueue_on_commit
 from arena.models import Battle, Category, Kind, Prompt
+from arena.services.pairing import pairs_draw
 from arena.tasks import battles_refill as refill_task
 from generation.models import Generation, Generator
 from generation.selectors import generators_enabled
@@ -58,16 +59,29 @@ def battle_create(
     return battle
 
 
-def pick_pair(generators: list[Generator]) -> tuple[Generator, Generator] | None:
-    """Two distinct generators of one modality, drawn at random; None if no modality has two."""
+def pick_pair(
+    generators: list[Generator], *, category_id: int | None = None
+) -> tuple[Generator, Generator] | None:
+    """Two distinct generators of one modality; None if no modality has two.
+
+    The modality is drawn at random; within it, the pair is drawn by the matchmaking policy
+    for the category (:mod:`arena.services.pairing`), uniformly without one.
+    """
+    pairs = pick_pairs(generators, category_id=category_id, count=1)
+    return pairs[0] if pairs else None
+
+
+def pick_pairs(
+    generators: list[Generator], *, category_id: int | None, count: int
+) -> list[tuple[Generator, Generator]]:
+    """``count`` pairs for battles of one category (see :func:`pick_pair`)."""
     by_modality: dict[str, list[Generator]] = {}
     for generator in generators:
         by_modality.setdefault(generator.modality, []).append(generator)
     pools = [pool for pool in by_modality.values() if len(pool) >= 2]
     if not pools:
-        return None
-    pair = _rng.sample(_rng.choice(pools), 2)
-    return pair[0], pair[1]
+        return []
+    return pairs_draw(_rng.choice(pools), category_id=category_id, count=count)
 
 
 def battles_refill(*, category_id: int | None = None, buffer: int | None = None) -> int:
@@ -92,10 +106,9 @@ def battles_refill(*, category_id: int | None = None, buffer: int | None = None)
         open_count = Battle.objects.filter(
             prompt__category=category, status__in=_OPEN, requested_by__isnull=True
         ).count()
-        for _ in range(max(buffer - open_count, 0)):
-            pair = pick_pair(generators)
-            if pair is None:
-                break
+        missing = max(buffer - open_count, 0)
+        pairs = pick_pairs(generators, category_id=category.id, count=missing) if missing else []
+        for pair in pairs:
             prompt = Prompt.objects.get(id=_rng.choice(prompts))
             battle_create(prompt=prompt, generator_a=pair[0], generator_b=pair[1])
             created += 1

@@ -12,11 +12,13 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
 from arena.models import Battle
 from arena.services.battles import refill_later
+from arena.services.pairing import categories_order
 
 HOLD_SECONDS = 15 * 60
 _CANDIDATES = 5
@@ -100,9 +102,21 @@ def _assignment(voter, *, show: bool) -> dict:
 
 
 def _claim(*, voter, category_id: int | None, show: bool) -> Battle | None:
-    pool = Battle.objects.filter(_claimable(voter))
+    pool = Battle.objects.filter(_claimable(voter), _prompt_not_recent(voter))
     if category_id is not None:
-        pool = pool.filter(prompt__category_id=category_id)
+        return _claim_from(pool.filter(prompt__category_id=category_id), voter, show)
+    # The voter's own requests first, then the category where a vote is worth most.
+    mine = _claim_from(pool.filter(requested_by=voter), voter, show)
+    if mine is not None:
+        return mine
+    for category in _categories_for(voter, pool):
+        battle = _claim_from(pool.filter(prompt__category_id=category), voter, show)
+        if battle is not None:
+            return battle
+    return None
+
+
+def _claim_from(pool, voter, show: bool) -> Battle | None:
     # The voter's own requests first, then the oldest, so the buffer turns over in order.
     order = (F("requested_by").desc(nulls_last=True), "created_at")
     for candidate in pool.order_by(*order).values_list("id", flat=True)[:_CANDIDATES]:
@@ -114,3 +128,30 @@ def _claim(*, voter, category_id: int | None, show: bool) -> Battle | None:
             refill_later(battle.prompt.category_id)
             return battle
     return None
+
+
+def _categories_for(voter, pool) -> list[int | None]:
+    """Categories with a battle for this voter, drawn by worth; never the previous one first.
+
+    The category of the voter's previous battle goes last, so a voter does not get a run of
+    one category while another has a battle waiting.
+    """
+    open_in = set(pool.values_list("prompt__category_id", flat=True).distinct())
+    previous = (
+        Battle.objects.filter(voter=voter, assigned_at__isnull=False)
+        .order_by("-assigned_at", "-id")
+        .values_list("prompt__category_id", flat=True)
+        .first()
+    )
+    order = categories_order(sorted(open_in - {previous}, key=lambda c: (c is None, c)))
+    return order + ([previous] if previous in open_in else [])
+
+
+def _prompt_not_recent(voter) -> Q:
+    """Not a prompt this voter was given within ARENA_PROMPT_REPEAT_HOURS (their own aside)."""
+    hours = settings.ARENA_PROMPT_REPEAT_HOURS
+    if hours <= 0:
+        return Q()
+    since = timezone.now() - timedelta(hours=hours)
+    recent = Battle.objects.filter(voter=voter, assigned_at__gte=since).values("prompt_id")
+    return ~Q(prompt_id__in=recent) | Q(requested_by=voter)

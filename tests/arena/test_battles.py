@@ -74,7 +74,10 @@ def test_a_battle_is_shown_to_one_voter_only(ready_battle, voter, other_voter):
     assert battle_assign_next(voter=other_voter) is None
 
 
-def test_sides_are_drawn_at_random(prompt, generators, voter, django_capture_on_commit_callbacks):
+def test_sides_are_drawn_at_random(
+    prompt, generators, voter, django_capture_on_commit_callbacks, settings
+):
+    settings.ARENA_PROMPT_REPEAT_HOURS = 0  # one prompt, shown forty times
     sides = Counter()
     for _ in range(40):
         with django_capture_on_commit_callbacks(execute=True):

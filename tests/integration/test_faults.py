@@ -17,7 +17,7 @@ import pytest
 import redis
 from django.db import connection, connections
 
-from arena.models import Vote
+from arena.models import Prompt, Vote
 from arena.project.celery import app as celery_app
 from arena.services import battle_assign_next, battle_create
 from ratings.models import Snapshot
@@ -58,9 +58,10 @@ def _wait(predicate, seconds: float = 30.0) -> None:
 
 @pytest.fixture
 def ready_battles(prompt, generators):
-    """Three battles generated in-process; from here on tasks go to the broker."""
-    for _ in range(3):
-        battle_create(prompt=prompt, generator_a=generators[0], generator_b=generators[1])
+    """Three battles on three prompts, generated in-process; then tasks go to the broker."""
+    for i in range(3):
+        fresh = Prompt.objects.create(text=f"{prompt.text}, take {i}", category=prompt.category)
+        battle_create(prompt=fresh, generator_a=generators[0], generator_b=generators[1])
     celery_app.conf.task_always_eager = False
     yield
     celery_app.conf.task_always_eager = True

@@ -15,6 +15,12 @@ from ratings.models import EloRating
 from tests.integration.conftest import _unavailable
 
 
+@pytest.fixture(autouse=True)
+def _one_prompt_many_votes(settings):
+    # These tests vote on one prompt over and over; the repeat window would hold it back.
+    settings.ARENA_PROMPT_REPEAT_HOURS = 0
+
+
 @pytest.fixture
 def postgresql(db):
     if connection.vendor != "postgresql":

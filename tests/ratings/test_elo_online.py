@@ -49,8 +49,9 @@ def test_both_bad_counts_as_a_tie_unless_configured_to_be_dropped(
 
 
 def test_replaying_the_votes_reproduces_the_online_elo(
-    prompt, generators, voter, django_capture_on_commit_callbacks
+    prompt, generators, voter, django_capture_on_commit_callbacks, settings
 ):
+    settings.ARENA_PROMPT_REPEAT_HOURS = 0  # one prompt, voted on eight times
     for choice in ["left", "right", "left", "tie", "both_bad", "left", "right", "left"]:
         _cast(prompt, generators, voter, choice, django_capture_on_commit_callbacks)
     online = {board: _ratings(board) for board in (None, prompt.category)}

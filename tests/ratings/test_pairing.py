@@ -1,0 +1,138 @@
+"""Matchmaking read from real snapshots: settled, deciding, placement, the vote plan."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import random
+
+import pytest
+from django.core.management import call_command
+
+from arena.models import Category
+from generation.models import Generator
+from ratings import pairing
+from ratings.pairing import category_settled, category_worth, pair_plan, pair_weights
+from ratings.selectors import snapshot_latest
+from ratings.services.recompute import leaderboard_recompute
+from tests.conftest import make_generator
+from tests.ratings.conftest import import_lines
+
+
+def _ids(category: Category) -> list[int]:
+    return [row.generator_id for row in snapshot_latest(category=category).rows.all()]
+
+
+def _category(slug: str) -> Category:
+    return Category.objects.get(slug=slug)
+
+
+def _pair_chances(weights: dict) -> dict:
+    total = sum(weights.values())
+    return {pair: w / total for pair, w in weights.items()}
+
+
+@pytest.mark.django_db
+def test_a_clear_winner_settles_its_category_and_gets_uniform_pairs(boards):
+    logos = _category("logos")
+    assert category_settled(category=logos)
+    assert pair_weights(category_id=logos.id, generator_ids=_ids(logos)) == {}
+    assert category_worth(category_ids=[logos.id])[logos.id] == 0.0
+
+
+@pytest.mark.django_db
+def test_a_thin_category_is_deciding_and_keeps_the_exploration_floor(boards, settings):
+    settings.ARENA_PAIRING_EXPLORATION = 0.1
+    thin = _category("thin")
+    assert not category_settled(category=thin)
+    chances = _pair_chances(pair_weights(category_id=thin.id, generator_ids=_ids(thin)))
+    assert len(chances) == 6
+    assert min(chances.values()) >= 0.1 / 6 - 1e-9
+    assert category_worth(category_ids=[thin.id])[thin.id] > 0.0
+
+
+@pytest.mark.django_db
+def test_a_category_with_no_snapshot_draws_uniformly_and_is_worth_its_weight(db, generators):
+    fresh = Category.objects.create(slug="new", name="New", routing_weight=2.5)
+    ids = [g.id for g in generators]
+    assert pair_weights(category_id=fresh.id, generator_ids=ids) == {}
+    assert category_worth(category_ids=[fresh.id]) == {fresh.id: 2.5}
+
+
+@pytest.mark.django_db
+def test_a_new_generator_gets_placement_battles_and_reopens_a_settled_category(boards, settings):
+    settings.ARENA_PAIRING_EXPLORATION = 0.1
+    logos = _category("logos")
+    newcomer = make_generator("Newcomer")
+    ids = [*_ids(logos), newcomer.id]
+    assert category_worth(category_ids=[logos.id])[logos.id] > 0.0
+    plan = pair_plan(pairing._latest_state(logos), ids)
+    assert plan.placing == [newcomer.id]
+    chances = _pair_chances(pair_weights(category_id=logos.id, generator_ids=ids))
+    placing = sum(c for pair, c in chances.items() if newcomer.id in pair)
+    # Half the steered votes place it, plus its share of exploration (4 of 10 pairs).
+    assert placing == pytest.approx(0.9 * 0.5 + 0.1 * 4 / 10, abs=1e-6)
+
+
+@pytest.mark.django_db
+def test_placement_ends_once_the_newcomer_has_been_placed(boards):
+    logos = _category("logos")
+    leaderboard_recompute(category=logos)
+    plan = pair_plan(pairing._latest_state(logos), _ids(logos))
+    assert plan.placing == []
+
+
+@pytest.mark.django_db
+def test_a_deciding_category_favours_its_top_pair(boards, tmp_path):
+    close = {"a": 0.4, "b": 0.3, "c": -1.0, "d": -1.5}
+    lines = []
+    rng = random.Random(3)
+    for i in range(300):
+        x, y = rng.sample(sorted(close), 2)
+        p = 1 / (1 + math.exp(close[y] - close[x]))
+        winner = "model_a" if rng.random() < p else "model_b"
+        lines.append({"model_a": x, "model_b": y, "winner": winner, "category": "close",
+                      "tstamp": 1767225600 + i, "question_id": f"close-{i}"})  # fmt: skip
+    import_lines(tmp_path, lines)
+    category = _category("close")
+    assert not category_settled(category=category)
+    names = dict(Generator.objects.values_list("id", "name"))
+    chances = _pair_chances(pair_weights(category_id=category.id, generator_ids=_ids(category)))
+    top = max(chances, key=chances.get)
+    assert {names[g] for g in top} == {"a", "b"}
+    assert chances[top] > 0.5
+
+
+@pytest.mark.django_db
+def test_vote_plan_lists_each_category_with_its_state(boards):
+    Generator.objects.update(enabled=True)  # imported ones start disabled; battles need them
+    out = io.StringIO()
+    call_command("vote_plan", "--json", stdout=out)
+    plans = {p["category"]: p for p in json.loads(out.getvalue())}
+    assert plans["logos"]["state"] == "settled"
+    assert plans["thin"]["state"] == "deciding"
+    assert len(plans["thin"]["pairs"]) == 5
+    assert all(pair["why"] for pair in plans["thin"]["pairs"])
+    assert plans["logos"]["pairs"][0]["why"].startswith("uniform")
+    assert sum(p["vote_share"] for p in plans.values()) == pytest.approx(1.0, abs=0.01)
+    text = io.StringIO()
+    call_command("vote_plan", stdout=text)
+    assert "logos: settled" in text.getvalue()
+
+
+@pytest.mark.django_db
+def test_an_enabled_generator_without_votes_keeps_a_category_deciding(boards, generators):
+    out = io.StringIO()
+    call_command("vote_plan", "--json", stdout=out)
+    logos = next(p for p in json.loads(out.getvalue()) if p["category"] == "logos")
+    assert logos["state"] == "deciding"
+    assert set(logos["placing"]) == {g.name for g in generators}
+
+
+@pytest.mark.django_db
+def test_vote_plan_page_is_for_staff_only(boards, admin_client, client):
+    page = admin_client.get("/admin/ratings/snapshot/vote-plan/")
+    assert page.status_code == 200
+    assert b"settled" in page.content and b"deciding" in page.content
+    assert client.get("/admin/ratings/snapshot/vote-plan/").status_code == 302
