@@ -16,6 +16,7 @@ arena_patterns = (
         path("vote/next/", views.battle_prefetch, name="prefetch"),
         path("vote/<str:token>/", views.battle, name="battle"),
         path("vote/<str:token>/shown/", views.battle_shown, name="battle-shown"),
+        path("outputs/<str:signed>", views.battle_output, name="output"),
         path("prompt/", views.prompt_new, name="prompt"),
         path("prompt/<str:token>/", views.prompt_battle, name="prompt-battle"),
         path("prompt/<str:token>/status/", views.prompt_status, name="prompt-status"),

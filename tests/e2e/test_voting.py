@@ -94,7 +94,7 @@ def test_nothing_the_browser_receives_before_the_vote_names_a_model(
 
 
 def _kind(url: str) -> str:
-    if "/media/outputs/" in url:
+    if "/outputs/" in url:
         return "image"
     if url.endswith("/vote/next/"):
         return "next"
@@ -114,7 +114,7 @@ def test_the_next_battle_is_preloaded_and_swapped_in_painted(page, live_server, 
     log_in(page, live_server)
     wait_until_ready(page)
     page.wait_for_selector("#battle[data-next=ready]")
-    preloaded = [url for url in requested if "/media/outputs/" in url]
+    preloaded = [url for url in requested if "/outputs/" in url]
     page.keyboard.press("3")
     expect(page.locator("#verdict")).to_contain_text("You voted: Tie")
     page.keyboard.press("Enter")
@@ -129,7 +129,7 @@ def test_a_pair_is_hidden_until_both_images_load_and_an_early_vote_is_flagged(
     page, live_server, battles, screenshot
 ):
     held: list = []
-    page.route("**/media/outputs/*", lambda route: held.append(route))  # answered later
+    page.route("**/outputs/*", lambda route: held.append(route))  # answered later
     log_in(page, live_server)
     page.wait_for_selector("#battle")
     page.wait_for_function("() => document.querySelectorAll('#pair img').length === 2")
