@@ -62,9 +62,9 @@ def vote_next(request: HttpRequest) -> HttpResponse:
     """Show the battle this voter should judge now, or say that none is ready yet."""
     try:
         daily_cap_check(voter=request.user)
-    except RateLimited as exc:
+        battle = battle_assign_next(voter=request.user)
+    except ArenaError as exc:  # over the cap, or nothing left this voter has not seen
         return _error(request, exc)
-    battle = battle_assign_next(voter=request.user)
     if battle is None:
         enqueue(battles_refill)
         return render(request, "arena/empty.html", status=200)
@@ -125,13 +125,14 @@ def _cast(request: HttpRequest, token: str) -> HttpResponse:
 def battle_prefetch(request: HttpRequest) -> JsonResponse:
     """The battle held for this voter as their next one, blind, so its images can preload.
 
-    ``{"battle": null}`` when none is ready (or the voter reached the daily cap).
+    ``{"battle": null}`` when none is ready (or the voter reached the daily cap, or has seen
+    everything there is); the vote page then says why.
     """
     try:
         daily_cap_check(voter=request.user)
-    except RateLimited:
+        held = battle_hold_next(voter=request.user)
+    except ArenaError:
         return JsonResponse({"battle": None})
-    held = battle_hold_next(voter=request.user)
     if held is None:
         enqueue(battles_refill)
         return JsonResponse({"battle": None})

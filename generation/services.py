@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import os
+import secrets
 import time
 import uuid
 from datetime import timedelta
@@ -43,9 +44,30 @@ def params_hash(generator: Generator) -> str:
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
 
 
-def generation_get_or_create(*, prompt, generator: Generator) -> tuple[Generation, bool]:
-    """Reuse a live generation for the same prompt, generator and parameters, or create one."""
+def fresh_parameters(generator: Generator) -> dict:
+    """The generator's parameters with a new random seed, when its provider takes one."""
+    parameters = dict(generator.parameters)
+    try:
+        seed_parameter = get_provider_class(generator.provider).seed_parameter
+    except LookupError:
+        seed_parameter = ""
+    if seed_parameter:
+        parameters[seed_parameter] = secrets.randbelow(2**31)
+    return parameters
+
+
+def generation_get_or_create(
+    *, prompt, generator: Generator, fresh: bool = False
+) -> tuple[Generation, bool]:
+    """Reuse a live generation for the same prompt, generator and parameters, or create one.
+
+    ``fresh``: always a new output, never reused later (with a new seed where the provider
+    takes one; one without seeds simply generates again).
+    """
     fields = {"prompt": prompt, "generator": generator, "params_hash": params_hash(generator)}
+    if fresh:
+        parameters = fresh_parameters(generator)
+        return Generation.objects.create(**fields, parameters=parameters, reusable=False), True
     if not settings.ARENA_REUSE_GENERATIONS:
         return Generation.objects.create(
             **fields, parameters=generator.parameters, reusable=False

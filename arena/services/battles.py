@@ -29,16 +29,26 @@ def _enqueue_generation(generation_id: int) -> None:
 
 @transaction.atomic
 def battle_create(
-    *, prompt: Prompt, generator_a: Generator, generator_b: Generator, requested_by=None
+    *,
+    prompt: Prompt,
+    generator_a: Generator,
+    generator_b: Generator,
+    requested_by=None,
+    fresh: bool = False,
 ) -> Battle:
     """Create a battle and start whichever of its two generations is not already there.
 
     ``requested_by``: the voter who typed the prompt; the battle is kept for them alone.
+    ``fresh``: two new outputs, reusing none (for a voter who has seen the usual ones).
     """
     if generator_a.pk == generator_b.pk:
         raise ValueError("a battle needs two different generators")
-    generation_a, new_a = generation_get_or_create(prompt=prompt, generator=generator_a)
-    generation_b, new_b = generation_get_or_create(prompt=prompt, generator=generator_b)
+    generation_a, new_a = generation_get_or_create(
+        prompt=prompt, generator=generator_a, fresh=fresh
+    )
+    generation_b, new_b = generation_get_or_create(
+        prompt=prompt, generator=generator_b, fresh=fresh
+    )
     battle = Battle.objects.create(
         prompt=prompt,
         generator_a=generator_a,

@@ -17,6 +17,12 @@ from django.utils import timezone
 
 from arena.models import Battle
 from arena.services.battles import refill_later
+from arena.services.unseen import (
+    battle_create_unseen,
+    outputs_mark_seen,
+    outputs_unmark_seen,
+    unseen_by,
+)
 
 HOLD_SECONDS = 15 * 60
 _CANDIDATES = 5
@@ -73,6 +79,8 @@ def battle_open_requested(*, voter, battle: Battle) -> bool:
     claimed = Battle.objects.filter(
         id=battle.id, status=Battle.Status.READY, requested_by=voter
     ).update(**_assignment(voter, show=True))
+    if claimed:
+        outputs_mark_seen(voter=voter, battle_id=battle.id)
     return bool(claimed) or (
         battle.voter_id == voter.id
         and battle.status in (Battle.Status.ASSIGNED, Battle.Status.VOTED)
@@ -103,14 +111,36 @@ def _claim(*, voter, category_id: int | None, show: bool) -> Battle | None:
     pool = Battle.objects.filter(_claimable(voter))
     if category_id is not None:
         pool = pool.filter(prompt__category_id=category_id)
+    battle = _claim_from(pool.filter(unseen_by(voter)), voter=voter, show=show)
+    if battle is not None or not pool.exists():
+        return battle
+    # Every open battle holds an output this voter has seen: make one they have not.
+    if battle_create_unseen(voter=voter, category_id=category_id) is None:
+        return None
+    return _claim_from(pool.filter(unseen_by(voter)), voter=voter, show=show)
+
+
+def _claim_from(pool, *, voter, show: bool) -> Battle | None:
     # The voter's own requests first, then the oldest, so the buffer turns over in order.
     order = (F("requested_by").desc(nulls_last=True), "created_at")
     for candidate in pool.order_by(*order).values_list("id", flat=True)[:_CANDIDATES]:
         claimed = Battle.objects.filter(_claimable(voter), id=candidate).update(
             **_assignment(voter, show=show)
         )
-        if claimed:
-            battle = Battle.objects.select_related("prompt").get(id=candidate)
-            refill_later(battle.prompt.category_id)
-            return battle
+        if not claimed:
+            continue
+        if not outputs_mark_seen(voter=voter, battle_id=candidate):
+            _give_back(voter=voter, battle_id=candidate)
+            continue
+        battle = Battle.objects.select_related("prompt").get(id=candidate)
+        refill_later(battle.prompt.category_id)
+        return battle
     return None
+
+
+def _give_back(*, voter, battle_id: int) -> None:
+    """Return a battle just claimed to the pool, before anything of it reached the voter."""
+    Battle.objects.filter(id=battle_id, voter=voter, status=Battle.Status.ASSIGNED).update(
+        status=Battle.Status.READY, voter=None, left_is_a=None, assigned_at=None, shown_at=None
+    )
+    outputs_unmark_seen(voter=voter, battle_id=battle_id)

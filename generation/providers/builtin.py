@@ -39,6 +39,7 @@ LAYOUTS = ("centered", "grid", "stripes", "radial", "split")
 
 class BuiltinProvider(Provider):
     name = "builtin"
+    seed_parameter = "seed"
     needs_key = False
 
     def generate(self, prompt: str, params: dict[str, Any]) -> Output:
