@@ -77,50 +77,30 @@ CATEGORIES = [
     },
 ]
 
+# The five built-in generators share one look: the style of each picture follows from its
+# prompt and seed. They differ only in hidden quality knobs a voter can judge, with a true
+# order (Aurora best, Ember worst) and gaps like those between real models. The "truth" note
+# sits in the parameters, where only the admin shows it; the provider ignores it.
+_KNOBS = ("faithfulness", "text_quality", "artefacts", "balance")
+_QUALITY = [
+    # name, knobs (faithfulness, text_quality, artefacts, balance), price
+    ("Aurora", (0.95, 0.95, 0.05, 0.95), "0.040"),
+    ("Basalt", (0.85, 0.80, 0.15, 0.85), "0.030"),
+    ("Cypress", (0.75, 0.62, 0.25, 0.75), "0.020"),
+    ("Dynamo", (0.62, 0.45, 0.40, 0.62), "0.010"),
+    ("Ember", (0.45, 0.30, 0.55, 0.50), "0.005"),
+]
+
 GENERATORS = [
     {
-        "name": "Aurora",
-        "slug": "aurora",
-        "model_id": "builtin-aurora",
+        "name": name,
+        "slug": name.lower(),
+        "model_id": f"builtin-{name.lower()}",
         "parameters": {
-            "layout": "centered",
-            "palette": "sunset",
-            "text_quality": 0.95,
-            "noise": 0.0,
+            **dict(zip(_KNOBS, knobs, strict=True)),
+            "note": f"Demo truth: rank {rank} of {len(_QUALITY)} (1 is best).",
         },
-        "price_per_output": "0.040",
-    },
-    {
-        "name": "Basalt",
-        "slug": "basalt",
-        "model_id": "builtin-basalt",
-        "parameters": {"layout": "grid", "palette": "ocean", "text_quality": 0.35, "noise": 0.15},
-        "price_per_output": "0.010",
-    },
-    {
-        "name": "Cypress",
-        "slug": "cypress",
-        "model_id": "builtin-cypress",
-        "parameters": {
-            "layout": "stripes",
-            "palette": "forest",
-            "text_quality": 0.7,
-            "noise": 0.05,
-        },
-        "price_per_output": "0.020",
-    },
-    {
-        "name": "Dynamo",
-        "slug": "dynamo",
-        "model_id": "builtin-dynamo",
-        "parameters": {"layout": "radial", "palette": "neon", "text_quality": 0.15, "noise": 0.35},
-        "price_per_output": "0.005",
-    },
-    {
-        "name": "Ember",
-        "slug": "ember",
-        "model_id": "builtin-ember",
-        "parameters": {"layout": "split", "palette": "mono", "text_quality": 0.85, "noise": 0.0},
-        "price_per_output": "0.030",
-    },
+        "price_per_output": price,
+    }
+    for rank, (name, knobs, price) in enumerate(_QUALITY, start=1)
 ]
