@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import expect
 
 from arena.models import Battle, Vote
@@ -167,7 +168,9 @@ def test_images_open_full_size_and_compare_zooms_both_sides_together(
     page.locator("#output-left a.zoom").click()
     viewer = page.locator("#viewer")
     expect(viewer).to_be_visible()
-    assert page.locator("#viewer-image").evaluate("img => img.naturalWidth") == 64
+    # Drawn at 64 pixels, stored at the canonical size.
+    width = page.locator("#viewer-image").evaluate("img => img.naturalWidth")
+    assert width == settings.ARENA_OUTPUT_SIZE[0]
     page.keyboard.press("Escape")
     expect(viewer).to_be_hidden()
 
