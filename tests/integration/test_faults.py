@@ -60,7 +60,10 @@ def _wait(predicate, seconds: float = 30.0) -> None:
 def ready_battles(prompt, generators):
     """Three battles generated in-process; from here on tasks go to the broker."""
     for _ in range(3):
-        battle_create(prompt=prompt, generator_a=generators[0], generator_b=generators[1])
+        # Fresh outputs: one voter judges all three, and never sees an output twice.
+        battle_create(
+            prompt=prompt, generator_a=generators[0], generator_b=generators[1], fresh=True
+        )
     celery_app.conf.task_always_eager = False
     yield
     celery_app.conf.task_always_eager = True
