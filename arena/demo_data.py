@@ -77,62 +77,43 @@ CATEGORIES = [
     },
 ]
 
+# The five built-in generators share one look: the style of each picture follows from its
+# prompt and seed. They differ only in hidden quality knobs a voter can judge, with a true
+# order (Aurora best, Ember worst) and gaps like those between real models. The "truth" note
+# sits in the parameters, where only the admin shows it; the provider ignores it.
+_KNOBS = ("faithfulness", "text_quality", "artefacts", "balance")
+_QUALITY = [
+    # name, knobs (faithfulness, text_quality, artefacts, balance), price
+    ("Aurora", (0.95, 0.95, 0.05, 0.95), "0.040"),
+    ("Basalt", (0.85, 0.80, 0.15, 0.85), "0.030"),
+    ("Cypress", (0.75, 0.62, 0.25, 0.75), "0.020"),
+    ("Dynamo", (0.62, 0.45, 0.40, 0.62), "0.010"),
+    ("Ember", (0.45, 0.30, 0.55, 0.50), "0.005"),
+]
+# Edits, in the same true order (Cypress cannot edit): (instruction_following, fidelity,
+# text_quality) of the built-in edit.
+_EDIT_KNOBS = ("instruction_following", "fidelity", "text_quality")
+_EDIT_QUALITY = {
+    "Aurora": (0.95, 0.95, 0.95),
+    "Basalt": (0.8, 0.85, 0.8),
+    "Dynamo": (0.55, 0.5, 0.4),
+    "Ember": (0.35, 0.3, 0.2),
+}
+
 GENERATORS = [
     {
-        "name": "Aurora",
-        "slug": "aurora",
-        "model_id": "builtin-aurora",
+        "name": name,
+        "slug": name.lower(),
+        "model_id": f"builtin-{name.lower()}",
         "parameters": {
-            "layout": "centered",
-            "palette": "sunset",
-            "text_quality": 0.95,
-            "noise": 0.0,
+            **dict(zip(_KNOBS, knobs, strict=True)),
+            "note": f"Demo truth: rank {rank} of {len(_QUALITY)} (1 is best).",
         },
-        "capabilities": "both",
-        "edit_parameters": {"instruction_following": 0.95, "fidelity": 0.95, "text_quality": 0.95},
-        "price_per_output": "0.040",
-    },
-    {
-        "name": "Basalt",
-        "slug": "basalt",
-        "model_id": "builtin-basalt",
-        "parameters": {"layout": "grid", "palette": "ocean", "text_quality": 0.35, "noise": 0.15},
-        "capabilities": "both",
-        "edit_parameters": {"instruction_following": 0.55, "fidelity": 0.5, "text_quality": 0.4},
-        "price_per_output": "0.010",
-    },
-    {
-        "name": "Cypress",
-        "slug": "cypress",
-        "model_id": "builtin-cypress",
-        "parameters": {
-            "layout": "stripes",
-            "palette": "forest",
-            "text_quality": 0.7,
-            "noise": 0.05,
-        },
-        "capabilities": "generate",
-        "edit_parameters": {},
-        "price_per_output": "0.020",
-    },
-    {
-        "name": "Dynamo",
-        "slug": "dynamo",
-        "model_id": "builtin-dynamo",
-        "parameters": {"layout": "radial", "palette": "neon", "text_quality": 0.15, "noise": 0.35},
-        "capabilities": "both",
-        "edit_parameters": {"instruction_following": 0.35, "fidelity": 0.3, "text_quality": 0.2},
-        "price_per_output": "0.005",
-    },
-    {
-        "name": "Ember",
-        "slug": "ember",
-        "model_id": "builtin-ember",
-        "parameters": {"layout": "split", "palette": "mono", "text_quality": 0.85, "noise": 0.0},
-        "capabilities": "both",
-        "edit_parameters": {"instruction_following": 0.8, "fidelity": 0.85, "text_quality": 0.8},
-        "price_per_output": "0.030",
-    },
+        "capabilities": "both" if name in _EDIT_QUALITY else "generate",
+        "edit_parameters": dict(zip(_EDIT_KNOBS, _EDIT_QUALITY.get(name, ()), strict=False)),
+        "price_per_output": price,
+    }
+    for rank, (name, knobs, price) in enumerate(_QUALITY, start=1)
 ]
 
 # Edit categories: each prompt is a scene the built-in provider draws as the source image,

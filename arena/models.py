@@ -285,3 +285,27 @@ class Vote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.voter or self.judge} on {self.battle_id}: {self.choice}"
+
+
+class SeenOutput(models.Model):
+    """An output handed to a voter's browser (shown, or preloaded as their next battle).
+
+    A voter who saw an output revealed would recognise it if it came back, so no battle
+    with an output in this list is handed to the same voter again. The unique constraint
+    settles two claims racing for battles that share an output.
+    """
+
+    voter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    generation = models.ForeignKey(
+        "generation.Generation", on_delete=models.CASCADE, related_name="+"
+    )
+    battle = models.ForeignKey(Battle, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["voter", "generation"], name="seen_output_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.voter_id} saw generation {self.generation_id}"

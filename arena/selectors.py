@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from arena import classify
+from arena.addresses import output_address
 from arena.models import Battle, Category, Kind, Prompt, Vote
 from generation.models import Generation
 
@@ -50,17 +51,30 @@ def battle_requested_by(*, voter, token) -> Battle | None:
     return _with_outputs().filter(token=token, requested_by=voter).first()
 
 
-def _side(generation: Generation) -> Side:
+def _side(battle: Battle, generation: Generation, side: str) -> Side:
+    # The address belongs to this battle and side, never to the stored file (see addresses).
     is_image = bool(generation.file)
-    return Side(
-        url=generation.file.url if is_image else "", text=generation.text, is_image=is_image
-    )
+    url = output_address(battle, side) if is_image else ""
+    return Side(url=url, text=generation.text, is_image=is_image)
 
 
 def battle_sides(battle: Battle) -> tuple[Side, Side]:
     """(left, right) as drawn for this battle."""
     left, right = battle.as_shown(battle.generation_a, battle.generation_b)
-    return _side(left), _side(right)
+    return _side(battle, left, "left"), _side(battle, right, "right")
+
+
+def battle_output(*, user, token, side: str) -> Generation | None:
+    """The output on one side of a battle, for the voter who holds it or for staff."""
+    battles = Battle.objects.select_related("generation_a", "generation_b")
+    if not user.is_staff:
+        battles = battles.filter(voter=user)
+    battle = battles.filter(token=token).first()
+    if battle is None:
+        return None
+    left, right = battle.as_shown(battle.generation_a, battle.generation_b)
+    generation = left if side == "left" else right
+    return generation if generation.file else None
 
 
 def battle_card(battle: Battle) -> dict:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from arena import selectors
+from arena.addresses import output_address_read
 from arena.core.queue import enqueue
 from arena.forms import VoterPromptForm
 from arena.models import Battle
@@ -61,9 +62,9 @@ def vote_next(request: HttpRequest) -> HttpResponse:
     """Show the battle this voter should judge now, or say that none is ready yet."""
     try:
         daily_cap_check(voter=request.user)
-    except RateLimited as exc:
+        battle = battle_assign_next(voter=request.user)
+    except ArenaError as exc:  # over the cap, or nothing left this voter has not seen
         return _error(request, exc)
-    battle = battle_assign_next(voter=request.user)
     if battle is None:
         enqueue(battles_refill)
         return render(request, "arena/empty.html", status=200)
@@ -125,13 +126,14 @@ def _cast(request: HttpRequest, token: str) -> HttpResponse:
 def battle_prefetch(request: HttpRequest) -> JsonResponse:
     """The battle held for this voter as their next one, blind, so its images can preload.
 
-    ``{"battle": null}`` when none is ready (or the voter reached the daily cap).
+    ``{"battle": null}`` when none is ready (or the voter reached the daily cap, or has seen
+    everything there is); the vote page then says why.
     """
     try:
         daily_cap_check(voter=request.user)
-    except RateLimited:
+        held = battle_hold_next(voter=request.user)
+    except ArenaError:
         return JsonResponse({"battle": None})
-    held = battle_hold_next(voter=request.user)
     if held is None:
         enqueue(battles_refill)
         return JsonResponse({"battle": None})
@@ -150,6 +152,33 @@ def battle_shown(request: HttpRequest, token: str) -> JsonResponse:
     if battle is None or not battle_mark_shown(voter=request.user, battle=battle):
         return JsonResponse({"error": "This battle is no longer yours to show."}, status=409)
     return JsonResponse({"shown": True})
+
+
+@login_required
+@require_GET
+def battle_output(request: HttpRequest, signed: str) -> FileResponse:
+    """One side of a battle by its per-battle address: the bytes and their type, nothing more.
+
+    Streamed from whatever storage holds it (local files or a bucket), never redirected to
+    the storage's own URL, so the page's CSP and the address's privacy both hold.
+    """
+    address = output_address_read(signed)
+    generation = None
+    if address is not None:
+        token, side = address
+        generation = selectors.battle_output(user=request.user, token=token, side=side)
+    if generation is None:
+        raise Http404("No such output.")
+    try:
+        stream = generation.file.open("rb")
+    except (FileNotFoundError, OSError):
+        raise Http404("No such output.") from None
+    response = FileResponse(stream, content_type=generation.media_type or "image/png")
+    # No Content-Disposition (it would carry the stored name), no Last-Modified, no ETag.
+    response.headers.pop("Content-Disposition", None)
+    # One voter's address: a shared cache must never keep it for another.
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
 
 
 @login_required

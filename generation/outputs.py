@@ -1,8 +1,10 @@
 """Blind output storage: re-encode every image to one format with no metadata, name it by hash.
 
 Nothing that reaches a voter may betray the generator: not the file name, not EXIF/XMP/ICC
-or PNG text chunks, not C2PA manifests, not a format that one provider always uses. Decoding
-to pixels and encoding anew from the pixels alone drops every one of those.
+or PNG text chunks, not C2PA manifests, not a format or a size that one provider always uses.
+Decoding to pixels and encoding anew from the pixels alone drops every one of those; scaling
+into one canonical box (``ARENA_OUTPUT_SIZE``) and padding to fill it makes every output of
+every model the same width and height.
 """
 
 from __future__ import annotations
@@ -26,8 +28,13 @@ _FORMATS = {
 }
 
 
-def reencode_image(data: bytes, *, fmt: str | None = None) -> tuple[bytes, str]:
-    """Decode image bytes and encode the bare pixels in the configured format.
+_UNSET = object()
+# Padding around an output whose aspect differs from the box: plain, the same for everyone.
+PAD_COLOUR = (24, 24, 24)
+
+
+def reencode_image(data: bytes, *, fmt: str | None = None, size=_UNSET) -> tuple[bytes, str]:
+    """Decode image bytes and encode the bare pixels in the configured format and size.
 
     Returns ``(bytes, media_type)``. Bytes that are not an image raise a permanent
     ``ProviderError``: asking the provider again would not fix them.
@@ -44,6 +51,9 @@ def reencode_image(data: bytes, *, fmt: str | None = None) -> tuple[bytes, str]:
         raise ProviderError(
             f"provider returned bytes that are not an image ({exc})", permanent=True
         ) from None
+    box = settings.ARENA_OUTPUT_SIZE if size is _UNSET else size
+    if box is not None:
+        pixels = normalise_size(pixels, box)
     buffer = io.BytesIO()
     pixels.save(buffer, format=pil_format, **_encoder_options(fmt))
     return buffer.getvalue(), media_type
@@ -60,6 +70,21 @@ def _bare_pixels(source: Image.Image, *, keep_alpha: bool) -> Image.Image:
     fresh = Image.new(mode, converted.size)
     fresh.paste(converted)
     return fresh
+
+
+def normalise_size(image: Image.Image, box: tuple[int, int]) -> Image.Image:
+    """Scale to fit inside ``box`` keeping the aspect, then pad (centred) to exactly ``box``."""
+    if image.size == box:
+        return image
+    scale = min(box[0] / image.width, box[1] / image.height)
+    fitted = (max(round(image.width * scale), 1), max(round(image.height * scale), 1))
+    image = image.resize(fitted, Image.Resampling.LANCZOS)
+    if fitted == box:
+        return image
+    fill = (*PAD_COLOUR, 0) if image.mode == "RGBA" else PAD_COLOUR
+    canvas = Image.new(image.mode, box, fill)
+    canvas.paste(image, ((box[0] - fitted[0]) // 2, (box[1] - fitted[1]) // 2))
+    return canvas
 
 
 def _encoder_options(fmt: str) -> dict:

@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import os
+import secrets
 import time
 import uuid
 from dataclasses import replace
@@ -66,8 +67,26 @@ def prompt_params_hash(prompt, generator: Generator) -> str:
     return params_hash(generator, kind, sources)
 
 
-def generation_get_or_create(*, prompt, generator: Generator) -> tuple[Generation, bool]:
-    """Reuse a live generation for the same prompt, generator and parameters, or create one."""
+def fresh_parameters(parameters: dict, generator: Generator) -> dict:
+    """``parameters`` with a new random seed, when the generator's provider takes one."""
+    parameters = dict(parameters)
+    try:
+        seed_parameter = get_provider_class(generator.provider).seed_parameter
+    except LookupError:
+        seed_parameter = ""
+    if seed_parameter:
+        parameters[seed_parameter] = secrets.randbelow(2**31)
+    return parameters
+
+
+def generation_get_or_create(
+    *, prompt, generator: Generator, fresh: bool = False
+) -> tuple[Generation, bool]:
+    """Reuse a live generation for the same prompt, generator and parameters, or create one.
+
+    ``fresh``: always a new output, never reused later (with a new seed where the provider
+    takes one; one without seeds simply generates again).
+    """
     kind = prompt_kind(prompt)
     parameters = generator.parameters_for(kind)
     fields = {
@@ -75,6 +94,9 @@ def generation_get_or_create(*, prompt, generator: Generator) -> tuple[Generatio
         "generator": generator,
         "params_hash": prompt_params_hash(prompt, generator),
     }
+    if fresh:
+        parameters = fresh_parameters(parameters, generator)
+        return Generation.objects.create(**fields, parameters=parameters, reusable=False), True
     if not settings.ARENA_REUSE_GENERATIONS:
         return Generation.objects.create(**fields, parameters=parameters, reusable=False), True
     live = Generation.objects.filter(**fields, reusable=True).exclude(

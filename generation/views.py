@@ -1,10 +1,14 @@
-"""Serves stored outputs to signed-in users under their content-hash names."""
+"""Serves stored outputs to staff under their content-hash names (the admin's links).
+
+Voters never see these names: the voting pages use per-battle addresses instead
+(``arena.addresses``), since a stored name repeats whenever an output is reused.
+"""
 
 from __future__ import annotations
 
 import re
 
-from django.contrib.auth.decorators import login_required
+from django.contrib.admin.views.decorators import staff_member_required
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest
 from django.views.decorators.http import require_GET
@@ -15,7 +19,7 @@ _NAME = re.compile(r"^[0-9a-f]{64}\.(png|webp|jpg)$")
 _TYPES = {"png": "image/png", "webp": "image/webp", "jpg": "image/jpeg"}
 
 
-@login_required
+@staff_member_required
 @require_GET
 def output_file(request: HttpRequest, name: str) -> FileResponse:
     """Stream one output; the response says nothing but its bytes and their type."""
@@ -29,5 +33,5 @@ def output_file(request: HttpRequest, name: str) -> FileResponse:
     )
     # No Content-Disposition, no Last-Modified: nothing but the bytes and their type.
     response.headers.pop("Content-Disposition", None)
-    response["Cache-Control"] = "private, max-age=31536000, immutable"
+    response["Cache-Control"] = "private, max-age=86400"
     return response

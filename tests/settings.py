@@ -24,3 +24,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 ARENA_BATTLE_BUFFER = 2
+# A small canonical box keeps in-process generation fast; tests of the size set their own.
+ARENA_OUTPUT_SIZE = (256, 256)

@@ -7,6 +7,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from arena.addresses import output_address
 from arena.services import battle_assign_next
 from ratings.api_keys import api_key_create
 
@@ -47,6 +48,7 @@ def samples(shown_battle, other_voter):
         "slug": "overall",
         "category": "overall",
         "name": shown_battle.generation_a.file.name.split("/")[-1],
+        "signed": output_address(shown_battle, "left").rsplit("/", 1)[-1],
     }
 
 

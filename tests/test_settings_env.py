@@ -7,7 +7,7 @@ import sys
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from arena.core.env import envbool, envchoice, envfloat, envint, envlist
+from arena.core.env import envbool, envchoice, envfloat, envint, envlist, envsize
 
 
 def test_envbool_reads_the_usual_spellings_and_rejects_others(monkeypatch):
@@ -35,6 +35,18 @@ def test_envlist_and_envchoice(monkeypatch):
     monkeypatch.setenv("FORMAT", "gif")
     with pytest.raises(ImproperlyConfigured, match="one of png"):
         envchoice("FORMAT", "png", ("png", "webp"))
+
+
+def test_envsize_reads_a_box_or_native_and_rejects_the_rest(monkeypatch):
+    assert envsize("BOX", (1024, 1024)) == (1024, 1024)
+    monkeypatch.setenv("BOX", "768x512")
+    assert envsize("BOX", None) == (768, 512)
+    monkeypatch.setenv("BOX", "Native")
+    assert envsize("BOX", (1024, 1024)) is None
+    for bad in ("1024", "0x0", "big", "1024x99999"):
+        monkeypatch.setenv("BOX", bad)
+        with pytest.raises(ImproperlyConfigured, match="BOX must be WIDTHxHEIGHT"):
+            envsize("BOX", None)
 
 
 def _load_settings(**env) -> subprocess.CompletedProcess:

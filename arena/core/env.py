@@ -72,3 +72,21 @@ def envchoice(name: str, default: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}; got {value!r}")
     return value
+
+
+def envsize(name: str, default: tuple[int, int] | None) -> tuple[int, int] | None:
+    """Read a size ``WIDTHxHEIGHT`` (both 16..8192), or ``native`` for None (keep as is)."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value == "native":
+        return None
+    width, sep, height = value.partition("x")
+    if sep and width.isdigit() and height.isdigit():
+        size = (int(width), int(height))
+        if all(16 <= edge <= 8192 for edge in size):
+            return size
+    raise ImproperlyConfigured(
+        f"{name} must be WIDTHxHEIGHT (16..8192 each, e.g. 1024x1024) or native, got {raw!r}"
+    )

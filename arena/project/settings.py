@@ -13,7 +13,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from arena.core.env import envbool, envchoice, envfloat, envint, envlist
+from arena.core.env import envbool, envchoice, envfloat, envint, envlist, envsize
 from arena.core.proxies import axes_client_address_settings
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -297,6 +297,9 @@ CELERY_BEAT_SCHEDULE = {
 ARENA_BATTLE_BUFFER = envint("ARENA_BATTLE_BUFFER", 4, minimum=0)
 ARENA_REUSE_GENERATIONS = envbool("ARENA_REUSE_GENERATIONS", True)
 ARENA_IMAGE_FORMAT = envchoice("ARENA_IMAGE_FORMAT", "png", ("png", "webp", "jpeg"))
+# Every image output is scaled to fit this box and padded to fill it, so that dimensions say
+# nothing about the model; None ("native") keeps each model's own size.
+ARENA_OUTPUT_SIZE = envsize("ARENA_OUTPUT_SIZE", (1024, 1024))
 ARENA_GENERATION_STALE_SECONDS = envint(
     "ARENA_GENERATION_STALE_SECONDS", CELERY_TASK_TIME_LIMIT + 60, minimum=1
 )

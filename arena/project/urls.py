@@ -17,6 +17,7 @@ arena_patterns = (
         path("vote/next/", views.battle_prefetch, name="prefetch"),
         path("vote/<str:token>/", views.battle, name="battle"),
         path("vote/<str:token>/shown/", views.battle_shown, name="battle-shown"),
+        path("outputs/<str:signed>", views.battle_output, name="output"),
         path("prompt/", views.prompt_new, name="prompt"),
         # Before prompt/<token>/, which would take "edit" for a token.
         path("prompt/edit/", views_edit.edit_new, name="edit"),

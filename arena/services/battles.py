@@ -31,18 +31,28 @@ def _enqueue_generation(generation_id: int) -> None:
 
 @transaction.atomic
 def battle_create(
-    *, prompt: Prompt, generator_a: Generator, generator_b: Generator, requested_by=None
+    *,
+    prompt: Prompt,
+    generator_a: Generator,
+    generator_b: Generator,
+    requested_by=None,
+    fresh: bool = False,
 ) -> Battle:
     """Create a battle and start whichever of its two generations is not already there.
 
     ``requested_by``: the voter who typed the prompt; the battle is kept for them alone.
+    ``fresh``: two new outputs, reusing none (for a voter who has seen the usual ones).
     """
     if generator_a.pk == generator_b.pk:
         raise ValueError("a battle needs two different generators")
     if not (generator_a.can(prompt.kind) and generator_b.can(prompt.kind)):
         raise ValueError(f"both generators must be able to {prompt.kind} for this prompt")
-    generation_a, new_a = generation_get_or_create(prompt=prompt, generator=generator_a)
-    generation_b, new_b = generation_get_or_create(prompt=prompt, generator=generator_b)
+    generation_a, new_a = generation_get_or_create(
+        prompt=prompt, generator=generator_a, fresh=fresh
+    )
+    generation_b, new_b = generation_get_or_create(
+        prompt=prompt, generator=generator_b, fresh=fresh
+    )
     battle = Battle.objects.create(
         prompt=prompt,
         generator_a=generator_a,

@@ -19,6 +19,12 @@ from django.utils import timezone
 from arena.models import Battle
 from arena.services.battles import refill_later
 from arena.services.pairing import categories_order
+from arena.services.unseen import (
+    battle_create_unseen,
+    outputs_mark_seen,
+    outputs_unmark_seen,
+    unseen_by,
+)
 
 HOLD_SECONDS = 15 * 60
 _CANDIDATES = 5
@@ -75,6 +81,8 @@ def battle_open_requested(*, voter, battle: Battle) -> bool:
     claimed = Battle.objects.filter(
         id=battle.id, status=Battle.Status.READY, requested_by=voter
     ).update(**_assignment(voter, show=True))
+    if claimed:
+        outputs_mark_seen(voter=voter, battle_id=battle.id)
     return bool(claimed) or (
         battle.voter_id == voter.id
         and battle.status in (Battle.Status.ASSIGNED, Battle.Status.VOTED)
@@ -102,31 +110,54 @@ def _assignment(voter, *, show: bool) -> dict:
 
 
 def _claim(*, voter, category_id: int | None, show: bool) -> Battle | None:
-    pool = Battle.objects.filter(_claimable(voter), _prompt_not_recent(voter))
+    pool = Battle.objects.filter(_claimable(voter))
     if category_id is not None:
-        return _claim_from(pool.filter(prompt__category_id=category_id), voter, show)
-    # The voter's own requests first, then the category where a vote is worth most.
-    mine = _claim_from(pool.filter(requested_by=voter), voter, show)
+        pool = pool.filter(prompt__category_id=category_id)
+    unseen = pool.filter(unseen_by(voter))
+    # A prompt this voter was given within the repeat window only when no other is left.
+    for candidates in (unseen.filter(_prompt_not_recent(voter)), unseen):
+        battle = _claim_best(candidates, voter=voter, category_id=category_id, show=show)
+        if battle is not None:
+            return battle
+    if not pool.exists():
+        return None
+    # Every open battle holds an output this voter has seen: make one they have not.
+    if battle_create_unseen(voter=voter, category_id=category_id) is None:
+        return None
+    return _claim_best(
+        pool.filter(unseen_by(voter)), voter=voter, category_id=category_id, show=show
+    )
+
+
+def _claim_best(pool, *, voter, category_id: int | None, show: bool) -> Battle | None:
+    """The voter's own requests first, then the category where a vote is worth most."""
+    if category_id is not None:
+        return _claim_from(pool, voter=voter, show=show)
+    mine = _claim_from(pool.filter(requested_by=voter), voter=voter, show=show)
     if mine is not None:
         return mine
     for category in _categories_for(voter, pool):
-        battle = _claim_from(pool.filter(prompt__category_id=category), voter, show)
+        battle = _claim_from(pool.filter(prompt__category_id=category), voter=voter, show=show)
         if battle is not None:
             return battle
     return None
 
 
-def _claim_from(pool, voter, show: bool) -> Battle | None:
+def _claim_from(pool, *, voter, show: bool) -> Battle | None:
     # The voter's own requests first, then the oldest, so the buffer turns over in order.
     order = (F("requested_by").desc(nulls_last=True), "created_at")
     for candidate in pool.order_by(*order).values_list("id", flat=True)[:_CANDIDATES]:
         claimed = Battle.objects.filter(_claimable(voter), id=candidate).update(
             **_assignment(voter, show=show)
         )
-        if claimed:
-            battle = Battle.objects.select_related("prompt").get(id=candidate)
-            refill_later(battle.prompt.category_id)
-            return battle
+        if not claimed:
+            continue
+        if not outputs_mark_seen(voter=voter, battle_id=candidate):
+            _give_back(voter=voter, battle_id=candidate)
+            continue
+        battle = Battle.objects.select_related("prompt").get(id=candidate)
+        refill_later(battle.prompt.category_id)
+        return battle
     return None
 
 
@@ -155,3 +186,11 @@ def _prompt_not_recent(voter) -> Q:
     since = timezone.now() - timedelta(hours=hours)
     recent = Battle.objects.filter(voter=voter, assigned_at__gte=since).values("prompt_id")
     return ~Q(prompt_id__in=recent) | Q(requested_by=voter)
+
+
+def _give_back(*, voter, battle_id: int) -> None:
+    """Return a battle just claimed to the pool, before anything of it reached the voter."""
+    Battle.objects.filter(id=battle_id, voter=voter, status=Battle.Status.ASSIGNED).update(
+        status=Battle.Status.READY, voter=None, left_is_a=None, assigned_at=None, shown_at=None
+    )
+    outputs_unmark_seen(voter=voter, battle_id=battle_id)

@@ -33,6 +33,12 @@ class NoPairAvailable(PromptError):
     status = 409
 
 
+class NothingUnseen(ArenaError):
+    """The voter has seen every output there is, and no new one can be made."""
+
+    status = 409
+
+
 class RateLimited(ArenaError):
     """Too many requests; ``retry_after`` is how many seconds until it is worth trying again."""
 

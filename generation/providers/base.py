@@ -53,6 +53,9 @@ class Provider:
     name: ClassVar[str]
     default_base_url: ClassVar[str] = ""
     needs_key: ClassVar[bool] = True
+    # The parameter that picks the model's random seed, if it has one: a fresh output of the
+    # same prompt (for a voter who saw the usual one) gets a new seed through it.
+    seed_parameter: ClassVar[str] = ""
 
     def __init__(
         self,

@@ -1,12 +1,18 @@
-"""The built-in provider: draws a real image from the prompt with Pillow, no network, no keys.
+"""The built-in provider: draws a real picture of the prompt with Pillow, no network, no keys.
 
-The picture is deterministic for (prompt, parameters). Parameters make built-in generators
-differ visibly, so the demo and the tests have something worth voting on:
+The picture is deterministic for (prompt, parameters, model id). Its style (palette,
+background layout, where the subject sits, a paper texture) is chosen per output from the
+prompt and the seed, never fixed per generator, so that a voter cannot tell generators apart
+by their look. Generators differ in hidden quality knobs that a voter can judge:
 
-``palette``       a name in ``PALETTES`` or a list of ``#rrggbb`` colours
-``layout``        ``centered``, ``grid``, ``stripes``, ``radial`` or ``split``
-``text_quality``  0..1; 1 renders the prompt crisply, lower values blur and garble it
-``noise``         0..1; grain added over the picture
+``faithfulness``  0..1; how often the prompt's named object and colour are what is drawn
+``text_quality``  0..1; lettering legibility and spelling (lower blurs, pixelates, misspells)
+``artefacts``     0..1; smudges, stray strokes and torn bands over the picture
+``balance``       0..1; how often the subject is well placed (else crowded into an edge)
+``seed``          picks the style; without one, the style follows from prompt and model id
+``palette``       fixes the palette: a name in ``PALETTES`` or a list of ``#rrggbb``
+``layout``        fixes the background: ``centered``, ``grid``, ``stripes``, ``radial``, ``split``
+``noise``         0..1; film grain over the whole picture
 ``size``          edge length in pixels (64..2048, default 512)
 ``delay_ms``      sleep before answering, to stand in for a slow API
 ``fail``          ``transient`` or ``permanent`` makes every call fail that way (for tests)
@@ -26,6 +32,12 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from generation.providers.base import Output, Provider, ProviderError
+from generation.providers.builtin_scene import (
+    add_artefacts,
+    faithful_subject,
+    paint_subject,
+    subject_box,
+)
 
 PALETTES: dict[str, list[str]] = {
     "sunset": ["#2d1e2f", "#f26a4f", "#f9b95b", "#fbe3b4", "#8c2f39"],
@@ -39,6 +51,7 @@ LAYOUTS = ("centered", "grid", "stripes", "radial", "split")
 
 class BuiltinProvider(Provider):
     name = "builtin"
+    seed_parameter = "seed"
     needs_key = False
 
     def generate(self, prompt: str, params: dict[str, Any]) -> Output:
@@ -52,29 +65,36 @@ class BuiltinProvider(Provider):
                 f"built-in provider told to fail ({options['fail']})",
                 permanent=options["fail"] == "permanent",
             )
-        image = draw(prompt, options)
+        image = draw(prompt, options, model_id=self.model_id)
         buffer = io.BytesIO()
         image.save(buffer, format="PNG")
         return Output(content=buffer.getvalue(), media_type="image/png", model_version="builtin-1")
 
 
 def _options(params: dict[str, Any]) -> dict[str, Any]:
-    palette = params.get("palette", "sunset")
+    palette = params.get("palette")
     colours = PALETTES.get(palette) if isinstance(palette, str) else palette
-    if not colours or not all(isinstance(c, str) and c.startswith("#") for c in colours):
+    if palette is not None and (
+        not colours or not all(isinstance(c, str) and c.startswith("#") for c in colours)
+    ):
         raise ProviderError(f"unknown palette {palette!r}", permanent=True)
-    layout = params.get("layout", "centered")
-    if layout not in LAYOUTS:
+    layout = params.get("layout")
+    if layout is not None and layout not in LAYOUTS:
         raise ProviderError(f"unknown layout {layout!r}; use one of {LAYOUTS}", permanent=True)
     fail = params.get("fail", "")
     if fail not in ("", "transient", "permanent"):
         raise ProviderError("fail must be 'transient' or 'permanent'", permanent=True)
     try:
+        seed = params.get("seed")
         return {
-            "colours": list(colours),
+            "colours": list(colours) if colours else None,
             "layout": layout,
-            "text_quality": min(max(float(params.get("text_quality", 1.0)), 0.0), 1.0),
-            "noise": min(max(float(params.get("noise", 0.0)), 0.0), 1.0),
+            "faithfulness": _unit(params, "faithfulness", 1.0),
+            "text_quality": _unit(params, "text_quality", 1.0),
+            "artefacts": _unit(params, "artefacts", 0.0),
+            "balance": _unit(params, "balance", 1.0),
+            "noise": _unit(params, "noise", 0.0),
+            "seed": None if seed is None else int(seed),
             "size": min(max(int(params.get("size", 512)), 64), 2048),
             "delay_ms": max(int(params.get("delay_ms", 0)), 0),
             "fail": fail,
@@ -83,21 +103,53 @@ def _options(params: dict[str, Any]) -> dict[str, Any]:
         raise ProviderError(f"bad built-in parameters: {exc}", permanent=True) from None
 
 
-def _seed(prompt: str, options: dict[str, Any]) -> int:
-    key = json.dumps([prompt, options], sort_keys=True).encode()
+def _unit(params: dict[str, Any], name: str, default: float) -> float:
+    return min(max(float(params.get(name, default)), 0.0), 1.0)
+
+
+def _seed(*parts: Any) -> int:
+    key = json.dumps(parts, sort_keys=True).encode()
     return int.from_bytes(hashlib.sha256(key).digest()[:8], "big")
 
 
-def draw(prompt: str, options: dict[str, Any]) -> Image.Image:
-    """Draw the picture for a prompt; the same prompt and options give the same pixels."""
-    rng = random.Random(_seed(prompt, options))
-    size, colours = options["size"], options["colours"]
+def style_of(prompt: str, options: dict[str, Any], *, model_id: str) -> dict[str, Any]:
+    """The look of one output (palette, background, texture), from the prompt and seed only.
+
+    Without a ``seed`` the model id stands in for it, so each generator's outputs still
+    range over every look instead of keeping one. Returns the colours, the layout, the grain
+    and the random stream that places the subject.
+    """
+    seed = options["seed"] if options["seed"] is not None else _seed(model_id)
+    rng = random.Random(_seed(prompt, seed, options["colours"], options["layout"]))
+    return {
+        "colours": options["colours"] or PALETTES[rng.choice(sorted(PALETTES))],
+        "layout": options["layout"] or rng.choice(LAYOUTS),
+        "grain": rng.choice((0.0, 0.0, 0.03, 0.06, 0.1)),
+        "rng": rng,
+    }
+
+
+def draw(prompt: str, options: dict[str, Any], *, model_id: str = "builtin") -> Image.Image:
+    """Draw the picture for a prompt; the same prompt, options and model give the same pixels.
+
+    The look comes from ``style_of``; where the quality knobs strike comes from a second
+    random stream (``flaws``) seeded by everything.
+    """
+    style = style_of(prompt, options, model_id=model_id)
+    flaws = random.Random(_seed(prompt, options, model_id))
+    size, colours = options["size"], style["colours"]
     image = Image.new("RGB", (size, size), colours[0])
     canvas = ImageDraw.Draw(image)
-    _LAYOUT_PAINTERS[options["layout"]](canvas, size, colours, rng, len(prompt.split()))
-    _draw_caption(image, prompt, options, rng)
-    if options["noise"] > 0:
-        image = _add_noise(image, options["noise"], rng.getrandbits(32))
+    _LAYOUT_PAINTERS[style["layout"]](canvas, size, colours, style["rng"], len(prompt.split()))
+    shape, colour = faithful_subject(prompt, colours[-1], options["faithfulness"], flaws)
+    box = subject_box(size, style["rng"], options["balance"], flaws)
+    paint_subject(canvas, shape, box, colour, colours[0])
+    _draw_caption(image, prompt, {**options, "colours": colours}, flaws)
+    if options["artefacts"] > 0:
+        image = add_artefacts(image, options["artefacts"], flaws)
+    grain = style["grain"] + options["noise"]
+    if grain > 0:
+        image = _add_noise(image, grain, flaws.getrandbits(32))
     return image
 
 
@@ -169,7 +221,7 @@ def _draw_caption(image: Image.Image, prompt: str, options: dict[str, Any], rng)
     shrink = 1 + round((1 - quality) * 5)
     small = size // shrink
     font = ImageFont.load_default(size=max(small // 18, 6))
-    lines = textwrap.wrap(_garble(prompt, quality, rng), width=28)[:4]
+    lines = textwrap.wrap(_garble(prompt, 0.4 + 0.6 * quality, rng), width=28)[:4]
     layer = Image.new("RGBA", (small, small), (0, 0, 0, 0))
     pen = ImageDraw.Draw(layer)
     line_height = max(small // 14, 8)

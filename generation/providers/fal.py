@@ -38,6 +38,7 @@ WAITING = frozenset({"IN_QUEUE", "IN_PROGRESS"})
 
 class FalProvider(HttpProvider):
     name = "fal"
+    seed_parameter = "seed"
     default_base_url = "https://queue.fal.run"
 
     def auth_headers(self) -> dict[str, str]:

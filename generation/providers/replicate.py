@@ -48,6 +48,7 @@ TRANSIENT_ERROR = re.compile(
 
 class ReplicateProvider(HttpProvider):
     name = "replicate"
+    seed_parameter = "seed"
     default_base_url = "https://api.replicate.com"
 
     def call(self, api: Api, prompt: str, params: dict[str, Any]) -> Output:

@@ -75,13 +75,15 @@ def test_a_battle_is_shown_to_one_voter_only(ready_battle, voter, other_voter):
 
 
 def test_sides_are_drawn_at_random(
-    prompt, generators, voter, django_capture_on_commit_callbacks, settings
+    prompt, generators, django_user_model, django_capture_on_commit_callbacks, settings
 ):
     settings.ARENA_PROMPT_REPEAT_HOURS = 0  # one prompt, shown forty times
     sides = Counter()
-    for _ in range(40):
+    for i in range(40):
         with django_capture_on_commit_callbacks(execute=True):
             battle_create(prompt=prompt, generator_a=generators[0], generator_b=generators[1])
+        # The same two outputs every time: a voter would see them only once.
+        voter = django_user_model.objects.create_user(f"voter-{i}")
         battle = battle_assign_next(voter=voter)
         sides[battle.left_is_a] += 1
         Battle.objects.filter(pk=battle.pk).update(status=Battle.Status.FAILED)

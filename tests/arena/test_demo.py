@@ -36,3 +36,13 @@ def test_demo_is_idempotent(transactional_db):
     assert (Category.objects.count(), Prompt.objects.count(), Generator.objects.count()) == counts
     assert Battle.objects.count() == battles
     assert "0 new" in output
+
+
+def test_demo_brings_an_older_demos_fixed_look_generators_to_the_blind_ones(transactional_db):
+    Generator.objects.create(
+        name="Aurora", slug="aurora", provider="builtin", model_id="builtin-aurora",
+        parameters={"layout": "centered", "palette": "sunset"},
+    )  # fmt: skip
+    call_command("demo", battles=0, stdout=io.StringIO())
+    assert "layout" not in Generator.objects.get(slug="aurora").parameters
+    assert "faithfulness" in Generator.objects.get(slug="aurora").parameters

@@ -55,7 +55,7 @@ def test_the_images_shown_before_the_vote_carry_no_name_and_no_metadata(
     urls = re.findall(r'<img src="([^"]+)"', html)
     assert len(urls) == 2
     for url in urls:
-        assert re.fullmatch(r"/media/outputs/[0-9a-f]{64}\.png", url)
+        assert re.fullmatch(r"/outputs/[0-9a-f]{32}[lr]:[A-Za-z0-9_-]+", url)
         response = client.get(url)
         assert response.status_code == 200
         body = b"".join(response.streaming_content)

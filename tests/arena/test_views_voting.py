@@ -37,7 +37,8 @@ def test_the_next_battle_is_held_and_described_blind(voter_client, voter, make_r
     assert card["prompt"] == held.prompt.text
     assert card["url"] == reverse("arena:battle", args=[held.token])
     for side in ("left", "right"):
-        assert re.fullmatch(r"/media/outputs/[0-9a-f]{64}\.png", card[side]["url"])
+        assert re.fullmatch(r"/outputs/[0-9a-f]{32}[lr]:[A-Za-z0-9_-]+", card[side]["url"])
+        assert held.generation_a.file.name.split("/")[1][:64] not in card[side]["url"]
     text = (response.content.decode() + json.dumps(dict(response.headers))).lower()
     assert not [word for word in _secret_words(battles) if word in text]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import expect
 
 from arena.models import Battle, Vote
@@ -94,7 +95,7 @@ def test_nothing_the_browser_receives_before_the_vote_names_a_model(
 
 
 def _kind(url: str) -> str:
-    if "/media/outputs/" in url:
+    if "/outputs/" in url:
         return "image"
     if url.endswith("/vote/next/"):
         return "next"
@@ -114,7 +115,7 @@ def test_the_next_battle_is_preloaded_and_swapped_in_painted(page, live_server, 
     log_in(page, live_server)
     wait_until_ready(page)
     page.wait_for_selector("#battle[data-next=ready]")
-    preloaded = [url for url in requested if "/media/outputs/" in url]
+    preloaded = [url for url in requested if "/outputs/" in url]
     page.keyboard.press("3")
     expect(page.locator("#verdict")).to_contain_text("You voted: Tie")
     page.keyboard.press("Enter")
@@ -129,7 +130,7 @@ def test_a_pair_is_hidden_until_both_images_load_and_an_early_vote_is_flagged(
     page, live_server, battles, screenshot
 ):
     held: list = []
-    page.route("**/media/outputs/*", lambda route: held.append(route))  # answered later
+    page.route("**/outputs/*", lambda route: held.append(route))  # answered later
     log_in(page, live_server)
     page.wait_for_selector("#battle")
     page.wait_for_function("() => document.querySelectorAll('#pair img').length === 2")
@@ -167,7 +168,9 @@ def test_images_open_full_size_and_compare_zooms_both_sides_together(
     page.locator("#output-left a.zoom").click()
     viewer = page.locator("#viewer")
     expect(viewer).to_be_visible()
-    assert page.locator("#viewer-image").evaluate("img => img.naturalWidth") == 64
+    # Drawn at 64 pixels, stored at the canonical size.
+    width = page.locator("#viewer-image").evaluate("img => img.naturalWidth")
+    assert width == settings.ARENA_OUTPUT_SIZE[0]
     page.keyboard.press("Escape")
     expect(viewer).to_be_hidden()
 

@@ -7,7 +7,8 @@ import pytest
 from PIL import Image
 
 from generation.providers import ProviderError, get_provider_class
-from generation.providers.builtin import BuiltinProvider
+from generation.providers.builtin import LAYOUTS, PALETTES, BuiltinProvider, _options, style_of
+from generation.providers.builtin_scene import subject_of
 
 
 def _pixels(prompt: str, **params) -> np.ndarray:
@@ -59,3 +60,36 @@ def test_the_registry_knows_the_builtin_provider_and_names_the_known_ones():
     assert issubclass(get_provider_class("builtin"), BuiltinProvider)
     with pytest.raises(LookupError, match="builtin"):
         get_provider_class("nonesuch")
+
+
+def _style(prompt: str, model_id: str, **params) -> tuple:
+    options = _options(params)
+    style = style_of(prompt, options, model_id=model_id)
+    return tuple(style["colours"]), style["layout"], style["grain"]
+
+
+def test_the_look_follows_prompt_and_seed_never_the_generators_quality():
+    best = {"faithfulness": 1, "text_quality": 1, "artefacts": 0, "balance": 1, "seed": 7}
+    worst = {"faithfulness": 0, "text_quality": 0, "artefacts": 1, "balance": 0, "seed": 7}
+    prompt = "A red leather handbag on a white marble table"
+    assert _style(prompt, "model-a", **best) == _style(prompt, "model-b", **worst)
+    looks = {_style(prompt, "model-a", seed=seed) for seed in range(30)}
+    assert len(looks) > 10  # a new seed, a new look
+
+
+def test_one_generator_ranges_over_every_palette_and_layout():
+    looks = [_style(f"Prompt number {i}", "builtin-aurora") for i in range(60)]
+    assert len({colours for colours, _, _ in looks}) == len(PALETTES)
+    assert len({layout for _, layout, _ in looks}) == len(LAYOUTS)
+
+
+def test_the_quality_knobs_change_the_picture_and_not_its_look():
+    good = _pixels("A red handbag", seed=3)
+    bad = _pixels("A red handbag", seed=3, faithfulness=0, text_quality=0, artefacts=1, balance=0)
+    assert np.abs(good - bad).mean() > 2.0
+
+
+def test_the_subject_is_the_object_and_colour_the_prompt_names():
+    assert subject_of("A red leather handbag on a table") == ("bag", "#d62828")
+    assert subject_of("A minimal geometric fox logo")[0] == "animal"
+    assert subject_of("Something unheard of") == ("star", None)

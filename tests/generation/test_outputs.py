@@ -5,8 +5,10 @@ import io
 import pytest
 from PIL import Image, PngImagePlugin
 
-from generation.outputs import reencode_image, store_output
+from generation.outputs import PAD_COLOUR, reencode_image, store_output
 from generation.providers import ProviderError
+from generation.services import generation_get_or_create, generation_run
+from tests.conftest import make_generator
 
 XMP = (
     b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
@@ -86,3 +88,34 @@ def test_outputs_are_stored_under_their_content_hash_once(settings, tmp_path):
     assert len(name.split("/")[1]) == 64 + 4
     assert store_output(b"\x89PNG fake", "image/png") == name
     assert len(list((tmp_path / "outputs").iterdir())) == 1
+
+
+def _stored_size(generation) -> tuple[int, int]:
+    with generation.file.open("rb") as stored:
+        return Image.open(io.BytesIO(stored.read())).size
+
+
+def test_generators_with_different_native_sizes_store_outputs_of_one_size(settings, prompt):
+    settings.ARENA_OUTPUT_SIZE = (320, 320)
+    small, large = make_generator("Small", size=64), make_generator("Large", size=500)
+    sizes = []
+    for generator in (small, large):
+        generation, _ = generation_get_or_create(prompt=prompt, generator=generator)
+        sizes.append(_stored_size(generation_run(generation_id=generation.id, claim="t")))
+    assert sizes == [(320, 320), (320, 320)]
+
+
+def test_an_output_of_another_aspect_is_fitted_and_padded_to_the_box():
+    wide = Image.new("RGB", (300, 100), "#ff0000")
+    buffer = io.BytesIO()
+    wide.save(buffer, format="PNG")
+    data, _ = reencode_image(buffer.getvalue(), fmt="png", size=(200, 200))
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    assert image.size == (200, 200)
+    assert image.getpixel((100, 100)) == (255, 0, 0)  # the picture, scaled to 200 x 67
+    assert image.getpixel((100, 5)) == PAD_COLOUR == image.getpixel((100, 195))
+
+
+def test_native_size_keeps_each_output_as_it_came():
+    data, _ = reencode_image(_png_with_metadata(), fmt="png", size=None)
+    assert Image.open(io.BytesIO(data)).size == (32, 32)

@@ -4,17 +4,20 @@ through the signed-in view, never from a bucket URL."""
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
 import os
+import re
 import subprocess
 import sys
 
 import pytest
 from django.urls import reverse
+from PIL import Image
 
-from generation.models import Generation
+from arena.models import Battle
+from arena.services import battle_create
 from generation.outputs import output_location
-from generation.services import generation_get_or_create, generation_run
 
 HAS_S3 = all(importlib.util.find_spec(m) for m in ("storages", "boto3"))
 HAS_MOTO = HAS_S3 and importlib.util.find_spec("moto") is not None
@@ -114,21 +117,29 @@ def s3_bucket(settings, monkeypatch):
 
 
 def test_outputs_go_to_the_bucket_and_reach_voters_only_through_the_view(
-    s3_bucket, client, voter, prompt, generators
+    s3_bucket, settings, client, voter, prompt, generators, django_capture_on_commit_callbacks
 ):
-    generation, _ = generation_get_or_create(prompt=prompt, generator=generators[0])
-    done = generation_run(generation_id=generation.id, claim="task-1")
-
-    key = f"arena/{done.file.name}"
-    stored = s3_bucket.get_object(Bucket=BUCKET, Key=key)["Body"].read()
-    assert output_location(done.file.name) == f"s3://{BUCKET}/{key}"
-    url = reverse("output-file", args=[done.file.name.split("/")[1]])
-    assert client.get(url).status_code == 302  # to the sign-in page, not to the bucket
-
+    with django_capture_on_commit_callbacks(execute=True):
+        battle_create(prompt=prompt, generator_a=generators[0], generator_b=generators[1])
     client.force_login(voter)
-    response = client.get(url)
+    html = client.get(reverse("arena:vote"), follow=True).content.decode()
+    battle = Battle.objects.get(voter=voter)
+    addresses = re.findall(r'<img src="([^"]+)"', html)
+    assert len(addresses) == 2
 
-    assert response.status_code == 200 and response["Content-Type"] == "image/png"
-    assert b"".join(response.streaming_content) == stored
-    assert "Content-Disposition" not in response and "Location" not in response
-    assert Generation.objects.get(id=generation.id).status == Generation.Status.SUCCEEDED
+    for address, generation in zip(
+        addresses, battle.as_shown(battle.generation_a, battle.generation_b), strict=True
+    ):
+        key = f"arena/{generation.file.name}"
+        stored = s3_bucket.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+        assert output_location(generation.file.name) == f"s3://{BUCKET}/{key}"
+        assert BUCKET not in address and "amazonaws" not in address
+        response = client.get(address)
+        assert response.status_code == 200 and response["Content-Type"] == "image/png"
+        body = b"".join(response.streaming_content)
+        assert body == stored
+        assert Image.open(io.BytesIO(body)).size == settings.ARENA_OUTPUT_SIZE
+        assert "Content-Disposition" not in response and "Location" not in response
+        # The content-hash view is the admin's, not a voter's.
+        hashed = reverse("output-file", args=[generation.file.name.split("/")[1]])
+        assert client.get(hashed).status_code == 302

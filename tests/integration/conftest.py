@@ -79,6 +79,8 @@ def start_worker(broker_url, tmp_path):
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "SECRET_KEY": "worker-test-key",
         "ARENA_BATTLE_BUFFER": str(settings.ARENA_BATTLE_BUFFER),
+        # The tests' small canonical size: workers encode outputs as fast as the tests do.
+        "ARENA_OUTPUT_SIZE": "x".join(map(str, settings.ARENA_OUTPUT_SIZE or ())) or "native",
         "DATABASE_CONN_MAX_AGE": "0",
     }
     started: list[_Worker] = []

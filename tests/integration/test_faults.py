@@ -61,7 +61,10 @@ def ready_battles(prompt, generators):
     """Three battles on three prompts, generated in-process; then tasks go to the broker."""
     for i in range(3):
         fresh = Prompt.objects.create(text=f"{prompt.text}, take {i}", category=prompt.category)
-        battle_create(prompt=fresh, generator_a=generators[0], generator_b=generators[1])
+        # Fresh outputs too: one voter judges all three, and never sees an output twice.
+        battle_create(
+            prompt=fresh, generator_a=generators[0], generator_b=generators[1], fresh=True
+        )
     celery_app.conf.task_always_eager = False
     yield
     celery_app.conf.task_always_eager = True

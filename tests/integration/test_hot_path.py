@@ -54,7 +54,8 @@ def _cast_all(prompt, generators, voter, capture, monkeypatch) -> tuple[dict, li
     for i, choice in enumerate(CHOICES):
         a, b = generators[i % 3], generators[(i + 1) % 3]
         with capture(execute=True):
-            battle_create(prompt=prompt, generator_a=a, generator_b=b)
+            # Fresh outputs: the same voter never sees an output twice.
+            battle_create(prompt=prompt, generator_a=a, generator_b=b, fresh=True)
         battle = battle_assign_next(voter=voter)
         with capture(execute=False):
             vote = vote_cast(voter=voter, battle_token=battle.token, choice=choice).vote
@@ -114,7 +115,10 @@ def _open_battle(prompt, generators, voter, capture):
     from arena.services import battle_assign_next, battle_create
 
     with capture(execute=True):
-        battle_create(prompt=prompt, generator_a=generators[0], generator_b=generators[1])
+        # Fresh outputs: the same voter never sees an output twice.
+        battle_create(
+            prompt=prompt, generator_a=generators[0], generator_b=generators[1], fresh=True
+        )
     return battle_assign_next(voter=voter)
 
 

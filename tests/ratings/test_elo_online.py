@@ -10,7 +10,10 @@ from ratings.services import elo_rebuild
 
 def _cast(prompt, generators, voter, choice, capture):
     with capture(execute=True):
-        battle_create(prompt=prompt, generator_a=generators[0], generator_b=generators[1])
+        # Fresh outputs: the same voter never sees an output twice.
+        battle_create(
+            prompt=prompt, generator_a=generators[0], generator_b=generators[1], fresh=True
+        )
     battle = battle_assign_next(voter=voter)
     with capture(execute=False):
         vote = vote_cast(voter=voter, battle_token=battle.token, choice=choice).vote

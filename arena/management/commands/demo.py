@@ -59,7 +59,7 @@ class Command(BaseCommand):
                 )
                 counts["prompts"] += new
         for spec in GENERATORS:
-            _, new = Generator.objects.get_or_create(
+            generator, new = Generator.objects.get_or_create(
                 slug=spec["slug"],
                 defaults={
                     "name": spec["name"],
@@ -72,6 +72,10 @@ class Command(BaseCommand):
                 },
             )
             counts["generators"] += new
+            # An older demo's generators each had one fixed look: bring them to the blind ones.
+            if not new and generator.provider == "builtin" and "note" not in generator.parameters:
+                generator.parameters = spec["parameters"]
+                generator.save(update_fields=["parameters"])
         return counts
 
     @transaction.atomic

@@ -1,0 +1,176 @@
+"""Play attacking voters through the arena's own pages and report whether they beat chance.
+
+Each voter uses the voting pages as the browser does (the page, the preloaded next battle,
+the vote, the reveal) through Django's test client, keeps notes (see ``arena.blindness``)
+and guesses the generator behind each side before voting. The command prints the attacker's
+accuracy against a baseline that knows only how often each generator appears, with
+intervals, and exits non-zero when the attacker beats it by more than the sampling error,
+or when any address or output came back to the same voter.
+
+It casts real votes (they move the ratings): run it on the demo or a copy, not on a live
+arena's database.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.test import Client, override_settings
+
+from arena.blindness import Attacker, Seen, seen_of, verdict
+
+_IMG = re.compile(r'<img src="([^"]+)"')
+_CHOICES = ("left", "right", "tie", "both_bad")
+
+
+@dataclass
+class Tally:
+    hits: list[bool] = field(default_factory=list)
+    truths: list[str] = field(default_factory=list)
+    votes: int = 0
+    addresses_again: int = 0  # an address given to the same voter a second time
+    outputs_again: int = 0  # an output (same pixels) given to the same voter a second time
+    stalled: int = 0  # voters who found no battle in time
+
+
+class Command(BaseCommand):
+    help = "Play attacking voters against the arena and check that they guess at chance."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--voters", type=int, default=4, help="Attacking voters (4).")
+        parser.add_argument("--votes", type=int, default=50, help="Votes per voter (50).")
+        parser.add_argument("--seed", type=int, default=0, help="Seed of the voters' choices.")
+        parser.add_argument(
+            "--confidence", type=float, default=0.99, help="Level of the intervals (0.99)."
+        )
+        parser.add_argument(
+            "--wait", type=float, default=60.0, help="Seconds to wait for a ready battle (60)."
+        )
+
+    def handle(self, *args, **options):
+        if options["voters"] < 1 or options["votes"] < 1:
+            raise CommandError("--voters and --votes must be at least 1.")
+        if not 0.5 <= options["confidence"] < 1:
+            raise CommandError("--confidence must be in [0.5, 1).")
+        rng = random.Random(options["seed"])
+        tally = Tally()
+        started = time.monotonic()
+        # Synthetic voters vote fast; the limits on voting speed are not what is audited.
+        with override_settings(ARENA_VOTE_RATE_PER_MINUTE=0, ARENA_DAILY_VOTE_CAP=0):
+            for number in range(options["voters"]):
+                _play(_voter_client(number), options["votes"], rng, tally, options["wait"])
+        self._report(tally, options["confidence"], time.monotonic() - started)
+
+    def _report(self, tally: Tally, confidence: float, seconds: float) -> None:
+        if not tally.hits:
+            raise CommandError("No battle could be judged: seed the demo first (manage.py demo).")
+        result = verdict(tally.hits, tally.truths, confidence)
+        level = f"{confidence:.0%}"
+        low, high = result.interval
+        write = self.stdout.write
+        write(f"Votes cast: {tally.votes}; sides guessed: {result.guesses} ({seconds:.0f} s)")
+        write(f"Addresses shown again: {tally.addresses_again}; outputs: {tally.outputs_again}")
+        write(
+            f"Attacker accuracy: {result.accuracy:.1%} ({level} interval {low:.1%} to {high:.1%})"
+        )
+        write(f"Chance (always naming the most frequent generator): {result.chance:.1%}")
+        problems = []
+        if result.above_chance:
+            problems.append("the attacker guesses generators above chance")
+        if tally.addresses_again or tally.outputs_again:
+            problems.append("an address or an output came back to the same voter")
+        if tally.stalled:
+            problems.append(f"{tally.stalled} voter(s) found no battle ready in time")
+        if problems:
+            raise CommandError("Not blind: " + "; ".join(problems) + ".")
+        write(self.style.SUCCESS("Blind: the attacker does no better than chance."))
+
+
+def _voter_client(number: int) -> Client:
+    user = get_user_model().objects.create_user(f"audit-{uuid.uuid4().hex[:8]}-{number}")
+    hosts = [h.lstrip(".") for h in settings.ALLOWED_HOSTS if h != "*"]
+    client = Client(HTTP_HOST=hosts[0] if hosts else "localhost")
+    client.force_login(user)
+    return client
+
+
+def _get(client: Client, url: str, **extra):
+    return client.get(url, secure=settings.SECURE_SSL_REDIRECT, **extra)
+
+
+def _post(client: Client, url: str, data=None, **extra):
+    return client.post(
+        url, data or {}, secure=settings.SECURE_SSL_REDIRECT, HTTP_ACCEPT="application/json",
+        **extra,
+    )  # fmt: skip
+
+
+def _play(client: Client, votes: int, rng: random.Random, tally: Tally, wait: float) -> None:
+    """One voter: vote ``votes`` times the way the voting page's script does."""
+    attacker = Attacker()
+    addresses: set[str] = set()
+    pixels: set[str] = set()
+    current = _open_page(client, wait)
+    for _ in range(votes):
+        if current is None:
+            tally.stalled += 1
+            return
+        token, urls = current
+        sides = [seen_of(url, _body(_get(client, url))) for url in urls]
+        tally.addresses_again += sum(s.address in addresses for s in sides)
+        tally.outputs_again += sum(s.pixel_hash in pixels for s in sides)
+        addresses.update(s.address for s in sides)
+        pixels.update(s.pixel_hash for s in sides)
+        held = _post(client, "/vote/next/").json().get("battle")
+        guesses = attacker.guess(*sides)
+        answer = _post(
+            client, f"/vote/{token}/", {"choice": rng.choice(_CHOICES), "images_loaded": "1"}
+        )
+        if answer.status_code != 200:
+            raise CommandError(f"The vote was refused ({answer.status_code}): {answer.content!r}")
+        tally.votes += 1
+        _score(tally, guesses, sides, answer.json()["reveal"], attacker)
+        current = _next(client, held, wait)
+
+
+def _score(tally: Tally, guesses, sides: list[Seen], reveal: dict, attacker: Attacker) -> None:
+    for i, side in enumerate(("left", "right")):
+        truth = reveal[side]
+        if guesses[i] is not None:  # the first votes have nothing to guess from
+            tally.hits.append(guesses[i] == truth)
+            tally.truths.append(truth)
+        attacker.learn(sides[i], truth)
+
+
+def _next(client: Client, held: dict | None, wait: float):
+    if held is None:
+        return _open_page(client, wait)
+    _post(client, held["shown_url"])
+    return held["token"], [held["left"]["url"], held["right"]["url"]]
+
+
+def _open_page(client: Client, wait: float):
+    """(token, two image addresses) of the battle the vote page shows, waiting for one."""
+    deadline = time.monotonic() + wait
+    while True:
+        page = _get(client, "/vote/", follow=True)
+        path = page.redirect_chain[-1][0] if page.redirect_chain else ""
+        urls = _IMG.findall(page.content.decode())
+        if page.status_code == 200 and len(urls) == 2 and path.startswith("/vote/"):
+            return path.rstrip("/").rsplit("/", 1)[1], urls
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.5)
+
+
+def _body(response) -> bytes:
+    if response.status_code != 200:
+        raise CommandError(f"An output address answered {response.status_code}.")
+    return b"".join(response.streaming_content)

@@ -1,0 +1,114 @@
+"""The blindness audit: its attacker and its statistics on known truth, and the attack replayed.
+
+The replay plays the voter from the report that started this work: it keeps every address it
+was shown and every reveal, over 200 votes, and looks each new address up in its notes.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import re
+from collections import defaultdict
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from arena.blindness import Attacker, Seen, verdict, wilson
+from arena.models import Battle, SeenOutput, Vote
+from generation.models import Generator
+from tests.conftest import make_generator
+
+
+def _seen(i: int, size: int, dims=(1024, 1024)) -> Seen:
+    return Seen(f"/outputs/{i}", size, dims, f"bytes-{i}", f"pixels-{i}")
+
+
+def _simulate(size_of, votes: int, seed: int) -> tuple[list[bool], list[str]]:
+    """An attacker against a simulated arena whose sides' sizes come from ``size_of``."""
+    rng = random.Random(seed)
+    names = ["a", "b", "c", "d", "e"]
+    attacker, hits, truths, i = Attacker(), [], [], 0
+    for _ in range(votes):
+        pair = rng.sample(names, 2)
+        sides = []
+        for name in pair:
+            i += 1
+            sides.append(_seen(i, size_of(name, rng)))
+        guess = attacker.guess(*sides)
+        for side, name, guessed in zip(sides, pair, guess, strict=True):
+            if guessed is not None:
+                hits.append(guessed == name)
+                truths.append(name)
+            attacker.learn(side, name)
+    return hits, truths
+
+
+def test_the_attacker_reads_sizes_that_betray_the_generator():
+    sizes = {"a": 10_000, "b": 20_000, "c": 40_000, "d": 80_000, "e": 160_000}
+    hits, truths = _simulate(lambda name, rng: int(sizes[name] * rng.uniform(0.9, 1.1)), 100, 1)
+    result = verdict(hits, truths, 0.99)
+    assert result.accuracy > 0.9 and result.above_chance
+
+
+def test_a_blind_arena_is_not_called_leaky_in_most_seeded_runs():
+    # Sizes that say nothing: the 99% verdict should flag about 1 run in 100 or fewer.
+    flagged = 0
+    for seed in range(40):
+        hits, truths = _simulate(lambda name, rng: int(rng.lognormvariate(11, 1)), 100, seed)
+        flagged += verdict(hits, truths, 0.99).above_chance
+    assert flagged <= 2
+
+
+def test_wilson_intervals_match_known_values():
+    low, high = wilson(20, 100, 1.959964)
+    assert low == pytest.approx(0.1333, abs=1e-3) and high == pytest.approx(0.2888, abs=1e-3)
+    assert wilson(0, 0, 1.96) == (0.0, 1.0)
+
+
+@pytest.fixture
+def demo(transactional_db, settings):
+    """The demo's generators and prompts, drawn small so that hundreds of votes stay quick."""
+    settings.ARENA_OUTPUT_SIZE = (96, 96)
+    call_command("demo", battles=2, stdout=io.StringIO())
+    for generator in Generator.objects.all():
+        generator.parameters = {**generator.parameters, "size": 96}
+        generator.save()
+
+
+def test_a_voter_keeping_addresses_and_reveals_over_200_votes_identifies_no_side(demo, monkeypatch):
+    # Ratings are not what is audited; recomputing boards after each of 200 votes is slow.
+    monkeypatch.setattr("arena.services.votes.ratings_schedule", lambda **_: None, raising=False)
+    out = io.StringIO()
+    try:
+        call_command("audit_blindness", voters=1, votes=200, confidence=0.999, stdout=out)
+    finally:
+        report = out.getvalue()
+    assert "Votes cast: 200;" in report, report
+    assert "Addresses shown again: 0; outputs: 0" in report, report  # none known by address
+    assert "Blind:" in report, report
+    voter_battles = Battle.objects.filter(votes__voter__username__startswith="audit-")
+    assert Vote.objects.filter(voter__username__startswith="audit-").count() == 200
+    shown = defaultdict(int)
+    for battle in voter_battles:
+        shown[battle.generation_a_id] += 1
+        shown[battle.generation_b_id] += 1
+    assert len(shown) == 400 and set(shown.values()) == {1}  # no output twice
+    assert SeenOutput.objects.count() >= 400
+
+
+def test_the_audit_fails_when_dimensions_betray_the_generator(transactional_db, settings):
+    settings.ARENA_OUTPUT_SIZE = None  # native sizes: each generator has its own
+    call_command("demo", battles=0, stdout=io.StringIO())
+    Generator.objects.all().delete()
+    for i, size in enumerate((64, 80, 96)):
+        make_generator(f"Native {i}", size=size)
+    with pytest.raises(CommandError, match="above chance"):
+        call_command("audit_blindness", voters=1, votes=40, stdout=io.StringIO())
+
+
+def test_bad_arguments_are_refused(db):
+    with pytest.raises(CommandError, match="at least 1"):
+        call_command("audit_blindness", voters=0)
+    with pytest.raises(CommandError, match=re.escape("[0.5, 1)")):
+        call_command("audit_blindness", confidence=1.5)
