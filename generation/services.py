@@ -162,7 +162,7 @@ def _run_claimed(generation: Generation, claim: str) -> None:
     started = time.monotonic()
     try:
         output = _call_provider(generation)
-        content, media_type = _blind_content(output)
+        content, media_type = _blind_content(output, edit=prompt_kind(generation.prompt) == EDIT)
     except ProviderError as exc:
         _record_failure(generation, claim, exc)
         return
@@ -219,9 +219,11 @@ def _edit(provider, prompt, params: dict) -> Output:
     return replace(output, content=conform(output.content, image_size(image)))
 
 
-def _blind_content(output: Output) -> tuple[bytes | None, str]:
+def _blind_content(output: Output, *, edit: bool) -> tuple[bytes | None, str]:
     if output.content is not None:
-        return reencode_image(output.content)
+        # An edit already has its source's size, the same for both sides of its battle: the
+        # canonical box would only shrink or pad it away from the source it is compared with.
+        return reencode_image(output.content, size=None) if edit else reencode_image(output.content)
     if output.text is None:
         raise ProviderError("provider returned neither an image nor text", permanent=True)
     return None, "text/plain"

@@ -17,7 +17,7 @@ from arena.models import Battle, Prompt, SeenOutput
 from arena.services.battles import battle_create, pick_pair
 from arena.services.errors import NothingUnseen
 from generation.models import Generation, Generator
-from generation.services import params_hash
+from generation.services import prompt_params_hash
 
 _TRIES = 8
 _rng = random.SystemRandom()
@@ -64,16 +64,22 @@ def battle_create_unseen(*, voter, category_id: int | None = None) -> Battle | N
     prompts = Prompt.objects.filter(active=True, category__isnull=False)
     if category_id is not None:
         prompts = prompts.filter(category_id=category_id)
-    prompt_ids = list(prompts.values_list("id", flat=True))
     generators = list(Generator.objects.filter(enabled=True))
-    if not prompt_ids or pick_pair(generators) is None:
+    # Only prompts that two enabled generators able to do their kind (generate, edit) can take.
+    prompt_ids = [
+        prompt.id
+        for prompt in prompts.only("id", "source_image")
+        if pick_pair([g for g in generators if g.can(prompt.kind)]) is not None
+    ]
+    if not prompt_ids:
         raise NothingUnseen(
             "You have seen every output the arena has, and it cannot make new ones: it needs "
-            "an active prompt and two enabled generators of one kind."
+            "an active prompt and two enabled generators of one kind that can do it."
         )
     for _ in range(_TRIES):
         prompt = Prompt.objects.get(id=_rng.choice(prompt_ids))
-        pair = pick_pair(generators)
+        capable = [g for g in generators if g.can(prompt.kind)]
+        pair = pick_pair(capable, category_id=prompt.category_id)
         if not _seen_reusable(voter, prompt, pair):
             return battle_create(prompt=prompt, generator_a=pair[0], generator_b=pair[1])
     # Every pair tried would reuse an output this voter saw: generate anew.
@@ -84,7 +90,7 @@ def _seen_reusable(voter, prompt: Prompt, pair: tuple[Generator, Generator]) -> 
     """Whether the outputs a plain battle on this prompt and pair would reuse were seen."""
     either = Q()
     for generator in pair:
-        either |= Q(generator=generator, params_hash=params_hash(generator))
+        either |= Q(generator=generator, params_hash=prompt_params_hash(prompt, generator))
     outputs = Generation.objects.filter(either, prompt=prompt, reusable=True).exclude(
         status=Generation.Status.FAILED
     )

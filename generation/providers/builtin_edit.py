@@ -86,6 +86,8 @@ def _options(params: dict[str, Any]) -> dict[str, Any]:
             "max_size": min(max(int(params.get("max_size", 1024)), 64), 2048),
             "delay_ms": max(int(params.get("delay_ms", 0)), 0),
             "fail": fail,
+            # A fresh output of the same edit (a new seed) is a different picture.
+            "seed": None if params.get("seed") is None else int(params["seed"]),
         }
     except (TypeError, ValueError) as exc:
         raise ProviderError(f"bad built-in edit parameters: {exc}", permanent=True) from None

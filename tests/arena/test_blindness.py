@@ -73,6 +73,8 @@ def demo(transactional_db, settings):
     call_command("demo", battles=2, stdout=io.StringIO())
     for generator in Generator.objects.all():
         generator.parameters = {**generator.parameters, "size": 96}
+        # Edits too: an output made after this change must differ from one made before it.
+        generator.edit_parameters = {**generator.edit_parameters, "max_size": 96}
         generator.save()
 
 

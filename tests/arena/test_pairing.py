@@ -140,18 +140,26 @@ def test_the_only_category_with_battles_is_served_again(
     assert battle_assign_next(voter=voter).prompt.category_id == category.id
 
 
-def test_a_prompt_is_not_shown_to_a_voter_again_within_the_window(
+def test_a_prompt_shown_within_the_window_comes_only_after_every_other(
     settings, voter, other_voter, prompt, generators, django_capture_on_commit_callbacks
 ):
     settings.ARENA_PROMPT_REPEAT_HOURS = 24
-    for _ in range(2):
+    other = Prompt.objects.create(text="Another prompt", category=prompt.category)
+    for each in (prompt, prompt, other):  # the other prompt's battle is the newest
         with django_capture_on_commit_callbacks(execute=True):
-            battle_create(prompt=prompt, generator_a=generators[0], generator_b=generators[1])
+            battle_create(
+                prompt=each, generator_a=generators[0], generator_b=generators[1], fresh=True
+            )
     first = battle_assign_next(voter=voter)
+    assert first.prompt_id == prompt.id
     _done(first)
-    assert battle_assign_next(voter=voter) is None
+    second = battle_assign_next(voter=voter)
+    assert second.prompt_id == other.id  # before the older battle of the prompt just seen
+    _done(second)
+    # Only a recent prompt is left: better a repeat of the prompt than no battle at all.
+    assert battle_assign_next(voter=voter).prompt_id == prompt.id
     # Another voter is not affected.
-    assert battle_assign_next(voter=other_voter).prompt_id == prompt.id
+    assert battle_assign_next(voter=other_voter) is None  # every battle is held or voted
 
 
 def test_a_prompt_comes_back_once_the_window_has_passed(
@@ -160,7 +168,9 @@ def test_a_prompt_comes_back_once_the_window_has_passed(
     settings.ARENA_PROMPT_REPEAT_HOURS = 24
     for _ in range(2):
         with django_capture_on_commit_callbacks(execute=True):
-            battle_create(prompt=prompt, generator_a=generators[0], generator_b=generators[1])
+            battle_create(
+                prompt=prompt, generator_a=generators[0], generator_b=generators[1], fresh=True
+            )
     first = battle_assign_next(voter=voter)
     _done(first)
     Battle.objects.filter(id=first.id).update(assigned_at=timezone.now() - timedelta(hours=25))
@@ -173,7 +183,9 @@ def test_a_window_of_zero_allows_repeats(
     settings.ARENA_PROMPT_REPEAT_HOURS = 0
     for _ in range(2):
         with django_capture_on_commit_callbacks(execute=True):
-            battle_create(prompt=prompt, generator_a=generators[0], generator_b=generators[1])
+            battle_create(
+                prompt=prompt, generator_a=generators[0], generator_b=generators[1], fresh=True
+            )
     _done(battle_assign_next(voter=voter))
     assert battle_assign_next(voter=voter).prompt_id == prompt.id
 
