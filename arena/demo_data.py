@@ -1,4 +1,9 @@
-"""What ``manage.py demo`` seeds: categories, curated prompts and built-in generators."""
+"""What ``manage.py demo`` seeds: categories, curated prompts and built-in generators.
+
+Each generator's ``quality`` (0 to 1) is the demo's hidden truth: the simulated voters of
+``manage.py demo --votes`` prefer the better one with Bradley-Terry odds, so the boards should
+find this order.
+"""
 
 from __future__ import annotations
 
@@ -80,6 +85,7 @@ CATEGORIES = [
 GENERATORS = [
     {
         "name": "Aurora",
+        "quality": 0.9,
         "slug": "aurora",
         "model_id": "builtin-aurora",
         "parameters": {
@@ -92,6 +98,7 @@ GENERATORS = [
     },
     {
         "name": "Basalt",
+        "quality": 0.35,
         "slug": "basalt",
         "model_id": "builtin-basalt",
         "parameters": {"layout": "grid", "palette": "ocean", "text_quality": 0.35, "noise": 0.15},
@@ -99,6 +106,7 @@ GENERATORS = [
     },
     {
         "name": "Cypress",
+        "quality": 0.6,
         "slug": "cypress",
         "model_id": "builtin-cypress",
         "parameters": {
@@ -111,6 +119,7 @@ GENERATORS = [
     },
     {
         "name": "Dynamo",
+        "quality": 0.15,
         "slug": "dynamo",
         "model_id": "builtin-dynamo",
         "parameters": {"layout": "radial", "palette": "neon", "text_quality": 0.15, "noise": 0.35},
@@ -118,6 +127,7 @@ GENERATORS = [
     },
     {
         "name": "Ember",
+        "quality": 0.75,
         "slug": "ember",
         "model_id": "builtin-ember",
         "parameters": {"layout": "split", "palette": "mono", "text_quality": 0.85, "noise": 0.0},

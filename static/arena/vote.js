@@ -218,6 +218,7 @@
   function makeImage(url, side) {
     const img = new Image(512, 512);
     img.alt = (side === "left" ? "Left" : "Right") + " output";
+    img.setAttribute("elementtiming", "output");  // its paint time, for the latency benchmark
     img.src = url;
     return img;
   }
