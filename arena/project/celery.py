@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-
 from pathlib import Path
 
 from celery import Celery
-from celery.signals import before_task_publish, beat_init, task_prerun, worker_init
+from celery.signals import beat_init, before_task_publish, task_prerun, worker_init
 from django.db import close_old_connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arena.project.settings")

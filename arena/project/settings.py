@@ -246,6 +246,14 @@ SPECTACULAR_SETTINGS = {
         "category of prompt to. Authenticate with `Authorization: Bearer KEY`."
     ),
     "VERSION": "1",
+    # Operations in the order of ratings/api/urls.py, grouped for a router's author.
+    "SORT_OPERATIONS": False,
+    "TAGS": [
+        {"name": "Routing", "description": "Which generator to send a category of prompt to."},
+        {"name": "Leaderboards", "description": "The ratings behind the route."},
+        {"name": "Catalogue", "description": "Categories and generators."},
+        {"name": "Export", "description": "The votes, for analysis elsewhere."},
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema and its docs page need a session or a key, like the rest of the API.
     "SERVE_PERMISSIONS": ["ratings.api.auth.CanRead"],
