@@ -31,18 +31,22 @@ def _choice(row: dict) -> dict:
     return {**{k: row[k] for k in keys}, "cost": _cost(row)}
 
 
+def _votes(count: int) -> str:
+    return f"{count} vote" if count == 1 else f"{count} votes"
+
+
 def _sufficient(payload: dict | None, candidates: list[dict]) -> tuple[bool, str]:
     if payload is None:
         return False, "no leaderboard has been computed for this category yet"
     if payload["votes_total"] < settings.ROUTE_MIN_CATEGORY_VOTES:
         return False, (
-            f"{payload['votes_total']} votes in this category; "
+            f"{_votes(payload['votes_total'])} in this category; "
             f"{settings.ROUTE_MIN_CATEGORY_VOTES} are needed"
         )
     if not candidates:
         return False, "no rated generator fits the constraints"
     if candidates[0]["votes"] < settings.RATINGS_MIN_VOTES:
-        return False, f"the leader has fewer than {settings.RATINGS_MIN_VOTES} votes"
+        return False, f"the leader has fewer than {_votes(settings.RATINGS_MIN_VOTES)}"
     return True, "the category has enough votes"
 
 
