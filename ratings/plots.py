@@ -60,7 +60,8 @@ def forest(rows: list[dict], *, plot_width: int = 420) -> str:
     rated = [r for r in rows if r["rated"] and r["ci_lower"] is not None]
     if not rated:
         return ""
-    ticks = nice_ticks(min(r["ci_lower"] for r in rated), max(r["ci_upper"] for r in rated))
+    low, high = min(r["ci_lower"] for r in rated), max(r["ci_upper"] for r in rated)
+    ticks = nice_ticks(low, high, max(plot_width // 80, 2))  # labels ~80 px apart at least
     low, high = ticks[0], ticks[-1]
     label = _label_width([r["name"] for r in rated])
     width, axis_y = label + plot_width + 24, ROW * len(rated) + 8
@@ -124,7 +125,7 @@ def heatmap(
     n = len(names)
     if n == 0:
         return ""
-    cell = max(min(480 // n, 52), 30)
+    cell = max(min(480 // n, 48), 30)
     label = _label_width(names, 22)
     head = _label_width(names, 22) * 0.87 + 8  # column names at -60 degrees
     pattern = "no-data-" + re.sub(r"[^a-z]+", "-", title.lower()).strip("-")
@@ -155,7 +156,7 @@ def heatmap(
         body.append(_text(x, y, name[:22], extra=f' transform="rotate(-60 {x:.1f} {y:.1f})"'))
     legend_y = head + n * cell + 8
     body.append(_legend(label, legend_y, pattern, diverging=diverging, percent=percent, top=top))
-    width = max(label + n * cell + 40, label + 330)
+    width = label + max(n * cell, 3 * 58 + 80) + 8
     return _svg(width, legend_y + 22, body, title, defs=_hatch(pattern))
 
 
@@ -166,12 +167,12 @@ def _legend(x: float, y: float, pattern: str, *, diverging: bool, percent: bool,
     for k, value in enumerate(stops):
         fill = _diverging(value) if diverging else _sequential(value, top)
         shown = f"{value:.0%}" if percent else f"{value:.0f}"
-        left = x + k * 70
+        left = x + k * 58
         parts.append(
             f'<rect x="{left:.1f}" y="{y}" width="14" height="14" fill="{fill}" stroke="{GRID}"/>'
             + _text(left + 19, y + 11, shown, fill=MUTED)
         )
-    left = x + len(stops) * 70
+    left = x + len(stops) * 58
     parts.append(
         f'<rect x="{left:.1f}" y="{y}" width="14" height="14" fill="url(#{pattern})"/>'
         + _text(left + 19, y + 11, "no data", fill=MUTED)

@@ -175,7 +175,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "arena:vote"
+LOGIN_REDIRECT_URL = "arena:home"  # staff to the admin, voters to the next battle
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
