@@ -77,7 +77,7 @@ class GeneratorAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = [
         "name",
-        "model",
+        "provider_model",
         "enabled",
         "price_per_output",
         "outputs",
@@ -102,7 +102,7 @@ class GeneratorAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
     @admin.display(description="provider · model", ordering="provider")
-    def model(self, generator: Generator) -> str:
+    def provider_model(self, generator: Generator) -> str:
         return f"{generator.provider} · {generator.model_id}"
 
     @admin.display(description="disabled because")
