@@ -83,6 +83,15 @@ def test_no_page_is_wider_than_the_window(browser, live_server, demo, size):
         expect(page.locator("header nav")).to_have_js_property(
             "scrollWidth", page.locator("header nav").evaluate("nav => nav.clientWidth")
         )  # the header does not scroll
+        # The full-size viewer shows the (square) image no smaller than the card did.
+        card = page.locator("#output-left img").bounding_box()
+        page.locator("#output-left a.zoom").click()
+        expect(page.locator("#viewer")).to_be_visible()
+        shown = page.locator("#viewer-image").bounding_box()
+        assert min(shown["width"], shown["height"]) >= min(card["width"], card["height"]) - 1
+        _check(page, "viewer", size, wide)
+        page.keyboard.press("Escape")
+        expect(page.locator("#viewer")).to_be_hidden()
         page.wait_for_timeout(900)  # past ARENA_MIN_VOTE_MS, so the vote is not flagged
         page.keyboard.press("1")
         expect(page.locator("#verdict")).to_contain_text("You voted")
