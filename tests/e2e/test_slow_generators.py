@@ -81,10 +81,10 @@ def folder_worker(transactional_db, tmp_path):
 
 
 def _reset_connections() -> None:
-    # The app keeps its broker connections; they must follow the broker just configured.
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-        celery_app._pool = None
+    # The app keeps a pool of broker connections and of producers; dropped here, it makes new
+    # ones for the broker just configured. (The old ones stay open: kombu's registry of pools
+    # still hands them to whoever asks for the old broker.)
+    celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
 
