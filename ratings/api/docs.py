@@ -9,13 +9,11 @@ from csp.decorators import csp_update
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.staticfiles import finders
 from django.http import HttpResponse
+from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
-from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularRedocView
 from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
@@ -39,9 +37,8 @@ INDEX = [
 
 
 class ApiIndex(APIView):
-    """Links to every endpoint, the OpenAPI schema and the docs; open to all, it holds no data."""
-
-    permission_classes = [AllowAny]
+    """Links to every endpoint, the OpenAPI schema and the docs (with a key or a session, like
+    every address under /api/v1/: a stranger gets the 401 that says how to authenticate)."""
 
     @extend_schema(exclude=True)
     def get(self, request):
@@ -91,8 +88,11 @@ def _redoc_script() -> bytes:
     return source.replace(CDN_LOGO, BLANK_LOGO)
 
 
-@require_GET
-@cache_control(public=True, max_age=86400)
-def redoc_script(request) -> HttpResponse:
-    """Redoc's script with no address outside this site in it."""
-    return HttpResponse(_redoc_script(), content_type="text/javascript; charset=utf-8")
+class RedocScript(APIView):
+    """Redoc's script with no address outside this site in it, for the docs page's readers."""
+
+    @extend_schema(exclude=True)
+    def get(self, request):
+        response = HttpResponse(_redoc_script(), content_type="text/javascript; charset=utf-8")
+        patch_cache_control(response, private=True, max_age=86400)
+        return response

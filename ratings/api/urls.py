@@ -19,5 +19,5 @@ urlpatterns = [
     path("battles/export/", views.BattlesExport.as_view(), name="battles-export"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", docs.ApiDocs.as_view(url_name="api:schema"), name="docs"),
-    path("docs/redoc.js", docs.redoc_script, name="docs-script"),
+    path("docs/redoc.js", docs.RedocScript.as_view(), name="docs-script"),
 ]

@@ -6,6 +6,7 @@ import json
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.test import Client
 
 from ratings.api_keys import api_key_create, api_key_revoke
 from ratings.models import ApiKey
@@ -218,8 +219,9 @@ def test_the_schema_names_its_operations_for_a_router_route_first(api):
     assert route["summary"] and route["tags"] == ["Routing"]
 
 
-def test_the_api_index_links_every_endpoint_the_schema_and_the_docs(client, api):
-    index = client.get("/api/v1/").json()  # open to all: it holds links, no data
+def test_the_api_index_links_every_endpoint_the_schema_and_the_docs(api):
+    assert Client().get("/api/v1/").status_code == 401  # like every address of the API
+    index = api.get("/api/v1/").json()
     assert index["schema"] == "http://testserver/api/v1/schema/"
     assert index["docs"] == "http://testserver/api/v1/docs/"
     links = [endpoint["url"] for endpoint in index["endpoints"].values()]
