@@ -38,7 +38,7 @@ def _database_url() -> str:
 
 
 @pytest.fixture
-def folder_worker(transactional_db, tmp_path):
+def folder_worker(transactional_db, tmp_path, monkeypatch):
     """A real worker process, as ``./dev up`` starts it, on a broker folder of this test."""
     folder = tmp_path / "broker"
     options = {
@@ -59,6 +59,9 @@ def folder_worker(transactional_db, tmp_path):
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "ARENA_BATTLE_BUFFER": "0",
     }
+    # Celery reads CELERY_BROKER_URL from the environment before its configuration (CI sets
+    # it to Redis): this test's process must publish to the folder too.
+    monkeypatch.setenv("CELERY_BROKER_URL", "filesystem://")
     saved = {key: celery_app.conf[key] for key in ("broker_url", "broker_transport_options")}
     celery_app.conf.update(broker_url="filesystem://", broker_transport_options=options)
     celery_app.conf.task_always_eager = False
