@@ -1,4 +1,9 @@
-"""What ``manage.py demo`` seeds: categories, curated prompts and built-in generators."""
+"""What ``manage.py demo`` seeds: categories, curated prompts and built-in generators.
+
+Each generator's ``quality`` (0 to 1) is the demo's hidden truth: the simulated voters of
+``manage.py demo --votes`` prefer the better one with Bradley-Terry odds, so the boards should
+find this order.
+"""
 
 from __future__ import annotations
 
@@ -83,12 +88,13 @@ CATEGORIES = [
 # sits in the parameters, where only the admin shows it; the provider ignores it.
 _KNOBS = ("faithfulness", "text_quality", "artefacts", "balance")
 _QUALITY = [
-    # name, knobs (faithfulness, text_quality, artefacts, balance), price
-    ("Aurora", (0.95, 0.95, 0.05, 0.95), "0.040"),
-    ("Basalt", (0.85, 0.80, 0.15, 0.85), "0.030"),
-    ("Cypress", (0.75, 0.62, 0.25, 0.75), "0.020"),
-    ("Dynamo", (0.62, 0.45, 0.40, 0.62), "0.010"),
-    ("Ember", (0.45, 0.30, 0.55, 0.50), "0.005"),
+    # name, knobs (faithfulness, text_quality, artefacts, balance), price, quality (the truth
+    # the demo's simulated voters follow, at least 0.15 apart)
+    ("Aurora", (0.95, 0.95, 0.05, 0.95), "0.040", 0.9),
+    ("Basalt", (0.85, 0.80, 0.15, 0.85), "0.030", 0.75),
+    ("Cypress", (0.75, 0.62, 0.25, 0.75), "0.020", 0.6),
+    ("Dynamo", (0.62, 0.45, 0.40, 0.62), "0.010", 0.4),
+    ("Ember", (0.45, 0.30, 0.55, 0.50), "0.005", 0.2),
 ]
 # Edits, in the same true order (Cypress cannot edit): (instruction_following, fidelity,
 # text_quality) of the built-in edit.
@@ -103,6 +109,7 @@ _EDIT_QUALITY = {
 GENERATORS = [
     {
         "name": name,
+        "quality": quality,
         "slug": name.lower(),
         "model_id": f"builtin-{name.lower()}",
         "parameters": {
@@ -113,7 +120,7 @@ GENERATORS = [
         "edit_parameters": dict(zip(_EDIT_KNOBS, _EDIT_QUALITY.get(name, ()), strict=False)),
         "price_per_output": price,
     }
-    for rank, (name, knobs, price) in enumerate(_QUALITY, start=1)
+    for rank, (name, knobs, price, quality) in enumerate(_QUALITY, start=1)
 ]
 
 # Edit categories: each prompt is a scene the built-in provider draws as the source image,

@@ -53,6 +53,9 @@ def _error(request: HttpRequest, exc: ArenaError) -> HttpResponse:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    """Where signing in lands: staff on the admin, everyone else on the next battle."""
+    if request.user.is_authenticated and request.user.is_staff:
+        return redirect("admin:index")
     return redirect("arena:vote")
 
 

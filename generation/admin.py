@@ -85,18 +85,16 @@ class GeneratorAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = [
         "name",
-        "provider",
-        "model_id",
-        "modality",
+        "provider_model",
         "capabilities",
         "enabled",
-        "disabled_because",
-        "max_concurrency",
         "price_per_output",
         "outputs",
         "failures",
         "median_latency",
         "mean_cost",
+        "max_concurrency",
+        "disabled_because",
     ]
     list_filter = ["provider", "modality", "capabilities", "enabled"]
     search_fields = ["name", "slug", "model_id"]
@@ -111,6 +109,10 @@ class GeneratorAdmin(admin.ModelAdmin):
         if obj.enabled:
             obj.disabled_reason = ""  # a reason only explains a generator that is off
         super().save_model(request, obj, form, change)
+
+    @admin.display(description="provider · model", ordering="provider")
+    def provider_model(self, generator: Generator) -> str:
+        return f"{generator.provider} · {generator.model_id}"
 
     @admin.display(description="disabled because")
     def disabled_because(self, generator: Generator) -> str:

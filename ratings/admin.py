@@ -5,7 +5,9 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.html import format_html, format_html_join
 
+from generation.models import Generator
 from ratings.api_keys import api_key_create, api_key_revoke
 from ratings.models import ApiKey, EloRating, Snapshot, SnapshotRow
 from ratings.vote_plan import vote_plan
@@ -21,16 +23,52 @@ class ReadOnly(admin.ModelAdmin):
         return False
 
 
+DASH = "\u2013"  # an en dash: no value, and between the ends of a range
+
+
+def _number(value, digits: int = 0) -> str:
+    return DASH if value is None else f"{value:,.{digits}f}"
+
+
 class SnapshotRowInline(admin.TabularInline):
     model = SnapshotRow
     extra = 0
     can_delete = False
-    fields = ["generator", "rank", "rating", "ci_lower", "ci_upper", "rank_lower", "rank_upper",
-              "p_best", "elo", "votes", "wins", "losses", "ties"]  # fmt: skip
+    fields = ["generator", "rank_shown", "rating_shown", "interval", "p_best_shown", "elo_shown",
+              "votes", "record"]  # fmt: skip
     readonly_fields = fields
+    verbose_name_plural = "Rows (best first)"
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description="rank")
+    def rank_shown(self, row: SnapshotRow) -> str:
+        if row.rank is None:
+            return "unrated"
+        return str(row.rank) if row.rank_lower == row.rank_upper else (
+            f"{row.rank} ({row.rank_lower}{DASH}{row.rank_upper})"
+        )  # fmt: skip
+
+    @admin.display(description="rating")
+    def rating_shown(self, row: SnapshotRow) -> str:
+        return _number(row.rating)
+
+    @admin.display(description="95% interval")
+    def interval(self, row: SnapshotRow) -> str:
+        return DASH if row.ci_lower is None else f"{row.ci_lower:,.0f} {DASH} {row.ci_upper:,.0f}"
+
+    @admin.display(description="P(best)")
+    def p_best_shown(self, row: SnapshotRow) -> str:
+        return _number(row.p_best, 2)
+
+    @admin.display(description="Elo")
+    def elo_shown(self, row: SnapshotRow) -> str:
+        return _number(row.elo)
+
+    @admin.display(description="won / lost / tied")
+    def record(self, row: SnapshotRow) -> str:
+        return f"{row.wins:g} / {row.losses:g} / {row.ties:g}"
 
 
 @admin.register(Snapshot)
@@ -39,6 +77,59 @@ class SnapshotAdmin(ReadOnly):
     list_filter = ["category", "method"]
     inlines = [SnapshotRowInline]
     date_hierarchy = "computed_at"
+    fields = ["board", "method", "vote_count", "last_vote_id", "seed", "computed_at",
+              "duration_ms", "position_shown", "parameters_table", "win_rates"]  # fmt: skip
+    readonly_fields = fields
+
+    @admin.display(description="board")
+    def board(self, snapshot: Snapshot) -> str:
+        return snapshot.category.name if snapshot.category else "Overall"
+
+    @admin.display(description="left-side advantage")
+    def position_shown(self, snapshot: Snapshot) -> str:
+        return "not fitted" if snapshot.position is None else f"{snapshot.position:.1f} points"
+
+    @admin.display(description="parameters")
+    def parameters_table(self, snapshot: Snapshot) -> str:
+        rows = format_html_join(
+            "",
+            "<tr><th>{}</th><td>{}</td></tr>",
+            (
+                (k, f"{v:g}" if isinstance(v, float) else v)
+                for k, v in sorted(snapshot.parameters.items())
+            ),
+        )
+        return format_html('<table class="arena-facts">{}</table>', rows)
+
+    @admin.display(description="observed win rate (row against column)")
+    def win_rates(self, snapshot: Snapshot) -> str:
+        return _matrix(snapshot.matrices, "win_rate", "counts")
+
+
+def _matrix(matrices: dict, rates_key: str, counts_key: str) -> str:
+    """A stored matrix as a table of percentages with generator names, battles in brackets."""
+    ids, rates = matrices.get("generators", []), matrices.get(rates_key, [])
+    counts = matrices.get(counts_key, [])
+    names = dict(Generator.objects.filter(id__in=ids).values_list("id", "name"))
+    head = format_html_join("", "<th>{}</th>", ((names.get(i, i),) for i in ids))
+    body = []
+    for r, row in enumerate(rates):
+        cells = [
+            DASH if v is None else f"{v:.0%} ({counts[r][c]:g})" if counts else f"{v:.0%}"
+            for c, v in enumerate(row)
+        ]
+        body.append(
+            format_html(
+                "<tr><th>{}</th>{}</tr>",
+                names.get(ids[r], ids[r]),
+                format_html_join("", "<td>{}</td>", ((cell,) for cell in cells)),
+            )
+        )
+    return format_html(
+        '<table class="arena-facts"><tr><th></th>{}</tr>{}</table>',
+        head,
+        format_html_join("", "{}", ((row,) for row in body)),
+    )
 
     def get_urls(self):
         plan = path(
@@ -62,10 +153,20 @@ class SnapshotAdmin(ReadOnly):
 
 @admin.register(EloRating)
 class EloRatingAdmin(ReadOnly):
-    list_display = ["generator", "category", "rating", "votes"]
+    list_display = ["generator", "category_shown", "rating_shown", "votes"]
     list_filter = ["category"]
     list_select_related = ["generator", "category"]
     ordering = ["category", "-rating"]
+    fields = ["generator", "category_shown", "rating_shown", "votes", "last_vote_id"]
+    readonly_fields = fields
+
+    @admin.display(description="board", ordering="category")
+    def category_shown(self, row: EloRating) -> str:
+        return row.category.name if row.category else "Overall"
+
+    @admin.display(description="rating", ordering="rating")
+    def rating_shown(self, row: EloRating) -> str:
+        return f"{row.rating:,.1f}"
 
 
 class ApiKeyForm(forms.ModelForm):

@@ -107,7 +107,7 @@ class SnapshotRow(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.generator}: {self.rating}"
+        return f"{self.generator}: {'unrated' if self.rating is None else f'{self.rating:.0f}'}"
 
 
 class ApiKey(models.Model):

@@ -188,6 +188,10 @@ def _capable_slugs(kind: str) -> set[str]:
     )
 
 
+def _votes(count: int) -> str:
+    return f"{count} vote" if count == 1 else f"{count} votes"
+
+
 def route(
     *, category: Category | None, max_cost: float | None = None, alternatives: int = 10
 ) -> dict:

@@ -40,6 +40,9 @@ def _board(slug: str):
     return category, snapshot_latest(category=category)
 
 
+PHONE_PLOT_WIDTH = 220  # px: with labels, a plot fits a 390 px screen
+
+
 def _plots(category, snapshot, payload: dict, show_all: bool) -> dict:
     matrix = matrix_payload(snapshot)
     # The board may be cached from before a generator's slug changed; the matrices are read
@@ -60,13 +63,17 @@ def _plots(category, snapshot, payload: dict, show_all: bool) -> dict:
         series[top[ids[gid]]].append((when, rating))
     rates = {"diverging": True, "percent": True}
     return {
+        # Drawn twice, for a wide and a narrow screen: plots are never scaled (text stays
+        # readable), so a phone gets its own narrower drawing instead.
         "forest": plots.forest(payload["rows"]),
+        "forest_narrow": plots.forest(payload["rows"], plot_width=PHONE_PLOT_WIDTH),
         "win_rate": plots.heatmap(square("win_rate"), names, title="Observed win rate", **rates),
         "predicted": plots.heatmap(square("predicted"), names, title="Predicted win", **rates),
         "counts": plots.heatmap(
             square("counts"), names, title="Battles per pair", diverging=False, percent=False
         ),
         "history": plots.history(series),
+        "history_narrow": plots.history(series, plot_width=PHONE_PLOT_WIDTH),
         "truncated": len(rated) > len(keep),
         "rated_count": len(rated),
     }

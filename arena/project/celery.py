@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from celery import Celery
-from celery.signals import task_prerun
+from celery.signals import beat_init, before_task_publish, task_prerun, worker_init
 from django.db import close_old_connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arena.project.settings")
@@ -22,3 +23,15 @@ def _check_database_connection(task=None, **kwargs) -> None:
     # In-process tasks run inside a request, which already did this.
     if task is not None and not task.request.is_eager:
         close_old_connections()
+
+
+@worker_init.connect
+@beat_init.connect
+@before_task_publish.connect
+def _make_broker_folders(**kwargs) -> None:
+    # kombu's filesystem transport (the broker without a server) expects its folders to exist;
+    # made here, not in settings, so importing the settings writes nothing.
+    options = app.conf.broker_transport_options or {}
+    for key in ("data_folder_in", "data_folder_out", "control_folder"):
+        if app.conf.broker_url == "filesystem://" and key in options:
+            Path(options[key]).mkdir(parents=True, exist_ok=True)

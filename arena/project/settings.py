@@ -1,6 +1,7 @@
 """Settings for the arena, read from the environment (see the README's settings table).
 
-Defaults give the one-machine demo: SQLite, tasks run in-process, files on local disk.
+Defaults give the one-machine demo: SQLite, a broker in a folder (no server), files on local
+disk.
 """
 
 from __future__ import annotations
@@ -164,7 +165,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "arena:vote"
+LOGIN_REDIRECT_URL = "arena:home"  # staff to the admin, voters to the next battle
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
@@ -235,6 +236,14 @@ SPECTACULAR_SETTINGS = {
         "category of prompt to. Authenticate with `Authorization: Bearer KEY`."
     ),
     "VERSION": "1",
+    # Operations in the order of ratings/api/urls.py, grouped for a router's author.
+    "SORT_OPERATIONS": False,
+    "TAGS": [
+        {"name": "Routing", "description": "Which generator to send a category of prompt to."},
+        {"name": "Leaderboards", "description": "The ratings behind the route."},
+        {"name": "Catalogue", "description": "Categories and generators."},
+        {"name": "Export", "description": "The votes, for analysis elsewhere."},
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema and its docs page need a session or a key, like the rest of the API.
     "SERVE_PERMISSIONS": ["ratings.api.auth.CanRead"],
@@ -255,11 +264,12 @@ SECURE_HSTS_PRELOAD = HTTPS
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
-# Celery: with no broker, tasks run in-process (the demo); with one, real workers run them.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "") or "memory://"
-CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == "memory://"
-# In-process mode: a failing task is logged, it does not fail the request that queued it.
-CELERY_TASK_EAGER_PROPAGATES = False
+# Celery: tasks always run in workers, off the request. Without a broker URL the broker is a
+# folder (kombu's filesystem transport): no server to run, and `./dev up` starts a worker on
+# it beside the web server. Only the tests run tasks in-process (tests/settings.py).
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "") or "filesystem://"
+CELERY_BROKER_FOLDER = Path(os.environ.get("CELERY_BROKER_FOLDER", VAR_DIR / "broker"))
+CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "arena")
 CELERY_RESULT_BACKEND = None
@@ -277,6 +287,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT * 2, minimum=1)
 }
+if CELERY_BROKER_URL == "filesystem://":
+    # One folder both ways: web processes write messages where workers read them. Polled
+    # every 0.1 s (a directory listing), so a task waits at most that long to start.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_BROKER_FOLDER / "queue"),
+        "data_folder_out": str(CELERY_BROKER_FOLDER / "queue"),
+        "control_folder": str(CELERY_BROKER_FOLDER / "control"),
+        "polling_interval": 0.1,
+    }
 # Where beat keeps the last run of each scheduled task (a file it must be able to write).
 CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get(
     "CELERY_BEAT_SCHEDULE_FILE", str(VAR_DIR / "celerybeat-schedule")
@@ -376,9 +395,6 @@ LOGGING = {
         "handlers": ["console"],
         "level": envchoice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
     },
-    # In-process tasks would log every call; a real worker logs its own.
-    "loggers": {
-        "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
-        "kombu.connection": {"level": "ERROR" if CELERY_TASK_ALWAYS_EAGER else "WARNING"},
-    },
+    # kombu warns that the folder broker has no host name; it needs none.
+    "loggers": {"kombu.connection": {"level": "ERROR"}},
 }

@@ -28,6 +28,10 @@ arena_patterns = (
     "arena",
 )
 
+admin.site.site_header = "Arena administration"
+admin.site.site_title = "Arena admin"
+admin.site.site_url = "/vote/"
+
 urlpatterns = [
     path("", include(arena_patterns)),
     path("media/outputs/<str:name>", output_file, name="output-file"),

@@ -5,13 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 
-from csp.decorators import csp_update
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.cache import get_conditional_response
-from django.utils.decorators import method_decorator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from drf_spectacular.views import SpectacularRedocView
 from rest_framework import generics, pagination
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.views import APIView
@@ -101,9 +98,10 @@ class Pages(pagination.PageNumberPagination):
         return parameters
 
 
-@extend_schema_view(get=extend_schema(responses=schemas.with_errors(
-    schemas.CategorySerializer(many=True), schemas.PAGED_ERRORS
-)))  # fmt: skip
+@extend_schema_view(get=extend_schema(
+    operation_id="categories", summary="List the categories", tags=["Catalogue"],
+    responses=schemas.with_errors(schemas.CategorySerializer(many=True), schemas.PAGED_ERRORS),
+))  # fmt: skip
 class CategoryList(generics.ListAPIView):
     """Prompt categories; each has its own leaderboard."""
 
@@ -112,9 +110,10 @@ class CategoryList(generics.ListAPIView):
     pagination_class = Pages
 
 
-@extend_schema_view(get=extend_schema(responses=schemas.with_errors(
-    schemas.GeneratorSerializer(many=True), schemas.PAGED_ERRORS
-)))  # fmt: skip
+@extend_schema_view(get=extend_schema(
+    operation_id="generators", summary="List the generators", tags=["Catalogue"],
+    responses=schemas.with_errors(schemas.GeneratorSerializer(many=True), schemas.PAGED_ERRORS),
+))  # fmt: skip
 class GeneratorList(generics.ListAPIView):
     """Generators with their public fields (never keys or endpoints)."""
 
@@ -127,7 +126,9 @@ class LeaderboardList(APIView):
     """The newest leaderboard of every board: overall first, then each category."""
 
     @extend_schema(
-        operation_id="leaderboards_list",
+        operation_id="leaderboards",
+        summary="Every board, newest snapshot",
+        tags=["Leaderboards"],
         responses=schemas.with_errors(schemas.PagedBoardsSerializer, schemas.PAGED_ERRORS),
         parameters=[schemas.PageQuerySerializer],
     )
@@ -150,7 +151,12 @@ class _SnapshotView(APIView):
 
 
 @extend_schema_view(
-    get=extend_schema(responses=schemas.with_errors(schemas.BoardSerializer, schemas.NOT_FOUND))
+    get=extend_schema(
+        operation_id="leaderboard",
+        summary="One board",
+        tags=["Leaderboards"],
+        responses=schemas.with_errors(schemas.BoardSerializer, schemas.NOT_FOUND),
+    )
 )
 class LeaderboardDetail(_SnapshotView):
     """One board ('overall' for all votes): a row per generator, with the snapshot's facts."""
@@ -162,7 +168,12 @@ class LeaderboardDetail(_SnapshotView):
 
 
 @extend_schema_view(
-    get=extend_schema(responses=schemas.with_errors(schemas.MatrixSerializer, schemas.NOT_FOUND))
+    get=extend_schema(
+        operation_id="matrix",
+        summary="Pairwise matrices of a board",
+        tags=["Leaderboards"],
+        responses=schemas.with_errors(schemas.MatrixSerializer, schemas.NOT_FOUND),
+    )
 )
 class Matrix(_SnapshotView):
     """Pairwise observed win rates, battle counts and predicted win probabilities."""
@@ -177,6 +188,9 @@ class Route(APIView):
     """The generator to use for a category, with alternatives and how sure the arena is."""
 
     @extend_schema(
+        operation_id="route",
+        summary="Which generator to use",
+        tags=["Routing"],
         responses=schemas.with_errors(
             schemas.RouteSerializer,
             {**schemas.NOT_FOUND, 400: schemas.ValidationErrorSerializer},
@@ -202,6 +216,9 @@ class BattlesExport(APIView):
     permission_classes = [CanExport]
 
     @extend_schema(
+        operation_id="battles_export",
+        summary="Export the votes as battles",
+        tags=["Export"],
         responses={
             (200, "application/x-ndjson"): OpenApiTypes.STR,
             **schemas.NOT_FOUND,
@@ -220,14 +237,3 @@ class BattlesExport(APIView):
         response = StreamingHttpResponse(lines, content_type="application/x-ndjson")
         response["Content-Disposition"] = 'attachment; filename="battles.jsonl"'
         return response
-
-
-@method_decorator(
-    # Redoc styles itself inline and renders in a worker it creates from a blob.
-    csp_update({"style-src": ["'unsafe-inline'"], "worker-src": ["blob:"]}),
-    name="dispatch",
-)
-class ApiDocs(SpectacularRedocView):
-    """The API reference, rendered by Redoc from local files (no CDN, no inline script)."""
-
-    template_name = "ratings/api_docs.html"

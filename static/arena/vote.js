@@ -139,8 +139,8 @@
         img.alt = (side === "left" ? "Left" : "Right") + " output, by " + name;
       }
     });
-    el.verdict.replaceChildren("You voted: ", strong(sideWords(data.choice_label)),
-      ". Votes today: " + data.votes_today + ".");
+    // The running count is the tally above the pair; the verdict does not repeat it.
+    el.verdict.replaceChildren("You voted: ", strong(sideWords(data.choice_label)), ".");
     el.tally.textContent = data.votes_today;
     el.tallyUnit.textContent = data.votes_today === 1 ? "vote" : "votes";
     showAfter();
@@ -223,6 +223,7 @@
   function makeImage(url, side) {
     const img = new Image(512, 512);
     img.alt = (side === "left" ? "Left" : "Right") + " output";
+    img.setAttribute("elementtiming", "output");  // its paint time, for the latency benchmark
     img.src = url;
     return img;
   }

@@ -1,13 +1,18 @@
 from __future__ import annotations
 
 import io
+import itertools
 
+import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import RequestFactory
 
-from arena.models import Battle, Category, Prompt
+from arena.demo_data import GENERATORS
+from arena.models import Battle, Category, Prompt, Vote
 from generation.models import Generator
+from ratings.models import Snapshot
 
 
 def _run_demo(**options) -> str:
@@ -46,3 +51,28 @@ def test_demo_brings_an_older_demos_fixed_look_generators_to_the_blind_ones(tran
     call_command("demo", battles=0, stdout=io.StringIO())
     assert "layout" not in Generator.objects.get(slug="aurora").parameters
     assert "faithfulness" in Generator.objects.get(slug="aurora").parameters
+
+
+def test_demo_votes_follow_the_hidden_quality_and_a_second_run_adds_none(transactional_db):
+    output = _run_demo(battles=0, votes=2000)
+    assert "Simulated votes cast: 2000" in output
+    assert Vote.objects.filter(import_key__startswith="demo:").count() == 2000
+    assert Vote.objects.values("voter").distinct().count() == 5
+    board = Snapshot.objects.filter(category=None).latest("computed_at")
+    assert board.vote_count == 2000
+    rows = sorted(board.rows.all(), key=lambda row: -row.rating)
+    truth = sorted(GENERATORS, key=lambda spec: -spec["quality"])
+    # The qualities are at least 0.15 apart: ~200 rating points, against 95% intervals of about
+    # +-40 points at 2000 votes, so the fit finds the true order and separates every neighbour.
+    assert [row.generator.slug for row in rows] == [spec["slug"] for spec in truth]
+    for better, worse in itertools.pairwise(rows):
+        assert better.ci_lower > worse.ci_upper
+
+    again = _run_demo(battles=0, votes=2000)
+    assert "Simulated votes cast" not in again
+    assert Vote.objects.count() == 2000
+
+
+def test_demo_rejects_a_negative_vote_count(transactional_db):
+    with pytest.raises(CommandError, match="--votes"):
+        _run_demo(battles=0, votes=-1)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import io
 import re
 import uuid
+from pathlib import Path
 
 from django.urls import reverse
 from PIL import Image
@@ -32,6 +33,26 @@ def test_the_login_form_signs_a_voter_in(client, voter):
     response = client.post(reverse("login"), {"username": "voter", "password": "voter-pass-123"})
     assert response.status_code == 302
     assert client.get(reverse("arena:vote")).status_code in (200, 302)
+
+
+def test_signing_in_lands_staff_on_the_admin_and_voters_on_the_next_battle(
+    client, voter, django_user_model
+):
+    response = client.post(reverse("login"), {"username": "voter", "password": "voter-pass-123"})
+    assert response["Location"] == "/"
+    assert client.get("/")["Location"] == reverse("arena:vote")
+    django_user_model.objects.create_user("boss", password="boss-pass-123", is_staff=True)
+    client.logout()
+    client.post(reverse("login"), {"username": "boss", "password": "boss-pass-123"})
+    assert client.get("/")["Location"] == reverse("admin:index")
+    assert 'href="/admin/"' in client.get(reverse("arena:prompt")).content.decode()
+
+
+def test_without_javascript_the_vote_page_hides_its_list_of_keys(voter_client, ready_battle):
+    html = voter_client.get(reverse("arena:vote"), follow=True).content.decode()
+    assert 'id="shortcuts"' in html  # shown by the script's class on <html>, hidden otherwise
+    css = (Path(__file__).resolve().parents[2] / "static/arena/arena.css").read_text()
+    assert "html:not(.js) .shortcuts" in css
 
 
 def test_the_vote_page_names_no_generator_before_the_vote(client, voter, ready_battle):

@@ -62,7 +62,7 @@ def test_a_voter_types_a_prompt_watches_it_generate_and_votes_on_it(
     screenshot("2-ready")
 
     page.keyboard.press("2")
-    expect(page.locator("#verdict")).to_have_text("You voted: Right is better. Votes today: 1.")
+    expect(page.locator("#verdict")).to_have_text("You voted: Right is better.")
     screenshot("3-revealed")
     vote = Vote.objects.get()
     assert vote.battle.requested_by == voter

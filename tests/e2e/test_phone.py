@@ -25,7 +25,7 @@ def test_on_a_phone_outputs_stack_and_a_tap_votes(phone, live_server, battles, s
     screenshot("1-blind", of=phone)
 
     vote_top.tap()
-    expect(phone.locator("#verdict")).to_have_text("You voted: Top is better. Votes today: 1.")
+    expect(phone.locator("#verdict")).to_have_text("You voted: Top is better.")
     for generator in battles:
         expect(phone.locator("#pair").get_by_text(generator.name)).to_be_visible()
     screenshot("2-revealed", of=phone)

@@ -5,6 +5,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
 from ratings.api_keys import api_key_create, api_key_revoke
 from ratings.models import ApiKey
@@ -221,7 +222,42 @@ def test_the_schema_validates_and_the_docs_page_serves_local_assets(api, voter, 
     assert api.get("/api/v1/schema/").status_code == 200
     client.force_login(voter)
     page = client.get("/api/v1/docs/").content.decode()
-    assert "/static/drf_spectacular_sidecar/" in page and "cdn" not in page.lower()
+    assert 'src="/api/v1/docs/redoc.js"' in page and "cdn" not in page.lower()
+    script = client.get("/api/v1/docs/redoc.js")
+    assert script["Content-Type"].startswith("text/javascript")
+    assert b"cdn.redoc.ly" not in b"".join(script)
+
+
+def test_the_schema_names_its_operations_for_a_router_route_first(api):
+    schema = api.get("/api/v1/schema/?format=json").json()
+    assert schema["info"]["title"] == "Arena API"
+    operations = [op["operationId"] for item in schema["paths"].values() for op in item.values()]
+    assert operations[0] == "route"
+    assert set(operations) == {
+        "route", "leaderboards", "leaderboard", "matrix", "categories", "generators",
+        "battles_export",
+    }  # fmt: skip
+    route = schema["paths"]["/api/v1/route/"]["get"]
+    assert route["summary"] and route["tags"] == ["Routing"]
+
+
+def test_the_api_index_links_every_endpoint_the_schema_and_the_docs(api):
+    assert Client().get("/api/v1/").status_code == 401  # like every address of the API
+    index = api.get("/api/v1/").json()
+    assert index["schema"] == "http://testserver/api/v1/schema/"
+    assert index["docs"] == "http://testserver/api/v1/docs/"
+    links = [endpoint["url"] for endpoint in index["endpoints"].values()]
+    assert links[0] == "http://testserver/api/v1/route/"
+    assert "http://testserver/api/v1/leaderboards/overall/" in links
+    for url in links:  # each link answers a key holder
+        assert api.get(url.removeprefix("http://testserver")).status_code in (200, 404)
+
+
+def test_the_docs_send_a_signed_out_browser_to_the_sign_in_page(client):
+    response = client.get("/api/v1/docs/", HTTP_ACCEPT="text/html,application/xhtml+xml")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/api/v1/docs/"
+    assert client.get("/api/v1/docs/", HTTP_ACCEPT="application/json").status_code == 401
 
 
 def test_route_lists_as_many_alternatives_as_asked(api, boards):

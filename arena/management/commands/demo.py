@@ -1,4 +1,5 @@
-"""Seed the demo: categories, curated prompts, built-in generators, logins, ready battles."""
+"""Seed the demo: categories, curated prompts, built-in generators, logins, simulated votes and
+ready battles."""
 
 from __future__ import annotations
 
@@ -6,13 +7,15 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from tqdm import tqdm
 
 from arena.demo_data import CATEGORIES, EDIT_CATEGORIES, GENERATORS
 from arena.models import Battle, Category, Kind, Prompt
 from arena.services import battles_refill, edit_prompt_create
+from arena.services.demo import demo_votes_cast
 from generation.models import Generator
 from generation.providers import get_provider_class
 
@@ -21,7 +24,10 @@ SOURCE_PARAMETERS = {"layout": "centered", "palette": "mono", "text_quality": 1.
 
 
 class Command(BaseCommand):
-    help = "Seed demo categories, prompts, built-in generators and logins; fill the battle buffer."
+    help = (
+        "Seed demo categories, prompts, built-in generators and logins, cast simulated votes "
+        "and fill the battle buffer."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--username", default="demo")
@@ -33,6 +39,13 @@ class Command(BaseCommand):
             default=None,
             help="Open battles per category (default: the buffer setting).",
         )
+        parser.add_argument(
+            "--votes",
+            type=int,
+            default=3000,
+            help="Simulated votes the demo holds, from voters who follow the generators' "
+            "hidden quality (default 3000; 0 for none). Only the missing ones are cast.",
+        )
 
     def handle(self, *args, **options):
         created = self._seed()
@@ -42,6 +55,7 @@ class Command(BaseCommand):
             f"generators {created['generators']} new, edit prompts {edits} new."
         )
         self._users(options)
+        self._votes(options["votes"])
         self._battles(options["battles"])
 
     @transaction.atomic
@@ -116,6 +130,14 @@ class Command(BaseCommand):
                 f"(admin: admin / {options['admin_password']})"
             )
         )
+
+    def _votes(self, count: int) -> None:
+        if count < 0:
+            raise CommandError("--votes must be 0 or more.")
+        added = demo_votes_cast(count=count)
+        if added:
+            self.stdout.write(f"Simulated votes cast: {added}; recomputing the boards and Elo.")
+            call_command("recompute_ratings", elo=True, stdout=self.stdout, stderr=self.stderr)
 
     def _battles(self, per_category: int | None) -> None:
         per_category = settings.ARENA_BATTLE_BUFFER if per_category is None else per_category

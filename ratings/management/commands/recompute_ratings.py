@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from django.template.defaultfilters import pluralize
 from tqdm import tqdm
 
 from arena.models import Category
@@ -34,7 +35,7 @@ class Command(BaseCommand):
                 elo_rebuild(category=board)
             snapshot = leaderboard_recompute(category=board)
             self.stdout.write(
-                f"{board_slug(board)}: {snapshot.vote_count} votes, "
+                f"{board_slug(board)}: {snapshot.vote_count} vote{pluralize(snapshot.vote_count)}, "
                 f"{snapshot.rows.filter(rated=True).count()} rated generators, "
                 f"{snapshot.duration_ms} ms"
             )
