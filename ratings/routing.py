@@ -136,11 +136,9 @@ def _decision(rule, slugs: list[str], points: float, votes_total: int, error_rat
 
 def _reason(rule, slugs: list[str], votes_total: int, confident: bool) -> str:
     if rule.leader is None:
-        return f"no generator has {settings.RATINGS_MIN_VOTES} votes here yet"
+        return f"no generator has {_votes(settings.RATINGS_MIN_VOTES)} here yet"
     if votes_total < settings.ROUTE_MIN_CATEGORY_VOTES:
-        return (
-            f"{votes_total} votes in this category; {settings.ROUTE_MIN_CATEGORY_VOTES} are needed"
-        )
+        return f"{_votes(votes_total)} in this category; {settings.ROUTE_MIN_CATEGORY_VOTES} are needed"
     if rule.runner_up is None:
         return "only one generator is established here; there is nothing to compare it with"
     if confident:

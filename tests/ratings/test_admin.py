@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from ratings.models import EloRating, Snapshot
-from ratings.routing import _sufficient
+from ratings.routing import _reason
 
 
 @pytest.fixture
@@ -45,4 +45,5 @@ def test_the_generator_list_keeps_its_statistics_in_few_columns(staff_client, ge
 )
 def test_the_route_reason_counts_votes_in_words(total, expected, settings):
     settings.ROUTE_MIN_CATEGORY_VOTES = 100
-    assert expected in _sufficient({"votes_total": total}, [])[1]
+    rule = type("Rule", (), {"leader": 0, "runner_up": None})()
+    assert expected in _reason(rule, ["aurora"], total, confident=False)
