@@ -138,7 +138,8 @@ def _reason(rule, slugs: list[str], votes_total: int, confident: bool) -> str:
     if rule.leader is None:
         return f"no generator has {_votes(settings.RATINGS_MIN_VOTES)} here yet"
     if votes_total < settings.ROUTE_MIN_CATEGORY_VOTES:
-        return f"{_votes(votes_total)} in this category; {settings.ROUTE_MIN_CATEGORY_VOTES} are needed"
+        needed = settings.ROUTE_MIN_CATEGORY_VOTES
+        return f"{_votes(votes_total)} in this category; {needed} are needed"
     if rule.runner_up is None:
         return "only one generator is established here; there is nothing to compare it with"
     if confident:
