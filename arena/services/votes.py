@@ -85,13 +85,12 @@ def _voter_lock(voter) -> None:
 
 def _ballot(*, voter, token: uuid.UUID) -> Battle:
     """The voter's battle with what the reveal needs; BattleNotFound for anyone else's."""
-    battle = (
-        Battle.objects.select_related(
+    try:
+        battle = Battle.objects.select_related(
             "prompt", "generation_a__generator", "generation_b__generator"
-        )
-        .filter(token=token)
-        .first()
-    )
+        ).get(token=token)
+    except Battle.DoesNotExist:
+        battle = None
     # Someone else's battle, or one in the pool, is answered like a missing one: its existence
     # and state are not this voter's to know.
     if battle is None or battle.voter_id != voter.pk:

@@ -75,7 +75,11 @@ def elo_apply(*, rows: dict, vote_id: int, choice: str, sides: tuple[int, int]) 
         for row in (left, right):
             row.votes += 1
             row.last_vote_id = vote_id
-    EloRating.objects.bulk_update(rows.values(), ["rating", "votes", "last_vote_id"])
+    # One short UPDATE per row (two or four): far cheaper to build than bulk_update's CASE.
+    for row in rows.values():
+        EloRating.objects.filter(pk=row.pk).update(
+            rating=row.rating, votes=row.votes, last_vote_id=row.last_vote_id
+        )
 
 
 @contextmanager
