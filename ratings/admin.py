@@ -105,6 +105,25 @@ class SnapshotAdmin(ReadOnly):
     def win_rates(self, snapshot: Snapshot) -> str:
         return _matrix(snapshot.matrices, "win_rate", "counts")
 
+    def get_urls(self):
+        plan = path(
+            "vote-plan/",
+            self.admin_site.admin_view(self.vote_plan_view),
+            name="ratings_vote_plan",
+        )
+        return [plan, *super().get_urls()]
+
+    def vote_plan_view(self, request):
+        """Where votes are needed: what the matchmaker does with each category now."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Vote plan",
+            "plans": vote_plan(),
+            "pairing": settings.ARENA_PAIRING,
+            "exploration": settings.ARENA_PAIRING_EXPLORATION,
+        }
+        return TemplateResponse(request, "admin/ratings/vote_plan.html", context)
+
 
 def _matrix(matrices: dict, rates_key: str, counts_key: str) -> str:
     """A stored matrix as a table of percentages with generator names, battles in brackets."""
@@ -130,25 +149,6 @@ def _matrix(matrices: dict, rates_key: str, counts_key: str) -> str:
         head,
         format_html_join("", "{}", ((row,) for row in body)),
     )
-
-    def get_urls(self):
-        plan = path(
-            "vote-plan/",
-            self.admin_site.admin_view(self.vote_plan_view),
-            name="ratings_vote_plan",
-        )
-        return [plan, *super().get_urls()]
-
-    def vote_plan_view(self, request):
-        """Where votes are needed: what the matchmaker does with each category now."""
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Vote plan",
-            "plans": vote_plan(),
-            "pairing": settings.ARENA_PAIRING,
-            "exploration": settings.ARENA_PAIRING_EXPLORATION,
-        }
-        return TemplateResponse(request, "admin/ratings/vote_plan.html", context)
 
 
 @admin.register(EloRating)

@@ -249,8 +249,8 @@ def test_the_api_index_links_every_endpoint_the_schema_and_the_docs(api):
     links = [endpoint["url"] for endpoint in index["endpoints"].values()]
     assert links[0] == "http://testserver/api/v1/route/"
     assert "http://testserver/api/v1/leaderboards/overall/" in links
-    for url in links:  # each link answers a key holder
-        assert api.get(url.removeprefix("http://testserver")).status_code in (200, 404)
+    for url in links:  # each link answers a key holder (the export wants the export scope)
+        assert api.get(url.removeprefix("http://testserver")).status_code in (200, 403, 404)
 
 
 def test_the_docs_send_a_signed_out_browser_to_the_sign_in_page(client):
