@@ -101,7 +101,7 @@ def test_a_voter_keeping_addresses_and_reveals_over_200_votes_identifies_no_side
 
 def test_the_audit_fails_when_dimensions_betray_the_generator(transactional_db, settings):
     settings.ARENA_OUTPUT_SIZE = None  # native sizes: each generator has its own
-    call_command("demo", battles=0, stdout=io.StringIO())
+    call_command("demo", battles=0, votes=0, stdout=io.StringIO())
     Generator.objects.all().delete()
     for i, size in enumerate((64, 80, 96)):
         make_generator(f"Native {i}", size=size)
