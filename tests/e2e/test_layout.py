@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from arena.models import Battle
+from arena.models import Battle, Prompt
 from ratings.models import EloRating, Snapshot
 from tests.e2e.conftest import ARTIFACTS, wait_until_ready
 
@@ -26,6 +26,10 @@ OVERFLOW = """(width) => document.documentElement.scrollWidth
 def demo(settings):
     settings.ARENA_BATTLE_BUFFER = 1
     call_command("demo", "--battles", "1", "--votes", "400", "--password", "demo-arena")
+    # The generation vote page is measured here; edit battles (a source above the two edits)
+    # have their own phone test in test_edit_battles.py.
+    Prompt.objects.exclude(source_image="").update(active=False)
+    Battle.objects.filter(status=Battle.Status.READY).exclude(prompt__source_image="").delete()
     assert Battle.objects.filter(status=Battle.Status.READY).exists()
 
 

@@ -71,8 +71,9 @@ def ready_battles(prompt, generators):
 
 
 def test_votes_cast_while_redis_is_down_are_all_stored_and_counted_later(
-    fault_injection, redis_url, ready_battles, client, voter
+    fault_injection, redis_url, ready_battles, client, voter, settings
 ):
+    settings.ARENA_MIN_VOTE_MS = 0  # votes cast at once are judgements here, not flagged ones
     client.force_login(voter)
     redis.Redis.from_url(redis_url).shutdown(nosave=True)
     try:
@@ -81,7 +82,9 @@ def test_votes_cast_while_redis_is_down_are_all_stored_and_counted_later(
         for choice in ("left", "right", "tie"):
             battle = battle_assign_next(voter=voter)
             response = client.post(
-                f"/vote/{battle.token}/", {"choice": choice}, HTTP_ACCEPT="application/json"
+                f"/vote/{battle.token}/",
+                {"choice": choice, "images_loaded": "1"},
+                HTTP_ACCEPT="application/json",
             )
             statuses.append(response.status_code)
     finally:
