@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from arena.demo_data import GENERATORS
-from arena.models import Category, Vote
+from arena.models import Category, Kind, Vote
 from generation.models import Generator
 
 KEY_PREFIX = "demo:"
@@ -33,7 +33,9 @@ def demo_votes_cast(*, count: int, seed: int = 0) -> int:
     existing = Vote.objects.filter(import_key__startswith=KEY_PREFIX).count()
     quality = {spec["slug"]: spec["quality"] for spec in GENERATORS}
     generators = list(Generator.objects.filter(slug__in=quality).order_by("slug"))
-    categories = list(Category.objects.order_by("slug"))
+    # Generation categories only: a simulated edit vote would have no source image to name,
+    # and an export of it could not be imported back into its edit category.
+    categories = list(Category.objects.filter(kind=Kind.GENERATE).order_by("slug"))
     if count <= existing or len(generators) < 2 or not categories:
         return 0
     voters = _voters()
