@@ -36,8 +36,12 @@ def _board(category_id: int | None) -> tuple[bool, Category | None]:
 # No retry limit: a retry here only ever waits for another run of the same board (see above).
 @shared_task(bind=True, max_retries=None)
 def ratings_recompute(self, category_id: int | None = None) -> str:
-    """Recompute one board unless its snapshot is current; one run per board at a time."""
-    from ratings.services import board_is_current, leaderboard_recompute
+    """Recompute one board unless its snapshot is current; one run per board at a time.
+
+    A category that had new votes then asks for the overall board's recompute, which counts
+    them too (votes ask for their category's board only).
+    """
+    from ratings.services import board_is_current, leaderboard_recompute, ratings_schedule
 
     exists, category = _board(category_id)
     if not exists:
@@ -48,7 +52,9 @@ def ratings_recompute(self, category_id: int | None = None) -> str:
         if board_is_current(category=category):
             return "current"
         snapshot = leaderboard_recompute(category=category)
-        return f"snapshot {snapshot.id}"
+    if category is not None:
+        ratings_schedule(category_id=None)
+    return f"snapshot {snapshot.id}"
 
 
 @shared_task(bind=True, max_retries=None)

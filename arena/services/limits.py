@@ -62,12 +62,6 @@ def daily_cap_check(*, voter, votes_today: int | None = None) -> None:
 VOTE_RATE_WINDOW = 60
 
 
-def vote_allowed(*, votes_today: int, votes_last_minute: int) -> bool:
-    """Whether both vote limits allow one more vote (arena_vote_cast asks the same in SQL)."""
-    cap, limit = settings.ARENA_DAILY_VOTE_CAP, settings.ARENA_VOTE_RATE_PER_MINUTE
-    return not (cap and votes_today >= cap) and not (limit and votes_last_minute >= limit)
-
-
 def vote_allowance_check(*, voter, votes_today: int, votes_last_minute: int) -> None:
     """Raise ``RateLimited`` when this voter may not cast another vote now.
 

@@ -5,11 +5,15 @@ A vote is one transaction, the same code on SQLite and PostgreSQL:
 1. the voter's row is locked, so one voter's votes are cast one at a time (the battle on
    screen and the preloaded one sent at the same moment cannot both pass the last free slot
    of a limit);
-2. the battle is read with what the reveal needs, and the voter's votes today and in the last
-   minute are counted;
+2. one statement reads the battle, what the reveal needs, and the voter's votes today and in
+   the last minute;
 3. the battle is closed with a compare-and-set from assigned to voted, the vote effects that
    other rooms registered (the online Elo, see :mod:`arena.hooks`) take their locks, the vote
    is inserted under the unique (battle, voter) constraint, and the effects are applied.
+
+These statements are written out (:mod:`arena.core.sql`) rather than built by the ORM: on this
+path the ORM's cost in the web process was four times what the database spent on them
+(``tests/benchmarks/bench_votes.py``). The rare branches (a retry, a limit reached) use the ORM.
 """
 
 from __future__ import annotations
@@ -17,18 +21,20 @@ from __future__ import annotations
 import datetime
 import uuid
 from contextlib import ExitStack
+from functools import cache
 from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import connection, transaction
 from django.utils import timezone
 
 from arena import hooks, selectors
-from arena.models import Battle, Vote
+from arena.core import sql
+from arena.models import Battle, Prompt, Vote
 from arena.services.errors import BattleNotFound, BattleNotOpen, VoteConflict, VoteError
 from arena.services.limits import VOTE_RATE_WINDOW, vote_allowance_check
+from generation.models import Generation, Generator
 
 __all__ = ["BattleNotFound", "BattleNotOpen", "VoteCast", "VoteConflict", "VoteError", "vote_cast"]
 
@@ -64,54 +70,107 @@ def vote_cast(*, voter, battle_token, choice: str, images_loaded: bool | None = 
     except ValueError:
         raise BattleNotFound("No such battle.") from None
     _voter_lock(voter)
-    battle = _ballot(voter=voter, token=token)
     now = timezone.now()
-    votes_today, votes_last_minute = _voter_counts(voter=voter, now=now)
-    reveal = selectors.battle_reveal(battle)
-    if battle.status == Battle.Status.VOTED:
-        return VoteCast(_already_cast(battle, voter, choice), False, votes_today, reveal)
-    if battle.status != Battle.Status.ASSIGNED:
+    ballot = _ballot(voter=voter, token=token, now=now)
+    if ballot.status == Battle.Status.VOTED:
+        vote = _already_cast(ballot, voter, choice)
+        return VoteCast(vote, False, ballot.votes_today, ballot.reveal)
+    if ballot.status != Battle.Status.ASSIGNED:
         raise BattleNotOpen("This battle is no longer open for voting.")
-    vote_allowance_check(voter=voter, votes_today=votes_today, votes_last_minute=votes_last_minute)
-    vote = _write(battle=battle, voter=voter, choice=choice, images_loaded=images_loaded, now=now)
-    return VoteCast(vote, True, votes_today + 1, reveal)
+    vote_allowance_check(
+        voter=voter, votes_today=ballot.votes_today, votes_last_minute=ballot.votes_last_minute
+    )
+    vote = _write(ballot=ballot, voter=voter, choice=choice, images_loaded=images_loaded, now=now)
+    return VoteCast(vote, True, ballot.votes_today + 1, ballot.reveal)
 
 
 def _voter_lock(voter) -> None:
     # Every vote of this voter takes this row lock first, so their limits are counted exactly.
     # (SQLite takes its one write lock when the transaction begins, which serialises as well.)
-    list(get_user_model().objects.select_for_update().filter(pk=voter.pk).values_list("pk"))
+    users = sql.table(get_user_model())
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {users} WHERE id = %s{sql.for_update()}", [voter.pk])
 
 
-def _ballot(*, voter, token: uuid.UUID) -> Battle:
-    """The voter's battle with what the reveal needs; BattleNotFound for anyone else's."""
-    try:
-        battle = Battle.objects.select_related(
-            "prompt", "generation_a__generator", "generation_b__generator"
-        ).get(token=token)
-    except Battle.DoesNotExist:
-        battle = None
-    # Someone else's battle, or one in the pool, is answered like a missing one: its existence
-    # and state are not this voter's to know.
-    if battle is None or battle.voter_id != voter.pk:
-        raise BattleNotFound("No such battle.")
-    return battle
+class Ballot(NamedTuple):
+    """What a vote needs of its battle, read in one statement with the voter's counts."""
+
+    id: int
+    status: str
+    left_is_a: bool
+    shown_at: datetime.datetime | None
+    generator_a_id: int
+    generator_b_id: int
+    category_id: int | None
+    votes_today: int
+    votes_last_minute: int
+    reveal: dict
+
+    def as_shown(self, a, b) -> tuple:
+        return (a, b) if self.left_is_a else (b, a)
 
 
-def _voter_counts(*, voter, now: datetime.datetime) -> tuple[int, int]:
-    """The voter's votes since midnight and within the rate limit's window."""
+@cache
+def _ballot_sql(vendor: str) -> str:
+    battle, vote = sql.table(Battle), sql.table(Vote)
+    prompt, generation, generator = sql.table(Prompt), sql.table(Generation), sql.table(Generator)
+    # Both counts are subqueries of this statement, which runs after the voter's lock: every
+    # vote of theirs committed before the lock was granted is counted.
+    return f"""
+        SELECT b.id, b.status, b.left_is_a, b.shown_at, b.generator_a_id, b.generator_b_id,
+               p.category_id, xa.name, ga.latency_ms, ga.cost, xb.name, gb.latency_ms, gb.cost,
+               (SELECT COUNT(*) FROM {vote} v WHERE v.voter_id = %(voter)s
+                    AND v.created_at >= %(midnight)s),
+               (SELECT COUNT(*) FROM {vote} v WHERE v.voter_id = %(voter)s
+                    AND v.created_at >= %(window)s)
+        FROM {battle} b
+        JOIN {prompt} p ON p.id = b.prompt_id
+        JOIN {generation} ga ON ga.id = b.generation_a_id
+        JOIN {generation} gb ON gb.id = b.generation_b_id
+        JOIN {generator} xa ON xa.id = ga.generator_id
+        JOIN {generator} xb ON xb.id = gb.generator_id
+        WHERE b.token = %(token)s AND b.voter_id = %(voter)s
+    """
+
+
+def _ballot_fields() -> list:
+    field = Battle._meta.get_field
+    latency, cost = Generation._meta.get_field("latency_ms"), Generation._meta.get_field("cost")
+    return [None, None, field("left_is_a"), field("shown_at"), None, None, None,
+            None, latency, cost, None, latency, cost, None, None]  # fmt: skip
+
+
+def _ballot(*, voter, token: uuid.UUID, now: datetime.datetime) -> Ballot:
+    """The voter's battle with the reveal and their vote counts; BattleNotFound for others'.
+
+    Someone else's battle, or one in the pool, is answered like a missing one: its existence
+    and state are not this voter's to know.
+    """
     midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    window_start = now - datetime.timedelta(seconds=VOTE_RATE_WINDOW)
-    counts = Vote.objects.filter(voter=voter, created_at__gte=min(midnight, window_start))
-    counts = counts.aggregate(
-        today=Count("id", filter=Q(created_at__gte=midnight)),
-        last_minute=Count("id", filter=Q(created_at__gte=window_start)),
-    )
-    return counts["today"], counts["last_minute"]
+    params = {
+        "voter": voter.pk,
+        "token": sql.db_value(Battle, "token", token),
+        "midnight": sql.db_datetime(midnight),
+        "window": sql.db_datetime(now - datetime.timedelta(seconds=VOTE_RATE_WINDOW)),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_ballot_sql(connection.vendor), params)
+        row = cursor.fetchone()
+    if row is None:
+        raise BattleNotFound("No such battle.")
+    (id_, status, left_is_a, shown_at, a_id, b_id, category_id,
+     a_name, a_latency, a_cost, b_name, b_latency, b_cost, today, last_minute) = sql.converted(
+        row, _ballot_fields())  # fmt: skip
+    left, right = (a_name, a_latency, a_cost), (b_name, b_latency, b_cost)
+    if not left_is_a:
+        left, right = right, left
+    reveal = selectors.reveal_sides(left, right)
+    return Ballot(id_, status, left_is_a, shown_at, a_id, b_id, category_id, today, last_minute,
+                  reveal)  # fmt: skip
 
 
-def _already_cast(battle: Battle, voter, choice: str) -> Vote:
-    existing = Vote.objects.filter(battle=battle, voter=voter).first()
+def _already_cast(ballot: Ballot, voter, choice: str) -> Vote:
+    existing = Vote.objects.filter(battle_id=ballot.id, voter=voter).first()
     if existing is None:
         raise BattleNotOpen("This battle is no longer open for voting.")
     if existing.choice != choice:
@@ -137,37 +196,40 @@ def vote_flags(*, time_to_vote_ms: int | None, images_loaded: bool | None) -> li
     return reasons
 
 
-def _write(*, battle: Battle, voter, choice: str, images_loaded, now) -> Vote:
+def _write(*, ballot: Ballot, voter, choice: str, images_loaded, now) -> Vote:
     elapsed_ms = None
-    if battle.shown_at is not None:
-        elapsed_ms = max((now - battle.shown_at) // datetime.timedelta(milliseconds=1), 0)
+    if ballot.shown_at is not None:
+        elapsed_ms = max((now - ballot.shown_at) // datetime.timedelta(milliseconds=1), 0)
     reasons = vote_flags(time_to_vote_ms=elapsed_ms, images_loaded=images_loaded)
-    left, right = battle.as_shown(battle.generator_a_id, battle.generator_b_id)
-    closed = Battle.objects.filter(
-        id=battle.id, status=Battle.Status.ASSIGNED, voter_id=voter.pk
-    ).update(status=Battle.Status.VOTED)
-    if closed != 1:  # cannot happen under the voter's lock; kept as the constraint's guard
-        raise BattleNotOpen("This battle is no longer open for voting.")
+    left, right = ballot.as_shown(ballot.generator_a_id, ballot.generator_b_id)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {sql.table(Battle)} SET status = %s "
+            "WHERE id = %s AND status = %s AND voter_id = %s",
+            [Battle.Status.VOTED, ballot.id, Battle.Status.ASSIGNED, voter.pk],
+        )
+        if cursor.rowcount != 1:  # cannot happen under the voter's lock; the constraint's guard
+            raise BattleNotOpen("This battle is no longer open for voting.")
+    vote = Vote(
+        battle_id=ballot.id,
+        voter=voter,
+        category_id=ballot.category_id,
+        choice=choice,
+        shown_left_id=left,
+        shown_right_id=right,
+        time_to_vote_ms=elapsed_ms,
+        flagged=bool(reasons),
+        flag_reason="; ".join(reasons)[:200],
+        created_at=now,
+    )
     with ExitStack() as effects:
         # Each effect takes its locks before the insert, so votes that share a lock are
         # numbered in the order their effects apply (replaying by id gives the same Elo).
-        category_id = battle.prompt.category_id
         apply = [
-            effects.enter_context(effect(category_id=category_id, sides=(left, right)))
+            effects.enter_context(effect(category_id=ballot.category_id, sides=(left, right)))
             for effect in hooks.vote_effects()
         ]
-        vote = Vote.objects.create(
-            battle=battle,
-            voter=voter,
-            category_id=category_id,
-            choice=choice,
-            shown_left_id=left,
-            shown_right_id=right,
-            time_to_vote_ms=elapsed_ms,
-            flagged=bool(reasons),
-            flag_reason="; ".join(reasons)[:200],
-            created_at=now,
-        )
+        sql.insert(vote)
         for effect_apply in apply:
             effect_apply(vote)
     return vote

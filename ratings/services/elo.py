@@ -8,12 +8,13 @@ their updates apply, so replaying votes by id reproduces the online ratings exac
 from __future__ import annotations
 
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
 
+from arena.core import sql
 from ratings.engine import elo_online, elo_update
 from ratings.models import EloRating
 from ratings.services.recompute import board_votes
@@ -29,13 +30,28 @@ def vote_score(choice: str) -> float | None:
     return SCORES[choice]
 
 
+@dataclass
+class EloRow:
+    """One locked Elo row, as the vote moves it."""
+
+    id: int
+    rating: float
+    votes: int
+    last_vote_id: int | None = None
+
+
 def _locked_rows(category_id: int | None, generator_ids: tuple[int, int]) -> dict:
-    # A vote without a category moves the overall rows only.
-    boards = Q(category__isnull=True)
-    if category_id is not None:
-        boards |= Q(category_id=category_id)
-    rows = EloRating.objects.select_for_update().filter(boards, generator_id__in=generator_ids)
-    return {(row.category_id, row.generator_id): row for row in rows.order_by("id")}
+    # A vote without a category moves the overall rows only. One statement, the rows taken in
+    # id order so that two votes sharing rows cannot lock them in opposite orders.
+    boards = "category_id IS NULL" + ("" if category_id is None else " OR category_id = %s")
+    params = [*([] if category_id is None else [category_id]), *generator_ids]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, category_id, generator_id, rating, votes FROM {sql.table(EloRating)} "
+            f"WHERE ({boards}) AND generator_id IN (%s, %s) ORDER BY id{sql.for_update()}",
+            params,
+        )
+        return {(board, gid): EloRow(pk, rating, votes) for pk, board, gid, rating, votes in cursor}
 
 
 def elo_lock(*, category_id: int | None, generator_ids: tuple[int, int]) -> dict:
@@ -75,10 +91,14 @@ def elo_apply(*, rows: dict, vote_id: int, choice: str, sides: tuple[int, int]) 
         for row in (left, right):
             row.votes += 1
             row.last_vote_id = vote_id
-    # One short UPDATE per row (two or four): far cheaper to build than bulk_update's CASE.
-    for row in rows.values():
-        EloRating.objects.filter(pk=row.pk).update(
-            rating=row.rating, votes=row.votes, last_vote_id=row.last_vote_id
+    # All rows (two or four) in one statement.
+    moved = list(rows.values())
+    cases = " ".join("WHEN %s THEN %s" for _ in moved)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {sql.table(EloRating)} SET rating = CASE id {cases} END, "
+            f"votes = votes + 1, last_vote_id = %s WHERE id IN ({', '.join(['%s'] * len(moved))})",
+            [*(v for row in moved for v in (row.id, row.rating)), vote_id, *(r.id for r in moved)],
         )
 
 

@@ -25,28 +25,25 @@ def board_key(category_id: int | None) -> str:
 
 
 def ratings_schedule(*, category_id: int | None) -> None:
-    """Queue recomputes of the overall board and of this category's board.
+    """Queue a recompute of this board (a category's, or the overall board for None).
 
     At most one recompute per board is queued at a time: a flag in the cache lives as long as
     the recompute's countdown (``RATINGS_RECOMPUTE_INTERVAL``), so the votes of a burst are
-    counted together when it runs.
+    counted together when it runs. A vote asks for its category's board only, one round trip
+    to the cache; the overall board is asked for by each category recompute that found new
+    votes (see :func:`ratings.tasks.ratings_recompute`), so it follows within two intervals.
     """
     interval = settings.RATINGS_RECOMPUTE_INTERVAL
-    boards = [None] if category_id is None else [None, category_id]
     # In-process mode has no later worker to run a delayed recompute: run it now.
     eager = ratings_recompute.app.conf.task_always_eager
-    queue = [
-        board
-        for board in boards
-        if eager or cache.add(f"{board_key(board)}:queued", 1, timeout=max(interval, 1))
-    ]
-    for board in queue:
-        try:
-            ratings_recompute.apply_async(
-                kwargs={"category_id": board}, countdown=0 if eager else interval
-            )
-        except Exception:
-            logger.warning("could not queue a recompute; the sweep will do it", exc_info=True)
+    if not eager and not cache.add(f"{board_key(category_id)}:queued", 1, timeout=max(interval, 1)):
+        return
+    try:
+        ratings_recompute.apply_async(
+            kwargs={"category_id": category_id}, countdown=0 if eager else interval
+        )
+    except Exception:
+        logger.warning("could not queue a recompute; the sweep will do it", exc_info=True)
 
 
 def board_is_current(*, category: Category | None) -> bool:

@@ -43,16 +43,14 @@ def queued_mode():
     celery_app.conf.task_always_eager = True
 
 
-def test_a_burst_of_votes_queues_one_recompute_per_board(
+def test_a_burst_of_votes_queues_one_recompute_of_their_board(
     category, generators, monkeypatch, queued_mode
 ):
     sent = []
     monkeypatch.setattr(ratings_recompute, "apply_async", lambda **kw: sent.append(kw))
     for _ in range(20):
         ratings_schedule(category_id=category.id)
-    assert sorted(str(s["kwargs"]["category_id"]) for s in sent) == sorted(
-        ["None", str(category.id)]
-    )
+    assert [s["kwargs"]["category_id"] for s in sent] == [category.id]
     assert all(s["countdown"] > 0 for s in sent)
 
 
@@ -61,11 +59,30 @@ def test_votes_while_a_recompute_is_queued_queue_no_other(category, monkeypatch,
     monkeypatch.setattr(ratings_recompute, "apply_async", lambda **kw: sent.append(kw))
     for _ in range(5):
         ratings_schedule(category_id=category.id)
-    assert len(sent) == 2  # one per board: overall and the category
+    assert len(sent) == 1
     # Once the queued recompute is due (its flag gone), the next vote queues the next one.
     cache.clear()
     ratings_schedule(category_id=category.id)
-    assert len(sent) == 4
+    assert len(sent) == 2
+
+
+def test_a_category_recompute_with_new_votes_queues_the_overall_board_once(
+    category, generators, monkeypatch, queued_mode
+):
+    _vote(category, generators, "k1")
+    sent = []
+    monkeypatch.setattr(ratings_recompute, "apply_async", lambda **kw: sent.append(kw))
+    assert ratings_recompute.apply(kwargs={"category_id": category.id}).get().startswith("snapshot")
+    assert [s["kwargs"]["category_id"] for s in sent] == [None]
+    # A second category recompute within the interval finds the overall one queued already,
+    # and one with nothing new asks for nothing.
+    _vote(category, generators, "k2")
+    ratings_recompute.apply(kwargs={"category_id": category.id}).get()
+    assert ratings_recompute.apply(kwargs={"category_id": category.id}).get() == "current"
+    assert len(sent) == 1
+    # The overall recompute it asked for counts the category's votes.
+    assert ratings_recompute.apply(kwargs={"category_id": None}).get().startswith("snapshot")
+    assert Snapshot.objects.get(category=None).vote_count == 2
 
 
 def test_a_broken_queue_never_fails_the_vote(category, monkeypatch, queued_mode):
