@@ -5,8 +5,8 @@ A vote is one transaction, the same code on SQLite and PostgreSQL:
 1. the voter's row is locked, so one voter's votes are cast one at a time (the battle on
    screen and the preloaded one sent at the same moment cannot both pass the last free slot
    of a limit);
-2. one statement reads the battle, what the reveal needs, and the voter's votes today and in
-   the last minute;
+2. one statement reads the battle and the voter's votes today and in the last minute, one
+   more what the reveal needs;
 3. the battle is closed with a compare-and-set from assigned to voted, the vote effects that
    other rooms registered (the online Elo, see :mod:`arena.hooks`) take their locks, the vote
    is inserted under the unique (battle, voter) constraint, and the effects are applied.
@@ -111,33 +111,37 @@ class Ballot(NamedTuple):
 
 
 @cache
-def _ballot_sql(vendor: str) -> str:
-    battle, vote = sql.table(Battle), sql.table(Vote)
-    prompt, generation, generator = sql.table(Prompt), sql.table(Generation), sql.table(Generator)
-    # Both counts are subqueries of this statement, which runs after the voter's lock: every
-    # vote of theirs committed before the lock was granted is counted.
-    return f"""
+def _ballot_sql(vendor: str) -> tuple[str, str]:
+    battle, vote, prompt = sql.table(Battle), sql.table(Vote), sql.table(Prompt)
+    generation, generator = sql.table(Generation), sql.table(Generator)
+    # Both counts are subqueries of the first statement, which runs after the voter's lock:
+    # every vote of theirs committed before the lock was granted is counted. The reveal is a
+    # second statement: one join of six tables cost PostgreSQL more to plan than two small
+    # statements cost to plan and run.
+    read = f"""
         SELECT b.id, b.status, b.left_is_a, b.shown_at, b.generator_a_id, b.generator_b_id,
-               p.category_id, xa.name, ga.latency_ms, ga.cost, xb.name, gb.latency_ms, gb.cost,
+               b.generation_a_id, b.generation_b_id,
+               (SELECT p.category_id FROM {prompt} p WHERE p.id = b.prompt_id),
                (SELECT COUNT(*) FROM {vote} v WHERE v.voter_id = %(voter)s
                     AND v.created_at >= %(midnight)s),
                (SELECT COUNT(*) FROM {vote} v WHERE v.voter_id = %(voter)s
                     AND v.created_at >= %(window)s)
         FROM {battle} b
-        JOIN {prompt} p ON p.id = b.prompt_id
-        JOIN {generation} ga ON ga.id = b.generation_a_id
-        JOIN {generation} gb ON gb.id = b.generation_b_id
-        JOIN {generator} xa ON xa.id = ga.generator_id
-        JOIN {generator} xb ON xb.id = gb.generator_id
         WHERE b.token = %(token)s AND b.voter_id = %(voter)s
     """
+    reveal = f"""
+        SELECT g.id, x.name, g.latency_ms, g.cost
+        FROM {generation} g JOIN {generator} x ON x.id = g.generator_id
+        WHERE g.id IN (%s, %s)
+    """
+    return read, reveal
 
 
-def _ballot_fields() -> list:
+def _ballot_fields() -> tuple[list, list]:
     field = Battle._meta.get_field
     latency, cost = Generation._meta.get_field("latency_ms"), Generation._meta.get_field("cost")
-    return [None, None, field("left_is_a"), field("shown_at"), None, None, None,
-            None, latency, cost, None, latency, cost, None, None]  # fmt: skip
+    read = [None, None, field("left_is_a"), field("shown_at")] + [None] * 7
+    return read, [None, None, latency, cost]
 
 
 def _ballot(*, voter, token: uuid.UUID, now: datetime.datetime) -> Ballot:
@@ -153,20 +157,23 @@ def _ballot(*, voter, token: uuid.UUID, now: datetime.datetime) -> Ballot:
         "midnight": sql.db_datetime(midnight),
         "window": sql.db_datetime(now - datetime.timedelta(seconds=VOTE_RATE_WINDOW)),
     }
+    read, reveal = _ballot_sql(connection.vendor)
+    read_fields, reveal_fields = _ballot_fields()
     with connection.cursor() as cursor:
-        cursor.execute(_ballot_sql(connection.vendor), params)
+        cursor.execute(read, params)
         row = cursor.fetchone()
-    if row is None:
-        raise BattleNotFound("No such battle.")
-    (id_, status, left_is_a, shown_at, a_id, b_id, category_id,
-     a_name, a_latency, a_cost, b_name, b_latency, b_cost, today, last_minute) = sql.converted(
-        row, _ballot_fields())  # fmt: skip
-    left, right = (a_name, a_latency, a_cost), (b_name, b_latency, b_cost)
+        if row is None:
+            raise BattleNotFound("No such battle.")
+        battle = sql.converted(row, read_fields)
+        (id_, status, left_is_a, shown_at, generator_a_id, generator_b_id, generation_a_id,
+         generation_b_id, category_id, today, last_minute) = battle  # fmt: skip
+        cursor.execute(reveal, [generation_a_id, generation_b_id])
+        sides = {r[0]: r[1:] for r in (sql.converted(r, reveal_fields) for r in cursor.fetchall())}
+    left, right = sides[generation_a_id], sides[generation_b_id]
     if not left_is_a:
         left, right = right, left
-    reveal = selectors.reveal_sides(left, right)
-    return Ballot(id_, status, left_is_a, shown_at, a_id, b_id, category_id, today, last_minute,
-                  reveal)  # fmt: skip
+    return Ballot(id_, status, left_is_a, shown_at, generator_a_id, generator_b_id, category_id,
+                  today, last_minute, selectors.reveal_sides(left, right))  # fmt: skip
 
 
 def _already_cast(ballot: Ballot, voter, choice: str) -> Vote:
