@@ -4,7 +4,7 @@ Run from the repository root (a few minutes on 2 cores; larger runs by flags):
 
     .venv/bin/python tests/benchmarks/bench_route_quality.py [--categories 12] \
         [--horizon 10000] [--boards 2000] [--mix-categories 40] [--workers 2] [--seed 0] \
-        [--sections 1,2,3,4,5,6,7]
+        [--gaps 10,20,25,50,100] [--sections 1,2,3,4,5,6,7]
 
 Each simulated category is a stream of votes between 10 models (Bradley-Terry truth, 10%
 ties); after every 100 votes (and at 150) the board is recomputed with the settings a
@@ -71,6 +71,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--categories", type=int, default=12, help="categories per gap")
     parser.add_argument("--horizon", type=int, default=10000, help="votes per category")
+    parser.add_argument("--gaps", default=",".join(map(str, GAPS)),
+                        help="gaps between #1 and #2 in points (sections 1-3)")  # fmt: skip
     parser.add_argument("--boards", type=int, default=2000, help="boards per calibration design")
     parser.add_argument("--coverage-boards", type=int, default=20)
     parser.add_argument("--mix-categories", type=int, default=40,
@@ -107,9 +109,10 @@ def main() -> None:
 
 
 def gap_paths(pool, looks, args) -> dict[int, list]:
-    jobs = [(g, c, looks, args.seed) for g in GAPS for c in range(args.categories)]
+    gaps = [int(g) for g in args.gaps.split(",")]
+    jobs = [(g, c, looks, args.seed) for g in gaps for c in range(args.categories)]
     paths = pool.map(path_job, jobs, chunksize=1)
-    return {g: [p for (gap, _, _, _), p in zip(jobs, paths, strict=True) if gap == g] for g in GAPS}
+    return {g: [p for (gap, _, _, _), p in zip(jobs, paths, strict=True) if gap == g] for g in gaps}
 
 
 def print_setup(args) -> None:

@@ -8,7 +8,8 @@ goes through ``ratings.services.recompute.engine_options`` (the settings a recom
 
 Truth is Bradley-Terry with ties (``ratings.engine.simulate_votes``). For the route: the best
 model's true strength is 0, the runner-up sits ``gap`` rating points below, the others 10-200
-points below that; models are shuffled so that index order means nothing. For P(best), two
+points below that; models are shuffled so that index order means nothing. A realistic mix
+draws the gap from a log-normal distribution with a median of 40 points. For P(best), three
 designs of 10 models: *balanced*, strengths drawn independently from a normal distribution with
 a standard deviation of 60 points; *narrow*, the same with 20 points (crowded throughout);
 *crowded top*, the best at 0, two more drawn uniformly within 15 points below it, and seven
