@@ -45,7 +45,8 @@ class Board:
         intervals (:mod:`ratings.engine.intervals`). Whole numbers stored as floats so that
         unrated models can be NaN.
     p_best : numpy.ndarray
-        Share of the rounds in which the model rates highest.
+        Probability that the model is the best: the share of posterior draws
+        (:mod:`ratings.engine.posterior`) in which it rates highest.
     tier : numpy.ndarray
         Tier (1 = top) of models the data cannot separate at ``error_rate``, all pairs at once
         (:mod:`ratings.engine.decision`).
@@ -127,7 +128,7 @@ def compute_board(
         95% interval method (see :mod:`ratings.engine.intervals`); the default ``"sandwich"``
         is calibrated and takes milliseconds, ``"bootstrap"`` about a second per 100 models.
     rounds : int
-        Bootstrap resamples, or normal draws behind ``p_best`` for the other methods.
+        Posterior draws behind ``p_best``, and bootstrap resamples with ``"bootstrap"``.
     seed : int
         Seed of all randomness.
     anchor, scale, base : float

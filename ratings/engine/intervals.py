@@ -38,12 +38,12 @@ anchor's uncertainty; leaving such models out of the board also leaves them out 
 
 P(best) and rounds
 ------------------
-With a normal interval, the ``rounds`` draws behind P(best) come from the empirical-Bayes
-posterior of :mod:`ratings.engine.posterior` (joint across models through the full covariance,
-shrunk as far as the board's own spread says its differences are noise); with ``"bootstrap"``
-they are the resamples. P(best) is the share of rounds in which a model has the highest rating.
-The covariance is returned too (from the draws for the bootstrap): the route's decision and
-the tiers (:mod:`ratings.engine.decision`) rest on it.
+The ``rounds`` draws behind P(best) come from the empirical-Bayes posterior of
+:mod:`ratings.engine.posterior`: joint across models through the full covariance (for
+``"bootstrap"``, the covariance of the resampled fits), shrunk as far as the board's own spread
+says its differences are noise. P(best) is the share of rounds in which a model has the highest
+rating. The covariance is returned too: the route's decision and the tiers
+(:mod:`ratings.engine.decision`) rest on it.
 
 Rank intervals
 --------------
@@ -109,7 +109,7 @@ def theta_intervals(
     interval : {"sandwich", "fisher", "bootstrap"}
         See the module docstring.
     rounds : int
-        Bootstrap resamples, or normal draws for the other methods.
+        Posterior draws behind P(best), and bootstrap resamples with ``"bootstrap"``.
     seed : int
         Seed of ``numpy.random.default_rng``.
     level : float
@@ -119,8 +119,8 @@ def theta_intervals(
     -------
     Uncertainty
         ``lower, upper``: bounds per model in natural-log units, NaN for unrated models;
-        ``draws``: shape (rounds, m), centred ``theta`` of the rated models per round, behind
-        P(best); ``covariance``: shape (m, m), of the rated models' centred ``theta``;
+        ``draws``: shape (rounds, m), posterior draws of the rated models' centred ``theta``,
+        behind P(best); ``covariance``: shape (m, m), of the rated models' centred ``theta``;
         ``notes``: diagnostics worth recording (``bootstrap_unconverged``).
     """
     if interval not in INTERVAL_METHODS:
@@ -130,17 +130,21 @@ def theta_intervals(
     if not m:
         empty = np.full(rated.shape, np.nan)
         return Uncertainty(empty, empty.copy(), np.zeros((rounds, 0)), np.zeros((0, 0)), {})
+    notes = {}
     if interval == "bootstrap":
-        draws, unconverged = bootstrap_thetas(fit, counts, rounds=rounds, seed=seed)
-        lower, upper = percentile_bounds(draws, rated, level=level)
-        covariance = np.atleast_2d(np.cov(draws, rowvar=False))
-        return Uncertainty(lower, upper, draws, covariance, {"bootstrap_unconverged": unconverged})
-    covariance = bt_covariance(fit, counts, kind=_COVARIANCE_OF[interval])
-    lower, upper = normal_bounds(fit.theta, covariance, level=level)
-    rng = np.random.default_rng(seed)
-    theta_cov = covariance[:m, :m]
+        refits, unconverged = bootstrap_thetas(fit, counts, rounds=rounds, seed=seed)
+        lower, upper = percentile_bounds(refits, rated, level=level)
+        theta_cov = np.atleast_2d(np.cov(refits, rowvar=False))
+        notes = {"bootstrap_unconverged": unconverged}
+        # The resamples seed the bootstrap; the posterior draws below take the next stream.
+        rng = np.random.default_rng([seed, 1])
+    else:
+        covariance = bt_covariance(fit, counts, kind=_COVARIANCE_OF[interval])
+        lower, upper = normal_bounds(fit.theta, covariance, level=level)
+        theta_cov = covariance[:m, :m]
+        rng = np.random.default_rng(seed)
     draws = posterior_draws(fit.theta[rated], theta_cov, rounds=rounds, rng=rng)
-    return Uncertainty(lower, upper, draws, theta_cov, {})
+    return Uncertainty(lower, upper, draws, theta_cov, notes)
 
 
 def bt_covariance(fit: BTFit, counts: PairCounts, *, kind: str = "sandwich") -> np.ndarray:

@@ -3,7 +3,8 @@
 Run from the repository root (a few minutes on 2 cores; larger runs by flags):
 
     .venv/bin/python tests/benchmarks/bench_route_quality.py [--categories 12] \
-        [--horizon 10000] [--boards 150] [--workers 2] [--seed 0]
+        [--horizon 10000] [--boards 2000] [--mix-categories 40] [--workers 2] [--seed 0] \
+        [--gaps 10,20,25,50,100] [--sections 1,2,3,4,5,6,7]
 
 Each simulated category is a stream of votes between 10 models (Bradley-Terry truth, 10%
 ties); after every 100 votes (and at 150) the board is recomputed with the settings a
@@ -24,8 +25,13 @@ Prints
    10 votes while it is new, then every 100 up to 5,000): how often, while it is provisional,
    the answer differs from the answer without its votes, and how often the category is ever
    answered confident-and-wrong (wrong: not the best of the established models);
-5. P(best) calibration per bin on balanced boards and boards with a crowded top;
-6. coverage of the 95% intervals per method (20 models, 10k votes).
+5. P(best) calibration per bin on balanced, narrow and crowded-top boards (the designs
+   are in ``route_simulation``), bins merged until each holds enough cases for +/-3 points,
+   and per vote count the cases with P(best) >= 0.5;
+6. coverage of the 95% intervals per method (20 models, 10k votes);
+7. a realistic mix of categories (gap log-normal, median 40 points), every look an answer:
+   the share of answers that are confident and the share of those that are right, for the
+   route's rule and for the rule before it (at least 100 votes, leader at least 20).
 """
 
 from __future__ import annotations
@@ -56,6 +62,8 @@ from tests.benchmarks import route_simulation as sim  # noqa: E402
 
 GAPS = (10, 20, 25, 50, 100)
 COLUMNS = (150, 500, 1000, 2000, 5000, 10000)
+# Fewer merged bins than this cannot speak for the calibration of high predictions.
+MIN_BINS = 5
 EDGES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0001)
 
 
@@ -63,29 +71,48 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--categories", type=int, default=12, help="categories per gap")
     parser.add_argument("--horizon", type=int, default=10000, help="votes per category")
-    parser.add_argument("--boards", type=int, default=150, help="boards per calibration design")
+    parser.add_argument("--gaps", default=",".join(map(str, GAPS)),
+                        help="gaps between #1 and #2 in points (sections 1-3)")  # fmt: skip
+    parser.add_argument("--boards", type=int, default=2000, help="boards per calibration design")
     parser.add_argument("--coverage-boards", type=int, default=20)
+    parser.add_argument("--mix-categories", type=int, default=40,
+                        help="categories of the realistic mix (section 7)")  # fmt: skip
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--sections", default="1,2,3,4,5,6,7",
+                        help="sections to print, e.g. 1,2,3,7 (1-3 share their runs)")  # fmt: skip
     args = parser.parse_args()
+    sections = {int(s) for s in args.sections.split(",")}
     started = time.perf_counter()
     print_setup(args)
     looks = sorted({150, *range(100, args.horizon + 1, 100)})
-    jobs = [(g, c, looks, args.seed) for g in GAPS for c in range(args.categories)]
-    newcomers = [(c, args.seed) for c in range(args.categories)]
     with get_context("fork").Pool(args.workers) as pool:
-        paths = pool.map(path_job, jobs, chunksize=1)
-        arrivals = pool.map(newcomer_job, newcomers, chunksize=1)
-    by_gap = {
-        g: [p for (gap, _, _, _), p in zip(jobs, paths, strict=True) if gap == g] for g in GAPS
-    }
-    print_single_looks(by_gap, args.horizon)
-    print_ever_wrong(by_gap)
-    print_votes_needed(by_gap)
-    print_newcomers(arrivals)
-    print_calibration(args)
-    print_coverage(args)
+        if sections & {1, 2, 3}:
+            by_gap = gap_paths(pool, looks, args)
+            if 1 in sections:
+                print_single_looks(by_gap, args.horizon)
+            if 2 in sections:
+                print_ever_wrong(by_gap)
+            if 3 in sections:
+                print_votes_needed(by_gap)
+        if 4 in sections:
+            newcomers = [(c, args.seed) for c in range(args.categories)]
+            print_newcomers(pool.map(newcomer_job, newcomers, chunksize=1))
+        if 7 in sections:
+            jobs = [(None, c, looks, args.seed) for c in range(args.mix_categories)]
+            print_mix(pool.map(path_job, jobs, chunksize=1))
+    if 5 in sections:
+        print_calibration(args)
+    if 6 in sections:
+        print_coverage(args)
     print(f"\ntotal {time.perf_counter() - started:.0f} s")
+
+
+def gap_paths(pool, looks, args) -> dict[int, list]:
+    gaps = [int(g) for g in args.gaps.split(",")]
+    jobs = [(g, c, looks, args.seed) for g in gaps for c in range(args.categories)]
+    paths = pool.map(path_job, jobs, chunksize=1)
+    return {g: [p for (gap, _, _, _), p in zip(jobs, paths, strict=True) if gap == g] for g in gaps}
 
 
 def print_setup(args) -> None:
@@ -100,9 +127,13 @@ def print_setup(args) -> None:
 
 
 def path_job(job):
+    """One category's path at a fixed gap, or (gap None) one of the realistic mix."""
     gap, c, looks, seed = job
-    truth = sim.truth_with_gap(gap, np.random.default_rng([seed, gap, c, 1]))
-    return sim.run_path(truth, looks, seed=(seed * 1000 + gap) * 100_000 + c,
+    if gap is None:
+        truth, stream = sim.mixed_gap(np.random.default_rng([seed, c, 3])), 998
+    else:
+        truth, stream = sim.truth_with_gap(gap, np.random.default_rng([seed, gap, c, 1])), gap
+    return sim.run_path(truth, looks, seed=(seed * 1000 + stream) * 100_000 + c,
                         min_votes=settings.RATINGS_MIN_VOTES)  # fmt: skip
 
 
@@ -186,14 +217,54 @@ def print_newcomers(arrivals) -> None:
               f"confident-and-wrong {wrong} of {len(runs)}")  # fmt: skip
 
 
+def print_mix(paths) -> None:
+    print("\n== 7. a realistic mix of categories (gap log-normal, median 40 points, quartiles "
+          "24 and 66), every look an answer")  # fmt: skip
+    answers = [look for p in paths for look in p]
+    n = len(answers)
+    print(f"{len(paths)} categories, {n} answers; rule, confident answers, right among them "
+          "(95% interval), categories ever confident-and-wrong")  # fmt: skip
+    for name, confident, right in (
+        ("anytime-valid (now)", lambda k: k.confident, lambda k: k.right),
+        ("100 votes, leader 20 (before)", lambda k: k.old_confident, lambda k: k.old_right),
+    ):
+        sure = [k for k in answers if confident(k)]
+        good = sum(right(k) for k in sure)
+        ever = sum(any(confident(k) and not right(k) for k in p) for p in paths)
+        low, high = sim.clopper_pearson(good, len(sure))
+        share = good / len(sure) if sure else math.nan
+        print(f"  {name:<30} {len(sure) / n:>6.1%} ({len(sure)}/{n})  {share:>6.1%} "
+              f"({good}/{len(sure)}, {low:.1%}-{high:.1%})  {ever} of {len(paths)}")  # fmt: skip
+
+
 def print_calibration(args) -> None:
-    print(f"\n== 5. P(best) calibration ({args.boards} boards per design; 500, 2k, 10k votes)")
-    for name, design in (("balanced", sim.balanced), ("crowded top", sim.crowded_top)):
-        predicted, best = sim.calibration_cases(design, args.boards, seed=args.seed)
-        print(f"{name}: bin, cases, mean P(best), share truly best, difference (2 SE)")
-        for low, high, n, mean, share, se in sim.calibration_table(predicted, best, EDGES):
-            print(f"  {low:.2f}-{min(high, 1):.2f} {n:>6} {mean:>8.3f} {share:>8.3f} "
-                  f"{share - mean:>+8.3f} ({2 * se:.3f})")  # fmt: skip
+    votes = (500, 2000, 10000)
+    print(f"\n== 5. P(best) calibration: {args.boards} boards per design, 10 models, a third "
+          f"each at {', '.join(map(str, votes))} votes, {sim.TIE_RATE:.0%} ties")  # fmt: skip
+    print("balanced: strengths drawn from a normal distribution, sd 60 points; narrow: the same, "
+          "sd 20; crowded top: the best at 0, two uniformly 0-15 points below it, seven 40-250 "
+          "below")  # fmt: skip
+    print("bins are merged until a 95% interval of the share is about +/-3 points")
+    designs = (("balanced", sim.balanced), ("narrow", sim.narrow), ("crowded top", sim.crowded_top))
+    for name, design in designs:
+        cases = sim.calibration_cases(design, args.boards, seed=args.seed)
+        predicted, best = cases.predicted, cases.best
+        print(f"{name}: bin, cases, mean P(best), share truly best (95% interval), difference")
+        bins = sim.calibration_bins(predicted, best, EDGES)
+        for b in bins:
+            print(f"  {b.low:.2f}-{b.high:.2f} {b.cases:>7} {b.mean:>8.3f} {b.share:>8.3f} "
+                  f"({b.share_low:.3f}-{b.share_high:.3f}) {b.share - b.mean:>+8.3f}")  # fmt: skip
+        worst = max(abs(b.share - b.mean) for b in bins)
+        verdict = worst <= 0.03 if len(bins) >= MIN_BINS else "too few cases to tell"
+        print(f"  {len(bins)} bins; largest difference {worst:.3f}; every bin within 0.03: "
+              f"{verdict}")  # fmt: skip
+        for n in votes:
+            keep, high = cases.votes == n, predicted >= 0.5
+            se = np.median(cases.top_se[cases.board_votes == n])
+            print(f"  at {n:>5} votes: P(best) >= 0.5 in {(keep & high).sum()} cases, mean "
+                  f"{predicted[keep & high].mean():.3f}, truly best "
+                  f"{best[keep & high].mean():.3f}; median SE of #1 - #2 "
+                  f"{se:.0f} points")  # fmt: skip
 
 
 def print_coverage(args) -> None:

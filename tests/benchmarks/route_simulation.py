@@ -6,9 +6,14 @@ goes through ``ratings.services.recompute.engine_options`` (the settings a recom
 ``ratings.engine.compute_board`` (what a recompute stores) and
 ``ratings.routing.board_decision`` (what the route and ``category_decision`` answer with).
 
-Truth is Bradley-Terry with ties (``ratings.engine.simulate_votes``): model 0's true strength
-is 0, the runner-up sits ``gap`` rating points below, the others 10-200 points below that;
-models are shuffled so that index order means nothing.
+Truth is Bradley-Terry with ties (``ratings.engine.simulate_votes``). For the route: the best
+model's true strength is 0, the runner-up sits ``gap`` rating points below, the others 10-200
+points below that; models are shuffled so that index order means nothing. A realistic mix
+draws the gap from a log-normal distribution with a median of 40 points. For P(best), three
+designs of 10 models: *balanced*, strengths drawn independently from a normal distribution with
+a standard deviation of 60 points; *narrow*, the same with 20 points (crowded throughout);
+*crowded top*, the best at 0, two more drawn uniformly within 15 points below it, and seven
+drawn uniformly 40-250 points below it.
 """
 
 from __future__ import annotations
@@ -16,8 +21,10 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
+from scipy.stats import beta
 
 from ratings.engine import PairCounts, compute_board, simulate_votes
 from ratings.routing import board_decision
@@ -41,12 +48,19 @@ class Look:
     pbest_leader: int
     pbest: float
     tier_wrong: bool
+    old_confident: bool
+    old_right: bool
 
 
 def truth_with_gap(gap: float, rng: np.random.Generator, *, n_models: int = 10) -> np.ndarray:
     """True strengths (natural-log units): best 0, runner-up ``-gap`` points, rest further down."""
     rest = -gap - rng.uniform(10.0, 200.0, n_models - 2)
     return rng.permutation(np.concatenate([[0.0, -gap], rest])) / POINTS
+
+
+def mixed_gap(rng: np.random.Generator, *, n_models: int = 10) -> np.ndarray:
+    """A category of a realistic mix: the gap is log-normal, median 40 points (quartiles 24, 66)."""
+    return truth_with_gap(40.0 * math.exp(0.75 * rng.standard_normal()), rng, n_models=n_models)
 
 
 def crowded_top(rng: np.random.Generator, *, n_models: int = 10) -> np.ndarray:
@@ -58,6 +72,11 @@ def crowded_top(rng: np.random.Generator, *, n_models: int = 10) -> np.ndarray:
 def balanced(rng: np.random.Generator, *, n_models: int = 10) -> np.ndarray:
     """Strengths drawn from a normal distribution (sd 60 points)."""
     return rng.normal(0.0, 60.0 / POINTS, n_models)
+
+
+def narrow(rng: np.random.Generator, *, n_models: int = 10) -> np.ndarray:
+    """A board crowded throughout: strengths drawn from a normal distribution (sd 20 points)."""
+    return rng.normal(0.0, 20.0 / POINTS, n_models)
 
 
 def board_at(counts: PairCounts, *, rounds: int, seed: int):
@@ -129,6 +148,7 @@ def run_path(
         decision, leader = decide(board)
         best = established_best(truth, board.votes, min_votes)
         p = np.nan_to_num(board.p_best, nan=-1.0)
+        top = int(np.argmax(np.nan_to_num(board.rating, nan=-np.inf)))
         without = None
         if late is not None and 0 < board.votes[late[0]] < min_votes:
             keep = (left[:look] != late[0]) & (right[:look] != late[0])
@@ -148,9 +168,16 @@ def run_path(
                 pbest_leader=int(np.argmax(p)),
                 pbest=float(p.max()),
                 tier_wrong=tier_wrong(board, truth),
+                old_confident=_old_rule(board, top, look, min_votes),
+                old_right=top == best,
             )
         )
     return out
+
+
+def _old_rule(board, top: int, votes: int, min_votes: int) -> bool:
+    """The route's rule before the anytime-valid one: 100 votes, and 20 for the top-rated model."""
+    return votes >= 100 and board.votes[top] >= min_votes
 
 
 def _votes(truth, horizon, rng, late):
@@ -165,9 +192,26 @@ def _votes(truth, horizon, rng, late):
     return left, right, np.concatenate([early[2], rest[2]])
 
 
-def calibration_cases(design, n_boards: int, *, seed: int, votes=(500, 2000, 10000), rounds=1000):
-    """(P(best), truly best) for every model of ``n_boards`` boards of a design."""
-    predicted, best = [], []
+class Cases(NamedTuple):
+    """Per (model, board): P(best), whether truly best, the board's votes; per board, the
+    standard error of the difference between its two top-rated models, in rating points."""
+
+    predicted: np.ndarray
+    best: np.ndarray
+    votes: np.ndarray
+    top_se: np.ndarray
+    board_votes: np.ndarray
+
+
+def calibration_cases(
+    design, n_boards: int, *, seed: int, votes=(500, 2000, 10000), rounds=1000
+) -> Cases:
+    """P(best) against the truth for every model of ``n_boards`` boards of a design.
+
+    Board ``b`` draws its truth from ``design`` and its votes from Bradley-Terry with ties, and
+    has ``votes[b % len(votes)]`` votes between uniformly random pairs.
+    """
+    predicted, best, size, top_se = [], [], [], []
     for b in range(n_boards):
         rng = np.random.default_rng([seed, b])
         truth = design(rng)
@@ -178,17 +222,76 @@ def calibration_cases(design, n_boards: int, *, seed: int, votes=(500, 2000, 100
         board = board_at(counts, rounds=rounds, seed=b)
         predicted.extend(np.nan_to_num(board.p_best))
         best.extend(np.arange(truth.size) == np.argmax(truth))
-    return np.array(predicted), np.array(best)
+        size.extend([n] * truth.size)
+        top_se.append(_top_difference_se(board))
+    board_votes = np.array([votes[b % len(votes)] for b in range(n_boards)])
+    return Cases(np.array(predicted), np.array(best), np.array(size), np.array(top_se), board_votes)
 
 
-def calibration_table(predicted: np.ndarray, best: np.ndarray, edges) -> list[tuple]:
-    """Per bin: (low, high, cases, mean prediction, observed share, binomial SE)."""
-    rows = []
-    for low, high in itertools.pairwise(edges):
-        inside = (predicted >= low) & (predicted < high)
-        if inside.any():
-            share = float(best[inside].mean())
-            mean = float(predicted[inside].mean())
-            se = math.sqrt(max(mean * (1 - mean), 1e-4) / inside.sum())
-            rows.append((low, high, int(inside.sum()), mean, share, se))
-    return rows
+def _top_difference_se(board) -> float:
+    first, second = np.argsort(np.nan_to_num(board.rating, nan=-np.inf))[::-1][:2]
+    cov = board.covariance
+    return math.sqrt(max(cov[first, first] + cov[second, second] - 2 * cov[first, second], 0.0))
+
+
+@dataclass(frozen=True)
+class Bin:
+    """Cases whose P(best) fell in ``[low, high)``: how many, mean prediction, share truly best.
+
+    ``share_low, share_high`` is the two-sided 95% Clopper-Pearson interval of the share.
+    """
+
+    low: float
+    high: float
+    cases: int
+    mean: float
+    share: float
+    share_low: float
+    share_high: float
+
+
+def calibration_bins(predicted, best, edges, *, half_width: float = 0.03) -> list[Bin]:
+    """Calibration per bin, neighbouring bins merged until each has enough cases.
+
+    From the top down (high predictions are the rare ones), a bin is closed once it holds the
+    cases a binomial share near its mean prediction needs for a 95% interval of +/-
+    ``half_width`` (``1.96**2 p (1 - p) / half_width**2``); what is left at the bottom joins
+    the lowest closed bin, so no case is left out.
+    """
+    groups: list[list[float]] = []
+    top = None
+    for low, high in reversed(list(itertools.pairwise(edges))):
+        top = high if top is None else top
+        inside = (predicted >= low) & (predicted < top)
+        mean = float(predicted[inside].mean()) if inside.any() else 0.5
+        if inside.sum() >= _cases_needed(mean, half_width):
+            groups.append([low, top])
+            top = None
+    if top is not None:
+        if groups:
+            groups[-1][0] = edges[0]
+        else:
+            groups.append([edges[0], top])
+    return [_bin(predicted, best, low, high) for low, high in reversed(groups)]
+
+
+def _cases_needed(p: float, half_width: float) -> int:
+    return math.ceil(1.96**2 * max(p * (1 - p), 0.01) / half_width**2)
+
+
+def _bin(predicted, best, low: float, high: float) -> Bin:
+    inside = (predicted >= low) & (predicted < high)
+    n, hits = int(inside.sum()), int(best[inside].sum())
+    share_low, share_high = clopper_pearson(hits, n)
+    mean = float(predicted[inside].mean()) if n else math.nan
+    share = hits / n if n else math.nan
+    return Bin(low, min(high, 1.0), n, mean, share, share_low, share_high)
+
+
+def clopper_pearson(hits: int, n: int) -> tuple[float, float]:
+    """Two-sided 95% Clopper-Pearson interval for ``hits`` of ``n``."""
+    if n == 0:
+        return 0.0, 1.0
+    low = 0.0 if hits == 0 else float(beta.ppf(0.025, hits, n - hits + 1))
+    high = 1.0 if hits == n else float(beta.ppf(0.975, hits + 1, n - hits))
+    return low, high
