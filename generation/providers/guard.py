@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 import httpcore
 import httpx
@@ -88,13 +89,96 @@ class GuardedBackend(httpcore.SyncBackend):
         raise BlockedAddress("a Unix socket")
 
 
+# httpcore's errors and the httpx errors callers catch, as httpx's own transport maps them.
+HTTPX_ERRORS: dict[type[Exception], type[httpx.TransportError]] = {
+    httpcore.TimeoutException: httpx.TimeoutException,
+    httpcore.ConnectTimeout: httpx.ConnectTimeout,
+    httpcore.ReadTimeout: httpx.ReadTimeout,
+    httpcore.WriteTimeout: httpx.WriteTimeout,
+    httpcore.PoolTimeout: httpx.PoolTimeout,
+    httpcore.NetworkError: httpx.NetworkError,
+    httpcore.ConnectError: httpx.ConnectError,
+    httpcore.ReadError: httpx.ReadError,
+    httpcore.WriteError: httpx.WriteError,
+    httpcore.ProxyError: httpx.ProxyError,
+    httpcore.UnsupportedProtocol: httpx.UnsupportedProtocol,
+    httpcore.ProtocolError: httpx.ProtocolError,
+    httpcore.LocalProtocolError: httpx.LocalProtocolError,
+    httpcore.RemoteProtocolError: httpx.RemoteProtocolError,
+}
+
+
+@contextmanager
+def httpx_errors() -> Iterator[None]:
+    """Raise httpcore's errors as the most specific httpx error; let any other through."""
+    try:
+        yield
+    except Exception as exc:
+        mapped = next((HTTPX_ERRORS[k] for k in type(exc).__mro__ if k in HTTPX_ERRORS), None)
+        if mapped is None:
+            raise
+        raise mapped(str(exc)) from exc
+
+
+class GuardedStream(httpx.SyncByteStream):
+    """A response body read from httpcore, its errors raised as httpx's."""
+
+    def __init__(self, stream: Iterable[bytes]):
+        self.stream = stream
+
+    def __iter__(self) -> Iterator[bytes]:
+        with httpx_errors():
+            yield from self.stream
+
+    def close(self) -> None:
+        close = getattr(self.stream, "close", None)
+        if close is not None:
+            with httpx_errors():
+                close()
+
+
+class GuardedTransport(httpx.BaseTransport):
+    """httpx's plain HTTP transport, over a connection pool that opens guarded sockets only."""
+
+    def __init__(self, allowed_hosts: frozenset[str]):
+        self.pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            # httpx's default limits.
+            max_connections=100,
+            max_keepalive_connections=20,
+            keepalive_expiry=5.0,
+            network_backend=GuardedBackend(allowed_hosts),
+        )
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        core_request = httpcore.Request(
+            method=request.method,
+            url=httpcore.URL(
+                scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
+            ),
+            headers=request.headers.raw,
+            content=request.stream,
+            extensions=request.extensions,  # the client's timeouts travel here
+        )
+        with httpx_errors():
+            response = self.pool.handle_request(core_request)
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.headers,
+            stream=GuardedStream(response.stream),
+            extensions=response.extensions,
+        )
+
+    def close(self) -> None:
+        self.pool.close()
+
+
 def guarded_client(*, timeout: httpx.Timeout, allowed_hosts: Iterable[str] = ()) -> httpx.Client:
     """An httpx client whose every connection, redirects included, passes the address check.
 
     Proxy variables from the environment are ignored: through a proxy, the check would see the
     proxy's address instead of the target's.
     """
-    transport = httpx.HTTPTransport()
-    # httpx builds its connection pool without a way to pass the backend; set it before use.
-    transport._pool._network_backend = GuardedBackend(normalise_hosts(allowed_hosts))
+    transport = GuardedTransport(normalise_hosts(allowed_hosts))
     return httpx.Client(timeout=timeout, transport=transport, trust_env=False)

@@ -15,6 +15,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from arena.blindness import Attacker, Seen, verdict, wilson
+from arena.management.commands import demo as demo_command
 from arena.models import Battle, SeenOutput, Vote
 from generation.models import Generator
 from tests.conftest import make_generator
@@ -67,9 +68,11 @@ def test_wilson_intervals_match_known_values():
 
 
 @pytest.fixture
-def demo(transactional_db, settings):
+def demo(transactional_db, settings, monkeypatch):
     """The demo's generators and prompts, drawn small so that hundreds of votes stay quick."""
     settings.ARENA_OUTPUT_SIZE = (96, 96)
+    # The edit prompts' source pictures too: every edit is fitted to its source's size.
+    monkeypatch.setitem(demo_command.SOURCE_PARAMETERS, "size", 96)
     call_command("demo", battles=2, stdout=io.StringIO())
     for generator in Generator.objects.all():
         generator.parameters = {**generator.parameters, "size": 96}

@@ -21,8 +21,9 @@ def _run_demo(**options) -> str:
     return out.getvalue()
 
 
+# Only the tests of the simulated votes (below) seed them: 3000 votes and a recompute take seconds.
 def test_demo_seeds_categories_prompts_generators_logins_and_ready_battles(transactional_db):
-    output = _run_demo(battles=1)
+    output = _run_demo(battles=1, votes=0)
     assert Category.objects.count() >= 4
     assert Prompt.objects.filter(source=Prompt.Source.CURATED).count() >= 40
     assert Generator.objects.filter(provider="builtin", enabled=True).count() >= 4
@@ -34,10 +35,10 @@ def test_demo_seeds_categories_prompts_generators_logins_and_ready_battles(trans
 
 
 def test_demo_is_idempotent(transactional_db):
-    _run_demo(battles=1)
+    _run_demo(battles=1, votes=0)
     counts = (Category.objects.count(), Prompt.objects.count(), Generator.objects.count())
     battles = Battle.objects.count()
-    output = _run_demo(battles=1)
+    output = _run_demo(battles=1, votes=0)
     assert (Category.objects.count(), Prompt.objects.count(), Generator.objects.count()) == counts
     assert Battle.objects.count() == battles
     assert "0 new" in output
@@ -48,7 +49,7 @@ def test_demo_brings_an_older_demos_fixed_look_generators_to_the_blind_ones(tran
         name="Aurora", slug="aurora", provider="builtin", model_id="builtin-aurora",
         parameters={"layout": "centered", "palette": "sunset"},
     )  # fmt: skip
-    call_command("demo", battles=0, stdout=io.StringIO())
+    call_command("demo", battles=0, votes=0, stdout=io.StringIO())
     assert "layout" not in Generator.objects.get(slug="aurora").parameters
     assert "faithfulness" in Generator.objects.get(slug="aurora").parameters
 

@@ -7,6 +7,7 @@ once while the buffer has battles.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -71,16 +72,21 @@ def folder_worker(transactional_db, tmp_path, monkeypatch):
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "arena", "worker", "-c", "4", "-l", "info"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so the stop reaches the pool too
         )  # fmt: skip
     try:
         _wait(lambda: "ready." in log.read_text(), what="the worker to start", log=log)
         yield log
     finally:
-        process.terminate()
-        process.wait(timeout=30)
-        celery_app.conf.update(saved)
-        celery_app.conf.task_always_eager = True
-        _reset_connections()
+        try:
+            # At once: a warm shutdown would wait for the 4 s generations a refill started,
+            # which the test does not need, and on a loaded machine for longer than any wait.
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+        finally:
+            celery_app.conf.update(saved)
+            celery_app.conf.task_always_eager = True
+            _reset_connections()
 
 
 def _reset_connections() -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
+import threading
 
 import httpx
 import pytest
@@ -52,6 +54,37 @@ def test_an_allowed_host_is_reached(api_server):
     )
 
     assert webhook.generate("a fox", {}).text == "hello"
+
+
+def test_proxy_variables_from_the_environment_are_ignored(api_server, cdn_server, monkeypatch):
+    # Through a proxy, the check would see the proxy's address instead of the target's.
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(name, cdn_server.url)
+    api_server.on("GET", "/img.png", Reply(body=b"direct"))
+
+    with guarded_client(timeout=TIMEOUT, allowed_hosts={"127.0.0.1"}) as client:
+        response = client.get(api_server.url + "/img.png")
+
+    assert response.content == b"direct"
+    assert cdn_server.received == []
+
+
+def test_a_body_cut_short_raises_an_httpx_error_callers_catch():
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+
+        def answer_half() -> None:
+            connection, _ = listener.accept()
+            with connection:
+                connection.recv(4096)
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhalf")
+
+        server = threading.Thread(target=answer_half, daemon=True)
+        server.start()
+        client = guarded_client(timeout=TIMEOUT, allowed_hosts={"127.0.0.1"})
+        with client, pytest.raises(httpx.RemoteProtocolError):
+            client.get(f"http://127.0.0.1:{port}/img.png")
+        server.join()
 
 
 @pytest.mark.parametrize(
