@@ -268,7 +268,7 @@ def pair_weights(*, category_id: int, generator_ids: list[int]) -> dict[tuple[in
     if category is None:
         return {}
     state = _latest_state(category)
-    plan = pair_plan(state, generator_ids, _since_change(category, state, generator_ids))
+    plan = pair_plan(state, generator_ids, changed_votes(state, generator_ids))
     if plan.uniform:
         return {}
     ids = plan.generator_ids
@@ -293,7 +293,7 @@ def worth_of(*, category: Category, enabled: list[int]) -> float:
     state = _latest_state(category)
     if state is None:
         return category.routing_weight
-    if board_settled(state, enabled, _since_change(category, state, enabled)):
+    if board_settled(state, enabled, changed_votes(state, enabled)):
         return 0.0
     wrong = 1.0 - float(np.max(state.p_best, initial=0.0))
     return category.routing_weight * max(wrong, WORTH_FLOOR)
@@ -325,7 +325,7 @@ def votes_since_change(*, snapshot: Snapshot, changed: dict[int, datetime]) -> d
     }
 
 
-def _since_change(category, state: BoardState | None, ids: list[int]) -> dict[int, int]:
+def changed_votes(state: BoardState | None, ids: list[int]) -> dict[int, int]:
     """:func:`votes_since_change` for the changed generators among ``ids``, kept per snapshot."""
     if state is None:
         return {}

@@ -129,6 +129,18 @@ def test_a_change_long_before_most_votes_needs_no_placement(boards):
 
 
 @pytest.mark.django_db
+def test_the_vote_plan_shows_a_changed_generator_being_placed(boards):
+    Generator.objects.update(enabled=True)
+    _changed("seedream-4")
+    out = io.StringIO()
+    call_command("vote_plan", "--json", stdout=out)
+    logos = next(p for p in json.loads(out.getvalue()) if p["category"] == "logos")
+    assert logos["state"] == "deciding"
+    assert logos["placing"] == ["seedream-4"]
+    assert logos["reason"] == "changed since their votes here, being placed again: seedream-4"
+
+
+@pytest.mark.django_db
 def test_a_changed_generator_with_few_votes_since_is_still_being_placed(boards):
     logos = _category("logos")
     changed = _changed("seedream-4", at=FIRST_VOTE + timedelta(seconds=550))
