@@ -12,7 +12,7 @@ from generation.concurrency import GeneratorBusy
 from generation.models import Generation, Generator
 from generation.providers import provider_names
 from generation.selectors import generator_stats
-from generation.services import generation_run_now
+from generation.services import generation_run_now, generator_save
 
 MAX_TESTS = 3
 ERROR_CHARS = 300
@@ -94,9 +94,11 @@ class GeneratorAdmin(admin.ModelAdmin):
         "median_latency",
         "mean_cost",
         "max_concurrency",
+        "changed_at",
         "disabled_because",
     ]
     list_filter = ["provider", "modality", "capabilities", "enabled"]
+    readonly_fields = ["changed_at", "fingerprint"]
     search_fields = ["name", "slug", "model_id"]
     prepopulated_fields = {"slug": ["name"]}
     list_editable = ["enabled"]
@@ -108,7 +110,7 @@ class GeneratorAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if obj.enabled:
             obj.disabled_reason = ""  # a reason only explains a generator that is off
-        super().save_model(request, obj, form, change)
+        generator_save(generator=obj)
 
     @admin.display(description="provider · model", ordering="provider")
     def provider_model(self, generator: Generator) -> str:

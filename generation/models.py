@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from django.db import models
 from django.db.models import Q
 
@@ -66,6 +69,19 @@ class Generator(models.Model):
         default=0,
         help_text="At most this many generations at once, across all workers; 0 means no cap.",
     )
+    fingerprint = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="SHA-256 of its provider, model id and parameters, as last saved.",
+    )
+    changed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When its provider, model id or parameters last changed (empty: never). "
+        "Matchmaking places a changed generator again, as it does a new one.",
+    )
     enabled = models.BooleanField(default=True)
     disabled_reason = models.TextField(
         blank=True, help_text="Why it was turned off, e.g. the provider rejected its key."
@@ -83,6 +99,12 @@ class Generator(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def behaviour_fingerprint(self) -> str:
+        """The fingerprint of what decides its outputs, from its fields as they are now."""
+        return behaviour_fingerprint(
+            self.provider, self.model_id, self.parameters, self.edit_parameters
+        )
+
     def can(self, kind: str) -> bool:
         """Whether it may be drawn for a battle of this kind (``generate`` or ``edit``)."""
         return self.capabilities in (kind, self.Capability.BOTH)
@@ -92,6 +114,14 @@ class Generator(models.Model):
         if kind == self.Capability.EDIT:
             return {**self.parameters, **self.edit_parameters}
         return dict(self.parameters)
+
+
+def behaviour_fingerprint(
+    provider: str, model_id: str, parameters: dict, edit_parameters: dict
+) -> str:
+    """SHA-256 of what decides a generator's outputs; its name, price or key do not."""
+    key = {"provider": provider, "model": model_id, "params": parameters, "edit": edit_parameters}
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
 
 
 class Generation(models.Model):

@@ -2,47 +2,56 @@
 
 Registered with the arena in ``RatingsConfig.ready()`` (the arena never imports ratings).
 Everything is read from a category's newest snapshot, so a battle costs no fit: the
-posterior, the top-two Thompson weights and the route's state are computed once per snapshot
-and kept in this process (``_STATES``), keyed by snapshot id.
+posterior, the top-two Thompson weights, the votes each challenger is short of under the
+route's rule and the route's state are computed once per snapshot and kept in this process
+(``_STATES``), keyed by snapshot id.
 
 A category is *settled* when its route is confident under the route's own anytime-valid rule,
 no provisional generator might still overtake the leader, and no enabled generator is still
-unrated; it then
-gets only the exploration share of votes, drawn uniformly, until a new snapshot (new votes,
-drift) or a new generator reopens it.
+unrated; it then gets only the exploration share of votes, drawn uniformly, until a new
+snapshot (new votes, drift), a new generator or a changed one (``Generator.changed_at``)
+reopens it. A changed generator is placed again, judged on its votes since the change.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 from django.conf import settings
+from django.db.models import Q
 
 from arena.models import Category
 from generation.models import Generator
 from ratings.engine.pairing import (
-    SEPARATION_Z,
     Z95,
     newcomers,
     placement_pairs,
     posterior_covariance,
+    shortfall_pairs,
     top_two_pairs,
-    votes_to_separate,
+    votes_short,
     with_exploration,
 )
 from ratings.models import Snapshot
 from ratings.routing import category_decision
 from ratings.selectors import snapshot_latest
+from ratings.services.recompute import rated_votes
 
 # A deciding category's worth never drops below this share of its routing weight, so one
 # whose leader is probably right but not yet confident still gets the votes that settle it.
 WORTH_FLOOR = 0.1
+# Of the steered votes, this share goes where the route's rule is short of votes (each
+# challenger the leader is not yet clear of, by how short it is); the rest to top-two
+# Thompson sampling, which settles who the leader is.
+SHORTFALL_SHARE = 0.75
 # When generators are being placed, this share of the steered votes goes to placing them.
 PLACEMENT_SHARE = 0.5
 _STATES_KEPT = 64
 _STATES: OrderedDict[tuple[int, str], BoardState] = OrderedDict()
+_SINCE: OrderedDict[tuple, dict[int, int]] = OrderedDict()
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,7 @@ class BoardState:
     """What matchmaking needs of one snapshot; per-generator arrays in ``generator_ids`` order."""
 
     snapshot_id: int
+    computed_at: str
     generator_ids: list[int]
     rating: np.ndarray  # NaN for unrated
     sd: np.ndarray
@@ -58,6 +68,8 @@ class BoardState:
     covariance: np.ndarray  # of the rated models' ratings; NaN rows for unrated ones
     vote_count: int
     settled: bool
+    leader: int | None  # index of the route's leader (the best established model)
+    short: np.ndarray  # direct votes against the leader each model is short of (0: clear)
 
 
 @dataclass(frozen=True)
@@ -122,8 +134,10 @@ def _build_state(category: Category, snapshot: Snapshot) -> BoardState:
             sd[rated], counts[np.ix_(rated, rated)], predicted[np.ix_(rated, rated)]
         )
     settled = rated.size >= 2 and route_settled(snapshot)
+    leader, short = _shortfall(snapshot, matrices, rating, votes, predicted)
     return BoardState(
         snapshot_id=snapshot.id,
+        computed_at=snapshot.computed_at.isoformat(),
         generator_ids=ids,
         rating=rating,
         sd=sd,
@@ -132,7 +146,33 @@ def _build_state(category: Category, snapshot: Snapshot) -> BoardState:
         covariance=covariance,
         vote_count=snapshot.vote_count,
         settled=settled,
+        leader=leader,
+        short=short,
     )
+
+
+def _shortfall(snapshot, matrices, rating, votes, predicted) -> tuple[int | None, np.ndarray]:
+    """The route's leader and the direct votes each challenger is short of under its rule."""
+    m = rating.size
+    short = np.zeros(m)
+    rated = ~np.isnan(rating)
+    established = rated & (votes >= settings.RATINGS_MIN_VOTES)
+    stored = matrices.get("covariance")
+    if established.sum() < 1 or rated.sum() < 2 or stored is None:
+        return None, short
+    pool = np.flatnonzero(established)
+    leader = int(pool[np.lexsort((pool, -rating[pool]))][0])
+    parameters = snapshot.parameters or {}
+    points = parameters.get("scale", 400.0) / np.log(parameters.get("base", 10.0))
+    covariance = _array(stored, m, np.nan) / points**2
+    variance = covariance[leader, leader] + np.diag(covariance) - 2.0 * covariance[leader]
+    others = np.flatnonzero(rated & (np.arange(m) != leader))
+    gap = (rating[leader] - rating[others]) / points
+    se = np.sqrt(np.clip(variance[others], 0.0, None))
+    p = np.clip(np.nan_to_num(predicted[leader, others], nan=0.5), 0.0, 1.0)
+    alpha = settings.RATINGS_ERROR_RATE / max(int(established.sum()) - 1, 1)
+    short[others] = votes_short(gap, se, p * (1.0 - p), alpha)
+    return leader, short
 
 
 def _array(rows, m: int, missing: float) -> np.ndarray:
@@ -141,20 +181,30 @@ def _array(rows, m: int, missing: float) -> np.ndarray:
     return np.array([[missing if v is None else v for v in row] for row in rows], dtype=float)
 
 
-def pair_plan(state: BoardState | None, generator_ids: list[int]) -> PairPlan:
-    """Weights over the pairs of ``generator_ids`` (the enabled pool) for one board."""
+def pair_plan(
+    state: BoardState | None, generator_ids: list[int], since_change: dict[int, int] | None = None
+) -> PairPlan:
+    """Weights over the pairs of ``generator_ids`` (the enabled pool) for one board.
+
+    ``since_change``: board votes since its change of each changed generator (see
+    :func:`votes_since_change`); such a generator is placed again like a new one.
+    """
     ids = sorted(set(generator_ids))
     exploration = settings.ARENA_PAIRING_EXPLORATION
     m = len(ids)
     zeros = np.zeros((m, m))
     if state is None or m < 2:
         return PairPlan(ids, with_exploration(zeros, 1.0), zeros, zeros, [], True)
-    rating, sd, votes = _restrict(state, ids)
+    rating, sd, votes, short = _restrict(state, ids)
     known = ~np.isnan(rating)
-    placing = newcomers(sd, votes, known)
-    if state.settled and known.all():
+    since = np.array([(since_change or {}).get(g, np.nan) for g in ids])
+    placing = newcomers(sd, votes, known, since)
+    if state.settled and known.all() and not (placing & ~np.isnan(since)).any():
         return PairPlan(ids, with_exploration(zeros, 1.0), zeros, zeros, [], True)
     decision = _decision_pairs(state, ids, rating, known)
+    steer = _shortfall_pairs(state, ids, short)
+    if steer.sum() > 0 and decision.sum() > 0:
+        decision = (1.0 - SHORTFALL_SHARE) * decision + SHORTFALL_SHARE * steer
     placement = placement_pairs(rating, sd, placing, known)
     share = PLACEMENT_SHARE if placing.any() and placement.sum() > 0 else 0.0
     if decision.sum() == 0:
@@ -175,7 +225,16 @@ def _restrict(state: BoardState, ids: list[int]) -> tuple[np.ndarray, ...]:
         out[present] = values[where[present]]
         return out
 
-    return take(state.rating, np.nan), take(state.sd, np.nan), take(state.votes, 0.0)
+    return (take(state.rating, np.nan), take(state.sd, np.nan), take(state.votes, 0.0),
+            take(state.short, 0.0))  # fmt: skip
+
+
+def _shortfall_pairs(state: BoardState, ids: list[int], short: np.ndarray) -> np.ndarray:
+    """Leader-challenger pairs by votes short, over ``ids`` (zeros if the leader is not there)."""
+    leader = None if state.leader is None else state.generator_ids[state.leader]
+    if leader not in ids:
+        return np.zeros((len(ids), len(ids)))
+    return shortfall_pairs(ids.index(leader), short)
 
 
 def _decision_pairs(state, ids, rating, known) -> np.ndarray:
@@ -208,7 +267,8 @@ def pair_weights(*, category_id: int, generator_ids: list[int]) -> dict[tuple[in
     category = Category.objects.filter(id=category_id).first()
     if category is None:
         return {}
-    plan = pair_plan(_latest_state(category), generator_ids)
+    state = _latest_state(category)
+    plan = pair_plan(state, generator_ids, changed_votes(state, generator_ids))
     if plan.uniform:
         return {}
     ids = plan.generator_ids
@@ -233,34 +293,69 @@ def worth_of(*, category: Category, enabled: list[int]) -> float:
     state = _latest_state(category)
     if state is None:
         return category.routing_weight
-    if board_settled(state, enabled):
+    if board_settled(state, enabled, changed_votes(state, enabled)):
         return 0.0
     wrong = 1.0 - float(np.max(state.p_best, initial=0.0))
     return category.routing_weight * max(wrong, WORTH_FLOOR)
 
 
-def board_settled(state: BoardState, enabled: list[int]) -> bool:
-    """Settled, and every enabled generator has a rating on the board."""
+def board_settled(
+    state: BoardState, enabled: list[int], since_change: dict[int, int] | None = None
+) -> bool:
+    """Settled, every enabled generator rated on the board, and none being placed after a change."""
     rated = set(np.array(state.generator_ids)[~np.isnan(state.rating)].tolist())
-    return state.settled and set(enabled) <= rated
+    if not (state.settled and set(enabled) <= rated):
+        return False
+    return not since_change or not pair_plan(state, enabled, since_change).placing
+
+
+def votes_since_change(*, snapshot: Snapshot, changed: dict[int, datetime]) -> dict[int, int]:
+    """Votes of a board, up to ``snapshot``, cast with each changed generator since its change.
+
+    ``changed`` maps generator id to its ``changed_at``. One count per changed generator.
+    """
+    votes = rated_votes(category=snapshot.category)
+    if snapshot.last_vote_id is not None:
+        votes = votes.filter(id__lte=snapshot.last_vote_id)
+    return {
+        gid: votes.filter(
+            Q(shown_left_id=gid) | Q(shown_right_id=gid), created_at__gte=when
+        ).count()
+        for gid, when in changed.items()
+    }
+
+
+def changed_votes(state: BoardState | None, ids: list[int]) -> dict[int, int]:
+    """:func:`votes_since_change` for the changed generators among ``ids``, kept per snapshot."""
+    if state is None:
+        return {}
+    changed = dict(
+        Generator.objects.filter(id__in=ids, changed_at__isnull=False)
+        .order_by("id")
+        .values_list("id", "changed_at")
+    )
+    if not changed:
+        return {}
+    key = (state.snapshot_id, state.computed_at, tuple(changed.items()))
+    counts = _SINCE.get(key)
+    if counts is None:
+        snapshot = Snapshot.objects.get(id=state.snapshot_id)
+        counts = votes_since_change(snapshot=snapshot, changed=changed)
+        _SINCE[key] = counts
+        while len(_SINCE) > _STATES_KEPT:
+            _SINCE.popitem(last=False)
+    return counts
 
 
 def votes_needed(state: BoardState) -> tuple[float, list[int]] | None:
-    """Votes until the leader is ahead of every challenger by the settled margin.
+    """Direct votes until the route's rule clears the leader of every challenger.
 
-    Returns the estimate and the generator ids of the leader and the challengers still
-    within the margin; None without two rated models.
+    The sum of what each challenger is short of against the leader (see
+    :func:`ratings.engine.pairing.votes_short`), with the generator ids of the leader and
+    the challengers still short; None without a leader and a challenger to judge.
     """
-    rated = np.flatnonzero(~np.isnan(state.rating))
-    if rated.size < 2:
+    if state.leader is None or (~np.isnan(state.rating)).sum() < 2:
         return None
-    rating = state.rating[rated]
-    covariance = state.covariance[np.ix_(rated, rated)]
-    leader = int(np.argmax(rating))
-    lead = rating[leader] - rating
-    sd = np.sqrt(np.clip(covariance[leader, leader] + np.diag(covariance)
-                         - 2.0 * covariance[leader], 1e-12, None))  # fmt: skip
-    close = np.flatnonzero((lead < SEPARATION_Z * sd) & (np.arange(rated.size) != leader))
-    have = np.minimum(state.votes[rated][leader], state.votes[rated][close])
-    needed = votes_to_separate(lead[close], sd[close], have)
-    return needed, [state.generator_ids[rated[i]] for i in (leader, *close)]
+    short = np.flatnonzero(state.short > 0)
+    group = [state.generator_ids[i] for i in (state.leader, *short)]
+    return float(np.ceil(state.short[short].sum())), group

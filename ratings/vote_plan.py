@@ -17,6 +17,7 @@ from ratings.pairing import (
     PairPlan,
     board_settled,
     board_state,
+    changed_votes,
     pair_plan,
     votes_needed,
     worth_of,
@@ -46,14 +47,15 @@ def _category_plan(category: Category, enabled: dict[int, str], pairs: int) -> d
     state = board_state(category=category, snapshot=snapshot) if snapshot else None
     worth = worth_of(category=category, enabled=list(enabled))
     active = settings.ARENA_PAIRING == "active"
-    plan = pair_plan(state if active else None, list(enabled))
+    since = changed_votes(state, list(enabled))
+    plan = pair_plan(state if active else None, list(enabled), since)
     needed = votes_needed(state) if state is not None else None
     if state is None or not (~np.isnan(state.rating)).any():
         status, reason = NO_DATA, "no leaderboard yet"
-    elif board_settled(state, list(enabled)):
+    elif board_settled(state, list(enabled), since):
         status, reason = SETTLED, "the route is confident and its leader ahead of every model"
     else:
-        status, reason = DECIDING, _deciding_reason(state, needed, enabled)
+        status, reason = DECIDING, _deciding_reason(state, needed, enabled, since)
     return {
         "category": category.slug,
         "name": category.name,
@@ -68,7 +70,7 @@ def _category_plan(category: Category, enabled: dict[int, str], pairs: int) -> d
     }
 
 
-def _deciding_reason(state, needed, enabled: dict[int, str]) -> str:
+def _deciding_reason(state, needed, enabled: dict[int, str], since: dict[int, int]) -> str:
     rated = {g for g, r in zip(state.generator_ids, state.rating, strict=True) if r == r}
     unrated = [name for g, name in enabled.items() if g not in rated]
     group = needed[1][1:] if needed else []
@@ -76,6 +78,10 @@ def _deciding_reason(state, needed, enabled: dict[int, str]) -> str:
         return "the leader is not yet ahead of " + ", ".join(enabled.get(g, str(g)) for g in group)
     if unrated:
         return "enabled generators without votes here: " + ", ".join(unrated)
+    placing = pair_plan(state, list(enabled), since).placing if since else []
+    if placing:
+        names = ", ".join(enabled[g] for g in placing)
+        return f"changed since their votes here, being placed again: {names}"
     return "the route is not confident yet"
 
 

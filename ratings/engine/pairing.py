@@ -12,6 +12,13 @@ give each model's mean and standard deviation, and the battle-count and predicte
 give the Fisher information whose inverse supplies the correlations between models (two
 models rated mostly against each other move together). Everything is in Elo points.
 
+Knowing who leads is not yet being able to say so: the route answers confident only when
+its anytime-valid rule (:mod:`ratings.engine.decision`) puts the leader's lower bound above
+every challenger, the far ones too. A challenger far below the leader is seldom drawn by
+top-two sampling, yet its few votes leave a wide bound that holds the decision back.
+:func:`votes_short` measures, per challenger, the direct votes the rule still lacks, and
+:func:`shortfall_pairs` sends votes to the leader's pairs in that proportion.
+
 Every rule here is mixed with a share of uniformly drawn pairs (:func:`with_exploration`) so
 that every pair keeps being seen, the fit stays connected, and an unlucky early estimate can
 always be corrected.
@@ -20,11 +27,11 @@ always be corrected.
 from __future__ import annotations
 
 import numpy as np
+from scipy.optimize import brentq
+
+from .decision import mixture_radius
 
 Z95 = 1.959963984540054
-# Non-overlapping 95% intervals of two equally precise ratings: a difference of z * sqrt(2)
-# of its own standard errors. The same strictness, applied to the difference itself.
-SEPARATION_Z = Z95 * np.sqrt(2.0)
 # One virtual tie per model against an average opponent, as in the fit's own prior.
 _PRIOR_INFORMATION = 0.25
 
@@ -136,19 +143,65 @@ def with_exploration(active: np.ndarray, exploration: float) -> np.ndarray:
     return (1.0 - exploration) * active / total + exploration * uniform
 
 
-def votes_to_separate(lead: np.ndarray, sd_difference: np.ndarray, have: np.ndarray) -> float:
-    """Votes until the leader is ``SEPARATION_Z`` standard errors ahead of each challenger.
+def votes_short(
+    gap: np.ndarray, se: np.ndarray, information: np.ndarray, alpha: float
+) -> np.ndarray:
+    """Direct votes each challenger still needs before the route's rule clears it.
 
-    At the current gaps (``lead``, with the standard error of each difference): a standard
-    error shrinks as one over the square root of the votes, so a pair needs
-    ``(z sd / lead)^2`` times the votes it has (``have``). Infinite when a challenger is level.
+    The route's rule (:mod:`ratings.engine.decision`) clears a challenger when the leader's
+    anytime-valid lower bound over it is above zero: ``mixture_radius(se) < gap``. That holds
+    once the standard error of the difference falls to the root ``s`` of
+    ``mixture_radius(s) = gap``; information adds up vote by vote, so a challenger is short
+    of ``(1 / s**2 - 1 / se**2) / information`` direct votes against the leader.
+
+    Parameters
+    ----------
+    gap : numpy.ndarray
+        Leader minus challenger, natural-log strengths.
+    se : numpy.ndarray
+        Standard error of each difference.
+    information : numpy.ndarray
+        Fisher information one direct vote gives on the difference, ``p (1 - p)``.
+    alpha : float
+        The rule's error rate per challenger.
+
+    Returns
+    -------
+    numpy.ndarray
+        Votes short per challenger: 0 when already clear, ``inf`` when ``gap <= 0``.
     """
-    needed = 0.0
-    for gap, sd, votes in zip(lead, sd_difference, have, strict=True):
-        if gap <= 0.0:
-            return float("inf")
-        needed = max(needed, ((SEPARATION_Z * sd / gap) ** 2 - 1.0) * votes)
-    return float(np.ceil(max(needed, 0.0)))
+    gap, se = np.asarray(gap, dtype=float), np.asarray(se, dtype=float)
+    short = np.zeros(gap.size)
+    for k, (g, s) in enumerate(zip(gap, se, strict=True)):
+        if not np.isfinite(s) or s <= 0.0 or mixture_radius(s, alpha) < g:
+            continue
+        if g <= 0.0:
+            short[k] = np.inf
+            continue
+        target = brentq(lambda x, g=g: float(mixture_radius(x, alpha)) - g, 1e-9 * s, s)
+        short[k] = (1.0 / target**2 - 1.0 / s**2) / max(float(information[k]), 1e-6)
+    return short
+
+
+def shortfall_pairs(leader: int, short: np.ndarray) -> np.ndarray:
+    """Pairs of the leader with each challenger in proportion to the votes it is short.
+
+    Sent in that proportion, the votes clear every challenger at about the same time, so
+    none is served past its need while another still holds the decision back. A challenger
+    level with the leader (``inf``) counts as short of as many votes as the neediest finite
+    one, or 1 when none is finite. Symmetric, sums to 1; zeros when nothing is short.
+    """
+    short = np.asarray(short, dtype=float).copy()
+    result = np.zeros((short.size, short.size))
+    finite = short[np.isfinite(short)]
+    short[np.isinf(short)] = max(float(finite.max(initial=0.0)), 1.0)
+    short[leader] = 0.0
+    total = short.sum()
+    if total <= 0.0:
+        return result
+    result[leader] = short / (2.0 * total)
+    result[:, leader] = short / (2.0 * total)
+    return result
 
 
 def _cholesky(covariance: np.ndarray) -> np.ndarray:
@@ -164,33 +217,32 @@ def _cholesky(covariance: np.ndarray) -> np.ndarray:
     return vectors * np.sqrt(np.clip(values, 0.0, None))
 
 
-def newcomers(sd: np.ndarray, votes: np.ndarray, known: np.ndarray) -> np.ndarray:
+def newcomers(
+    sd: np.ndarray, votes: np.ndarray, known: np.ndarray, since_change: np.ndarray | None = None
+) -> np.ndarray:
     """Models still being placed: no rating yet, or a wide interval on few votes.
 
     Placed means an interval as narrow as the board's median. Under active pairing the
     models far from the top get few votes and wide intervals by design, so width alone would
     keep them in placement for ever; a model still being placed also has fewer than half the
     board's median votes, which those models, seen through exploration, do not.
+
+    A changed model (``since_change``: its votes since the change, NaN for a model never
+    changed) is judged on those votes alone. Its interval on them is taken as the board's
+    scaled by ``sqrt(votes / since_change)``, as an interval narrows with the square root of
+    the votes; with no vote since the change it is being placed.
     """
+    sd = np.nan_to_num(np.asarray(sd, dtype=float), nan=np.inf)
+    votes = np.asarray(votes, dtype=float)
     fresh = ~known
-    if known.sum() >= 2:
-        wide = np.nan_to_num(sd, nan=np.inf) > np.median(sd[known])
-        few = votes < 0.5 * np.median(votes[known])
-        fresh |= known & wide & few
-    return fresh
-
-
-def leader_margin(mean: np.ndarray, covariance: np.ndarray) -> tuple[int, float]:
-    """The leader and its smallest lead over any other model, in standard errors.
-
-    Tested on the difference of two ratings, whose standard error the shared anchor does not
-    blur: under a design that spends most votes on the top pair, the top two are known
-    against each other long before either is known against the board's mean, and their own
-    intervals (which include the mean's uncertainty) keep overlapping.
-    """
-    leader = int(np.argmax(mean))
-    lead = mean[leader] - mean
-    var = covariance[leader, leader] + np.diag(covariance) - 2.0 * covariance[leader]
-    z = lead / np.sqrt(np.clip(var, 1e-12, None))
-    z[leader] = np.inf
-    return leader, float(z.min()) if mean.size > 1 else float("inf")
+    if known.sum() < 2:
+        return fresh
+    median_sd, median_votes = np.median(sd[known]), np.median(votes[known])
+    if since_change is not None:
+        changed = ~np.isnan(since_change)
+        recent = np.minimum(np.nan_to_num(since_change), votes)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.where(recent > 0, np.sqrt(votes / recent), np.inf)
+        sd = np.where(changed, sd * scale, sd)
+        votes = np.where(changed, recent, votes)
+    return fresh | (known & (sd > median_sd) & (votes < 0.5 * median_votes))

@@ -16,11 +16,15 @@ A run stops when the route is settled on the true best, or at ``--cap`` votes (c
 censored). Also printed: runs in which the route settled on a wrong model first.
 
 Coverage: boards voted under the active design for a fixed number of votes, then the share
-of models whose 95% interval holds the true rating (centred as the board is), per true rank.
+of models whose 95% interval holds the true rating (centred as the board is), per true rank,
+each with its own 95% (Wilson) interval. A share near 95% from n boards has a standard error
+of sqrt(0.95 * 0.05 / n): about 1.5 points at 200 boards, so showing each model inside
+94-96% takes about 2,000 boards (half-width 1 point) and more to leave room inside the band.
 
     .venv/bin/python tests/benchmarks/bench_matchmaking.py            # a few minutes
-    .venv/bin/python tests/benchmarks/bench_matchmaking.py --runs 20 --cap 100000 \
-        --coverage-runs 200
+    .venv/bin/python tests/benchmarks/bench_matchmaking.py --runs 20 --cap 300000 \
+        --coverage-runs 0                                             # the README's figures
+    .venv/bin/python tests/benchmarks/bench_matchmaking.py --runs 0 --coverage-runs 4000
 
 Needs nothing but the virtual environment (SQLite in memory).
 """
@@ -187,28 +191,40 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=int, nargs="+", default=[10, 30])
     parser.add_argument("--gaps", type=float, nargs="+", default=[20.0, 50.0, 100.0])
-    parser.add_argument("--runs", type=int, default=6, help="boards per (models, gap, mode)")
-    parser.add_argument("--cap", type=int, default=30_000, help="votes before a run gives up")
+    parser.add_argument("--runs", type=int, default=4, help="boards per (models, gap, mode)")
+    # High enough that uniform pairing at 30 models and a 20-point gap is seldom cut short.
+    parser.add_argument("--cap", type=int, default=200_000, help="votes before a run gives up")
     parser.add_argument("--growth", type=float, default=0.1,
                         help="recompute each time the votes grow by this share")  # fmt: skip
     parser.add_argument("--coverage-runs", type=int, default=40)
     parser.add_argument("--coverage-votes", type=int, default=2000)
+    parser.add_argument(
+        "--coverage-first-seed",
+        type=int,
+        default=0,
+        help="seeds of the coverage boards start here (to run them in parts)",
+    )
     parser.add_argument("--jobs", type=int, default=2, help="worker processes")
     args = parser.parse_args()
     print(f"command: {' '.join(sys.argv)}")
+    load_before = os.getloadavg()[0]
     print(f"exploration {settings.ARENA_PAIRING_EXPLORATION:.0%}, {args.runs} boards each, "
           f"cap {args.cap} votes, recompute every {args.growth:.0%} more votes")  # fmt: skip
     jobs = [("decide", m, g, mode, seed, args.cap, args.growth)
             for m in args.models for g in args.gaps for mode in ("uniform", "active")
             for seed in range(args.runs)]  # fmt: skip
     jobs += [("coverage", m, 50.0, "active", seed, args.coverage_votes, args.growth)
-             for m in args.models[:1] for seed in range(args.coverage_runs)]  # fmt: skip
+             for m in args.models[:1] for seed in _coverage_seeds(args)]  # fmt: skip
     started = time.monotonic()
     context = multiprocessing.get_context("spawn")
     with context.Pool(args.jobs, initializer=_worker_start) as pool:
         results = dict(pool.imap_unordered(_task, jobs))
+    load_after = os.getloadavg()[0]
     report(args, results)
-    print(f"wall time {time.monotonic() - started:.0f} s with {args.jobs} processes")
+    print(
+        f"wall time {time.monotonic() - started:.0f} s with {args.jobs} processes; "
+        f"load average {load_before:.1f} at the start, {load_after:.1f} at the end"
+    )
 
 
 def report(args, results: dict) -> None:
@@ -230,13 +246,28 @@ def report(args, results: dict) -> None:
         return
     m = args.models[0]
     hits = np.array([results[("coverage", m, 50.0, "active", s, args.coverage_votes, args.growth)]
-                     for s in range(args.coverage_runs)])  # fmt: skip
+                     for s in _coverage_seeds(args)])  # fmt: skip
     overall = hits.mean()
     se = math.sqrt(overall * (1 - overall) / hits.size)
-    per_rank = ", ".join(f"{100 * h:.0f}" for h in hits.mean(axis=0))
     print(f"coverage of 95% intervals, active design, {m} models, gap 50, "
           f"{args.coverage_votes} votes, {args.coverage_runs} boards: {100 * overall:.1f}% "
-          f"+/- {100 * se:.1f} (binomial s.e.); per true rank: {per_rank}")  # fmt: skip
+          f"+/- {100 * se:.1f} (binomial s.e.); per true rank, 95% Wilson intervals:")  # fmt: skip
+    for rank, column in enumerate(hits.T, start=1):
+        low, high = wilson(int(column.sum()), column.size)
+        print(f"  #{rank:<2d} {100 * column.mean():5.1f}%  [{100 * low:.1f}, {100 * high:.1f}]"
+              f"  ({int(column.sum())}/{column.size})")  # fmt: skip
+
+
+def _coverage_seeds(args) -> range:
+    return range(args.coverage_first_seed, args.coverage_first_seed + args.coverage_runs)
+
+
+def wilson(hits: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """Wilson score interval of a binomial share."""
+    share, spread = hits / n, z * z / n
+    centre = (share + spread / 2) / (1 + spread)
+    half = z * math.sqrt(share * (1 - share) / n + spread / (4 * n)) / (1 + spread)
+    return centre - half, centre + half
 
 
 if __name__ == "__main__":

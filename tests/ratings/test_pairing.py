@@ -6,14 +6,17 @@ import io
 import json
 import math
 import random
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
 
 from arena.models import Category
 from generation.models import Generator
+from generation.services import generator_save
 from ratings import pairing
 from ratings.pairing import category_settled, category_worth, pair_plan, pair_weights
+from ratings.routing import category_decision
 from ratings.selectors import snapshot_latest
 from ratings.services.recompute import leaderboard_recompute
 from tests.conftest import make_generator
@@ -83,8 +86,94 @@ def test_placement_ends_once_the_newcomer_has_been_placed(boards):
     assert plan.placing == []
 
 
+# The fixture's votes are one a second from this moment on, in each category.
+FIRST_VOTE = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _changed(name: str, *, at: datetime | None = None) -> Generator:
+    generator = Generator.objects.get(name=name)
+    generator.model_id = f"{generator.model_id}-v2"
+    generator_save(generator=generator)
+    if at is not None:
+        Generator.objects.filter(id=generator.id).update(changed_at=at)
+    generator.refresh_from_db()
+    return generator
+
+
+@pytest.mark.django_db
+def test_a_changed_generator_gets_placement_battles_and_reopens_a_settled_category(
+    boards, settings
+):
+    settings.ARENA_PAIRING_EXPLORATION = 0.1
+    Generator.objects.update(enabled=True)  # imported ones start disabled
+    logos = _category("logos")
+    assert category_worth(category_ids=[logos.id])[logos.id] == 0.0
+    changed = _changed("seedream-4")
+    ids = _ids(logos)
+    assert category_worth(category_ids=[logos.id])[logos.id] > 0.0
+    chances = _pair_chances(pair_weights(category_id=logos.id, generator_ids=ids))
+    placing = sum(c for pair, c in chances.items() if changed.id in pair)
+    assert pair_plan(pairing._latest_state(logos), ids, {changed.id: 0}).placing == [changed.id]
+    # Half the steered votes place it, plus its share of exploration (3 of 6 pairs), plus
+    # whatever the decision rule gives its pairs.
+    assert placing >= 0.9 * 0.5 + 0.1 * 3 / 6 - 1e-9
+
+
+@pytest.mark.django_db
+def test_a_change_long_before_most_votes_needs_no_placement(boards):
+    Generator.objects.update(enabled=True)
+    logos = _category("logos")
+    _changed("seedream-4", at=FIRST_VOTE + timedelta(seconds=100))
+    assert category_worth(category_ids=[logos.id])[logos.id] == 0.0
+    assert pair_weights(category_id=logos.id, generator_ids=_ids(logos)) == {}
+
+
+@pytest.mark.django_db
+def test_the_vote_plan_shows_a_changed_generator_being_placed(boards):
+    Generator.objects.update(enabled=True)
+    _changed("seedream-4")
+    out = io.StringIO()
+    call_command("vote_plan", "--json", stdout=out)
+    logos = next(p for p in json.loads(out.getvalue()) if p["category"] == "logos")
+    assert logos["state"] == "deciding"
+    assert logos["placing"] == ["seedream-4"]
+    assert logos["reason"] == "changed since their votes here, being placed again: seedream-4"
+
+
+@pytest.mark.django_db
+def test_a_changed_generator_with_few_votes_since_is_still_being_placed(boards):
+    logos = _category("logos")
+    changed = _changed("seedream-4", at=FIRST_VOTE + timedelta(seconds=550))
+    state = pairing._latest_state(logos)
+    since = pairing.votes_since_change(
+        snapshot=snapshot_latest(category=logos), changed={changed.id: changed.changed_at}
+    )
+    assert 0 < since[changed.id] < 50
+    assert pair_plan(state, _ids(logos), since).placing == [changed.id]
+
+
+@pytest.mark.django_db
+def test_renaming_a_generator_is_no_change_to_matchmaking(boards):
+    Generator.objects.update(enabled=True)
+    logos = _category("logos")
+    generator = Generator.objects.get(name="seedream-4")
+    generator.name = "Seedream Four"
+    generator_save(generator=generator)
+    assert category_worth(category_ids=[logos.id])[logos.id] == 0.0
+
+
 @pytest.mark.django_db
 def test_a_deciding_category_favours_its_top_pair(boards, tmp_path):
+    category = _close_board(tmp_path)
+    assert not category_settled(category=category)
+    names = dict(Generator.objects.values_list("id", "name"))
+    chances = _pair_chances(pair_weights(category_id=category.id, generator_ids=_ids(category)))
+    top = max(chances, key=chances.get)
+    assert {names[g] for g in top} == {"a", "b"}
+    assert chances[top] > 0.5
+
+
+def _close_board(tmp_path) -> Category:
     close = {"a": 0.4, "b": 0.3, "c": -1.0, "d": -1.5}
     lines = []
     rng = random.Random(3)
@@ -95,13 +184,25 @@ def test_a_deciding_category_favours_its_top_pair(boards, tmp_path):
         lines.append({"model_a": x, "model_b": y, "winner": winner, "category": "close",
                       "tstamp": 1767225600 + i, "question_id": f"close-{i}"})  # fmt: skip
     import_lines(tmp_path, lines)
-    category = _category("close")
-    assert not category_settled(category=category)
+    return _category("close")
+
+
+@pytest.mark.django_db
+def test_the_votes_short_agree_with_the_routes_own_rule(boards, tmp_path):
+    for slug in ("logos", "people"):
+        category = _category(slug)
+        snapshot = snapshot_latest(category=category)
+        state = pairing.board_state(category=category, snapshot=snapshot)
+        decision = category_decision(snapshot)
+        assert state.generator_ids[state.leader] == Generator.objects.get(slug=decision.leader).id
+        assert (state.short == 0).all() == decision.confident
+        assert pairing.votes_needed(state)[0] == 0.0
+    close = _close_board(tmp_path)
+    state = pairing._latest_state(close)
     names = dict(Generator.objects.values_list("id", "name"))
-    chances = _pair_chances(pair_weights(category_id=category.id, generator_ids=_ids(category)))
-    top = max(chances, key=chances.get)
-    assert {names[g] for g in top} == {"a", "b"}
-    assert chances[top] > 0.5
+    needed, group = pairing.votes_needed(state)
+    assert not category_decision(snapshot_latest(category=close)).confident
+    assert needed > 0 and names[group[0]] in {"a", "b"} and len(group) >= 2
 
 
 @pytest.mark.django_db

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from ratings.engine.decision import mixture_radius
 from ratings.engine.pairing import (
-    SEPARATION_Z,
-    leader_margin,
     newcomers,
     placement_pairs,
     posterior_covariance,
+    shortfall_pairs,
     top_two_pairs,
-    votes_to_separate,
+    votes_short,
     with_exploration,
 )
 
@@ -90,22 +90,58 @@ def test_newcomers_are_the_unrated_and_the_wide_on_few_votes_not_the_neglected()
     assert newcomers(sd, votes, known).tolist() == [False, False, False, False, True, True]
 
 
-def test_the_leader_margin_reads_the_difference_not_the_two_intervals():
-    # Two models known well against each other but not against the board's mean:
-    # their own intervals overlap, their difference does not.
-    sd = np.array([30.0, 30.0])
-    covariance = np.array([[900.0, 880.0], [880.0, 900.0]])
-    leader, margin = leader_margin(np.array([1050.0, 1020.0]), covariance)
-    assert leader == 0
-    assert margin == pytest.approx(30.0 / np.sqrt(40.0))
-    assert margin > SEPARATION_Z
-    assert 1050.0 - 1.96 * sd[0] < 1020.0 + 1.96 * sd[1]
+def test_a_changed_model_is_placed_again_until_its_votes_since_the_change_narrow_it():
+    sd = np.array([10.0, 10.0, 12.0, 14.0, 12.0])
+    votes = np.array([300.0, 300.0, 200.0, 150.0, 200.0])
+    known = np.ones(5, dtype=bool)
+    unchanged = np.full(5, np.nan)
+    assert not newcomers(sd, votes, known, unchanged).any()
+    # No vote since the change: placed, however many votes it had before.
+    just_changed = unchanged.copy()
+    just_changed[0] = 0.0
+    assert newcomers(sd, votes, known, just_changed).tolist() == [True, *[False] * 4]
+    # 30 votes since: its interval on them, 10 * sqrt(300 / 30) = 32, is wider than the
+    # median 12, and 30 is under half the median 200 votes: still being placed.
+    some = unchanged.copy()
+    some[0] = 30.0
+    assert newcomers(sd, votes, known, some)[0]
+    # 150 votes since: sqrt(2) * 10 = 14 is still wide, but it is no longer short of votes.
+    some[0] = 150.0
+    assert not newcomers(sd, votes, known, some)[0]
 
 
-def test_votes_to_separate_grow_as_the_gap_shrinks():
-    sd, have = np.array([20.0]), np.array([100.0])
-    near = votes_to_separate(np.array([50.0]), sd, have)
-    assert near == pytest.approx(np.ceil(((SEPARATION_Z * 20 / 50) ** 2 - 1) * 100), abs=1)
-    assert votes_to_separate(np.array([100.0]), sd, have) < near
-    assert votes_to_separate(np.array([200.0]), sd, have) == 0.0
-    assert votes_to_separate(np.array([0.0]), sd, have) == np.inf
+def test_votes_short_is_what_brings_the_bound_over_the_leader_above_zero():
+    gap, se, alpha = np.array([0.3]), np.array([0.2]), 0.05
+    short = votes_short(gap, se, np.array([0.25]), alpha)
+    assert mixture_radius(0.2, alpha) > 0.3 and short[0] > 0
+    # That many more votes of information 0.25 each bring the radius down to the gap.
+    after = 1.0 / np.sqrt(1.0 / 0.2**2 + 0.25 * short[0])
+    assert float(mixture_radius(after, alpha)) == pytest.approx(0.3, rel=1e-6)
+
+
+def test_votes_short_is_zero_once_clear_and_infinite_when_level():
+    short = votes_short(np.array([1.0, 0.0, 0.3]), np.array([0.05, 0.1, 0.0]), np.ones(3), 0.05)
+    assert short.tolist() == [0.0, np.inf, 0.0]
+
+
+def test_votes_short_grows_as_the_gap_shrinks_and_as_votes_say_less():
+    se, information = np.full(3, 0.2), np.full(3, 0.25)
+    short = votes_short(np.array([0.1, 0.2, 0.4]), se, information, 0.05)
+    assert short[0] > short[1] > short[2] > 0
+    lopsided = votes_short(np.array([0.2]), np.array([0.2]), np.array([0.05]), 0.05)
+    assert lopsided[0] == pytest.approx(short[1] * 0.25 / 0.05)
+
+
+def test_shortfall_pairs_send_votes_to_the_leader_by_what_each_challenger_lacks():
+    pairs = shortfall_pairs(1, np.array([300.0, 0.0, 100.0, 0.0]))
+    assert pairs.sum() == pytest.approx(1.0)
+    np.testing.assert_allclose(pairs, pairs.T)
+    assert 2 * pairs[1, 0] == pytest.approx(0.75)
+    assert 2 * pairs[1, 2] == pytest.approx(0.25)
+    assert pairs[0, 2] == pairs[1, 3] == 0.0
+
+
+def test_a_level_challenger_counts_as_the_neediest_and_nothing_short_gives_nothing():
+    pairs = shortfall_pairs(0, np.array([0.0, np.inf, 50.0]))
+    assert pairs[0, 1] == pytest.approx(pairs[0, 2])
+    assert shortfall_pairs(0, np.zeros(3)).sum() == 0.0
