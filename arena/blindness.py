@@ -6,9 +6,18 @@ pixels. After each vote the reveal tells it which generator made each side, and 
 It then guesses the generator behind every new side before voting: by exact match when an
 address or output comes back, else by the generator whose sizes and dimensions fit best
 (a naive Bayes over log byte size and dimensions, with the generators' frequencies as the
-prior). Chance is the accuracy of the best guess made without notes: always naming the
-generator that turned out most frequent among the guessed sides (for five generators paired
-uniformly, a little over 20%).
+prior).
+
+Both know what the page shows every voter before the vote: the battle's category. They learn
+from the reveals how often each generator comes up in each category, and that a battle's two
+sides are two different generators. Matchmaking shows each category's contenders most often,
+and only some generators edit, so that alone guesses far better than one in five.
+
+What the attacker is measured against is the same attacker without notes on the outputs:
+category frequencies only, never an address, a byte size, a picture size or a hash. A leak is
+what the notes add. The test is paired, side by side: among the sides where exactly one of the
+two guessed right, the attacker with notes must not be right more often than a fair coin
+allows.
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from PIL import Image
-from scipy.stats import norm
+from scipy.stats import binomtest, norm
 
 
 @dataclass(frozen=True)
@@ -32,30 +41,35 @@ class Seen:
     dims: tuple[int, int]
     byte_hash: str
     pixel_hash: str
+    category: str = ""  # what the page says of the battle, for every voter to read
 
 
-def seen_of(address: str, body: bytes) -> Seen:
+def seen_of(address: str, body: bytes, category: str = "") -> Seen:
     with Image.open(io.BytesIO(body)) as image:
         dims = image.size
         pixels = hashlib.sha256(image.convert("RGB").tobytes()).hexdigest()
-    return Seen(address, len(body), dims, hashlib.sha256(body).hexdigest(), pixels)
+    return Seen(address, len(body), dims, hashlib.sha256(body).hexdigest(), pixels, category)
 
 
 class Attacker:
-    """Guesses generators from its notes."""
+    """Guesses generators from its notes (``notes=False``: from what every voter knows)."""
 
-    def __init__(self):
+    def __init__(self, *, notes: bool = True):
+        self.notes = notes
         self.exact: dict[str, str] = {}  # address, byte hash or pixel hash -> generator
         self.counts: Counter[str] = Counter()
+        self.in_category: dict[str, Counter] = defaultdict(Counter)
         self.log_sizes: dict[str, list[float]] = defaultdict(list)
         self.dims: dict[str, Counter] = defaultdict(Counter)
 
     def learn(self, seen: Seen, generator: str) -> None:
-        for key in (seen.address, seen.byte_hash, seen.pixel_hash):
-            self.exact[key] = generator
         self.counts[generator] += 1
-        self.log_sizes[generator].append(math.log(seen.size))
-        self.dims[generator][seen.dims] += 1
+        self.in_category[seen.category][generator] += 1
+        if self.notes:
+            for key in (seen.address, seen.byte_hash, seen.pixel_hash):
+                self.exact[key] = generator
+            self.log_sizes[generator].append(math.log(seen.size))
+            self.dims[generator][seen.dims] += 1
 
     def guess(self, left: Seen, right: Seen) -> tuple[str | None, str | None]:
         """The most likely (left, right) pair of two different generators."""
@@ -70,8 +84,13 @@ class Attacker:
         return best
 
     def _score(self, seen: Seen, name: str) -> float:
-        total = sum(self.counts.values())
-        score = math.log((self.counts[name] + 1) / (total + len(self.counts)))
+        # The prior: how often the generator came up in this category, shrunk towards how
+        # often it came up at all while the category has few reveals.
+        here, total = self.in_category[seen.category], sum(self.counts.values())
+        overall = (self.counts[name] + 1) / (total + len(self.counts))
+        score = math.log((here[name] + 2 * overall) / (sum(here.values()) + 2))
+        if not self.notes:
+            return score
         for key in (seen.address, seen.byte_hash, seen.pixel_hash):
             if key in self.exact:
                 return 1e9 if self.exact[key] == name else -1e9
@@ -105,26 +124,43 @@ class Verdict:
     guesses: int
     accuracy: float
     interval: tuple[float, float]  # of the attacker's accuracy, at ``confidence``
-    chance: float
+    baseline: float  # accuracy of the same attacker without notes, on the same sides
+    chance: float  # naming the most frequent generator every time, known in hindsight
+    p_value: float  # of the notes adding nothing (one-sided, paired)
     confidence: float
 
     @property
     def above_chance(self) -> bool:
-        """The attacker beats chance by more than the sampling error."""
-        return self.interval[0] > self.chance
+        """The notes help beyond the sampling error: the attacker sees what it should not."""
+        return self.p_value < 1 - self.confidence
 
 
-def verdict(hits: list[bool], truths: list[str], confidence: float) -> Verdict:
-    """The attacker's accuracy, with a Wilson interval, against chance on the same sides.
+def verdict(
+    hits: list[bool], baseline_hits: list[bool], truths: list[str], confidence: float
+) -> Verdict:
+    """The attacker's accuracy against the attacker without notes, guessing the same sides.
 
-    Chance is the share of the most frequent true generator: what naming that one every
-    time would score, knowing the answer's frequencies in hindsight and nothing else. It errs
-    on the high side, so a blind arena is not called leaky by a lucky run.
+    An exact sign test on the discordant sides (one right, the other wrong): if the notes tell
+    nothing, each such side is the attacker's with probability one half at most.
     """
     n = len(hits)
     z = float(norm.ppf(0.5 + confidence / 2))
-    chance = max(Counter(truths).values()) / n
-    return Verdict(n, sum(hits) / n, wilson(sum(hits), n, z), chance, confidence)
+    ahead = sum(h and not b for h, b in zip(hits, baseline_hits, strict=True))
+    behind = sum(b and not h for h, b in zip(hits, baseline_hits, strict=True))
+    p_value = (
+        float(binomtest(ahead, ahead + behind, 0.5, alternative="greater").pvalue)
+        if (ahead + behind)
+        else 1.0
+    )
+    return Verdict(
+        guesses=n,
+        accuracy=sum(hits) / n,
+        interval=wilson(sum(hits), n, z),
+        baseline=sum(baseline_hits) / n,
+        chance=max(Counter(truths).values()) / n,
+        p_value=p_value,
+        confidence=confidence,
+    )
 
 
 def wilson(hits: int, n: int, z: float) -> tuple[float, float]:

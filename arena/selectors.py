@@ -64,8 +64,9 @@ def battle_sides(battle: Battle) -> tuple[Side, Side]:
     return _side(battle, left, "left"), _side(battle, right, "right")
 
 
-def battle_output(*, user, token, side: str) -> Generation | None:
-    """The output on one side of a battle, for the voter who holds it or for staff."""
+def battle_output(*, user, token, side: str) -> tuple[Generation, Generation] | None:
+    """The output on one side of a battle and the one beside it, for the voter who holds it or
+    for staff."""
     battles = Battle.objects.select_related("generation_a", "generation_b")
     if not user.is_staff:
         battles = battles.filter(voter=user)
@@ -73,8 +74,8 @@ def battle_output(*, user, token, side: str) -> Generation | None:
     if battle is None:
         return None
     left, right = battle.as_shown(battle.generation_a, battle.generation_b)
-    generation = left if side == "left" else right
-    return generation if generation.file else None
+    generation, other = (left, right) if side == "left" else (right, left)
+    return (generation, other) if generation.file and other.file else None
 
 
 def battle_card(battle: Battle) -> dict:

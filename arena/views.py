@@ -6,6 +6,8 @@ Every page works as plain HTML forms; the script on the voting page uses the sam
 
 from __future__ import annotations
 
+import io
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -18,6 +20,7 @@ from arena.addresses import output_address_read
 from arena.core.queue import enqueue
 from arena.forms import VoterPromptForm
 from arena.models import Battle
+from arena.padding import pad, padded_length
 from arena.services import (
     ArenaError,
     BattleNotFound,
@@ -162,21 +165,27 @@ def battle_shown(request: HttpRequest, token: str) -> JsonResponse:
 def battle_output(request: HttpRequest, signed: str) -> FileResponse:
     """One side of a battle by its per-battle address: the bytes and their type, nothing more.
 
-    Streamed from whatever storage holds it (local files or a bucket), never redirected to
-    the storage's own URL, so the page's CSP and the address's privacy both hold.
+    Read from whatever storage holds it (local files or a bucket), never redirected to the
+    storage's own URL, so the page's CSP and the address's privacy both hold; padded to the
+    same length as the side beside it (see :mod:`arena.padding`).
     """
     address = output_address_read(signed)
-    generation = None
+    sides = None
     if address is not None:
         token, side = address
-        generation = selectors.battle_output(user=request.user, token=token, side=side)
-    if generation is None:
+        sides = selectors.battle_output(user=request.user, token=token, side=side)
+    if sides is None:
         raise Http404("No such output.")
+    generation, other = sides
     try:
-        stream = generation.file.open("rb")
+        with generation.file.open("rb") as stream:
+            data = stream.read()
+        length = padded_length((len(data), other.file.size), settings.ARENA_OUTPUT_PAD_BYTES)
     except (FileNotFoundError, OSError):
         raise Http404("No such output.") from None
-    response = FileResponse(stream, content_type=generation.media_type or "image/png")
+    # Streamed, so that no ETag is made from the body.
+    body = io.BytesIO(pad(data, length))
+    response = FileResponse(body, content_type=generation.media_type or "image/png")
     # No Content-Disposition (it would carry the stored name), no Last-Modified, no ETag.
     response.headers.pop("Content-Disposition", None)
     # One voter's address: a shared cache must never keep it for another.

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.urls import reverse
+from PIL import Image
 
 from arena.addresses import output_address, output_address_read
 from arena.models import Battle
@@ -47,15 +50,27 @@ def test_the_holder_gets_the_bytes_privately_before_and_after_the_vote(
     address = output_address(shown_battle, "left")
     left = shown_battle.as_shown(shown_battle.generation_a, shown_battle.generation_b)[0]
     with left.file.open("rb") as stored:
-        expected = stored.read()
+        expected = _pixels(stored.read())
     before = voter_client.get(address)
-    assert before.status_code == 200 and _body(before) == expected
+    assert before.status_code == 200 and _pixels(_body(before)) == expected
     assert before["Cache-Control"].startswith("private")
     assert "public" not in before["Cache-Control"]
     for header in ("ETag", "Last-Modified", "Content-Disposition", "Location"):
         assert header not in before
     vote_cast(voter=voter, battle_token=shown_battle.token, choice="left")
-    assert _body(voter_client.get(address)) == expected
+    assert _pixels(_body(voter_client.get(address))) == expected
+
+
+def test_both_sides_of_a_battle_come_at_one_length(voter_client, shown_battle):
+    sizes = {g.file.size for g in (shown_battle.generation_a, shown_battle.generation_b)}
+    bodies = [_body(voter_client.get(output_address(shown_battle, s))) for s in ("left", "right")]
+    assert len(sizes) == 2, "the fixture's two outputs should differ in size"
+    assert len(bodies[0]) == len(bodies[1]) > max(sizes)
+
+
+def _pixels(data: bytes) -> tuple:
+    with Image.open(io.BytesIO(data)) as image:
+        return image.size, image.convert("RGBA").tobytes()
 
 
 def test_another_voter_gets_404_and_staff_get_the_output(

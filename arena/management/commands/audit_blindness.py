@@ -2,10 +2,11 @@
 
 Each voter uses the voting pages as the browser does (the page, the preloaded next battle,
 the vote, the reveal) through Django's test client, keeps notes (see ``arena.blindness``)
-and guesses the generator behind each side before voting. The command prints the attacker's
-accuracy against a baseline that knows only how often each generator appears, with
-intervals, and exits non-zero when the attacker beats it by more than the sampling error,
-or when any address or output came back to the same voter.
+and guesses the generator behind each side before voting. Beside it guesses the same attacker
+without notes on the outputs (what every voter knows: the category on the page, how often each
+generator comes up in it, two different ones a battle). The command prints both accuracies and exits
+non-zero when the notes help beyond the sampling error (a one-sided paired sign test at
+``--confidence``), or when any address or output came back to the same voter.
 
 It casts real votes (they move the ratings): run it on the demo or a copy, not on a live
 arena's database.
@@ -13,6 +14,7 @@ arena's database.
 
 from __future__ import annotations
 
+import html
 import random
 import re
 import time
@@ -27,12 +29,14 @@ from django.test import Client, override_settings
 from arena.blindness import Attacker, Seen, seen_of, verdict
 
 _IMG = re.compile(r'<img src="([^"]+)"')
+_CATEGORY = re.compile(r'<p class="category" id="category">([^<]*)</p>')
 _CHOICES = ("left", "right", "tie", "both_bad")
 
 
 @dataclass
 class Tally:
     hits: list[bool] = field(default_factory=list)
+    baseline_hits: list[bool] = field(default_factory=list)
     truths: list[str] = field(default_factory=list)
     votes: int = 0
     addresses_again: int = 0  # an address given to the same voter a second time
@@ -71,7 +75,7 @@ class Command(BaseCommand):
     def _report(self, tally: Tally, confidence: float, seconds: float) -> None:
         if not tally.hits:
             raise CommandError("No battle could be judged: seed the demo first (manage.py demo).")
-        result = verdict(tally.hits, tally.truths, confidence)
+        result = verdict(tally.hits, tally.baseline_hits, tally.truths, confidence)
         level = f"{confidence:.0%}"
         low, high = result.interval
         write = self.stdout.write
@@ -80,17 +84,22 @@ class Command(BaseCommand):
         write(
             f"Attacker accuracy: {result.accuracy:.1%} ({level} interval {low:.1%} to {high:.1%})"
         )
-        write(f"Chance (always naming the most frequent generator): {result.chance:.1%}")
+        write(
+            f"Without notes on the outputs (each category's frequencies): "
+            f"{result.baseline:.1%}; naming the most frequent generator every time: "
+            f"{result.chance:.1%}"
+        )
+        write(f"Notes add nothing: one-sided paired p = {result.p_value:.3f}")
         problems = []
         if result.above_chance:
-            problems.append("the attacker guesses generators above chance")
+            problems.append("the attacker's notes on the outputs help it guess generators")
         if tally.addresses_again or tally.outputs_again:
             problems.append("an address or an output came back to the same voter")
         if tally.stalled:
             problems.append(f"{tally.stalled} voter(s) found no battle ready in time")
         if problems:
             raise CommandError("Not blind: " + "; ".join(problems) + ".")
-        write(self.style.SUCCESS("Blind: the attacker does no better than chance."))
+        write(self.style.SUCCESS("Blind: notes on the outputs help no more than chance allows."))
 
 
 def _voter_client(number: int) -> Client:
@@ -114,7 +123,7 @@ def _post(client: Client, url: str, data=None, **extra):
 
 def _play(client: Client, votes: int, rng: random.Random, tally: Tally, wait: float) -> None:
     """One voter: vote ``votes`` times the way the voting page's script does."""
-    attacker = Attacker()
+    attacker, baseline = Attacker(), Attacker(notes=False)
     addresses: set[str] = set()
     pixels: set[str] = set()
     current = _open_page(client, wait)
@@ -122,49 +131,55 @@ def _play(client: Client, votes: int, rng: random.Random, tally: Tally, wait: fl
         if current is None:
             tally.stalled += 1
             return
-        token, urls = current
-        sides = [seen_of(url, _body(_get(client, url))) for url in urls]
+        token, urls, category = current
+        sides = [seen_of(url, _body(_get(client, url)), category) for url in urls]
         tally.addresses_again += sum(s.address in addresses for s in sides)
         tally.outputs_again += sum(s.pixel_hash in pixels for s in sides)
         addresses.update(s.address for s in sides)
         pixels.update(s.pixel_hash for s in sides)
         held = _post(client, "/vote/next/").json().get("battle")
-        guesses = attacker.guess(*sides)
+        guesses = attacker.guess(*sides), baseline.guess(*sides)
         answer = _post(
             client, f"/vote/{token}/", {"choice": rng.choice(_CHOICES), "images_loaded": "1"}
         )
         if answer.status_code != 200:
             raise CommandError(f"The vote was refused ({answer.status_code}): {answer.content!r}")
         tally.votes += 1
-        _score(tally, guesses, sides, answer.json()["reveal"], attacker)
+        _score(tally, guesses, sides, answer.json()["reveal"], (attacker, baseline))
         current = _next(client, held, wait)
 
 
-def _score(tally: Tally, guesses, sides: list[Seen], reveal: dict, attacker: Attacker) -> None:
+def _score(tally: Tally, guesses, sides: list[Seen], reveal: dict, attackers) -> None:
+    (guessed, baseline_guessed), (attacker, baseline) = guesses, attackers
     for i, side in enumerate(("left", "right")):
         truth = reveal[side]
-        if guesses[i] is not None:  # the first votes have nothing to guess from
-            tally.hits.append(guesses[i] == truth)
+        if guessed[i] is not None:  # the first votes have nothing to guess from
+            tally.hits.append(guessed[i] == truth)
+            tally.baseline_hits.append(baseline_guessed[i] == truth)
             tally.truths.append(truth)
         attacker.learn(sides[i], truth)
+        baseline.learn(sides[i], truth)
 
 
 def _next(client: Client, held: dict | None, wait: float):
     if held is None:
         return _open_page(client, wait)
     _post(client, held["shown_url"])
-    return held["token"], [held["left"]["url"], held["right"]["url"]]
+    return held["token"], [held["left"]["url"], held["right"]["url"]], held["category"]
 
 
 def _open_page(client: Client, wait: float):
-    """(token, two image addresses) of the battle the vote page shows, waiting for one."""
+    """(token, two image addresses, category) of the battle the vote page shows, waiting."""
     deadline = time.monotonic() + wait
     while True:
         page = _get(client, "/vote/", follow=True)
         path = page.redirect_chain[-1][0] if page.redirect_chain else ""
-        urls = _IMG.findall(page.content.decode())
+        text = page.content.decode()
+        urls = _IMG.findall(text)
         if page.status_code == 200 and len(urls) == 2 and path.startswith("/vote/"):
-            return path.rstrip("/").rsplit("/", 1)[1], urls
+            category = _CATEGORY.search(text)
+            token = path.rstrip("/").rsplit("/", 1)[1]
+            return token, urls, html.unescape(category.group(1)) if category else ""
         if time.monotonic() > deadline:
             return None
         time.sleep(0.5)
@@ -173,4 +188,4 @@ def _open_page(client: Client, wait: float):
 def _body(response) -> bytes:
     if response.status_code != 200:
         raise CommandError(f"An output address answered {response.status_code}.")
-    return b"".join(response.streaming_content)
+    return b"".join(response.streaming_content) if response.streaming else response.content
