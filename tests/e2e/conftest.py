@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -57,23 +58,34 @@ def browser(orm_beside_playwright):
         browser.close()
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    yield page
+def _close(context, page) -> None:
+    # The page's last requests (a preload, an output) finish before the test's database is
+    # emptied: a request still running then holds locks that the flush deadlocks against.
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.wait_for_load_state("networkidle", timeout=10_000)
     context.close()
 
 
+# Both take the live server, so that they close before it stops and the database is flushed.
 @pytest.fixture
-def phone(browser):
+def page(browser, live_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    _close(context, page)
+
+
+@pytest.fixture
+def phone(browser, live_server):
     """A page in a phone-sized, touch-screen browser (390 x 844, as an iPhone 14)."""
     context = browser.new_context(
         viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
     )
     page = context.new_page()
     yield page
-    context.close()
+    _close(context, page)
 
 
 @pytest.fixture
