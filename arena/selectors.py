@@ -182,9 +182,13 @@ def category_guess(text: str, *, kind: str = Kind.GENERATE) -> Category | None:
     return None if label is None else categories[label]
 
 
+def day_start(now=None):
+    """Local midnight before ``now`` (default: now): where a voter's day of votes begins."""
+    return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def votes_today(*, voter) -> int:
-    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    return Vote.objects.filter(voter=voter, created_at__gte=start).count()
+    return Vote.objects.filter(voter=voter, created_at__gte=day_start()).count()
 
 
 def vote_of(*, battle: Battle, voter) -> Vote | None:

@@ -114,5 +114,4 @@ def _rate_check(kind: str, voter) -> None:
 
 def _seconds_to_midnight() -> int:
     now = timezone.localtime()
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    return max(int(86400 - (now - midnight).total_seconds()), 1)
+    return max(int(86400 - (now - selectors.day_start(now)).total_seconds()), 1)

@@ -93,7 +93,7 @@ def _voter_lock(voter) -> None:
 
 
 class Ballot(NamedTuple):
-    """What a vote needs of its battle, read in one statement with the voter's counts."""
+    """What a vote needs of its battle, read with the voter's counts (see ``_ballot``)."""
 
     id: int
     status: str
@@ -150,11 +150,10 @@ def _ballot(*, voter, token: uuid.UUID, now: datetime.datetime) -> Ballot:
     Someone else's battle, or one in the pool, is answered like a missing one: its existence
     and state are not this voter's to know.
     """
-    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     params = {
         "voter": voter.pk,
         "token": sql.db_value(Battle, "token", token),
-        "midnight": sql.db_datetime(midnight),
+        "midnight": sql.db_datetime(selectors.day_start(now)),
         "window": sql.db_datetime(now - datetime.timedelta(seconds=VOTE_RATE_WINDOW)),
     }
     read, reveal = _ballot_sql(connection.vendor)

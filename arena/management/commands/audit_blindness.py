@@ -188,4 +188,4 @@ def _open_page(client: Client, wait: float):
 def _body(response) -> bytes:
     if response.status_code != 200:
         raise CommandError(f"An output address answered {response.status_code}.")
-    return b"".join(response.streaming_content) if response.streaming else response.content
+    return b"".join(response.streaming_content)
