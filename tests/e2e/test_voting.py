@@ -118,8 +118,10 @@ def test_the_next_battle_is_preloaded_and_swapped_in_painted(page, live_server, 
     preloaded = [url for url in requested if "/outputs/" in url]
     page.keyboard.press("3")
     expect(page.locator("#verdict")).to_contain_text("You voted: Tie")
-    page.keyboard.press("Enter")
-    wait_until_ready(page)
+    # The page tells the server the battle is on screen once it is painted, after the swap.
+    with page.expect_response(lambda response: response.url.endswith("/shown/")):
+        page.keyboard.press("Enter")
+        wait_until_ready(page)
     shown = page.evaluate("[...document.querySelectorAll('#pair img')].map(img => img.src)")
     assert set(shown) <= set(preloaded)  # nothing fetched after Enter: it was all here
     held = Battle.objects.get(token=page.url.rstrip("/").rsplit("/", 1)[1])
