@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
-"""Run every `./dev` command the README shows, as written, in a fresh copy of the repository.
+"""Run every `./dev` command the README and docs/ show, as written, in a fresh copy of the repo.
 
 The copy has no `.venv` and no `var/`, and the environment names no database, broker or cache:
-the embedded default a newcomer gets. Commands run in the README's order. `./dev up` is started,
-checked to serve the sign-in page with a Celery worker beside it, then stopped with SIGTERM (as
-Ctrl+C would), and no process may be left running in the copy. Plain `./dev test` is what CI's
-test step runs already, so it is not run twice.
+the embedded default a newcomer gets. The commands of the README's ```sh blocks run first, in
+its order, then those of each docs/ page, pages in the order the README links them (pages it
+does not link after, by name); ```text or ```console blocks are shown, not run. `./dev up` is
+started, checked to serve the sign-in page with a Celery worker beside it, then stopped with
+SIGTERM (as Ctrl+C would), and no process may be left running in the copy. Plain `./dev test`
+is what CI's test step runs already, so it is not run twice.
 
     python3 .ci/readme_commands.py [--addr 127.0.0.1:8016]
 
 ``--addr`` serves `./dev up` elsewhere than the README's 127.0.0.1:8000 (a machine where that
-port is taken); CI runs it as written.
+port is taken); CI runs it as written. The README is a front door: more than
+``README_MAX_LINES`` lines fail before anything runs.
 """
 
 from __future__ import annotations
@@ -32,11 +35,31 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_ADDR = "127.0.0.1:8000"
 # What a newcomer's shell does not have: the services CI exports for the test step.
 DROP = ("DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL", "DEBUG", "SECRET_KEY", "CI", "VENV")
+README_MAX_LINES = 300
 
 
-def readme_commands() -> list[str]:
-    """Each `./dev ...` line of the README's ```sh blocks, without its comment."""
-    blocks = re.findall(r"```sh\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+def documented_pages() -> list[Path]:
+    """The README, then the docs/ pages in the order it links them, then any others."""
+    readme = (ROOT / "README.md").read_text()
+    docs = sorted((ROOT / "docs").glob("*.md"))
+    linked = list(dict.fromkeys(re.findall(r"\]\(docs/([^)#\s]+\.md)", readme)))
+    order = {name: i for i, name in enumerate(linked)}
+    docs.sort(key=lambda page: (order.get(page.name, len(order)), page.name))
+    return [ROOT / "README.md", *docs]
+
+
+def readme_size() -> None:
+    lines = len((ROOT / "README.md").read_text().splitlines())
+    if lines > README_MAX_LINES:
+        raise SystemExit(
+            f"README.md has {lines} lines, more than {README_MAX_LINES}: it is the front door; "
+            "move the detail to a page of docs/ and link it"
+        )
+
+
+def page_commands(page: Path) -> list[str]:
+    """Each `./dev ...` line of a page's ```sh blocks, without its comment."""
+    blocks = re.findall(r"```sh\n(.*?)```", page.read_text(), re.S)
     commands = []
     for block in blocks:
         for line in block.splitlines():
@@ -116,28 +139,36 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--addr", default=DEFAULT_ADDR, help="where ./dev up serves")
     args = parser.parse_args()
+    readme_size()
     env = {k: v for k, v in os.environ.items() if k not in DROP}
     copy = fresh_copy()
     print(f"fresh copy in {copy}")
     try:
-        for command in readme_commands():
-            if command == "./dev test":
-                print("skipped: ./dev test (CI's test step runs it as written)")
-                continue
-            if command.startswith("./dev up"):
-                if args.addr != DEFAULT_ADDR and command == "./dev up":
-                    command = f"./dev up {args.addr}"
-                addr = command.split()[2] if len(command.split()) > 2 else DEFAULT_ADDR
-                serve(command, copy, env, addr.replace("0.0.0.0", "127.0.0.1"))
-                continue
-            done = subprocess.run(command, shell=True, cwd=copy, env=env, timeout=1800)
-            if done.returncode != 0:
-                raise SystemExit(f"failed ({done.returncode}): {command}")
-            print(f"ok: {command}")
+        for page in documented_pages():
+            run_page(page, copy, env, args.addr)
     except BaseException:
         print(f"the copy is kept in {copy}", file=sys.stderr)
         raise
     shutil.rmtree(copy, ignore_errors=True)
+
+
+def run_page(page: Path, copy: Path, env: dict[str, str], addr_option: str) -> None:
+    for command in page_commands(page):
+        where = f"{page.relative_to(ROOT)}: {command}"
+        if command == "./dev test":
+            print(f"skipped: {where} (CI's test step runs it as written)")
+            continue
+        if command.startswith("./dev up"):
+            if addr_option != DEFAULT_ADDR and command == "./dev up":
+                command = f"./dev up {addr_option}"
+            addr = command.split()[2] if len(command.split()) > 2 else DEFAULT_ADDR
+            serve(command, copy, env, addr.replace("0.0.0.0", "127.0.0.1"))
+            continue
+        print(f"running: {where}", flush=True)
+        done = subprocess.run(command, shell=True, cwd=copy, env=env, timeout=1800)
+        if done.returncode != 0:
+            raise SystemExit(f"failed ({done.returncode}): {where}")
+        print(f"ok: {where}", flush=True)
 
 
 if __name__ == "__main__":

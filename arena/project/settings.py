@@ -1,4 +1,4 @@
-"""Settings for the arena, read from the environment (see the README's settings table).
+"""Settings for the arena, read from the environment (see docs/settings.md).
 
 Defaults give the one-machine demo: SQLite, a broker in a folder (no server), files on local
 disk.
@@ -356,7 +356,7 @@ if ARENA_PAIRING_EXPLORATION > 1.0:
     raise ImproperlyConfigured("ARENA_PAIRING_EXPLORATION must be a share between 0 and 1")
 ARENA_PROMPT_REPEAT_HOURS = envfloat("ARENA_PROMPT_REPEAT_HOURS", 24.0, minimum=0.0)
 
-# Ratings (see the README's ratings section for what each choice means).
+# Ratings (see docs/ratings.md for what each choice means).
 RATINGS_ELO_K = envfloat("RATINGS_ELO_K", 4.0, minimum=0.0)
 RATINGS_ELO_SCALE = envfloat("RATINGS_ELO_SCALE", 400.0, minimum=1.0)
 RATINGS_ELO_BASE = envfloat("RATINGS_ELO_BASE", 10.0, minimum=1.0001)

@@ -23,7 +23,7 @@ of sqrt(0.95 * 0.05 / n): about 1.5 points at 200 boards, so showing each model 
 
     .venv/bin/python tests/benchmarks/bench_matchmaking.py            # a few minutes
     .venv/bin/python tests/benchmarks/bench_matchmaking.py --runs 20 --cap 300000 \
-        --coverage-runs 0                                             # the README's figures
+        --coverage-runs 0                                       # the figures in docs/pairing.md
     .venv/bin/python tests/benchmarks/bench_matchmaking.py --runs 0 --coverage-runs 4000
 
 Needs nothing but the virtual environment (SQLite in memory).
