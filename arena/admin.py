@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.db.models import Count
+from django.template.defaultfilters import pluralize
 from django.utils.html import format_html
 
 from arena.models import Battle, Category, Kind, Prompt, Vote
@@ -25,6 +26,27 @@ class CategoryAdmin(admin.ModelAdmin):
     @admin.display(description="prompts", ordering="_prompts")
     def prompt_count(self, obj: Category) -> int:
         return obj._prompts
+
+    def get_deleted_objects(self, objs, request):
+        """A category with votes is refused (its votes are protected), one line a category.
+
+        Asked before Django's own walk, which would load and list every protected vote.
+        """
+        voted = (
+            Vote.objects.filter(category__in=objs)
+            .values("category__name")
+            .annotate(votes=Count("id"))
+            .order_by("category__name")
+        )
+        protected = [
+            f"{row['category__name']}: {row['votes']} vote{pluralize(row['votes'])}. A "
+            "category's votes are the record its ratings are computed from; make its prompts "
+            "inactive instead."
+            for row in voted
+        ]
+        if protected:
+            return [], {}, set(), protected
+        return super().get_deleted_objects(objs, request)
 
 
 class PromptForm(forms.ModelForm):

@@ -200,11 +200,12 @@ class Vote(models.Model):
         db_index=False,
     )
     # Copied from the battle's prompt so that ratings aggregate per category without joins.
+    # Protected: a category's votes are the record its board is computed from.
     category = models.ForeignKey(
         Category,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="votes",
         db_index=False,
     )
