@@ -12,7 +12,7 @@ from generation.concurrency import GeneratorBusy
 from generation.models import Generation, Generator
 from generation.providers import provider_names
 from generation.selectors import generator_stats
-from generation.services import generation_run_now, generator_save
+from generation.services import generation_run_now
 
 MAX_TESTS = 3
 ERROR_CHARS = 300
@@ -110,7 +110,7 @@ class GeneratorAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if obj.enabled:
             obj.disabled_reason = ""  # a reason only explains a generator that is off
-        generator_save(generator=obj)
+        super().save_model(request, obj, form, change)
 
     @admin.display(description="provider · model", ordering="provider")
     def provider_model(self, generator: Generator) -> str:

@@ -264,25 +264,6 @@ def generation_fail(*, generation_id: int, claim: str | None, error: str) -> boo
     return updated == 1
 
 
-def generator_save(*, generator: Generator) -> bool:
-    """Save a generator, marking ``changed_at`` when its provider, model or parameters changed.
-
-    The change is judged against the stored row (its fingerprint, or its fields when it has
-    none yet), so a name, price or key edit is no change. Returns whether it changed.
-    """
-    fingerprint = generator.behaviour_fingerprint()
-    stored = Generator.objects.filter(pk=generator.pk).first()
-    previous = stored and (stored.fingerprint or stored.behaviour_fingerprint())
-    changed = stored is not None and previous != fingerprint
-    generator.fingerprint = fingerprint
-    if changed:
-        generator.changed_at = timezone.now()
-    elif stored is not None:
-        generator.changed_at = stored.changed_at
-    generator.save()
-    return changed
-
-
 def generator_disable(*, generator_id: int, reason: str) -> bool:
     """Turn a generator off with a reason shown in the admin; False if it was already off.
 

@@ -13,7 +13,6 @@ from django.core.management import call_command
 
 from arena.models import Category
 from generation.models import Generator
-from generation.services import generator_save
 from ratings import pairing
 from ratings.pairing import category_settled, category_worth, pair_plan, pair_weights
 from ratings.routing import category_decision
@@ -93,7 +92,7 @@ FIRST_VOTE = datetime(2026, 1, 1, tzinfo=UTC)
 def _changed(name: str, *, at: datetime | None = None) -> Generator:
     generator = Generator.objects.get(name=name)
     generator.model_id = f"{generator.model_id}-v2"
-    generator_save(generator=generator)
+    generator.save()
     if at is not None:
         Generator.objects.filter(id=generator.id).update(changed_at=at)
     generator.refresh_from_db()
@@ -158,7 +157,7 @@ def test_renaming_a_generator_is_no_change_to_matchmaking(boards):
     logos = _category("logos")
     generator = Generator.objects.get(name="seedream-4")
     generator.name = "Seedream Four"
-    generator_save(generator=generator)
+    generator.save()
     assert category_worth(category_ids=[logos.id])[logos.id] == 0.0
 
 
