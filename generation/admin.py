@@ -7,12 +7,14 @@ from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
+from PIL import Image, ImageDraw
 
 from generation.concurrency import GeneratorBusy
 from generation.models import Generation, Generator
 from generation.providers import provider_names
 from generation.selectors import generator_stats
 from generation.services import generation_run_now
+from generation.sources import source_store
 
 MAX_TESTS = 3
 ERROR_CHARS = 300
@@ -20,6 +22,7 @@ TEST_PROMPTS = {
     Generator.Modality.IMAGE: "A red bicycle leaning against a blue door in morning light",
     Generator.Modality.TEXT: "In one sentence, describe a red bicycle leaning against a blue door.",
 }
+TEST_EDIT = "Paint the box in the middle blue"
 
 
 class GeneratorForm(forms.ModelForm):
@@ -167,23 +170,35 @@ def _stats(generator: Generator) -> dict:
 
 
 def _test_prompt(generator: Generator):
-    """A fixed prompt, kept out of battles (no category, inactive).
+    """A fixed prompt, kept out of battles (no category, inactive); an edit for an editor only.
 
     Prompts belong to the arena, which builds on this app: the model is reached through the
     relation a generation declares, not by importing the arena.
     """
     Prompt = Generation._meta.get_field("prompt").related_model
-    text = TEST_PROMPTS.get(generator.modality, TEST_PROMPTS[Generator.Modality.IMAGE])
-    prompt = Prompt.objects.filter(text=text, category=None).first()
+    if generator.can(Generator.Capability.GENERATE):
+        text = TEST_PROMPTS.get(generator.modality, TEST_PROMPTS[Generator.Modality.IMAGE])
+        source = ""
+    else:
+        text, source = TEST_EDIT, source_store(_test_source())
+    prompt = Prompt.objects.filter(text=text, category=None, source_image=source).first()
     return prompt or Prompt.objects.create(
-        text=text, category=None, source=Prompt.Source.CURATED, active=False
+        text=text, category=None, source=Prompt.Source.CURATED, active=False, source_image=source
     )
+
+
+def _test_source() -> Image.Image:
+    """The picture an editor's test edits: a grey field with a red box in the middle."""
+    image = Image.new("RGB", (256, 256), "#c0c0c0")
+    ImageDraw.Draw(image).rectangle((85, 85, 170, 170), fill="#b03020")
+    return image
 
 
 def _success_message(generation: Generation) -> str:
     head = format_html(
-        "{}: one output in {} ms, cost ${}, model {}.",
+        "{}: one {} in {} ms, cost ${}, model {}.",
         generation.generator,
+        "edit" if generation.prompt.source_image else "output",
         generation.latency_ms,
         generation.cost,
         generation.model_version or "not reported",

@@ -8,11 +8,17 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from PIL import Image
 
 from generation import services
 from generation.concurrency import GeneratorBusy
 from generation.models import Generation, Generator
-from generation.services import generation_get_or_create, generation_run, generation_run_now
+from generation.services import (
+    generation_get_or_create,
+    generation_run,
+    generation_run_now,
+    prompt_params_hash,
+)
 from tests.conftest import make_generator
 
 CHANGELIST = "admin:generation_generator_changelist"
@@ -139,3 +145,31 @@ def test_testing_many_generators_tries_only_the_first_few(admin_client, db):
 
     assert Generation.objects.count() == 3
     assert messages[-1] == "Tested the first 3 generators only."
+
+
+def test_testing_an_edit_only_generator_runs_an_edit(admin_client, db):
+    editor = make_generator("Editor Only")
+    editor.capabilities = Generator.Capability.EDIT
+    editor.save()
+
+    (message,) = _messages(_test_action(admin_client, editor))
+
+    generation = Generation.objects.get()
+    assert generation.status == Generation.Status.SUCCEEDED
+    assert generation.prompt.source_image.startswith("sources/")
+    assert generation.prompt.kind == "edit" and not generation.prompt.active
+    assert generation.params_hash == prompt_params_hash(generation.prompt, editor)
+    with generation.file.open("rb") as output:
+        assert Image.open(output).size == (256, 256)  # an edit keeps its source's size
+    assert "one edit in" in message
+
+
+def test_testing_a_generator_that_also_edits_still_generates(admin_client, db):
+    both = make_generator("Both Ways")
+    both.capabilities = Generator.Capability.BOTH
+    both.save()
+
+    (message,) = _messages(_test_action(admin_client, both))
+
+    assert Generation.objects.get().prompt.source_image == ""
+    assert "one output in" in message
