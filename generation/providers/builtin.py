@@ -57,57 +57,79 @@ class BuiltinProvider(Provider):
     def generate(self, prompt: str, params: dict[str, Any]) -> Output:
         started = time.monotonic()
         options = _options(params)
-        delay = options["delay_ms"] / 1000 - (time.monotonic() - started)
-        if delay > 0:
-            time.sleep(delay)
-        if options["fail"]:
-            raise ProviderError(
-                f"built-in provider told to fail ({options['fail']})",
-                permanent=options["fail"] == "permanent",
-            )
+        stand_in(options, started=started)
         image = draw(prompt, options, model_id=self.model_id)
         buffer = io.BytesIO()
         image.save(buffer, format="PNG")
         return Output(content=buffer.getvalue(), media_type="image/png", model_version="builtin-1")
 
 
+def stand_in(options: dict[str, Any], *, started: float) -> None:
+    """Answer as slowly (``delay_ms`` since ``started``) or fail as the options ask.
+
+    Shared by generation and edits: the demo and the tests stand the built-in provider in
+    for a slow or failing API this way.
+    """
+    delay = options["delay_ms"] / 1000 - (time.monotonic() - started)
+    if delay > 0:
+        time.sleep(delay)
+    if options["fail"]:
+        raise ProviderError(
+            f"built-in provider told to fail ({options['fail']})",
+            permanent=options["fail"] == "permanent",
+        )
+
+
 def _options(params: dict[str, Any]) -> dict[str, Any]:
-    palette = params.get("palette")
-    colours = PALETTES.get(palette) if isinstance(palette, str) else palette
-    if palette is not None and (
-        not colours or not all(isinstance(c, str) and c.startswith("#") for c in colours)
-    ):
-        raise ProviderError(f"unknown palette {palette!r}", permanent=True)
+    common = common_options(params)
     layout = params.get("layout")
     if layout is not None and layout not in LAYOUTS:
         raise ProviderError(f"unknown layout {layout!r}; use one of {LAYOUTS}", permanent=True)
-    fail = params.get("fail", "")
-    if fail not in ("", "transient", "permanent"):
-        raise ProviderError("fail must be 'transient' or 'permanent'", permanent=True)
     try:
         seed = params.get("seed")
         return {
-            "colours": list(colours) if colours else None,
+            **common,
             "layout": layout,
-            "faithfulness": _unit(params, "faithfulness", 1.0),
-            "text_quality": _unit(params, "text_quality", 1.0),
-            "artefacts": _unit(params, "artefacts", 0.0),
-            "balance": _unit(params, "balance", 1.0),
-            "noise": _unit(params, "noise", 0.0),
+            "faithfulness": unit(params, "faithfulness", 1.0),
+            "text_quality": unit(params, "text_quality", 1.0),
+            "artefacts": unit(params, "artefacts", 0.0),
+            "balance": unit(params, "balance", 1.0),
+            "noise": unit(params, "noise", 0.0),
             "seed": None if seed is None else int(seed),
             "size": min(max(int(params.get("size", 512)), 64), 2048),
-            "delay_ms": max(int(params.get("delay_ms", 0)), 0),
-            "fail": fail,
         }
     except (TypeError, ValueError) as exc:
         raise ProviderError(f"bad built-in parameters: {exc}", permanent=True) from None
 
 
-def _unit(params: dict[str, Any], name: str, default: float) -> float:
+def common_options(params: dict[str, Any], *, palette: str | None = None) -> dict[str, Any]:
+    """The options of every built-in call: its colours, and a delay or failure to act out.
+
+    ``palette`` is the default when the parameters name none (None: the style chooses).
+    """
+    chosen = params.get("palette", palette)
+    colours = PALETTES.get(chosen) if isinstance(chosen, str) else chosen
+    if chosen is not None and (
+        not colours or not all(isinstance(c, str) and c.startswith("#") for c in colours)
+    ):
+        raise ProviderError(f"unknown palette {chosen!r}", permanent=True)
+    fail = params.get("fail", "")
+    if fail not in ("", "transient", "permanent"):
+        raise ProviderError("fail must be 'transient' or 'permanent'", permanent=True)
+    try:
+        delay_ms = max(int(params.get("delay_ms", 0)), 0)
+    except (TypeError, ValueError) as exc:
+        raise ProviderError(f"bad built-in parameters: {exc}", permanent=True) from None
+    return {"colours": list(colours) if colours else None, "delay_ms": delay_ms, "fail": fail}
+
+
+def unit(params: dict[str, Any], name: str, default: float) -> float:
+    """A knob from 0 to 1, clamped."""
     return min(max(float(params.get(name, default)), 0.0), 1.0)
 
 
-def _seed(*parts: Any) -> int:
+def seed_of(*parts: Any) -> int:
+    """A 64-bit seed from JSON-able parts: the same parts, the same picture."""
     key = json.dumps(parts, sort_keys=True).encode()
     return int.from_bytes(hashlib.sha256(key).digest()[:8], "big")
 
@@ -119,8 +141,8 @@ def style_of(prompt: str, options: dict[str, Any], *, model_id: str) -> dict[str
     range over every look instead of keeping one. Returns the colours, the layout, the grain
     and the random stream that places the subject.
     """
-    seed = options["seed"] if options["seed"] is not None else _seed(model_id)
-    rng = random.Random(_seed(prompt, seed, options["colours"], options["layout"]))
+    seed = options["seed"] if options["seed"] is not None else seed_of(model_id)
+    rng = random.Random(seed_of(prompt, seed, options["colours"], options["layout"]))
     return {
         "colours": options["colours"] or PALETTES[rng.choice(sorted(PALETTES))],
         "layout": options["layout"] or rng.choice(LAYOUTS),
@@ -136,7 +158,7 @@ def draw(prompt: str, options: dict[str, Any], *, model_id: str = "builtin") -> 
     random stream (``flaws``) seeded by everything.
     """
     style = style_of(prompt, options, model_id=model_id)
-    flaws = random.Random(_seed(prompt, options, model_id))
+    flaws = random.Random(seed_of(prompt, options, model_id))
     size, colours = options["size"], style["colours"]
     image = Image.new("RGB", (size, size), colours[0])
     canvas = ImageDraw.Draw(image)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import random
 import re
 import time
@@ -52,17 +51,11 @@ def edit(instruction: str, image: bytes, mask: bytes | None, params: dict[str, A
     """The built-in edit of ``image`` (PNG bytes) as ``instruction`` says."""
     started = time.monotonic()
     options = _options(params)
-    delay = options["delay_ms"] / 1000 - (time.monotonic() - started)
-    if delay > 0:
-        time.sleep(delay)
-    if options["fail"]:
-        raise ProviderError(
-            f"built-in provider told to fail ({options['fail']})",
-            permanent=options["fail"] == "permanent",
-        )
+    builtin.stand_in(options, started=started)
     source = _open(image, options["max_size"])
     area = _open(mask, options["max_size"]).resize(source.size) if mask else None
-    rng = random.Random(_seed(instruction, options, image, mask))
+    sources = hashlib.sha256(image).hexdigest(), hashlib.sha256(mask).hexdigest() if mask else ""
+    rng = random.Random(builtin.seed_of(instruction, options, *sources))
     result = apply_edit(source, area, instruction, options, rng)
     buffer = io.BytesIO()
     result.save(buffer, format="PNG")
@@ -70,31 +63,19 @@ def edit(instruction: str, image: bytes, mask: bytes | None, params: dict[str, A
 
 
 def _options(params: dict[str, Any]) -> dict[str, Any]:
-    palette = params.get("palette", "sunset")
-    colours = builtin.PALETTES.get(palette) if isinstance(palette, str) else palette
-    if not colours or not all(isinstance(c, str) and c.startswith("#") for c in colours):
-        raise ProviderError(f"unknown palette {palette!r}", permanent=True)
-    fail = params.get("fail", "")
-    if fail not in ("", "transient", "permanent"):
-        raise ProviderError("fail must be 'transient' or 'permanent'", permanent=True)
+    common = builtin.common_options(params, palette="sunset")
     try:
         return {
-            "colours": list(colours),
-            "following": _unit(params.get("instruction_following", 1.0)),
-            "fidelity": _unit(params.get("fidelity", 1.0)),
-            "text_quality": _unit(params.get("text_quality", 1.0)),
+            **common,
+            "following": builtin.unit(params, "instruction_following", 1.0),
+            "fidelity": builtin.unit(params, "fidelity", 1.0),
+            "text_quality": builtin.unit(params, "text_quality", 1.0),
             "max_size": min(max(int(params.get("max_size", 1024)), 64), 2048),
-            "delay_ms": max(int(params.get("delay_ms", 0)), 0),
-            "fail": fail,
             # A fresh output of the same edit (a new seed) is a different picture.
             "seed": None if params.get("seed") is None else int(params["seed"]),
         }
     except (TypeError, ValueError) as exc:
         raise ProviderError(f"bad built-in edit parameters: {exc}", permanent=True) from None
-
-
-def _unit(value: Any) -> float:
-    return min(max(float(value), 0.0), 1.0)
 
 
 def _open(data: bytes, max_size: int) -> Image.Image:
@@ -105,13 +86,6 @@ def _open(data: bytes, max_size: int) -> Image.Image:
         raise ProviderError(f"the source image cannot be decoded ({exc})", permanent=True) from None
     image.thumbnail((max_size, max_size))
     return image
-
-
-def _seed(instruction: str, options: dict[str, Any], image: bytes, mask: bytes | None) -> int:
-    key = [instruction, options, hashlib.sha256(image).hexdigest()]
-    key.append(hashlib.sha256(mask).hexdigest() if mask else "")
-    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).digest()
-    return int.from_bytes(digest[:8], "big")
 
 
 def apply_edit(source, area, instruction: str, options: dict[str, Any], rng) -> Image.Image:
