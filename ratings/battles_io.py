@@ -2,8 +2,14 @@
 
 ``winner`` is ``model_a``, ``model_b``, ``tie`` or ``tie (bothbad)``. ``model_a`` is the side
 shown left. Optional: ``category``, ``tstamp`` (Unix seconds or ISO 8601), ``judge`` (the voter),
-``question_id`` (the prompt), and for an edit battle ``kind: "edit"`` with ``source_sha256``,
-the SHA-256 of the stored source image (a line without ``kind`` is a generation battle).
+``question_id`` (the prompt), ``id`` (the battle's stable id, up to 64 characters), and for an
+edit battle ``kind: "edit"`` with ``source_sha256``, the SHA-256 of the stored source image (a
+line without ``kind`` is a generation battle).
+
+An export gives every line an ``id`` (the battle's token for a vote cast here, the key an
+imported vote was stored under otherwise); an import stores it as given and skips a line whose
+id it already holds, so importing a file again, in any order, or into the arena it came from,
+adds nothing. A line without an id is keyed by its content instead.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from typing import Any
 WINNERS = {"model_a": "left", "model_b": "right", "tie": "tie", "tie (bothbad)": "both_bad"}
 CHOICE_TO_WINNER = {choice: winner for winner, choice in WINNERS.items()}
 MAX_NAME = 100
+MAX_ID = 64  # the column an imported vote's key is stored in
 # JSON may spell them (\u0000, \ud800); no database column can store them.
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 KINDS = ("generate", "edit")
@@ -39,6 +46,7 @@ class BattleLine:
     question_id: str
     kind: str = "generate"
     source_sha256: str = ""
+    id: str = ""
 
     def _canonical(self) -> list[str]:
         canonical = [
@@ -47,6 +55,8 @@ class BattleLine:
         ]  # fmt: skip
         if self.kind != "generate":  # generation lines keep the keys they always had
             canonical += [self.kind, self.source_sha256]
+        if self.id:
+            canonical.append(self.id)
         return canonical
 
     @property
@@ -58,10 +68,13 @@ class BattleLine:
     def import_key(self, occurrence: int = 0) -> str:
         """Same battle, same key: importing a file twice adds nothing the second time.
 
-        ``occurrence`` numbers identical lines within one file (0 for the first), so a file
-        without timestamps or ids, where one pairing and outcome repeat, keeps every line.
-        The first keeps the key it had before repeats were numbered.
+        The line's ``id`` when it has one. Otherwise a hash of its content: ``occurrence``
+        numbers identical lines within one file (0 for the first), so a file without
+        timestamps or ids, where one pairing and outcome repeat, keeps every line. The first
+        keeps the key it had before repeats were numbered.
         """
+        if self.id:
+            return self.id
         canonical = self._canonical() + ([str(occurrence)] if occurrence else [])
         return hashlib.sha256(json.dumps(canonical).encode()).hexdigest()
 
@@ -125,6 +138,7 @@ def parse_line(text: str) -> BattleLine:
         question_id=_text(record, "question_id", required=False),
         kind=kind,
         source_sha256=source,
+        id=_text(record, "id", required=False, limit=MAX_ID),
     )
 
 
@@ -151,9 +165,11 @@ def battle_record(
     tstamp: datetime,
     judge: str,
     question_id: str,
+    uid: str,
     source_sha256: str = "",
 ) -> dict[str, Any]:
-    """One vote as a line of the public format; an edit's carries its source image's hash."""
+    """One vote as a line of the public format, with its stable id (``uid``); an edit's
+    carries its source image's hash."""
     record: dict[str, Any] = {
         "model_a": model_a,
         "model_b": model_b,
@@ -169,4 +185,5 @@ def battle_record(
     if source_sha256:
         record["kind"] = "edit"
         record["source_sha256"] = source_sha256
+    record["id"] = uid
     return record

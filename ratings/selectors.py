@@ -79,10 +79,11 @@ def battle_records(*, category: Category | None, names: bool = False) -> Iterato
     fields = (
         "shown_left__name", "shown_right__name", "choice", "category__slug", "created_at",
         "judge", "voter__username", "question_id", "battle__prompt_id",
-        "battle__prompt__source_image",
+        "battle__prompt__source_image", "import_key", "battle__token",
     )  # fmt: skip
     for row in votes.values_list(*fields).iterator(chunk_size=2000):
-        left, right, choice, slug, created, judge, username, question, prompt_id, source = row
+        left, right, choice, slug, created, judge, username, question, prompt_id, source = row[:10]
+        import_key, token = row[10:]
         yield battle_record(
             model_a=left,
             model_b=right,
@@ -92,6 +93,9 @@ def battle_records(*, category: Category | None, names: bool = False) -> Iterato
             judge=judge_of(judge or username or ""),
             question_id=question or (str(prompt_id) if prompt_id else ""),
             source_sha256=source_hash(source or ""),
+            # A vote cast here is named by its battle's token: one vote a battle, and the
+            # token opens the battle to its own voter only. An imported vote keeps its key.
+            uid=import_key or str(token),
         )
 
 

@@ -84,6 +84,26 @@ def shown_battle(ready_battle, voter, django_capture_on_commit_callbacks):
     return battle
 
 
+@pytest.fixture
+def make_ready_battles(category, generators, django_capture_on_commit_callbacks):
+    """Make ``n`` ready battles on fresh prompts of ``category``."""
+
+    def make(n: int) -> list[Battle]:
+        battles = []
+        for i in range(n):
+            prompt = Prompt.objects.create(text=f"Prompt number {i}", category=category)
+            with django_capture_on_commit_callbacks(execute=True):
+                battles.append(
+                    battle_create(
+                        prompt=prompt, generator_a=generators[0], generator_b=generators[1]
+                    )
+                )
+        assert Battle.objects.filter(status=Battle.Status.READY).count() >= n
+        return battles
+
+    return make
+
+
 # --- Edit battles --------------------------------------------------------------------------------
 
 

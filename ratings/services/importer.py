@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -163,11 +164,25 @@ def _vote(line: BattleLine, occurrence: int, generators: dict, categories: dict)
     )
 
 
+def _cast_here(ids: list[str]) -> set[str]:
+    """The ids that name votes cast in this arena (their battles' tokens, see the export)."""
+    tokens = set()
+    for value in ids:
+        try:
+            token = uuid.UUID(value)
+        except ValueError:
+            continue
+        if str(token) == value:  # as exported; another spelling is some other file's id
+            tokens.add(token)
+    voted = Vote.objects.filter(battle__token__in=tokens).values_list("battle__token", flat=True)
+    return {str(token) for token in voted} if tokens else set()
+
+
 @transaction.atomic
 def battles_import(
     stream: TextIO, *, checked: CheckedFile, progress: Callable[[int], None] | None = None
 ) -> ImportSummary:
-    """Write a checked file's votes; votes already imported are skipped by their key."""
+    """Write a checked file's votes; votes already here are skipped by their id or key."""
     generator_ids, generators_created = _ensure_generators(checked.models)
     category_ids, categories_created = _ensure_categories(checked.categories)
     before = Vote.objects.count()
@@ -175,10 +190,13 @@ def battles_import(
     total = 0
     while batch := list(islice(lines, BATCH)):
         occurrences = checked.occurrences[total : total + len(batch)]
+        cast_here = _cast_here([line.id for _, line in batch])
         votes = [
             _vote(line, n, generator_ids, category_ids)
             for (_, line), n in zip(batch, occurrences, strict=True)
+            if line.id not in cast_here
         ]
+        # A key already stored (imported before) is skipped by its unique index.
         Vote.objects.bulk_create(votes, ignore_conflicts=True)
         total += len(batch)
         if progress:

@@ -13,10 +13,11 @@ from ratings.services.importer import BattlesFileError, battles_check, battles_i
 class Command(BaseCommand):
     help = (
         "Import battles (JSON lines: model_a, model_b, winner, optional category, tstamp, judge, "
-        "question_id). Creates missing generators and categories; model_a is the side shown "
-        "left; identical lines are separate battles; a second run of the same file adds "
-        "nothing; a malformed line stops the import with its line number before anything is "
-        "written."
+        "question_id, id). Creates missing generators and categories; model_a is the side shown "
+        "left; identical lines without ids are separate battles; a line whose id is already "
+        "here (imported, or this arena's own export) is skipped, so a second run of the same "
+        "file adds nothing; a malformed line stops the import with its line number before "
+        "anything is written."
     )
 
     def add_arguments(self, parser):
