@@ -6,6 +6,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -193,3 +194,18 @@ def votes_today(*, voter) -> int:
 
 def vote_of(*, battle: Battle, voter) -> Vote | None:
     return Vote.objects.filter(battle=battle, voter=voter).first()
+
+
+def votes_of_kind(kind: str):
+    """The votes of one kind of battle (``generate`` or ``edit``), for the boards of that kind.
+
+    A vote's kind is its category's. A vote without a category is an edit when its battle
+    edits a source image, else a generation (an imported one has no battle: the import
+    refuses edit lines without a category, so those are generations too).
+    """
+    if kind not in Kind.values:
+        raise ValueError(f"unknown kind {kind!r}")
+    categories = Category.objects.filter(kind=kind).values("id")
+    edits = Q(battle_id__in=Battle.objects.exclude(prompt__source_image="").values("id"))
+    uncategorised = Q(category__isnull=True) & (edits if kind == Kind.EDIT else ~edits)
+    return Vote.objects.filter(Q(category_id__in=categories) | uncategorised)

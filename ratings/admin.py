@@ -73,8 +73,10 @@ class SnapshotRowInline(admin.TabularInline):
 
 @admin.register(Snapshot)
 class SnapshotAdmin(ReadOnly):
-    list_display = ["__str__", "category", "method", "vote_count", "duration_ms", "computed_at"]
-    list_filter = ["category", "method"]
+    list_display = [
+        "__str__", "category", "kind", "method", "vote_count", "duration_ms", "computed_at"
+    ]  # fmt: skip
+    list_filter = ["kind", "category", "method"]
     inlines = [SnapshotRowInline]
     date_hierarchy = "computed_at"
     fields = ["board", "method", "vote_count", "last_vote_id", "seed", "computed_at",

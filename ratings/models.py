@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from arena.models import Kind
+
 
 class EloRating(models.Model):
     """A generator's online Elo on one board, moved inside each vote's transaction."""
@@ -38,10 +40,20 @@ class EloRating(models.Model):
 
 
 class Snapshot(models.Model):
-    """A leaderboard as computed at one moment, with everything needed to compute it again."""
+    """A leaderboard as computed at one moment, with everything needed to compute it again.
+
+    A board is a category's, or the overall board of one kind (no category): generation and
+    edit votes are never rated together.
+    """
 
     category = models.ForeignKey(
         "arena.Category", null=True, blank=True, on_delete=models.CASCADE, related_name="snapshots"
+    )
+    kind = models.CharField(
+        max_length=10,
+        choices=Kind.choices,
+        default=Kind.GENERATE,
+        help_text="The kind of battles rated: the category's, or the overall board's.",
     )
     method = models.CharField(max_length=20)
     parameters = models.JSONField(default=dict)
@@ -62,10 +74,10 @@ class Snapshot(models.Model):
     class Meta:
         ordering = ["-computed_at", "-id"]
         get_latest_by = ["computed_at", "id"]
-        indexes = [models.Index(fields=["category", "-computed_at"])]
+        indexes = [models.Index(fields=["category", "kind", "-computed_at"])]
 
     def __str__(self) -> str:
-        board = self.category.name if self.category else "Overall"
+        board = self.category.name if self.category else f"Overall ({self.get_kind_display()})"
         return (
             f"{board} · {self.method} · {self.vote_count} votes · {self.computed_at:%Y-%m-%d %H:%M}"
         )

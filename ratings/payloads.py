@@ -67,6 +67,7 @@ def _header(snapshot: Snapshot) -> dict:
     category = snapshot.category
     return {
         "board": board_slug(category),
+        "kind": snapshot.kind,
         "category": None if category is None else {"slug": category.slug, "name": category.name},
         "computed_at": snapshot.computed_at.isoformat(),
         "votes_total": snapshot.vote_count,
@@ -107,7 +108,9 @@ def matrix_payload(snapshot: Snapshot) -> dict:
     }
 
 
-def boards_latest() -> list[Snapshot]:
-    """The newest snapshot of every board that has one: overall first, then by category name."""
-    boards: list[Category | None] = [None, *Category.objects.order_by("name")]
-    return [s for s in (snapshot_latest(category=b) for b in boards) if s is not None]
+def boards_latest(*, kind: str) -> list[Snapshot]:
+    """The newest snapshot of every board of one kind that has one: the overall board of that
+    kind first, then its categories by name."""
+    boards: list[Category | None] = [None, *Category.objects.filter(kind=kind).order_by("name")]
+    latest = (snapshot_latest(category=board, kind=kind) for board in boards)
+    return [snapshot for snapshot in latest if snapshot is not None]

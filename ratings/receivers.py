@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from arena.core.queue import enqueue
+from arena.models import Kind
 from ratings.tasks import ratings_rebuild
 
 
 def vote_voided_rebuild(sender, *, category_id: int | None, **kwargs) -> None:
-    """Rebuild the Elo and the board of overall and of the voided vote's category."""
-    for board in [None] if category_id is None else [None, category_id]:
-        if not enqueue(ratings_rebuild, category_id=board):
+    """Rebuild the Elo and the boards of the voided vote: its category's and both overall
+    boards (one holds it; which one is not worth a query here)."""
+    boards = [{"category_id": None, "kind": kind} for kind in Kind.values]
+    if category_id is not None:
+        boards.append({"category_id": category_id})
+    for board in boards:
+        if not enqueue(ratings_rebuild, **board):
             # No broker: rebuild here, so the void is never left counted until a manual rebuild.
-            ratings_rebuild.apply(kwargs={"category_id": board})
+            ratings_rebuild.apply(kwargs=board)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.conf import settings
 
-from arena.models import Category
+from arena.models import Category, Kind
 from generation.models import Generator
 from ratings.engine.decision import leader_decision
 from ratings.models import Snapshot
@@ -192,25 +192,32 @@ def _votes(count: int) -> str:
 
 
 def route(
-    *, category: Category | None, max_cost: float | None = None, alternatives: int = 10
+    *,
+    category: Category | None,
+    kind: str = Kind.GENERATE,
+    max_cost: float | None = None,
+    alternatives: int = 10,
 ) -> dict:
-    """The recommendation for a category (None: overall), with up to N ranked alternatives.
+    """The recommendation for a category (None: the overall board of ``kind``), with up to N
+    ranked alternatives.
 
     The category's own leader is recommended whenever the category has one (``confident`` or
-    not); a category too thin to name one falls back to the overall leader.
+    not); a category too thin to name one falls back to the leader of the overall board of its
+    own kind: an edit category is never answered from generation votes, nor the reverse.
     """
-    board = snapshot_latest(category=category)
+    kind = category.kind if category is not None else kind
+    board = snapshot_latest(category=category, kind=kind)
     decision = category_decision(board, max_cost=max_cost) if board else None
     reason = _fallback_reason(board, decision)
     used, used_decision = board, decision
     if reason is not None and category is not None:
-        used = snapshot_latest(category=None)
+        used = snapshot_latest(category=None, kind=kind)
         used_decision = category_decision(used, max_cost=max_cost) if used else None
     payload = board_payload(used) if used else None
     ranked = _ranked(payload, max_cost) if payload else []
     if used is not board:
-        # The overall board mixes kinds: an edit category falls back only to editors.
-        capable = _capable_slugs(category.kind)
+        # Votes of the past: a generator that can no longer do this kind is not offered.
+        capable = _capable_slugs(kind)
         ranked = [r for r in ranked if r["generator"] in capable]
     # A board whose generators are all provisional still has a best guess: its top row.
     name = used_decision.leader if used_decision else None
@@ -220,6 +227,7 @@ def route(
     tier = leader.get("tier") if leader else None
     return {
         "category": board_slug(category),
+        "kind": kind,
         "decision": CONFIDENT if own.confident and reason is None else INSUFFICIENT,
         "reason": reason or own.reason,
         "error_rate": own.error_rate,

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from django.utils.crypto import salted_hmac
 
-from arena.models import Category, Vote
+from arena.models import Category, Kind, Vote
 from generation.sources import source_hash
 from ratings.battles_io import battle_record
 from ratings.models import EloRating, Snapshot, SnapshotRow
@@ -35,10 +35,29 @@ def board_slug(category: Category | None) -> str:
     return OVERALL if category is None else category.slug
 
 
-def snapshot_latest(*, category: Category | None) -> Snapshot | None:
+def board_kind(category: Category | None, kind: str | None) -> str:
+    """The kind of a board: a category's own; for the overall board, the one asked (default
+    generation). A kind that contradicts the category's is refused."""
+    if kind is not None and kind not in Kind.values:
+        raise UnknownBoard(f"Unknown kind {kind!r}; use one of: {', '.join(Kind.values)}.")
+    if category is None:
+        return kind or Kind.GENERATE
+    if kind is not None and kind != category.kind:
+        raise UnknownBoard(f"{category.slug!r} is a {category.kind} board, not {kind}.")
+    return category.kind
+
+
+def board_snapshots(*, category: Category | None, kind: str = Kind.GENERATE):
+    """The snapshots of one board: a category's, or the overall board of one kind."""
+    if category is not None:
+        return Snapshot.objects.filter(category=category)
+    return Snapshot.objects.filter(category__isnull=True, kind=kind)
+
+
+def snapshot_latest(*, category: Category | None, kind: str = Kind.GENERATE) -> Snapshot | None:
     """The newest snapshot of a board, without its matrices (loaded when asked for)."""
     return (
-        Snapshot.objects.filter(category=category)
+        board_snapshots(category=category, kind=kind)
         .defer("matrices")
         .order_by("-computed_at", "-id")
         .first()
@@ -99,10 +118,12 @@ def battle_records(*, category: Category | None, names: bool = False) -> Iterato
         )
 
 
-def rating_history(*, category: Category | None, generator_ids: list[int], snapshots: int = 100):
+def rating_history(
+    *, category: Category | None, kind: str, generator_ids: list[int], snapshots: int = 100
+):
     """(computed_at, generator id, rating) of the newest ``snapshots`` snapshots of a board."""
     ids = list(
-        Snapshot.objects.filter(category=category)
+        board_snapshots(category=category, kind=kind)
         .order_by("-computed_at", "-id")
         .values_list("id", flat=True)[:snapshots]
     )

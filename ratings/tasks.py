@@ -7,16 +7,17 @@ from django.conf import settings
 
 from arena.core.lease import lease
 from arena.core.queue import enqueue
-from arena.models import Category
+from arena.models import Category, Kind
 
 # Tasks import services inside their bodies; services import tasks at module level.
 
 
-def _running(category_id: int | None):
+def _running(category_id: int | None, kind: str):
     from ratings.services import board_key
 
     return lease(
-        f"{board_key(category_id)}:running", seconds=settings.RATINGS_RECOMPUTE_LEASE_SECONDS
+        f"{board_key(category_id, kind)}:running",
+        seconds=settings.RATINGS_RECOMPUTE_LEASE_SECONDS,
     )
 
 
@@ -35,41 +36,44 @@ def _board(category_id: int | None) -> tuple[bool, Category | None]:
 
 # No retry limit: a retry here only ever waits for another run of the same board (see above).
 @shared_task(bind=True, max_retries=None)
-def ratings_recompute(self, category_id: int | None = None) -> str:
+def ratings_recompute(self, category_id: int | None = None, kind: str = Kind.GENERATE) -> str:
     """Recompute one board unless its snapshot is current; one run per board at a time.
 
-    A category that had new votes then asks for the overall board's recompute, which counts
-    them too (votes ask for their category's board only).
+    ``kind`` names the overall board (no category) of that kind. A category that had new
+    votes then asks for the recompute of the overall board of its kind, which counts them too
+    (votes ask for their category's board only).
     """
     from ratings.services import board_is_current, leaderboard_recompute, ratings_schedule
 
     exists, category = _board(category_id)
     if not exists:
         return "missing"
-    with _running(category_id) as held:
+    kind = category.kind if category is not None else kind
+    with _running(category_id, kind) as held:
         if not held:
             raise _wait_for_the_running_one(self)
-        if board_is_current(category=category):
+        if board_is_current(category=category, kind=kind):
             return "current"
-        snapshot = leaderboard_recompute(category=category)
+        snapshot = leaderboard_recompute(category=category, kind=kind)
     if category is not None:
-        ratings_schedule(category_id=None)
+        ratings_schedule(category_id=None, kind=kind)
     return f"snapshot {snapshot.id}"
 
 
 @shared_task(bind=True, max_retries=None)
-def ratings_rebuild(self, category_id: int | None = None) -> str:
+def ratings_rebuild(self, category_id: int | None = None, kind: str = Kind.GENERATE) -> str:
     """Replay a board's online Elo from its votes and recompute it (after a vote was voided)."""
     from ratings.services import elo_rebuild, leaderboard_recompute
 
     exists, category = _board(category_id)
     if not exists:
         return "missing"
-    with _running(category_id) as held:
+    kind = category.kind if category is not None else kind
+    with _running(category_id, kind) as held:
         if not held:
             raise _wait_for_the_running_one(self)
         elo_rebuild(category=category)
-        snapshot = leaderboard_recompute(category=category)
+        snapshot = leaderboard_recompute(category=category, kind=kind)
         return f"snapshot {snapshot.id}"
 
 
@@ -79,6 +83,6 @@ def ratings_recompute_stale() -> int:
     from ratings.services import boards_behind
 
     behind = boards_behind()
-    for category_id in behind:
-        enqueue(ratings_recompute, category_id=category_id)
+    for category_id, kind in behind:
+        enqueue(ratings_recompute, category_id=category_id, kind=kind)
     return len(behind)

@@ -8,9 +8,10 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from arena.models import Category
+from arena.models import Category, Kind
 from generation.models import Generator
 from ratings import plots
 from ratings.payloads import board_payload, matrix_payload
@@ -18,6 +19,8 @@ from ratings.selectors import (
     OVERALL,
     UnknownBoard,
     board_category,
+    board_kind,
+    board_slug,
     rating_history,
     snapshot_latest,
 )
@@ -32,18 +35,20 @@ CSV_FIELDS = [
 ]  # fmt: skip
 
 
-def _board(slug: str):
+def _board(request: HttpRequest, slug: str):
+    """The board a page asks for: a category's, or the overall board of ``?kind=``."""
     try:
         category = board_category(slug)
+        kind = board_kind(category, request.GET.get("kind"))
     except UnknownBoard as exc:
         raise Http404(str(exc)) from None
-    return category, snapshot_latest(category=category)
+    return category, kind, snapshot_latest(category=category, kind=kind)
 
 
 PHONE_PLOT_WIDTH = 220  # px: with labels, a plot fits a 390 px screen
 
 
-def _plots(category, snapshot, payload: dict, show_all: bool) -> dict:
+def _plots(category, kind: str, snapshot, payload: dict, show_all: bool) -> dict:
     matrix = matrix_payload(snapshot)
     # The board may be cached from before a generator's slug changed; the matrices are read
     # fresh. A row they do not name is left out of the heatmaps rather than failing the page.
@@ -59,7 +64,8 @@ def _plots(category, snapshot, payload: dict, show_all: bool) -> dict:
     top = {r["generator"]: r["name"] for r in rated[:HISTORY_MODELS]}
     ids = dict(Generator.objects.filter(slug__in=top).values_list("id", "slug"))
     series: dict[str, list] = {name: [] for name in top.values()}
-    for when, gid, rating in rating_history(category=category, generator_ids=list(ids)):
+    history = rating_history(category=category, kind=kind, generator_ids=list(ids))
+    for when, gid, rating in history:
         series[top[ids[gid]]].append((when, rating))
     rates = {"diverging": True, "percent": True}
     return {
@@ -79,19 +85,41 @@ def _plots(category, snapshot, payload: dict, show_all: bool) -> dict:
     }
 
 
-def _category_tabs() -> list[tuple[str, str]]:
-    """Generation boards, then edit boards, each edit board marked as one."""
-    rows = Category.objects.order_by("-kind", "name").values_list("slug", "name", "kind")
-    return [(slug, f"{name} (edit)" if kind == "edit" else name) for slug, name, kind in rows]
+def _tabs(category: Category | None, kind: str) -> list[dict]:
+    """Generation boards, then edit boards, each kind's overall board first; edits marked."""
+    overall = reverse("ratings:overall")
+    rows = Category.objects.order_by("name").values_list("id", "slug", "name", "kind")
+    tabs = []
+    for of, url, label in (
+        (Kind.GENERATE, overall, "Overall"),
+        (Kind.EDIT, f"{overall}?kind=edit", "Overall (edit)"),
+    ):
+        tabs.append({"url": url, "name": label, "current": category is None and kind == of})
+        tabs += [
+            {
+                "url": reverse("ratings:board", args=[slug]),
+                "name": f"{name} (edit)" if of == Kind.EDIT else name,
+                "current": category is not None and category.id == cid,
+            }
+            for cid, slug, name, its_kind in rows
+            if its_kind == of
+        ]
+    return tabs
+
+
+def _csv_url(category: Category | None, kind: str) -> str:
+    url = reverse("ratings:csv", args=[board_slug(category)])
+    return f"{url}?kind={kind}" if category is None and kind != Kind.GENERATE else url
 
 
 @login_required
 @require_GET
 def leaderboard(request: HttpRequest, slug: str = OVERALL) -> HttpResponse:
-    category, snapshot = _board(slug)
+    category, kind, snapshot = _board(request, slug)
     context = {
-        "boards": [(OVERALL, "Overall"), *_category_tabs()],
-        "current": slug,
+        "tabs": _tabs(category, kind),
+        "csv_url": _csv_url(category, kind),
+        "kind": kind,
         "category": category,
         "snapshot": snapshot,
         "min_votes": settings.RATINGS_MIN_VOTES,
@@ -102,7 +130,7 @@ def leaderboard(request: HttpRequest, slug: str = OVERALL) -> HttpResponse:
         excluded = _excluded(payload.get("votes_excluded", {}))
         context.update(
             board=payload,
-            plots=_plots(category, snapshot, payload, "all" in request.GET),
+            plots=_plots(category, kind, snapshot, payload, "all" in request.GET),
             excluded=excluded,
             excluded_total=sum(count for count, _ in excluded),
         )
@@ -123,11 +151,12 @@ def _excluded(counts: dict) -> list[tuple[int, str]]:
 @login_required
 @require_GET
 def leaderboard_csv(request: HttpRequest, slug: str) -> HttpResponse:
-    _, snapshot = _board(slug)
+    category, kind, snapshot = _board(request, slug)
     if snapshot is None:
         raise Http404("No leaderboard has been computed for this board yet.")
+    name = slug if category is not None or kind == Kind.GENERATE else f"{slug}-{kind}"
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="leaderboard-{slug}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="leaderboard-{name}.csv"'
     writer = csv.DictWriter(response, fieldnames=CSV_FIELDS, extrasaction="ignore")
     writer.writeheader()
     board = board_payload(snapshot)

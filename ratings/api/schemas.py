@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from arena.models import Category
+from arena.models import Category, Kind
 from generation.models import Generator
 
 
@@ -69,6 +69,9 @@ class BoardRowSerializer(serializers.Serializer):
 
 class BoardHeaderSerializer(serializers.Serializer):
     board = serializers.CharField(help_text="'overall' or a category slug.")
+    kind = serializers.ChoiceField(
+        Kind.choices, help_text="The battles rated: a category's kind, or the overall board's."
+    )
     category = BoardCategorySerializer(allow_null=True)
     computed_at = serializers.DateTimeField()
     votes_total = serializers.IntegerField()
@@ -129,6 +132,9 @@ class RouteMarginSerializer(serializers.Serializer):
 
 class RouteSerializer(serializers.Serializer):
     category = serializers.CharField()
+    kind = serializers.ChoiceField(
+        Kind.choices, help_text="The kind of battles decided: the category's, or as asked."
+    )
     decision = serializers.ChoiceField(choices=["confident", "insufficient_data"])
     reason = serializers.CharField()
     error_rate = serializers.FloatField(
@@ -186,6 +192,22 @@ class CategoryQuerySerializer(serializers.Serializer):
         return attrs
 
 
+def _kind_field() -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        Kind.choices,
+        required=False,
+        help_text="generate (the default) or edit: the overall board of that kind.",
+        error_messages={"invalid_choice": "{input!r} is not a board kind; use generate or edit."},
+    )
+
+
+class KindQuerySerializer(CategoryQuerySerializer):
+    """The kind of board asked for; also checks it."""
+
+    category = None  # not a field here: the board is named by the path, or all are listed
+    kind = _kind_field()
+
+
 class ExportQuerySerializer(CategoryQuerySerializer):
     """The query of /battles/export/."""
 
@@ -199,6 +221,8 @@ class ExportQuerySerializer(CategoryQuerySerializer):
 class RouteQuerySerializer(CategoryQuerySerializer):
     """The query of /route/; also checks it."""
 
+    kind = _kind_field()
+
     max_cost = serializers.FloatField(
         required=False, min_value=0, max_value=1e9, help_text="Best generator within this cost."
     )
@@ -211,6 +235,7 @@ class ValidationErrorSerializer(serializers.Serializer):
     max_cost = serializers.ListField(child=serializers.CharField(), required=False)
     alternatives = serializers.ListField(child=serializers.CharField(), required=False)
     category = serializers.ListField(child=serializers.CharField(), required=False)
+    kind = serializers.ListField(child=serializers.CharField(), required=False)
 
 
 class PageQuerySerializer(serializers.Serializer):
@@ -228,6 +253,7 @@ class PageErrorSerializer(serializers.Serializer):
 ERRORS = {401: ErrorSerializer, 403: ErrorSerializer}
 PAGED_ERRORS = {**ERRORS, 400: PageErrorSerializer, 404: ErrorSerializer}
 NOT_FOUND = {**ERRORS, 404: ErrorSerializer}
+BOARD_ERRORS = {**NOT_FOUND, 400: ValidationErrorSerializer}
 
 
 def with_errors(ok, errors: dict) -> dict:

@@ -13,13 +13,19 @@ from rest_framework import generics, pagination
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.views import APIView
 
-from arena.models import Category
+from arena.models import Category, Kind
 from generation.models import Generator
 from ratings.api import schemas
 from ratings.api.auth import CanExport, may_see_names
 from ratings.payloads import board_payload, boards_latest, matrix_payload
 from ratings.routing import route
-from ratings.selectors import UnknownBoard, battle_records, board_category, snapshot_latest
+from ratings.selectors import (
+    UnknownBoard,
+    battle_records,
+    board_category,
+    board_kind,
+    snapshot_latest,
+)
 
 
 def _category(slug: str | None) -> Category | None:
@@ -29,6 +35,15 @@ def _category(slug: str | None) -> Category | None:
         raise NotFound(str(exc)) from None
 
 
+def _board(slug: str | None, kind: str | None) -> tuple[Category | None, str]:
+    """The board's category and kind; a kind that contradicts the category's answers 400."""
+    category = _category(slug)
+    try:
+        return category, board_kind(category, kind)
+    except UnknownBoard as exc:
+        raise ValidationError({"kind": [str(exc)]}) from None
+
+
 def _query(serializer_class, request) -> dict:
     """The request's query checked by a serializer; a bad one answers 400 naming the field."""
     query = serializer_class(data=request.query_params)
@@ -36,10 +51,10 @@ def _query(serializer_class, request) -> dict:
     return query.validated_data
 
 
-def _latest(category: Category | None):
-    snapshot = snapshot_latest(category=category)
+def _latest(category: Category | None, kind: str):
+    snapshot = snapshot_latest(category=category, kind=kind)
     if snapshot is None:
-        name = "overall" if category is None else category.slug
+        name = f"overall ({kind})" if category is None else category.slug
         raise NotFound(f"No leaderboard for {name!r} has been computed yet.")
     return snapshot
 
@@ -123,18 +138,23 @@ class GeneratorList(generics.ListAPIView):
 
 
 class LeaderboardList(APIView):
-    """The newest leaderboard of every board: overall first, then each category."""
+    """The newest leaderboard of every board of one kind (``?kind=``, generation by default):
+    the overall board of that kind first, then each of its categories."""
 
     @extend_schema(
         operation_id="leaderboards",
-        summary="Every board, newest snapshot",
+        summary="Every board of a kind, newest snapshot",
         tags=["Leaderboards"],
-        responses=schemas.with_errors(schemas.PagedBoardsSerializer, schemas.PAGED_ERRORS),
-        parameters=[schemas.PageQuerySerializer],
+        responses=schemas.with_errors(
+            schemas.PagedBoardsSerializer,
+            {**schemas.PAGED_ERRORS, 400: schemas.ValidationErrorSerializer},
+        ),
+        parameters=[schemas.PageQuerySerializer, schemas.KindQuerySerializer],
     )
     def get(self, request):
+        kind = _query(schemas.KindQuerySerializer, request).get("kind", Kind.GENERATE)
         paginator = Pages()
-        snapshots = paginator.paginate_queryset(boards_latest(), request, view=self)
+        snapshots = paginator.paginate_queryset(boards_latest(kind=kind), request, view=self)
         return paginator.get_paginated_response([board_payload(s) for s in snapshots])
 
 
@@ -146,8 +166,10 @@ class _SnapshotView(APIView):
     def payload(self, snapshot) -> dict:
         raise NotImplementedError
 
+    @extend_schema(parameters=[schemas.KindQuerySerializer])
     def get(self, request, category: str):
-        return conditional_json(request, self.payload(_latest(_category(category))))
+        kind = _query(schemas.KindQuerySerializer, request).get("kind")
+        return conditional_json(request, self.payload(_latest(*_board(category, kind))))
 
 
 @extend_schema_view(
@@ -155,11 +177,12 @@ class _SnapshotView(APIView):
         operation_id="leaderboard",
         summary="One board",
         tags=["Leaderboards"],
-        responses=schemas.with_errors(schemas.BoardSerializer, schemas.NOT_FOUND),
+        responses=schemas.with_errors(schemas.BoardSerializer, schemas.BOARD_ERRORS),
     )
 )
 class LeaderboardDetail(_SnapshotView):
-    """One board ('overall' for all votes): a row per generator, with the snapshot's facts."""
+    """One board ('overall' with ``?kind=``, or a category): a row per generator, with the
+    snapshot's facts."""
 
     name = "board"
 
@@ -172,7 +195,7 @@ class LeaderboardDetail(_SnapshotView):
         operation_id="matrix",
         summary="Pairwise matrices of a board",
         tags=["Leaderboards"],
-        responses=schemas.with_errors(schemas.MatrixSerializer, schemas.NOT_FOUND),
+        responses=schemas.with_errors(schemas.MatrixSerializer, schemas.BOARD_ERRORS),
     )
 )
 class Matrix(_SnapshotView):
@@ -199,10 +222,10 @@ class Route(APIView):
     )
     def get(self, request):
         query = _query(schemas.RouteQuerySerializer, request)
-        category = _category(query.get("category"))
+        category, kind = _board(query.get("category"), query.get("kind"))
         max_cost, count = query.get("max_cost"), query["alternatives"]
         return conditional_json(
-            request, route(category=category, max_cost=max_cost, alternatives=count)
+            request, route(category=category, kind=kind, max_cost=max_cost, alternatives=count)
         )
 
 

@@ -59,12 +59,17 @@ class CheckedFile:
 def battles_check(stream: TextIO, progress: Callable[[int], None] | None = None) -> CheckedFile:
     """Read the whole file once; every line the write could not store is reported here.
 
-    A category with both generation and edit battles makes the file malformed.
+    A category with both generation and edit battles makes the file malformed, and so does
+    an edit battle without a category: the arena rates edits apart from generations, by their
+    categories' kind.
     """
     models: dict[str, set[str]] = {}
     categories: dict[str, str] = {}
     hashes = array("Q")  # 8 bytes a line: a million lines need 8 MB
     for number, line in _lines(stream):
+        if line.kind == "edit" and not line.category:
+            # Without one its kind would be lost here, and it would count as a generation.
+            raise BattlesFileError(f"line {number}: an edit battle needs its 'category'")
         for model in (line.model_a, line.model_b):
             models.setdefault(model, set()).add(line.kind)
         if line.category and categories.setdefault(line.category, line.kind) != line.kind:

@@ -13,11 +13,13 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.db.models.functions import TruncDate
 
-from arena.models import Category, Vote
+from arena.models import Category, Kind, Vote
+from arena.selectors import votes_of_kind
 from generation.models import Generator
 from generation.selectors import generator_stats
 from ratings.engine import PairCounts, compute_board
 from ratings.models import EloRating, Snapshot, SnapshotRow
+from ratings.selectors import board_snapshots
 
 logger = logging.getLogger(__name__)
 
@@ -32,34 +34,41 @@ class BoardVotes:
     last_vote_id: int | None
 
 
-def _board(category: Category | None):
-    return Vote.objects.all() if category is None else Vote.objects.filter(category=category)
+def _board(category: Category | None, kind: str | None):
+    if category is not None:
+        return Vote.objects.filter(category=category)
+    # No kind: every vote, as the online Elo's overall rows still count them.
+    return Vote.objects.all() if kind is None else votes_of_kind(kind)
 
 
-def board_votes(*, category: Category | None) -> Vote.objects.__class__:
-    """The votes the online Elo counts: not voided, and "both bad" unless it is dropped."""
-    votes = _board(category).filter(voided_at__isnull=True)
+def board_votes(*, category: Category | None, kind: str | None = None) -> Vote.objects.__class__:
+    """The votes the online Elo counts: not voided, and "both bad" unless it is dropped.
+
+    ``kind`` picks the overall board of that kind (``category`` None); a category's board
+    is of its category's kind.
+    """
+    votes = _board(category, kind).filter(voided_at__isnull=True)
     if settings.RATINGS_BOTH_BAD == "drop":
         votes = votes.exclude(choice=Vote.Choice.BOTH_BAD)
     return votes
 
 
-def rated_votes(*, category: Category | None) -> Vote.objects.__class__:
+def rated_votes(*, category: Category | None, kind: str | None = None) -> Vote.objects.__class__:
     """The votes a board is computed from: Elo's, less flagged ones unless they count.
 
     The online Elo moves inside each vote, before anyone can tell whether it will be flagged
     later, so flagged votes are left out of the boards of record only.
     """
-    votes = board_votes(category=category)
+    votes = board_votes(category=category, kind=kind)
     if settings.RATINGS_FLAGGED == "drop":
         votes = votes.filter(flagged=False)
     return votes
 
 
-def votes_excluded(*, category: Category | None) -> dict[str, int]:
+def votes_excluded(*, category: Category | None, kind: str) -> dict[str, int]:
     """How many of a board's votes its ratings leave out, by reason (one query)."""
     live = Q(voided_at__isnull=True)
-    counts = _board(category).aggregate(
+    counts = _board(category, kind).aggregate(
         void=Count("id", filter=~live),
         flagged=Count("id", filter=live & Q(flagged=True)),
         both_bad=Count("id", filter=live & Q(choice=Vote.Choice.BOTH_BAD)),
@@ -71,15 +80,15 @@ def votes_excluded(*, category: Category | None) -> dict[str, int]:
     elif settings.RATINGS_FLAGGED == "drop":
         # A flagged "both bad" vote is counted once, as flagged.
         counts["both_bad"] = (
-            _board(category).filter(live, choice=Vote.Choice.BOTH_BAD, flagged=False).count()
+            _board(category, kind).filter(live, choice=Vote.Choice.BOTH_BAD, flagged=False).count()
         )
     return counts
 
 
-def board_aggregate(*, category: Category | None) -> BoardVotes:
+def board_aggregate(*, category: Category | None, kind: str = Kind.GENERATE) -> BoardVotes:
     """Pair counts of a board from one GROUP BY query; generators without votes are included."""
     cells = list(
-        rated_votes(category=category)
+        rated_votes(category=category, kind=kind)
         .values("shown_left_id", "shown_right_id")
         .annotate(
             left_wins=Count("id", filter=Q(choice=Vote.Choice.LEFT)),
@@ -129,19 +138,25 @@ def engine_options(**overrides) -> dict:
     return options
 
 
-def leaderboard_recompute(*, category: Category | None, **overrides) -> Snapshot:
-    """Compute a board from all its votes and store it as a new snapshot."""
+def leaderboard_recompute(
+    *, category: Category | None, kind: str = Kind.GENERATE, **overrides
+) -> Snapshot:
+    """Compute a board from all its votes and store it as a new snapshot.
+
+    ``kind`` picks the overall board of that kind when ``category`` is None.
+    """
     started = time.monotonic()
-    data = board_aggregate(category=category)
+    kind = category.kind if category is not None else kind
+    data = board_aggregate(category=category, kind=kind)
     options = engine_options(**overrides)
     board = compute_board(data.counts, **options)
     elo = dict(EloRating.objects.filter(category=category).values_list("generator_id", "rating"))
-    excluded = votes_excluded(category=category)
+    excluded = votes_excluded(category=category, kind=kind)
     duration_ms = round((time.monotonic() - started) * 1000)
-    snapshot = _store(category, data, board, options, elo, duration_ms, excluded)
+    snapshot = _store(category, kind, data, board, options, elo, duration_ms, excluded)
     logger.info(
         "recomputed %s: %d votes in %d ms",
-        category.slug if category else "overall",
+        category.slug if category else f"overall ({kind})",
         data.vote_count,
         duration_ms,
     )
@@ -159,7 +174,7 @@ def _integer(value) -> int | None:
 
 
 @transaction.atomic
-def _store(category, data: BoardVotes, board, options, elo, duration_ms, excluded) -> Snapshot:
+def _store(category, kind, data: BoardVotes, board, options, elo, duration_ms, excluded):
     parameters = {
         **board.params,
         "both_bad": settings.RATINGS_BOTH_BAD,
@@ -168,6 +183,7 @@ def _store(category, data: BoardVotes, board, options, elo, duration_ms, exclude
     }
     snapshot = Snapshot.objects.create(
         category=category,
+        kind=kind,
         method=options["method"],
         parameters=parameters,
         seed=options["seed"],
@@ -189,17 +205,17 @@ def _store(category, data: BoardVotes, board, options, elo, duration_ms, exclude
     SnapshotRow.objects.bulk_create(
         [_row(snapshot, gid, board, i, elo, stats) for i, gid in enumerate(data.generator_ids)]
     )
-    snapshots_prune(category=category)
+    snapshots_prune(category=category, kind=kind)
     return snapshot
 
 
-def snapshots_prune(*, category: Category | None) -> int:
+def snapshots_prune(*, category: Category | None, kind: str = Kind.GENERATE) -> int:
     """Thin a board's history: keep the newest RATINGS_SNAPSHOTS_KEPT, then one a day.
 
     Recomputes run every few seconds under steady voting; the history plot and audits need
     recent detail and a daily trail, not every snapshot forever. Returns how many were deleted.
     """
-    board = Snapshot.objects.filter(category=category)
+    board = board_snapshots(category=category, kind=kind)
     recent = list(
         board.order_by("-computed_at", "-id").values_list("id", flat=True)[
             : settings.RATINGS_SNAPSHOTS_KEPT

@@ -12,47 +12,52 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Max
 
-from arena.models import Category
-from ratings.models import Snapshot
+from arena.models import Category, Kind
+from ratings.selectors import board_snapshots
 from ratings.services.recompute import rated_votes
 from ratings.tasks import ratings_recompute
 
 logger = logging.getLogger(__name__)
 
 
-def board_key(category_id: int | None) -> str:
-    return f"ratings:board:{'overall' if category_id is None else category_id}"
+def board_key(category_id: int | None, kind: str = Kind.GENERATE) -> str:
+    if category_id is not None:
+        return f"ratings:board:{category_id}"
+    return "ratings:board:overall" + ("" if kind == Kind.GENERATE else f"-{kind}")
 
 
-def ratings_schedule(*, category_id: int | None) -> None:
-    """Queue a recompute of this board (a category's, or the overall board for None).
+def ratings_schedule(*, category_id: int | None, kind: str = Kind.GENERATE) -> None:
+    """Queue a recompute of this board (a category's, or the overall board of ``kind``).
 
     At most one recompute per board is queued at a time: a flag in the cache lives as long as
     the recompute's countdown (``RATINGS_RECOMPUTE_INTERVAL``), so the votes of a burst are
     counted together when it runs. A vote asks for its category's board only, one round trip
     to the cache; the overall board is asked for by each category recompute that found new
     votes (see :func:`ratings.tasks.ratings_recompute`), so it follows within two intervals.
+    A category's board asks for the overall board of its own kind only.
     """
     interval = settings.RATINGS_RECOMPUTE_INTERVAL
     # In-process mode has no later worker to run a delayed recompute: run it now.
     eager = ratings_recompute.app.conf.task_always_eager
-    if not eager and not cache.add(f"{board_key(category_id)}:queued", 1, timeout=max(interval, 1)):
+    queued = f"{board_key(category_id, kind)}:queued"
+    if not eager and not cache.add(queued, 1, timeout=max(interval, 1)):
         return
     try:
         ratings_recompute.apply_async(
-            kwargs={"category_id": category_id}, countdown=0 if eager else interval
+            kwargs={"category_id": category_id, "kind": kind}, countdown=0 if eager else interval
         )
     except Exception:
         logger.warning("could not queue a recompute; the sweep will do it", exc_info=True)
 
 
-def board_is_current(*, category: Category | None) -> bool:
+def board_is_current(*, category: Category | None, kind: str = Kind.GENERATE) -> bool:
     """True when the newest snapshot of the board counts exactly the votes it should now.
 
     The count matters besides the newest id: a voided vote leaves the newest id as it was.
     """
-    latest = Snapshot.objects.filter(category=category).order_by("-computed_at", "-id").first()
-    now = rated_votes(category=category).aggregate(last=Max("id"), count=Count("id"))
+    kind = category.kind if category is not None else kind
+    latest = board_snapshots(category=category, kind=kind).order_by("-computed_at", "-id").first()
+    now = rated_votes(category=category, kind=kind).aggregate(last=Max("id"), count=Count("id"))
     return (
         latest is not None
         and latest.last_vote_id == now["last"]
@@ -60,11 +65,13 @@ def board_is_current(*, category: Category | None) -> bool:
     )
 
 
-def boards_behind() -> list[int | None]:
-    """Ids of the boards (None for overall) whose newest snapshot misses votes."""
-    boards: list[Category | None] = [None, *Category.objects.all()]
+def boards_behind() -> list[tuple[int | None, str]]:
+    """(category id, kind) of the boards whose newest snapshot misses votes; None for the
+    overall board of that kind."""
+    boards = [(None, kind) for kind in Kind.values]
+    boards += [(category, category.kind) for category in Category.objects.all()]
     return [
-        None if board is None else board.id
-        for board in boards
-        if not board_is_current(category=board)
+        (None if category is None else category.id, kind)
+        for category, kind in boards
+        if not board_is_current(category=category, kind=kind)
     ]

@@ -59,7 +59,7 @@ def test_demo_votes_follow_the_hidden_quality_and_a_second_run_adds_none(transac
     assert "Simulated votes cast: 2000" in output
     assert Vote.objects.filter(import_key__startswith="demo:").count() == 2000
     assert Vote.objects.values("voter").distinct().count() == 5
-    board = Snapshot.objects.filter(category=None).latest("computed_at")
+    board = Snapshot.objects.filter(category=None, kind="generate").latest("computed_at")
     assert board.vote_count == 2000
     rows = sorted(board.rows.all(), key=lambda row: -row.rating)
     truth = sorted(GENERATORS, key=lambda spec: -spec["quality"])

@@ -37,7 +37,7 @@ def demo(settings):
 
 
 def _pages(live_server) -> list[tuple[str, str]]:
-    snapshot = Snapshot.objects.filter(category__isnull=True).latest("computed_at")
+    snapshot = Snapshot.objects.filter(category__isnull=True, kind="generate").latest("computed_at")
     elo = EloRating.objects.order_by("id").first()
     # /api/v1/ is JSON, drawn by the browser's own viewer (980 px wide on a phone): not a page
     # of ours, so it is not listed here; tests/ratings/test_api.py covers it.

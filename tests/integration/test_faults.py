@@ -95,7 +95,7 @@ def test_votes_cast_while_redis_is_down_are_all_stored_and_counted_later(
     # The recomputes could not be queued; the sweep (beat) catches the boards up.
     celery_app.conf.task_always_eager = True
     ratings_recompute_stale.apply()
-    newest = Snapshot.objects.filter(category=None).latest("id")
+    newest = Snapshot.objects.filter(category=None, kind="generate").latest("id")
     assert newest.vote_count == 3 and newest.last_vote_id == Vote.objects.latest("id").id
 
 

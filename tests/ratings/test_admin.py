@@ -15,7 +15,7 @@ def staff_client(client, django_user_model):
 
 
 def test_the_snapshot_page_shows_rounded_numbers_and_tables_not_raw_json(staff_client, boards):
-    snapshot = Snapshot.objects.filter(category=None).latest("computed_at")
+    snapshot = Snapshot.objects.filter(category=None, kind="generate").latest("computed_at")
     html = staff_client.get(reverse("admin:ratings_snapshot_change", args=[snapshot.id])).content
     html = html.decode()
     assert '<table class="arena-facts">' in html

@@ -28,8 +28,9 @@ def imported(db, tmp_path):
 
 def test_recompute_ratings_recomputes_every_board(imported):
     output = _run("recompute_ratings")
-    assert Snapshot.objects.count() == 3
-    assert "overall: 14 votes" in output and "logos: 12 votes" in output
+    assert Snapshot.objects.count() == 4  # two overall boards, one a kind, and two categories
+    assert "overall (generate): 14 votes" in output and "logos: 12 votes" in output
+    assert "overall (edit): 0 votes" in output
 
 
 def test_recompute_ratings_of_an_unknown_category_names_the_known_ones(imported):

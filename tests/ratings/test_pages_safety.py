@@ -21,7 +21,7 @@ def signed_in(voter) -> Client:
 
 def test_the_leaderboard_survives_a_renamed_generator_between_board_and_matrices(signed_in, boards):
     assert signed_in.get("/leaderboard/").status_code == 200  # caches the board's payload
-    snapshot = Snapshot.objects.filter(category=None).latest()
+    snapshot = Snapshot.objects.filter(category=None, kind="generate").latest()
     renamed = Generator.objects.get(id=snapshot.matrices["generators"][0])
     renamed.slug = f"{renamed.slug}-renamed"
     renamed.save()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from arena.models import Category
+from arena.models import Category, Kind
 from ratings.services import elo_rebuild, leaderboard_recompute
 from ratings.services.importer import BattlesFileError, battles_check, battles_import
 
@@ -54,10 +54,15 @@ class Command(BaseCommand):
         return tqdm(total=total, desc=label, unit=" lines", disable=None, file=self.stderr)
 
     def _recompute(self, category_ids: list[int]) -> None:
-        boards = [None, *Category.objects.filter(id__in=category_ids).order_by("name")]
-        for board in tqdm(
+        # Both overall boards: a line without a category is a generation, the others follow
+        # their categories, and both overall boards are cheap next to reading the file.
+        categories = Category.objects.filter(id__in=category_ids).order_by("name")
+        boards = [(None, kind) for kind in Kind.values] + [(c, c.kind) for c in categories]
+        elo_rebuild(category=None)
+        for board, kind in tqdm(
             boards, desc="Recomputing", unit=" boards", disable=None, file=self.stderr
         ):
-            elo_rebuild(category=board)
-            leaderboard_recompute(category=board)
+            if board is not None:
+                elo_rebuild(category=board)
+            leaderboard_recompute(category=board, kind=kind)
         self.stdout.write(f"Recomputed {len(boards)} boards.")

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from ratings.selectors import (
     UnknownBoard,
     board_category,
+    board_kind,
     board_slug,
     elo_board,
     snapshot_latest,
@@ -34,16 +35,23 @@ def _round(value, digits=1):
 
 
 class Command(BaseCommand):
-    help = "Print the newest stored leaderboard of a board ('overall' when no category)."
+    help = (
+        "Print the newest stored leaderboard of a board ('overall' when no category; "
+        "--kind edit for the overall board of edits)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("category", nargs="?", default="overall")
+        parser.add_argument(
+            "--kind", choices=["generate", "edit"], help="The overall board of this kind."
+        )
         parser.add_argument("--method", choices=["bt", "elo"], default="bt")
         parser.add_argument("--json", action="store_true", help="JSON rows instead of a table.")
 
     def handle(self, *args, **options):
         try:
             category = board_category(options["category"])
+            kind = board_kind(category, options["kind"])
         except UnknownBoard as exc:
             raise CommandError(str(exc)) from None
         if options["method"] == "elo":
@@ -53,7 +61,7 @@ class Command(BaseCommand):
             ]
             position = None
         else:
-            snapshot = snapshot_latest(category=category)
+            snapshot = snapshot_latest(category=category, kind=kind)
             if snapshot is None:
                 raise CommandError(
                     f"No snapshot of {board_slug(category)} yet: run manage.py recompute_ratings."

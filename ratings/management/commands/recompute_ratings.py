@@ -6,36 +6,50 @@ from django.core.management.base import BaseCommand, CommandError
 from django.template.defaultfilters import pluralize
 from tqdm import tqdm
 
-from arena.models import Category
-from ratings.selectors import UnknownBoard, board_category, board_slug
+from arena.models import Category, Kind
+from ratings.selectors import UnknownBoard, board_category, board_kind, board_slug
 from ratings.services import elo_rebuild, leaderboard_recompute
 
 
 class Command(BaseCommand):
-    help = "Recompute the overall board and every category (or one board) from all votes."
+    help = (
+        "Recompute both overall boards (generation, edit) and every category, or one board, "
+        "from all votes."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("category", nargs="?", help="A category slug, or 'overall'.")
+        parser.add_argument(
+            "--kind", choices=["generate", "edit"], help="With 'overall': only this kind's board."
+        )
         parser.add_argument(
             "--elo", action="store_true", help="Also replay the online Elo from the votes."
         )
 
     def handle(self, *args, **options):
-        if options["category"]:
-            try:
-                boards = [board_category(options["category"])]
-            except UnknownBoard as exc:
-                raise CommandError(str(exc)) from None
-        else:
-            boards = [None, *Category.objects.order_by("name")]
-        for board in tqdm(
+        try:
+            boards = self._boards(options["category"], options["kind"])
+        except UnknownBoard as exc:
+            raise CommandError(str(exc)) from None
+        for board, kind in tqdm(
             boards, desc="Recomputing", unit=" boards", disable=None, file=self.stderr
         ):
             if options["elo"]:
                 elo_rebuild(category=board)
-            snapshot = leaderboard_recompute(category=board)
+            snapshot = leaderboard_recompute(category=board, kind=kind)
+            name = board_slug(board) if board is not None else f"overall ({kind})"
             self.stdout.write(
-                f"{board_slug(board)}: {snapshot.vote_count} vote{pluralize(snapshot.vote_count)}, "
+                f"{name}: {snapshot.vote_count} vote{pluralize(snapshot.vote_count)}, "
                 f"{snapshot.rows.filter(rated=True).count()} rated generators, "
                 f"{snapshot.duration_ms} ms"
             )
+
+    def _boards(self, slug: str | None, kind: str | None) -> list[tuple]:
+        """(category, kind) of each board to recompute; both overall boards unless one asked."""
+        if slug:
+            category = board_category(slug)
+            if category is not None or kind is not None:
+                return [(category, board_kind(category, kind))]
+            return [(None, of) for of in Kind.values]
+        categories = Category.objects.order_by("name")
+        return [(None, of) for of in Kind.values] + [(c, c.kind) for c in categories]
