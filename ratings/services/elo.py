@@ -10,17 +10,16 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
 
 from arena.core import sql
-from ratings.engine import elo_online, elo_update
+from ratings.engine import elo_update
 from ratings.models import EloRating
-from ratings.services.recompute import board_votes
+from ratings.services.recompute import ELO_SCORES, board_votes, elo_replay
 from ratings.services.schedule import ratings_schedule
 
-SCORES = {"left": 1.0, "right": 0.0, "tie": 0.5, "both_bad": 0.5}
+SCORES = ELO_SCORES
 
 
 def vote_score(choice: str) -> float | None:
@@ -131,35 +130,16 @@ def elo_rebuild(*, category) -> int:
         row.generator_id: row
         for row in EloRating.objects.select_for_update().filter(category=category).order_by("id")
     }
-    rows = list(
-        board_votes(category=category)
-        .order_by("id")
-        .values_list("id", "shown_left_id", "shown_right_id", "choice")
-    )
-    generator_ids = sorted({r[1] for r in rows} | {r[2] for r in rows} | set(existing))
-    index = {gid: i for i, gid in enumerate(generator_ids)}
-    left = np.array([index[r[1]] for r in rows], dtype=np.int64)
-    right = np.array([index[r[2]] for r in rows], dtype=np.int64)
-    ratings = elo_online(
-        len(generator_ids),
-        left,
-        right,
-        np.array([SCORES[r[3]] for r in rows], dtype=float),
-        k=settings.RATINGS_ELO_K,
-        scale=settings.RATINGS_ELO_SCALE,
-        base=settings.RATINGS_ELO_BASE,
-        initial=settings.RATINGS_ELO_INITIAL,
-    )
-    votes = np.bincount(np.concatenate([left, right]), minlength=len(generator_ids))
-    last = {}
-    for vote_id, shown_left, shown_right, _ in rows:
-        last[shown_left] = last[shown_right] = vote_id
-    for gid, i in index.items():
+    replayed = elo_replay(board_votes(category=category))
+    for gid, replay in replayed.items():
         row = existing.get(gid) or EloRating(category=category, generator_id=gid)
-        row.rating, row.votes, row.last_vote_id = float(ratings[i]), int(votes[i]), last.get(gid)
+        row.rating, row.votes, row.last_vote_id = replay.rating, replay.votes, replay.last_vote_id
         existing[gid] = row
+    for gid in set(existing) - set(replayed):  # no vote left on this board: back to the start
+        row = existing[gid]
+        row.rating, row.votes, row.last_vote_id = settings.RATINGS_ELO_INITIAL, 0, None
     EloRating.objects.bulk_update(
         [r for r in existing.values() if r.pk], ["rating", "votes", "last_vote_id"]
     )
     EloRating.objects.bulk_create([r for r in existing.values() if not r.pk], ignore_conflicts=True)
-    return len(rows)
+    return sum(replay.votes for replay in replayed.values()) // 2

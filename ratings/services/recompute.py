@@ -17,7 +17,7 @@ from arena.models import Category, Kind, Vote
 from arena.selectors import votes_of_kind
 from generation.models import Generator
 from generation.selectors import generator_stats
-from ratings.engine import PairCounts, compute_board
+from ratings.engine import PairCounts, compute_board, elo_online
 from ratings.models import EloRating, Snapshot, SnapshotRow
 from ratings.selectors import board_snapshots
 
@@ -119,6 +119,55 @@ def board_aggregate(*, category: Category | None, kind: str = Kind.GENERATE) -> 
     return BoardVotes(generator_ids, counts, total, last)
 
 
+# The left side's score of each choice in the online Elo.
+ELO_SCORES = {"left": 1.0, "right": 0.0, "tie": 0.5, "both_bad": 0.5}
+
+
+@dataclass(frozen=True)
+class EloReplay:
+    """A generator's online Elo after replaying a board's votes."""
+
+    rating: float
+    votes: int
+    last_vote_id: int | None
+
+
+def elo_replay(votes) -> dict[int, EloReplay]:
+    """The online Elo of ``votes`` (a queryset) replayed in id order, by generator id."""
+    rows = list(votes.order_by("id").values_list("id", "shown_left_id", "shown_right_id", "choice"))
+    generator_ids = sorted({r[1] for r in rows} | {r[2] for r in rows})
+    index = {gid: i for i, gid in enumerate(generator_ids)}
+    left = np.array([index[r[1]] for r in rows], dtype=np.int64)
+    right = np.array([index[r[2]] for r in rows], dtype=np.int64)
+    ratings = elo_online(
+        len(generator_ids),
+        left,
+        right,
+        np.array([ELO_SCORES[r[3]] for r in rows], dtype=float),
+        k=settings.RATINGS_ELO_K,
+        scale=settings.RATINGS_ELO_SCALE,
+        base=settings.RATINGS_ELO_BASE,
+        initial=settings.RATINGS_ELO_INITIAL,
+    )
+    counts = np.bincount(np.concatenate([left, right]), minlength=len(generator_ids))
+    last: dict[int, int] = {}
+    for vote_id, shown_left, shown_right, _ in rows:
+        last[shown_left] = last[shown_right] = vote_id
+    return {
+        gid: EloReplay(float(ratings[i]), int(counts[i]), last.get(gid)) for gid, i in index.items()
+    }
+
+
+def _elo(category: Category | None, kind: str) -> dict[int, float]:
+    """The online Elo shown on a board. A category's moves with each vote; the overall board
+    of a kind is replayed from that kind's votes, as the online rows mix both kinds."""
+    if category is not None:
+        rows = EloRating.objects.filter(category=category).values_list("generator_id", "rating")
+        return dict(rows)
+    replayed = elo_replay(board_votes(category=None, kind=kind))
+    return {gid: replay.rating for gid, replay in replayed.items()}
+
+
 def engine_options(**overrides) -> dict:
     """The engine's options from settings; a snapshot stores exactly these."""
     options = {
@@ -150,7 +199,7 @@ def leaderboard_recompute(
     data = board_aggregate(category=category, kind=kind)
     options = engine_options(**overrides)
     board = compute_board(data.counts, **options)
-    elo = dict(EloRating.objects.filter(category=category).values_list("generator_id", "rating"))
+    elo = _elo(category, kind)
     excluded = votes_excluded(category=category, kind=kind)
     duration_ms = round((time.monotonic() - started) * 1000)
     snapshot = _store(category, kind, data, board, options, elo, duration_ms, excluded)

@@ -69,7 +69,7 @@ def test_a_voided_vote_leaves_the_online_elo_and_every_board(
 
     assert not EloRating.objects.filter(votes__gt=0).exists()
     for category in (None, vote.category):
-        latest = Snapshot.objects.filter(category=category).latest()
+        latest = Snapshot.objects.filter(category=category, kind="generate").latest()
         assert latest.vote_count == 0
         assert latest.parameters["excluded"]["void"] == 1
 

@@ -43,6 +43,7 @@ def _pages(live_server) -> list[tuple[str, str]]:
     # of ours, so it is not listed here; tests/ratings/test_api.py covers it.
     return [
         ("leaderboard", "/leaderboard/"),
+        ("leaderboard-edit", "/leaderboard/?kind=edit"),
         ("category", "/leaderboard/text-in-image/"),
         ("prompt", "/prompt/"),
         ("api-docs", "/api/v1/docs/"),

@@ -56,6 +56,11 @@ def test_an_edit_vote_never_moves_the_generation_overall_board(
     assert (fresh.vote_count, fresh.last_vote_id) == (1, generation_board.last_vote_id)
     rated = set(fresh.rows.filter(rated=True).values_list("generator_id", flat=True))
     assert rated == {ready_battle.generator_a_id, ready_battle.generator_b_id}
+    # The online Elo shown on each overall board is of its own kind's votes only.
+    with_elo = {row.generator_id for row in fresh.rows.all() if row.elo is not None}
+    assert with_elo == rated
+    edit_elo = {row.generator_id for row in edit_board.rows.all() if row.elo is not None}
+    assert edit_elo == {editor.id for editor in editors}
 
 
 def test_an_uncategorised_edit_vote_is_an_edit_and_an_imported_one_a_generation(
@@ -159,3 +164,23 @@ def test_the_page_has_a_tab_and_a_csv_for_the_edit_overall_board(client, voter, 
     assert client.get("/leaderboard/", {"kind": "nope"}).status_code == 404
     generation = client.get("/leaderboard/").content.decode()
     assert "300 votes" in generation
+
+
+def test_the_leaderboard_command_prints_each_kinds_overall_board(mixed):
+    def run(*args):
+        out = io.StringIO()
+        call_command("leaderboard", *args, "--json", stdout=out, stderr=io.StringIO())
+        return json.loads(out.getvalue())
+
+    elo = run("--kind", "edit", "--method", "elo")
+    assert [(row["generator"], row["votes"]) for row in elo] == [
+        ("qwen-edit", 151),
+        ("kontext", 151),
+    ]
+    shown = {row.generator.name: round(row.elo, 1) for row in snapshot_latest(
+        category=None, kind="edit").rows.select_related("generator")}  # fmt: skip
+    assert {row["generator"]: row["elo"] for row in elo} == shown
+    assert run("--kind", "edit")[0]["generator"] == "qwen-edit"
+    assert run()[0]["generator"] == "kontext"
+    with pytest.raises(CommandError, match="'logos' is a generate board"):
+        run("logos", "--kind", "edit")

@@ -6,6 +6,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from generation.models import Generator
 from ratings.selectors import (
     UnknownBoard,
     board_category,
@@ -15,6 +16,7 @@ from ratings.selectors import (
     snapshot_latest,
     snapshot_rows,
 )
+from ratings.services.recompute import board_votes, elo_replay
 
 FIELDS = [
     "generator",
@@ -55,10 +57,7 @@ class Command(BaseCommand):
         except UnknownBoard as exc:
             raise CommandError(str(exc)) from None
         if options["method"] == "elo":
-            rows = [
-                {"generator": r.generator.name, "elo": _round(r.rating), "votes": r.votes}
-                for r in elo_board(category=category)
-            ]
+            rows = self._elo_rows(category, kind)
             position = None
         else:
             snapshot = snapshot_latest(category=category, kind=kind)
@@ -72,6 +71,21 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(self._with_position(rows, position), indent=2))
         else:
             self._table(rows, position)
+
+    def _elo_rows(self, category, kind: str) -> list[dict]:
+        if category is not None:
+            return [
+                {"generator": r.generator.name, "elo": _round(r.rating), "votes": r.votes}
+                for r in elo_board(category=category)
+            ]
+        # The overall board of one kind: its votes replayed (the online rows mix both kinds).
+        replayed = elo_replay(board_votes(category=None, kind=kind))
+        names = dict(Generator.objects.filter(id__in=replayed).values_list("id", "name"))
+        ranked = sorted(replayed.items(), key=lambda item: (-item[1].rating, names[item[0]]))
+        return [
+            {"generator": names[gid], "elo": _round(r.rating), "votes": r.votes}
+            for gid, r in ranked
+        ]
 
     def _bt_row(self, row) -> dict:
         return {
