@@ -99,7 +99,10 @@ def board_aggregate(*, category: Category | None, kind: str = Kind.GENERATE) -> 
         .order_by()
     )
     voted = {c["shown_left_id"] for c in cells} | {c["shown_right_id"] for c in cells}
-    enabled = set(Generator.objects.filter(enabled=True).values_list("id", flat=True))
+    # Unvoted generators are listed as unrated where they can be drawn: by the board's kind.
+    capable = [kind, Generator.Capability.BOTH]
+    enabled = Generator.objects.filter(enabled=True, capabilities__in=capable)
+    enabled = set(enabled.values_list("id", flat=True))
     generator_ids = sorted(voted | enabled)
     index = {gid: i for i, gid in enumerate(generator_ids)}
 

@@ -61,6 +61,8 @@ def test_an_edit_vote_never_moves_the_generation_overall_board(
     assert with_elo == rated
     edit_elo = {row.generator_id for row in edit_board.rows.all() if row.elo is not None}
     assert edit_elo == {editor.id for editor in editors}
+    # A generator that cannot edit is not even listed on the edit board.
+    assert set(edit_board.rows.values_list("generator_id", flat=True)) == edit_elo
 
 
 def test_an_uncategorised_edit_vote_is_an_edit_and_an_imported_one_a_generation(
