@@ -6,6 +6,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from arena.models import Kind
 from generation.models import Generator
 from ratings.selectors import (
     UnknownBoard,
@@ -37,15 +38,12 @@ def _round(value, digits=1):
 
 
 class Command(BaseCommand):
-    help = (
-        "Print the newest stored leaderboard of a board ('overall' when no category; "
-        "--kind edit for the overall board of edits)."
-    )
+    help = "Print the newest stored leaderboard of a board ('overall' when no category)."
 
     def add_arguments(self, parser):
         parser.add_argument("category", nargs="?", default="overall")
         parser.add_argument(
-            "--kind", choices=["generate", "edit"], help="The overall board of this kind."
+            "--kind", choices=Kind.values, help="Overall: generate (default), edit."
         )
         parser.add_argument("--method", choices=["bt", "elo"], default="bt")
         parser.add_argument("--json", action="store_true", help="JSON rows instead of a table.")

@@ -12,16 +12,11 @@ from ratings.services import elo_rebuild, leaderboard_recompute
 
 
 class Command(BaseCommand):
-    help = (
-        "Recompute both overall boards (generation, edit) and every category, or one board, "
-        "from all votes."
-    )
+    help = "Recompute both overall boards and every category (or one board) from all votes."
 
     def add_arguments(self, parser):
         parser.add_argument("category", nargs="?", help="A category slug, or 'overall'.")
-        parser.add_argument(
-            "--kind", choices=["generate", "edit"], help="With 'overall': only this kind's board."
-        )
+        parser.add_argument("--kind", choices=Kind.values, help="Of overall: generate, edit.")
         parser.add_argument(
             "--elo", action="store_true", help="Also replay the online Elo from the votes."
         )
