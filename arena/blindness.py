@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from PIL import Image
 from scipy.stats import binomtest, norm
 
+from arena.file_structure import file_features
+
 
 @dataclass(frozen=True)
 class Seen:
@@ -42,13 +44,17 @@ class Seen:
     byte_hash: str
     pixel_hash: str
     category: str = ""  # what the page says of the battle, for every voter to read
+    # What a parser reads in the file besides its pixels (see arena.file_structure).
+    structure: tuple[tuple[str, float], ...] = ()
 
 
 def seen_of(address: str, body: bytes, category: str = "") -> Seen:
     with Image.open(io.BytesIO(body)) as image:
         dims = image.size
         pixels = hashlib.sha256(image.convert("RGB").tobytes()).hexdigest()
-    return Seen(address, len(body), dims, hashlib.sha256(body).hexdigest(), pixels, category)
+    structure = tuple(sorted(file_features(body).items()))
+    byte_hash = hashlib.sha256(body).hexdigest()
+    return Seen(address, len(body), dims, byte_hash, pixels, category, structure)
 
 
 class Attacker:
@@ -97,21 +103,52 @@ class Attacker:
         return score + self._size_fit(seen, name) + self._dims_fit(seen, name)
 
     def _size_fit(self, seen: Seen, name: str) -> float:
-        mine = self.log_sizes[name]
-        everyone = [x for sizes in self.log_sizes.values() for x in sizes]
-        if len(mine) < 2 or len(everyone) < 3:
-            return 0.0
-        mean = sum(mine) / len(mine)
-        pooled = _variance(everyone)
-        # Shrink a generator's own spread towards everyone's while it has few samples.
-        weight = len(mine) / (len(mine) + 5)
-        spread = max(weight * _variance(mine) + (1 - weight) * pooled, 1e-4)
-        return float(norm.logpdf(math.log(seen.size), mean, math.sqrt(spread)))
+        return _normal_fit(self.log_sizes, name, math.log(seen.size))
 
     def _dims_fit(self, seen: Seen, name: str) -> float:
         counts = self.dims[name]
         kinds = len({d for c in self.dims.values() for d in c}) + 1
         return math.log((counts[seen.dims] + 0.5) / (sum(counts.values()) + 0.5 * kinds))
+
+
+class FileAttacker(Attacker):
+    """The attacker with notes that also parses every file it is sent.
+
+    Beside the byte size it learns each generator's numbers from the file's structure (see
+    :mod:`arena.file_structure`): the compressed payload's length, the filler a decoder skips,
+    the length less that filler (the size before any padding), chunk and block counts. A
+    padding that records what it padded gives the original size back here.
+    """
+
+    def __init__(self):
+        super().__init__(notes=True)
+        self.features: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+
+    def learn(self, seen: Seen, generator: str) -> None:
+        super().learn(seen, generator)
+        for key, value in seen.structure:
+            self.features[key][generator].append(math.log1p(max(value, 0.0)))
+
+    def _score(self, seen: Seen, name: str) -> float:
+        score = super()._score(seen, name)
+        if abs(score) >= 1e9:  # known exactly already
+            return score
+        for key, value in seen.structure:
+            score += _normal_fit(self.features[key], name, math.log1p(max(value, 0.0)))
+        return score
+
+
+def _normal_fit(samples: dict[str, list[float]], name: str, x: float) -> float:
+    """Log density of ``x`` under ``name``'s normal fit, its spread shrunk towards everyone's."""
+    mine = samples.get(name, [])
+    everyone = [v for values in samples.values() for v in values]
+    if len(mine) < 2 or len(everyone) < 3:
+        return 0.0
+    mean = sum(mine) / len(mine)
+    # Shrink a generator's own spread towards everyone's while it has few samples.
+    weight = len(mine) / (len(mine) + 5)
+    spread = max(weight * _variance(mine) + (1 - weight) * _variance(everyone), 1e-4)
+    return float(norm.logpdf(x, mean, math.sqrt(spread)))
 
 
 def _variance(values: list[float]) -> float:

@@ -26,16 +26,23 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.test import Client, override_settings
 
-from arena.blindness import Attacker, Seen, seen_of, verdict
+from arena.blindness import Attacker, FileAttacker, Seen, seen_of, verdict
 
 _IMG = re.compile(r'<img src="([^"]+)"')
 _CATEGORY = re.compile(r'<p class="category" id="category">([^<]*)</p>')
 _CHOICES = ("left", "right", "tie", "both_bad")
 
+# Each attacker guesses every side beside the others and is tested against the baseline on
+# its own; the level is shared between them (Bonferroni), so adding one does not add alarms.
+ATTACKERS = {
+    "keeping notes (addresses, sizes, dimensions, hashes)": Attacker,
+    "parsing the files (chunks, markers, trailing bytes, lengths, zlib blocks)": FileAttacker,
+}
+
 
 @dataclass
 class Tally:
-    hits: list[bool] = field(default_factory=list)
+    hits: dict[str, list[bool]] = field(default_factory=lambda: {name: [] for name in ATTACKERS})
     baseline_hits: list[bool] = field(default_factory=list)
     truths: list[str] = field(default_factory=list)
     votes: int = 0
@@ -73,26 +80,36 @@ class Command(BaseCommand):
         self._report(tally, options["confidence"], time.monotonic() - started)
 
     def _report(self, tally: Tally, confidence: float, seconds: float) -> None:
-        if not tally.hits:
+        if not tally.baseline_hits:
             raise CommandError("No battle could be judged: seed the demo first (manage.py demo).")
-        result = verdict(tally.hits, tally.baseline_hits, tally.truths, confidence)
         level = f"{confidence:.0%}"
-        low, high = result.interval
+        # Shared between the attackers: each is tested at 1 - (1 - confidence) / count.
+        each = 1 - (1 - confidence) / len(tally.hits)
+        results = {
+            name: verdict(hits, tally.baseline_hits, tally.truths, each)
+            for name, hits in tally.hits.items()
+        }
         write = self.stdout.write
-        write(f"Votes cast: {tally.votes}; sides guessed: {result.guesses} ({seconds:.0f} s)")
+        guesses = len(tally.baseline_hits)
+        write(f"Votes cast: {tally.votes}; sides guessed: {guesses} ({seconds:.0f} s)")
         write(f"Addresses shown again: {tally.addresses_again}; outputs: {tally.outputs_again}")
-        write(
-            f"Attacker accuracy: {result.accuracy:.1%} ({level} interval {low:.1%} to {high:.1%})"
-        )
+        first = next(iter(results.values()))
         write(
             f"Without notes on the outputs (each category's frequencies): "
-            f"{result.baseline:.1%}; naming the most frequent generator every time: "
-            f"{result.chance:.1%}"
+            f"{first.baseline:.1%}; naming the most frequent generator every time: "
+            f"{first.chance:.1%}"
         )
-        write(f"Notes add nothing: one-sided paired p = {result.p_value:.3f}")
         problems = []
-        if result.above_chance:
-            problems.append("the attacker's notes on the outputs help it guess generators")
+        for name, result in results.items():
+            low, high = verdict(
+                tally.hits[name], tally.baseline_hits, tally.truths, confidence
+            ).interval
+            write(
+                f"Attacker {name}: {result.accuracy:.1%} ({level} interval {low:.1%} to "
+                f"{high:.1%}); adds nothing: one-sided paired p = {result.p_value:.3f}"
+            )
+            if result.above_chance:
+                problems.append(f"the attacker {name.split(' (')[0]} guesses generators")
         if tally.addresses_again or tally.outputs_again:
             problems.append("an address or an output came back to the same voter")
         if tally.stalled:
@@ -123,7 +140,8 @@ def _post(client: Client, url: str, data=None, **extra):
 
 def _play(client: Client, votes: int, rng: random.Random, tally: Tally, wait: float) -> None:
     """One voter: vote ``votes`` times the way the voting page's script does."""
-    attacker, baseline = Attacker(), Attacker(notes=False)
+    attackers = {name: kind() for name, kind in ATTACKERS.items()}
+    baseline = Attacker(notes=False)
     addresses: set[str] = set()
     pixels: set[str] = set()
     current = _open_page(client, wait)
@@ -138,27 +156,29 @@ def _play(client: Client, votes: int, rng: random.Random, tally: Tally, wait: fl
         addresses.update(s.address for s in sides)
         pixels.update(s.pixel_hash for s in sides)
         held = _post(client, "/vote/next/").json().get("battle")
-        guesses = attacker.guess(*sides), baseline.guess(*sides)
+        guesses = {name: a.guess(*sides) for name, a in attackers.items()}
+        guesses[None] = baseline.guess(*sides)
         answer = _post(
             client, f"/vote/{token}/", {"choice": rng.choice(_CHOICES), "images_loaded": "1"}
         )
         if answer.status_code != 200:
             raise CommandError(f"The vote was refused ({answer.status_code}): {answer.content!r}")
         tally.votes += 1
-        _score(tally, guesses, sides, answer.json()["reveal"], (attacker, baseline))
+        _score(tally, guesses, sides, answer.json()["reveal"], {**attackers, None: baseline})
         current = _next(client, held, wait)
 
 
-def _score(tally: Tally, guesses, sides: list[Seen], reveal: dict, attackers) -> None:
-    (guessed, baseline_guessed), (attacker, baseline) = guesses, attackers
+def _score(tally: Tally, guesses: dict, sides: list[Seen], reveal: dict, attackers) -> None:
+    """Each attacker's guesses scored (``None`` is the baseline); then all learn the truth."""
     for i, side in enumerate(("left", "right")):
         truth = reveal[side]
-        if guessed[i] is not None:  # the first votes have nothing to guess from
-            tally.hits.append(guessed[i] == truth)
-            tally.baseline_hits.append(baseline_guessed[i] == truth)
+        if guesses[None][i] is not None:  # the first votes have nothing to guess from
+            for name, guessed in guesses.items():
+                hits = tally.baseline_hits if name is None else tally.hits[name]
+                hits.append(guessed[i] == truth)
             tally.truths.append(truth)
-        attacker.learn(sides[i], truth)
-        baseline.learn(sides[i], truth)
+        for attacker in attackers.values():
+            attacker.learn(sides[i], truth)
 
 
 def _next(client: Client, held: dict | None, wait: float):
