@@ -13,6 +13,10 @@ from the reveals how often each generator comes up in each category, and that a 
 sides are two different generators. Matchmaking shows each category's contenders most often,
 and only some generators edit, so that alone guesses far better than one in five.
 
+A second attacker (``FileAttacker``) also parses every file it is sent (see
+:mod:`arena.file_structure`): chunk and segment lengths, bytes a decoder skips, the compressed
+stream's length and blocks. Padding that records what it padded gives it the original size.
+
 What the attacker is measured against is the same attacker without notes on the outputs:
 category frequencies only, never an address, a byte size, a picture size or a hash. A leak is
 what the notes add. The test is paired, side by side: among the sides where exactly one of the

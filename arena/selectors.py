@@ -65,9 +65,8 @@ def battle_sides(battle: Battle) -> tuple[Side, Side]:
     return _side(battle, left, "left"), _side(battle, right, "right")
 
 
-def battle_output(*, user, token, side: str) -> tuple[Generation, Generation] | None:
-    """The output on one side of a battle and the one beside it, for the voter who holds it or
-    for staff."""
+def battle_output(*, user, token, side: str) -> Generation | None:
+    """The output on one side of a battle, for the voter who holds it or for staff."""
     battles = Battle.objects.select_related("generation_a", "generation_b")
     if not user.is_staff:
         battles = battles.filter(voter=user)
@@ -75,8 +74,8 @@ def battle_output(*, user, token, side: str) -> tuple[Generation, Generation] | 
     if battle is None:
         return None
     left, right = battle.as_shown(battle.generation_a, battle.generation_b)
-    generation, other = (left, right) if side == "left" else (right, left)
-    return (generation, other) if generation.file and other.file else None
+    generation = left if side == "left" else right
+    return generation if generation.file else None
 
 
 def battle_card(battle: Battle) -> dict:
@@ -102,6 +101,21 @@ def source_url(prompt: Prompt) -> str:
     if not prompt.source_image:
         return ""
     return reverse("source-file", args=[prompt.source_image.rsplit("/", 1)[-1]])
+
+
+def source_readable(*, user, name: str) -> bool:
+    """Whether ``user`` may see the stored source picture (or mask) ``name``.
+
+    A curated prompt's pictures are for every signed-in voter. A voter's upload is only for
+    them, staff, and the voters of battles that show it: anyone else is told it does not
+    exist, so holding a picture never tests whether someone uploaded it.
+    """
+    if user.is_staff:
+        return True
+    prompts = Prompt.objects.filter(Q(source_image=name) | Q(source_mask=name))
+    if prompts.filter(Q(source=Prompt.Source.CURATED) | Q(created_by=user)).exists():
+        return True
+    return Battle.objects.filter(prompt__source_image=name, voter=user).exists()
 
 
 def battle_reveal(battle: Battle) -> dict:

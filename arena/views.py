@@ -6,8 +6,6 @@ Every page works as plain HTML forms; the script on the voting page uses the sam
 
 from __future__ import annotations
 
-import io
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -20,7 +18,6 @@ from arena.addresses import output_address_read
 from arena.core.queue import enqueue
 from arena.forms import VoterPromptForm
 from arena.models import Battle
-from arena.padding import pad, padded_length
 from arena.services import (
     ArenaError,
     BattleNotFound,
@@ -35,6 +32,8 @@ from arena.services import (
     voter_prompt_start,
 )
 from arena.tasks import battles_refill
+from generation.served import served_store
+from generation.store import stored_response
 
 _LOADED = {"1": True, "true": True, "0": False, "false": False}
 
@@ -165,32 +164,23 @@ def battle_shown(request: HttpRequest, token: str) -> JsonResponse:
 def battle_output(request: HttpRequest, signed: str) -> FileResponse:
     """One side of a battle by its per-battle address: the bytes and their type, nothing more.
 
-    Read from whatever storage holds it (local files or a bucket), never redirected to the
-    storage's own URL, so the page's CSP and the address's privacy both hold; padded to the
-    same length as the side beside it (see :mod:`arena.padding`).
+    What is sent is the output's served form (see :mod:`generation.served`): its pixels in an
+    uncompressed PNG whose every byte but the pixels follows from its size, written once and
+    streamed from the storage (local files or a bucket, never a redirect to the bucket's URL).
     """
     address = output_address_read(signed)
-    sides = None
+    generation = None
     if address is not None:
         token, side = address
-        sides = selectors.battle_output(user=request.user, token=token, side=side)
-    if sides is None:
+        generation = selectors.battle_output(user=request.user, token=token, side=side)
+    if generation is None:
         raise Http404("No such output.")
-    generation, other = sides
     try:
-        with generation.file.open("rb") as stream:
-            data = stream.read()
-        length = padded_length((len(data), other.file.size), settings.ARENA_OUTPUT_PAD_BYTES)
+        name = served_store(generation.file.name)  # at once unless stored before there was one
     except (FileNotFoundError, OSError):
         raise Http404("No such output.") from None
-    # Streamed, so that no ETag is made from the body.
-    body = io.BytesIO(pad(data, length))
-    response = FileResponse(body, content_type=generation.media_type or "image/png")
-    # No Content-Disposition (it would carry the stored name), no Last-Modified, no ETag.
-    response.headers.pop("Content-Disposition", None)
     # One voter's address: a shared cache must never keep it for another.
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
+    return stored_response(name, cache="private, max-age=86400")
 
 
 @login_required

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import re
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from arena import selectors
 from arena.forms import VoterEditForm
 from arena.services import ArenaError, voter_edit_start
 from arena.views import _error, _started, _wants_json
 from generation.sources import SOURCE_DIR
-
-_NAME = re.compile(r"^[0-9a-f]{64}\.png$")
+from generation.store import stored_name, stored_response
 
 
 @login_required
@@ -60,11 +57,8 @@ def _edit_form(request, form, *, status: int = 200, message: str = "") -> HttpRe
 @login_required
 @require_GET
 def source_file(request: HttpRequest, name: str) -> FileResponse:
-    """One stored source image or mask: bare PNG pixels under their content hash."""
-    path = f"{SOURCE_DIR}/{name}"
-    if not _NAME.match(name) or not default_storage.exists(path):
+    """One stored source image or mask, for those who may see it (see source_readable)."""
+    path = stored_name(SOURCE_DIR, name)
+    if path is None or not selectors.source_readable(user=request.user, name=path):
         raise Http404("No such image.")
-    response = FileResponse(default_storage.open(path, "rb"), content_type="image/png")
-    response.headers.pop("Content-Disposition", None)
-    response["Cache-Control"] = "private, max-age=31536000, immutable"
-    return response
+    return stored_response(path, cache="private, max-age=31536000, immutable")

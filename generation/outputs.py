@@ -9,15 +9,15 @@ every model the same width and height.
 
 from __future__ import annotations
 
-import hashlib
 import io
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image, UnidentifiedImageError
 
 from generation.providers.base import ProviderError
+from generation.served import served_store
+from generation.store import store_hashed
 
 OUTPUT_DIR = "outputs"
 MAX_PIXELS = 40_000_000
@@ -96,15 +96,9 @@ def _encoder_options(fmt: str) -> dict:
 
 
 def store_output(content: bytes, media_type: str) -> str:
-    """Store bytes under their content hash and return the storage name."""
-    extension = {"image/png": "png", "image/webp": "webp", "image/jpeg": "jpg"}.get(
-        media_type, "bin"
-    )
-    name = f"{OUTPUT_DIR}/{hashlib.sha256(content).hexdigest()}.{extension}"
-    if not default_storage.exists(name):
-        saved = default_storage.save(name, ContentFile(content))
-        if saved != name:  # a concurrent writer stored the same bytes first
-            default_storage.delete(saved)
+    """Store an output under its content hash, and what voters are sent of it (see served)."""
+    name = store_hashed(OUTPUT_DIR, content, media_type)
+    served_store(name, content)
     return name
 
 

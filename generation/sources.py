@@ -14,14 +14,14 @@ white instead (white: may change) and stored in the same convention.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import warnings
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from generation.store import store_hashed
 
 SOURCE_DIR = "sources"
 FORMATS = frozenset({"PNG", "JPEG", "WEBP"})
@@ -109,13 +109,7 @@ def source_store(image: Image.Image) -> str:
     """Store bare pixels as PNG under their SHA-256 and return the storage name."""
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=False, compress_level=6)
-    content = buffer.getvalue()
-    name = f"{SOURCE_DIR}/{hashlib.sha256(content).hexdigest()}.png"
-    if not default_storage.exists(name):
-        saved = default_storage.save(name, ContentFile(content))
-        if saved != name:  # a concurrent upload stored the same picture first
-            default_storage.delete(saved)
-    return name
+    return store_hashed(SOURCE_DIR, buffer.getvalue(), "image/png")
 
 
 def source_hash(name: str) -> str:

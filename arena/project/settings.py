@@ -315,8 +315,6 @@ CELERY_BEAT_SCHEDULE = {
 # The arena itself.
 ARENA_BATTLE_BUFFER = envint("ARENA_BATTLE_BUFFER", 4, minimum=0)
 ARENA_REUSE_GENERATIONS = envbool("ARENA_REUSE_GENERATIONS", True)
-# Both sides of a battle are served at one length, rounded up to this many bytes (arena.padding).
-ARENA_OUTPUT_PAD_BYTES = envint("ARENA_OUTPUT_PAD_BYTES", 16384, minimum=2)
 ARENA_IMAGE_FORMAT = envchoice("ARENA_IMAGE_FORMAT", "png", ("png", "webp", "jpeg"))
 # Every image output is scaled to fit this box and padded to fill it, so that dimensions say
 # nothing about the model; None ("native") keeps each model's own size.

@@ -10,11 +10,12 @@ import io
 import random
 import re
 from collections import defaultdict
+from dataclasses import astuple
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from arena.blindness import Attacker, Seen, verdict, wilson
+from arena.blindness import Attacker, FileAttacker, Seen, verdict, wilson
 from arena.management.commands import demo as demo_command
 from arena.models import Battle, SeenOutput, Vote
 from generation.models import Generator
@@ -44,18 +45,25 @@ def _arena_like_pairs(rng) -> tuple[list[str], tuple[int, int], str]:
     return pair, dims, category
 
 
-def _simulate(size_of, votes: int, seed: int, pairs=_uniform_pairs):
+def _simulate(size_of, votes: int, seed: int, pairs=_uniform_pairs, attacker=None, padded=False):
     """An attacker and its no-notes baseline against a simulated arena whose sides' sizes come
-    from ``size_of``; returns both hit lists and the truths."""
+    from ``size_of``; returns both hit lists and the truths. ``padded``: both sides are sent
+    at one length, but each file records its original size where a parser finds it."""
     rng = random.Random(seed)
-    attacker, baseline = Attacker(), Attacker(notes=False)
+    attacker, baseline = attacker or Attacker(), Attacker(notes=False)
     hits, baseline_hits, truths, i = [], [], [], 0
     for _ in range(votes):
         pair, dims, category = pairs(rng)
         sides = []
-        for name in pair:
+        sizes = [size_of(name, rng) for name in pair]
+        for size in sizes:
             i += 1
-            sides.append(_seen(i, size_of(name, rng), dims, category))
+            if padded:
+                sent = -(-(max(sizes) + 38) // 16384) * 16384
+                structure = (("filler", sent - size), ("original", size), ("payload", size - 80))
+                sides.append(Seen(*astuple(_seen(i, sent, dims, category))[:6], structure))
+            else:
+                sides.append(_seen(i, size, dims, category))
         guess, baseline_guess = attacker.guess(*sides), baseline.guess(*sides)
         for side, name, guessed, baseline_guessed in zip(
             sides, pair, guess, baseline_guess, strict=True
@@ -90,6 +98,25 @@ def test_a_blind_arena_is_not_called_leaky_in_most_seeded_runs(pairs):
     # runs flag 3 or more with probability under 1% when the rate is 1%.
     flagged = sum(
         verdict(*_simulate(_telling_nothing, 100, seed, pairs), 0.99).above_chance
+        for seed in range(40)
+    )
+    assert flagged <= 2
+
+
+@pytest.mark.parametrize("pairs", [_uniform_pairs, _arena_like_pairs])
+def test_the_file_attacker_reads_the_original_size_that_padding_records(pairs):
+    # Both sides at one length: byte sizes alone say nothing within a battle...
+    notes = verdict(*_simulate(_betraying, 100, 1, pairs, padded=True), 0.99)
+    # ...but the padding's own length gives each original size back to a parser.
+    parsed = verdict(*_simulate(_betraying, 100, 1, pairs, FileAttacker(), padded=True), 0.99)
+    assert parsed.accuracy > 0.85 and parsed.above_chance
+    assert parsed.accuracy > notes.accuracy + 0.2
+
+
+@pytest.mark.parametrize("pairs", [_uniform_pairs, _arena_like_pairs])
+def test_the_file_attacker_does_not_call_a_blind_arena_leaky_in_most_seeded_runs(pairs):
+    flagged = sum(
+        verdict(*_simulate(_telling_nothing, 100, seed, pairs, FileAttacker()), 0.99).above_chance
         for seed in range(40)
     )
     assert flagged <= 2

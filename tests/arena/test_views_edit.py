@@ -163,3 +163,47 @@ def test_the_progress_page_of_an_edit_shows_the_picture_while_the_edits_are_made
     prompt = Prompt.objects.get()
     assert f'src="/media/sources/{source_hash(prompt.source_image)}.png"' in html
     assert "Edit another picture" in html
+
+
+def _typed_upload(client, capture, *, colour="#123456", mask=False) -> Prompt:
+    data = {"image": upload(source_png(colour=colour)), "text": "Make the box blue"}
+    if mask:
+        data["mask"] = upload(source_png(colour="#ffffff"), name="mask.png")
+    assert _start(client, capture, **data).status_code == 201
+    return Prompt.objects.get(source=Prompt.Source.VOTER, created_by__isnull=False)
+
+
+def _source(prompt: Prompt, field: str = "source_image") -> str:
+    return f"/media/sources/{source_hash(getattr(prompt, field))}.png"
+
+
+def test_a_voters_upload_is_404_to_every_other_voter_as_if_it_did_not_exist(
+    client, voter_client, other_voter, editors, edit_category, django_capture_on_commit_callbacks
+):
+    prompt = _typed_upload(voter_client, django_capture_on_commit_callbacks, mask=True)
+    for field in ("source_image", "source_mask"):
+        assert voter_client.get(_source(prompt, field)).status_code == 200  # the uploader
+    client.force_login(other_voter)
+    for field in ("source_image", "source_mask"):
+        # The same answer as for a picture nobody uploaded: holding it tests nothing.
+        assert client.get(_source(prompt, field)).status_code == 404
+    assert client.get(f"/media/sources/{'0' * 64}.png").status_code == 404
+
+
+def test_staff_and_the_voter_of_a_battle_showing_an_upload_may_see_it(
+    client, voter_client, other_voter, editors, edit_category, django_capture_on_commit_callbacks,
+    django_user_model,
+):  # fmt: skip
+    prompt = _typed_upload(voter_client, django_capture_on_commit_callbacks)
+    staff = django_user_model.objects.create_user("staff", is_staff=True)
+    client.force_login(staff)
+    assert client.get(_source(prompt)).status_code == 200
+    client.force_login(other_voter)
+    assert client.get(_source(prompt)).status_code == 404
+    Battle.objects.filter(prompt=prompt).update(voter=other_voter)  # shown to them
+    assert client.get(_source(prompt)).status_code == 200
+
+
+def test_a_curated_source_is_for_every_signed_in_voter(client, other_voter, edit_prompt):
+    client.force_login(other_voter)
+    assert client.get(_source(edit_prompt)).status_code == 200

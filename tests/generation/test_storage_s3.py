@@ -136,9 +136,7 @@ def test_outputs_go_to_the_bucket_and_reach_voters_only_through_the_view(
         assert BUCKET not in address and "amazonaws" not in address
         response = client.get(address)
         assert response.status_code == 200 and response["Content-Type"] == "image/png"
-        body = b"".join(
-            response.streaming_content
-        )  # the stored file, padded to the other side's length
+        body = b"".join(response.streaming_content)  # its pixels, uncompressed (served)
         assert Image.open(io.BytesIO(body)).tobytes() == Image.open(io.BytesIO(stored)).tobytes()
         assert Image.open(io.BytesIO(body)).size == settings.ARENA_OUTPUT_SIZE
         assert "Content-Disposition" not in response and "Location" not in response

@@ -2,11 +2,15 @@
 
 Each voter uses the voting pages as the browser does (the page, the preloaded next battle,
 the vote, the reveal) through Django's test client, keeps notes (see ``arena.blindness``)
-and guesses the generator behind each side before voting. Beside it guesses the same attacker
-without notes on the outputs (what every voter knows: the category on the page, how often each
-generator comes up in it, two different ones a battle). The command prints both accuracies and exits
-non-zero when the notes help beyond the sampling error (a one-sided paired sign test at
-``--confidence``), or when any address or output came back to the same voter.
+and guesses the generator behind each side before voting, as each attacker in ``ATTACKERS``
+would: one keeping notes on addresses, sizes, dimensions and hashes, one that also parses
+every file (chunks, markers, trailing bytes, lengths, zlib blocks). Beside them guesses the
+same attacker without notes on the outputs (what every voter knows: the category on the page,
+how often each generator comes up in it, two different ones a battle). The command prints every
+accuracy and
+exits non-zero when any attacker beats the baseline beyond the sampling error (a one-sided
+paired sign test, at ``--confidence`` shared between the attackers), or when any address or
+output came back to the same voter.
 
 It casts real votes (they move the ratings): run it on the demo or a copy, not on a live
 arena's database.
