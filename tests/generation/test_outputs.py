@@ -7,6 +7,7 @@ from PIL import Image, PngImagePlugin
 
 from generation.outputs import PAD_COLOUR, reencode_image, store_output
 from generation.providers import ProviderError
+from generation.served import served_length
 from generation.services import generation_get_or_create, generation_run
 from tests.conftest import make_generator
 
@@ -81,13 +82,21 @@ def test_bytes_that_are_not_an_image_fail_permanently():
     assert "not an image" in str(error.value)
 
 
-def test_outputs_are_stored_under_their_content_hash_once(settings, tmp_path):
+def test_outputs_are_stored_under_their_content_hash_once_with_what_voters_are_sent(
+    settings, tmp_path
+):
     settings.MEDIA_ROOT = str(tmp_path)
-    name = store_output(b"\x89PNG fake", "image/png")
+    png = io.BytesIO()
+    Image.new("RGB", (20, 10), "#336699").save(png, "PNG")
+    name = store_output(png.getvalue(), "image/png")
     assert name.startswith("outputs/") and name.endswith(".png")
     assert len(name.split("/")[1]) == 64 + 4
-    assert store_output(b"\x89PNG fake", "image/png") == name
+    assert store_output(png.getvalue(), "image/png") == name
     assert len(list((tmp_path / "outputs").iterdir())) == 1
+    # The served form is written with it, once, named after it.
+    served = list((tmp_path / "served").iterdir())
+    assert [path.name for path in served] == [name.split("/")[1]]
+    assert served[0].stat().st_size == served_length(20, 10, 3)
 
 
 def _stored_size(generation) -> tuple[int, int]:
