@@ -8,9 +8,10 @@ runs it; the same environment variables):
 Each side of up to ``--battles`` ready or voted battles is fetched through its per-battle
 address, as staff may, ``--repeats`` times in turn (the first fetch of each is left out, it
 warms the caches); the median time of each is set against the byte size of the stored output.
-Prints the sizes' range, the times' range and Spearman's rank correlation with its p-value.
-A voter timing their own downloads learns the original size when the correlation is far
-from 0.
+Prints the sizes' range, the times' range and Spearman's rank correlation with its p-value,
+over all sides and within each picture size (which every voter sees, and which decides the
+length of what is sent): a voter timing their own downloads learns the original size when
+the correlation within one picture size is far from 0.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import os
 import statistics
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -33,6 +35,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.test import Client  # noqa: E402
+from PIL import Image  # noqa: E402
 from scipy.stats import spearmanr  # noqa: E402
 
 from arena.addresses import output_address  # noqa: E402
@@ -50,18 +53,37 @@ def main() -> None:
     battles = battles[: args.battles]
     if not battles:
         sys.exit("No battle with two image outputs: seed the demo first (manage.py demo).")
-    sizes, times = [], []
+    sides = defaultdict(list)  # picture size -> (original size, time)
     for battle in battles:
         for side in ("left", "right"):
             generation = battle.as_shown(battle.generation_a, battle.generation_b)
             generation = generation[0 if side == "left" else 1]
-            sizes.append(generation.file.size)
-            times.append(_median_fetch(client, output_address(battle, side), args.repeats))
-    rho, p_value = spearmanr(sizes, times)
-    print(f"{len(sizes)} sides of {len(battles)} battles, {args.repeats} fetches each")
+            spent = _median_fetch(client, output_address(battle, side), args.repeats)
+            sides[_dims(generation)].append((generation.file.size, spent))
+    every = [pair for pairs in sides.values() for pair in pairs]
+    sizes, times = zip(*every, strict=True)
+    print(f"{len(every)} sides of {len(battles)} battles, {args.repeats} fetches each")
     print(f"original size: {min(sizes):,} to {max(sizes):,} bytes")
     print(f"median time to send: {min(times) * 1e3:.2f} to {max(times) * 1e3:.2f} ms")
-    print(f"Spearman rho (time vs original size) = {rho:+.3f}, p = {p_value:.3g}")
+    _correlation("all sides", every)
+    for dims, pairs in sorted(sides.items()):
+        _correlation(f"{dims[0]}x{dims[1]} sides", pairs)
+
+
+def _correlation(label: str, pairs: list[tuple[int, float]]) -> None:
+    if len(pairs) < 10:
+        print(f"{label}: {len(pairs)}, too few to correlate")
+        return
+    rho, p_value = spearmanr(*zip(*pairs, strict=True))
+    print(
+        f"{label} ({len(pairs)}): Spearman rho (time vs original size) = {rho:+.3f}, "
+        f"p = {p_value:.3g}"
+    )
+
+
+def _dims(generation) -> tuple[int, int]:
+    with generation.file.open("rb") as stored, Image.open(stored) as image:
+        return image.size
 
 
 def _images(battle: Battle) -> bool:
