@@ -169,7 +169,7 @@ def test_the_audit_fails_when_dimensions_betray_the_generator(transactional_db, 
     Generator.objects.all().delete()
     for i, size in enumerate((64, 80, 96)):
         make_generator(f"Native {i}", size=size)
-    with pytest.raises(CommandError, match="notes on the outputs help"):
+    with pytest.raises(CommandError, match="keeping notes guesses generators better"):
         call_command("audit_blindness", voters=1, votes=40, stdout=io.StringIO())
 
 

@@ -113,14 +113,21 @@ class Command(BaseCommand):
                 f"{high:.1%}); adds nothing: one-sided paired p = {result.p_value:.3f}"
             )
             if result.above_chance:
-                problems.append(f"the attacker {name.split(' (')[0]} guesses generators")
+                problems.append(
+                    f"the attacker {name.split(' (')[0]} guesses generators better than "
+                    "the category allows"
+                )
         if tally.addresses_again or tally.outputs_again:
             problems.append("an address or an output came back to the same voter")
         if tally.stalled:
             problems.append(f"{tally.stalled} voter(s) found no battle ready in time")
         if problems:
             raise CommandError("Not blind: " + "; ".join(problems) + ".")
-        write(self.style.SUCCESS("Blind: notes on the outputs help no more than chance allows."))
+        write(
+            self.style.SUCCESS(
+                "Blind: no attacker's notes on the outputs help more than chance allows."
+            )
+        )
 
 
 def _voter_client(number: int) -> Client:
