@@ -246,6 +246,8 @@ class Vote(models.Model):
 
     class Meta:
         ordering = ["id"]
+        # Votes are never changed or deleted from the admin; voiding is its own right.
+        permissions = [("void_vote", "Can void a vote (kept, left out of every rating)")]
         constraints = [
             models.UniqueConstraint(fields=["battle", "voter"], name="vote_once_per_voter_battle"),
             models.UniqueConstraint(

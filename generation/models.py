@@ -90,6 +90,8 @@ class Generator(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # A test is a paid call; the right to edit a generator does not include it.
+        permissions = [("test_generator", "Can test a generator (one paid generation)")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(price_per_output__gte=0), name="generator_price_not_negative"
