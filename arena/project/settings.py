@@ -14,7 +14,15 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from arena.core.env import envbool, envchoice, envfloat, envint, envlist, envsize
+from arena.core.env import (
+    envbool,
+    envchoice,
+    envfloat,
+    envhostmap,
+    envint,
+    envlist,
+    envsize,
+)
 from arena.core.proxies import axes_client_address_settings
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -344,6 +352,19 @@ ARENA_SOURCE_MAX_PIXELS = envint("ARENA_SOURCE_MAX_PIXELS", 16_777_216, minimum=
 GENERATION_KEY_PREFIX = os.environ.get("GENERATION_KEY_PREFIX", "ARENA_KEY_").strip()
 if not GENERATION_KEY_PREFIX:
     raise ImproperlyConfigured("GENERATION_KEY_PREFIX must not be empty")
+# Each key variable goes only to the hosts bound to it: VARIABLE=host|host pairs, comma-separated.
+# A variable named there replaces its default below (each provider's documented API host for
+# its usual variable); any other variable is bound to no host until named.
+GENERATION_KEY_HOSTS = envhostmap(
+    "GENERATION_KEY_HOSTS",
+    {
+        f"{GENERATION_KEY_PREFIX}OPENAI": ("api.openai.com",),
+        f"{GENERATION_KEY_PREFIX}FAL": ("queue.fal.run",),
+        f"{GENERATION_KEY_PREFIX}REPLICATE": ("api.replicate.com",),
+        f"{GENERATION_KEY_PREFIX}GEMINI": ("generativelanguage.googleapis.com",),
+    },
+    prefix=GENERATION_KEY_PREFIX,
+)
 # Server-side requests (base URLs, downloads, each redirect) go to public addresses only, and
 # to these hosts: a self-hosted model on the local network, the tests' local servers.
 GENERATION_ALLOWED_HOSTS = envlist("GENERATION_ALLOWED_HOSTS", [])
