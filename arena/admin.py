@@ -179,7 +179,8 @@ class VoteAdmin(admin.ModelAdmin):
         if vote.voided_at is None:
             return ""
         return (
-            f"{vote.voided_at:%Y-%m-%d %H:%M} by {vote.voided_by or 'unknown'}: {vote.void_reason}"
+            f"{vote.voided_at:%Y-%m-%d %H:%M} by {vote.voided_by_name or 'unknown'}: "
+            f"{vote.void_reason}"
         )
 
     def has_void_vote_permission(self, request) -> bool:
