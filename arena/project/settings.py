@@ -23,7 +23,6 @@ from arena.core.env import (
     envlist,
     envsize,
 )
-from arena.core.proxies import axes_client_address_settings
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 VAR_DIR = BASE_DIR / "var"
@@ -87,12 +86,9 @@ AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
 # Behind a proxy, the client address comes from X-Forwarded-For set by this many proxies
-# (read by django-ipware; see arena/core/proxies.py).
+# (see arena/core/proxies.py).
 PROXY_COUNT = envint("PROXY_COUNT", 0, minimum=0)
-_client_address = axes_client_address_settings(PROXY_COUNT)
-AXES_IPWARE_PROXY_COUNT = _client_address["AXES_IPWARE_PROXY_COUNT"]
-AXES_IPWARE_PROXY_ORDER = _client_address["AXES_IPWARE_PROXY_ORDER"]
-AXES_IPWARE_META_PRECEDENCE_ORDER = _client_address["AXES_IPWARE_META_PRECEDENCE_ORDER"]
+AXES_CLIENT_IP_CALLABLE = "arena.core.proxies.client_address"
 
 # Content-Security-Policy: scripts and styles only from this site, no inline code.
 CONTENT_SECURITY_POLICY = {
