@@ -19,7 +19,7 @@ def name_earlier_voids(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("arena", "0012_vote_void_permission"),
+        ("arena", "0013_vote_void_permission"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("arena", "0011_seen_outputs"),
+        ("arena", "0012_vote_category_protected"),
     ]
 
     operations = [
