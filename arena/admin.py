@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
+from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
@@ -177,10 +179,17 @@ class VoteAdmin(admin.ModelAdmin):
         if vote.voided_at is None:
             return ""
         return (
-            f"{vote.voided_at:%Y-%m-%d %H:%M} by {vote.voided_by or 'unknown'}: {vote.void_reason}"
+            f"{vote.voided_at:%Y-%m-%d %H:%M} by {vote.voided_by_name or 'unknown'}: "
+            f"{vote.void_reason}"
         )
 
-    @admin.action(description="Void the selected votes (kept, left out of every rating)")
+    def has_void_vote_permission(self, request) -> bool:
+        return request.user.has_perm(f"{self.opts.app_label}.void_vote")
+
+    @admin.action(
+        description="Void the selected votes (kept, left out of every rating)",
+        permissions=["void_vote"],
+    )
     def void_votes(self, request, queryset):
         reason = request.POST.get("reason", "")
         voided = 0
@@ -196,3 +205,19 @@ class VoteAdmin(admin.ModelAdmin):
         self.message_user(
             request, f"Voided {voided} votes; their boards are being recomputed.", messages.SUCCESS
         )
+
+
+class AccessAttemptAdmin(AxesAccessAttemptAdmin):
+    """django-axes' list of login failures, its clean-up action held to the delete permission."""
+
+    @admin.action(description="Clean up expired attempts", permissions=["delete"])
+    def cleanup_expired_attempts(self, request, queryset):
+        # django-axes reads the time of the login being checked from the request, which only
+        # a login request has; None means "now".
+        request.axes_attempt_time = None
+        super().cleanup_expired_attempts(request, queryset)
+
+
+if admin.site.is_registered(AccessAttempt):
+    admin.site.unregister(AccessAttempt)
+    admin.site.register(AccessAttempt, AccessAttemptAdmin)

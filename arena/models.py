@@ -234,18 +234,23 @@ class Vote(models.Model):
     # A void keeps the vote (the record of what was cast) but takes it out of every rating.
     # Database defaults, so inserts that name only the vote's own columns still work.
     voided_at = models.DateTimeField(null=True, blank=True)
+    # Who voided it is part of the audit: the account cannot be deleted while a void names it
+    # (deactivate it instead), and the name it voided under is kept as it was then.
     voided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
     )
+    voided_by_name = models.CharField(max_length=150, blank=True, default="", db_default="")
     void_reason = models.CharField(max_length=500, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["id"]
+        # Votes are never changed or deleted from the admin; voiding is its own right.
+        permissions = [("void_vote", "Can void a vote (kept, left out of every rating)")]
         constraints = [
             models.UniqueConstraint(fields=["battle", "voter"], name="vote_once_per_voter_battle"),
             models.UniqueConstraint(

@@ -141,7 +141,14 @@ class GeneratorAdmin(admin.ModelAdmin):
         value = _stats(generator).get("mean_cost")
         return "-" if value is None else f"${value:.4f}"
 
-    @admin.action(description="Test the selected generators (one generation each, now)")
+    def has_test_generator_permission(self, request) -> bool:
+        return request.user.has_perm(f"{self.opts.app_label}.test_generator")
+
+    # A test is a paid call to the provider: its own permission, not the change permission.
+    @admin.action(
+        description="Test the selected generators (one generation each, now)",
+        permissions=["test_generator"],
+    )
     def test_generator(self, request, queryset):
         for generator in queryset[:MAX_TESTS]:
             self._test_one(request, generator)

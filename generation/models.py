@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from generation.safety import validate_base_url, validate_key_variable
+from generation.safety import key_host_problem, validate_base_url, validate_key_variable
 
 
 class Generator(models.Model):
@@ -90,6 +91,8 @@ class Generator(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # A test is a paid call; the right to edit a generator does not include it.
+        permissions = [("test_generator", "Can test a generator (one paid generation)")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(price_per_output__gte=0), name="generator_price_not_negative"
@@ -98,6 +101,11 @@ class Generator(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if problem := key_host_problem(self.api_key_env, self.provider, self.base_url):
+            raise ValidationError({"api_key_env": problem}, code="key_host")
 
     def behaviour_fingerprint(self) -> str:
         """The fingerprint of what decides its outputs, from its fields as they are now."""

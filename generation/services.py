@@ -22,7 +22,7 @@ from generation.concurrency import GeneratorBusy, generator_slot
 from generation.models import Generation, Generator
 from generation.outputs import reencode_image, store_output
 from generation.providers import Output, ProviderError, get_provider_class
-from generation.safety import allowed_hosts, key_variable_problem
+from generation.safety import allowed_hosts, key_host_problem, key_hosts, key_variable_problem
 from generation.signals import generation_finished
 from generation.sources import conform, image_size, read_source
 
@@ -189,7 +189,10 @@ def _call_provider(generation: Generation) -> Output:
     provider_class = get_provider_class(generator.provider)
     api_key = ""
     if generator.api_key_env:
-        if problem := key_variable_problem(generator.api_key_env):
+        problem = key_variable_problem(generator.api_key_env) or key_host_problem(
+            generator.api_key_env, generator.provider, generator.base_url
+        )
+        if problem:
             raise ProviderError(problem, permanent=True)
         api_key = os.environ.get(generator.api_key_env, "")
         if not api_key:
@@ -203,6 +206,7 @@ def _call_provider(generation: Generation) -> Output:
         api_key=api_key,
         base_url=generator.base_url,
         allowed_hosts=allowed_hosts(),
+        key_hosts=key_hosts(generator.api_key_env),
     )
     prompt, params = generation.prompt, dict(generation.parameters)
     if prompt_kind(prompt) == EDIT:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html, format_html_join
@@ -117,6 +118,8 @@ class SnapshotAdmin(ReadOnly):
 
     def vote_plan_view(self, request):
         """Where votes are needed: what the matchmaker does with each category now."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         context = {
             **self.admin_site.each_context(request),
             "title": "Vote plan",
@@ -209,7 +212,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
         )
         return None
 
-    @admin.action(description="Revoke the selected keys")
+    @admin.action(description="Revoke the selected keys", permissions=["change"])
     def revoke(self, request, queryset):
         for api_key in queryset:
             api_key_revoke(api_key=api_key)

@@ -118,6 +118,8 @@ def parse_line(text: str) -> BattleLine:
         record = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BattleLineError(f"not valid JSON ({exc.msg})") from None
+    except RecursionError:  # the parser recurses once per bracket
+        raise BattleLineError("not valid JSON (nested too deeply)") from None
     if not isinstance(record, dict):
         raise BattleLineError("not a JSON object")
     model_a = _text(record, "model_a", required=True, limit=MAX_NAME)

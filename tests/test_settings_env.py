@@ -7,7 +7,7 @@ import sys
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from arena.core.env import envbool, envchoice, envfloat, envint, envlist, envsize
+from arena.core.env import envbool, envchoice, envfloat, envhostmap, envint, envlist, envsize
 
 
 def test_envbool_reads_the_usual_spellings_and_rejects_others(monkeypatch):
@@ -107,3 +107,57 @@ def test_envfloat_rejects_values_outside_its_bounds_and_non_finite_ones(monkeypa
 def test_rating_settings_that_cannot_work_stop_the_settings(env, message):
     result = _load_settings(DEBUG="true", **env)
     assert result.returncode != 0 and message in result.stderr
+
+
+def test_envhostmap_binds_variables_to_hosts_over_the_defaults(monkeypatch):
+    defaults = {"KEY_OPENAI": ("api.openai.com",), "KEY_FAL": ("queue.fal.run",)}
+    assert envhostmap("BINDINGS", defaults, prefix="KEY_") == {
+        "KEY_OPENAI": frozenset({"api.openai.com"}),
+        "KEY_FAL": frozenset({"queue.fal.run"}),
+    }
+    monkeypatch.setenv(
+        "BINDINGS", " KEY_OPENAI = Azure.Example|[2001:db8::1] , KEY_INHOUSE=10.0.0.5,"
+    )
+    assert envhostmap("BINDINGS", defaults, prefix="KEY_") == {
+        "KEY_OPENAI": frozenset({"azure.example", "2001:db8::1"}),  # its default replaced
+        "KEY_FAL": frozenset({"queue.fal.run"}),
+        "KEY_INHOUSE": frozenset({"10.0.0.5"}),
+    }
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("KEY_A", "VARIABLE=host"),
+        ("KEY_A=", "empty host"),
+        ("KEY_A=a.example||b.example", "empty host"),
+        ("=a.example", "VARIABLE=host"),
+        ("KEY_A=https://a.example", "'https://a.example' is not a host"),
+        ("KEY_A=a.example/v1", "'a.example/v1' is not a host"),
+        ("KEY_A=a.example:8443", "'a.example:8443' is not a host"),
+        ("KEY_A=*.example", "'*.example' is not a host"),
+        ("KEY_A=a.example=b", "'a.example=b' is not a host"),
+        ("DATABASE_URL=a.example", "starting with KEY_"),
+        ("KEY_=a.example", "starting with KEY_"),
+        ("KEY A=a.example", "starting with KEY_"),
+        ("KEY_A=a.example,KEY_A=b.example", "KEY_A is named twice"),
+    ],
+)
+def test_envhostmap_refuses_a_malformed_value(monkeypatch, value, message):
+    monkeypatch.setenv("BINDINGS", value)
+    with pytest.raises(ImproperlyConfigured, match="BINDINGS") as caught:
+        envhostmap("BINDINGS", {}, prefix="KEY_")
+    assert message in str(caught.value)
+
+
+def test_a_malformed_key_binding_stops_the_settings():
+    result = _load_settings(DEBUG="true", GENERATION_KEY_HOSTS="ARENA_KEY_MINE=https://x.example")
+    assert result.returncode != 0
+    assert "GENERATION_KEY_HOSTS" in result.stderr and "is not a host" in result.stderr
+
+
+def test_key_bindings_follow_the_key_prefix():
+    result = _load_settings(
+        DEBUG="true", GENERATION_KEY_PREFIX="MODELS_", GENERATION_KEY_HOSTS="ARENA_KEY_X=x.example"
+    )
+    assert result.returncode != 0 and "starting with MODELS_" in result.stderr

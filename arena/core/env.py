@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -90,3 +92,53 @@ def envsize(name: str, default: tuple[int, int] | None) -> tuple[int, int] | Non
     raise ImproperlyConfigured(
         f"{name} must be WIDTHxHEIGHT (16..8192 each, e.g. 1024x1024) or native, got {raw!r}"
     )
+
+
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_HOSTNAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
+
+
+def envhostmap(
+    name: str, default: dict[str, tuple[str, ...]], *, prefix: str
+) -> dict[str, frozenset[str]]:
+    """Read ``VARIABLE=host|host, VARIABLE=host`` over ``default``.
+
+    A variable named replaces its default hosts; the others keep theirs. Each variable starts
+    with ``prefix``; each host is a name or an IP address, without scheme, port or path.
+    """
+    bound = {variable: frozenset(hosts) for variable, hosts in default.items()}
+    named: set[str] = set()
+    for item in os.environ.get(name, "").split(","):
+        if not item.strip():
+            continue
+        variable, sep, hosts = (part.strip() for part in item.partition("="))
+        if not sep or not variable:
+            raise ImproperlyConfigured(f"{name} takes VARIABLE=host pairs, got {item.strip()!r}")
+        if not (_VARIABLE.fullmatch(variable) and variable.startswith(prefix)) or (
+            variable == prefix
+        ):
+            raise ImproperlyConfigured(
+                f"{name}: {variable!r} is not a variable name starting with {prefix}"
+            )
+        if variable in named:
+            raise ImproperlyConfigured(f"{name}: {variable} is named twice")
+        named.add(variable)
+        bound[variable] = frozenset(_host(name, host) for host in hosts.split("|"))
+    return bound
+
+
+def _host(name: str, raw: str) -> str:
+    host = raw.strip().lower()
+    if not host:
+        raise ImproperlyConfigured(f"{name}: empty host in a VARIABLE=host pair")
+    try:
+        return str(ipaddress.ip_address(host.removeprefix("[").removesuffix("]")))
+    except ValueError:
+        pass
+    if not _HOSTNAME.fullmatch(host):
+        raise ImproperlyConfigured(
+            f"{name}: {raw.strip()!r} is not a host (a name or an IP address, without scheme, "
+            "port or path)"
+        )
+    return host

@@ -1,4 +1,5 @@
-"""Error pages: a database that is down answers 503 with Retry-After, not a 500."""
+"""Error pages: a database that is down answers 503 with Retry-After, not a 500; and plain
+error answers for what stops a request before any view."""
 
 from __future__ import annotations
 
@@ -20,9 +21,13 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if not isinstance(exception, OperationalError | InterfaceError):
         return django_server_error(request)
     logger.warning("database unavailable: %s", exception)
-    if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
-        response = JsonResponse({"detail": MESSAGE}, status=503)
-    else:
-        response = HttpResponse(MESSAGE, status=503, content_type="text/plain; charset=utf-8")
+    response = plain_error(request, MESSAGE, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def plain_error(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
+    """An error in words, without templates or the session: JSON for the API, else plain text."""
+    if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse({"detail": message}, status=status)
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")

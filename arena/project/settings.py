@@ -14,8 +14,15 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from arena.core.env import envbool, envchoice, envfloat, envint, envlist, envsize
-from arena.core.proxies import axes_client_address_settings
+from arena.core.env import (
+    envbool,
+    envchoice,
+    envfloat,
+    envhostmap,
+    envint,
+    envlist,
+    envsize,
+)
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 VAR_DIR = BASE_DIR / "var"
@@ -51,6 +58,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads a form: one declared in a charset other than UTF-8 is a 400.
+    "arena.core.charset.FormCharsetMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -77,12 +86,9 @@ AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
 # Behind a proxy, the client address comes from X-Forwarded-For set by this many proxies
-# (read by django-ipware; see arena/core/proxies.py).
+# (see arena/core/proxies.py).
 PROXY_COUNT = envint("PROXY_COUNT", 0, minimum=0)
-_client_address = axes_client_address_settings(PROXY_COUNT)
-AXES_IPWARE_PROXY_COUNT = _client_address["AXES_IPWARE_PROXY_COUNT"]
-AXES_IPWARE_PROXY_ORDER = _client_address["AXES_IPWARE_PROXY_ORDER"]
-AXES_IPWARE_META_PRECEDENCE_ORDER = _client_address["AXES_IPWARE_META_PRECEDENCE_ORDER"]
+AXES_CLIENT_IP_CALLABLE = "arena.core.proxies.client_address"
 
 # Content-Security-Policy: scripts and styles only from this site, no inline code.
 CONTENT_SECURITY_POLICY = {
@@ -342,6 +348,19 @@ ARENA_SOURCE_MAX_PIXELS = envint("ARENA_SOURCE_MAX_PIXELS", 16_777_216, minimum=
 GENERATION_KEY_PREFIX = os.environ.get("GENERATION_KEY_PREFIX", "ARENA_KEY_").strip()
 if not GENERATION_KEY_PREFIX:
     raise ImproperlyConfigured("GENERATION_KEY_PREFIX must not be empty")
+# Each key variable goes only to the hosts bound to it: VARIABLE=host|host pairs, comma-separated.
+# A variable named there replaces its default below (each provider's documented API host for
+# its usual variable); any other variable is bound to no host until named.
+GENERATION_KEY_HOSTS = envhostmap(
+    "GENERATION_KEY_HOSTS",
+    {
+        f"{GENERATION_KEY_PREFIX}OPENAI": ("api.openai.com",),
+        f"{GENERATION_KEY_PREFIX}FAL": ("queue.fal.run",),
+        f"{GENERATION_KEY_PREFIX}REPLICATE": ("api.replicate.com",),
+        f"{GENERATION_KEY_PREFIX}GEMINI": ("generativelanguage.googleapis.com",),
+    },
+    prefix=GENERATION_KEY_PREFIX,
+)
 # Server-side requests (base URLs, downloads, each redirect) go to public addresses only, and
 # to these hosts: a self-hosted model on the local network, the tests' local servers.
 GENERATION_ALLOWED_HOSTS = envlist("GENERATION_ALLOWED_HOSTS", [])

@@ -188,9 +188,29 @@ def _prompt_not_recent(voter) -> Q:
     return ~Q(prompt_id__in=recent) | Q(requested_by=voter)
 
 
+_UNCLAIMED = {"voter": None, "left_is_a": None, "assigned_at": None, "shown_at": None}
+
+
 def _give_back(*, voter, battle_id: int) -> None:
     """Return a battle just claimed to the pool, before anything of it reached the voter."""
     Battle.objects.filter(id=battle_id, voter=voter, status=Battle.Status.ASSIGNED).update(
-        status=Battle.Status.READY, voter=None, left_is_a=None, assigned_at=None, shown_at=None
+        status=Battle.Status.READY, **_UNCLAIMED
     )
     outputs_unmark_seen(voter=voter, battle_id=battle_id)
+
+
+def battles_release_account(*, user_id: int) -> None:
+    """Before an account is deleted: the pool battles it holds go back to the pool, and the
+    battles it typed (its own prompts, for it alone) are retired, never handed to anyone else.
+
+    Voted battles are left alone: their votes keep the account (see ``Vote.voter``).
+    """
+    typed = Battle.objects.filter(requested_by_id=user_id).exclude(status=Battle.Status.VOTED)
+    typed.update(
+        status=Battle.Status.FAILED,
+        failure="The account that asked for it was deleted.",
+        **_UNCLAIMED,
+    )
+    Battle.objects.filter(voter_id=user_id, status=Battle.Status.ASSIGNED).update(
+        status=Battle.Status.READY, **_UNCLAIMED
+    )

@@ -22,7 +22,10 @@ def vote_void(*, vote_id: int, by, reason: str) -> bool:
     if not reason:
         raise VoteError("Give a reason for voiding the vote.")
     updated = Vote.objects.filter(id=vote_id, voided_at__isnull=True).update(
-        voided_at=timezone.now(), voided_by=by, void_reason=reason[:REASON_MAX]
+        voided_at=timezone.now(),
+        voided_by=by,
+        voided_by_name=by.get_username() if by is not None else "",
+        void_reason=reason[:REASON_MAX],
     )
     if not updated:
         return False

@@ -47,7 +47,8 @@ class Provider:
 
     The HTTP client is injected so tests can hand in an ``httpx.MockTransport`` or point
     ``base_url`` at a local test server. A client the provider builds itself reaches public
-    addresses only, plus ``allowed_hosts`` (see ``generation.providers.guard``).
+    addresses only, plus ``allowed_hosts`` (see ``generation.providers.guard``); the API key
+    goes only to ``key_hosts`` (see ``generation.providers.keys``).
     """
 
     name: ClassVar[str]
@@ -65,6 +66,7 @@ class Provider:
         base_url: str = "",
         client: httpx.Client | None = None,
         allowed_hosts: frozenset[str] = frozenset(),
+        key_hosts: frozenset[str] = frozenset(),
     ):
         self.model_id = model_id
         self.api_key = api_key
@@ -72,6 +74,8 @@ class Provider:
         self.client = client
         # Hosts a built client may reach although they are not public (GENERATION_ALLOWED_HOSTS).
         self.allowed_hosts = allowed_hosts
+        # The only hosts the key may be sent to (GENERATION_KEY_HOSTS); none unless given.
+        self.key_hosts = key_hosts
 
     def generate(self, prompt: str, params: dict[str, Any]) -> Output:
         raise NotImplementedError

@@ -15,8 +15,9 @@ Failures map to ``ProviderError`` the same way for every API:
   usually passing, and the task's retry limit bounds a lasting misconfiguration. JSON that
   parses but lacks the documented fields is permanent: asking again gets the same answer.
 
-The API key goes out only in the auth header. It is scrubbed from every message, and sent
-with downloads only to the provider's own origin, never to the CDN an image URL points at.
+The API key goes out only in the auth header, and only to the hosts bound to it
+(``generation.providers.keys``). It is scrubbed from every message, and sent with downloads only
+to the provider's own origin, never to the CDN an image URL points at.
 """
 
 from __future__ import annotations
@@ -37,10 +38,12 @@ import httpx
 
 from generation.providers.base import Output, Provider, ProviderError
 from generation.providers.guard import guarded_client
+from generation.providers.keys import check_key_host
 
 CONNECT_TIMEOUT_S = 10.0
 READ_TIMEOUT_S = 120.0
 MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024
+MAX_REDIRECTS = 20  # httpx's own limit
 # Enough for a provider's own error message; never room for a page of someone else's body.
 MAX_MESSAGE_CHARS = 200
 TRANSIENT_STATUSES = frozenset({408, 409, 425, 429})
@@ -108,18 +111,22 @@ class Api:
         headers: dict[str, str],
         secret: str,
         origin: tuple[str, str],
+        key_hosts: frozenset[str] = frozenset(),
     ):
         self.client = client
         self.headers = headers
         self.secret = secret
         self.origin = origin
+        self.key_hosts = key_hosts
 
     def send(
         self, method: str, url: str, *, headers: dict[str, str] | None = None, **kwargs: Any
     ) -> httpx.Response:
-        headers = {**self.headers, **(headers or {})}
+        headers = {**self._auth_for(url), **(headers or {})}
         with self._mapped_errors():
-            response = self.client.request(method, url, headers=headers, **kwargs)
+            response = self.client.request(
+                method, url, headers=headers, follow_redirects=False, **kwargs
+            )
         if not response.is_success:
             raise self.error_for(response)
         return response
@@ -128,18 +135,36 @@ class Api:
         return parse_json(self.send(method, url, **kwargs))
 
     def download(self, url: str) -> tuple[bytes, str]:
-        """Fetch an image URL (or ``data:`` URI) up to ``MAX_DOWNLOAD_BYTES``."""
+        """Fetch an image URL (or ``data:`` URI) up to ``MAX_DOWNLOAD_BYTES``.
+
+        Redirects are followed here, hop by hop, so that the key goes with a hop only to the
+        provider's own origin: httpx would drop ``Authorization`` on another origin, but carry
+        a key in any other header (Gemini's ``x-goog-api-key``) along.
+        """
         if url.startswith("data:"):
             return decode_data_uri(url)
-        own = _origin(url) == self.origin
-        headers = self.headers if own else {}
-        stream = self.client.stream("GET", url, headers=headers, follow_redirects=True)
-        with self._mapped_errors(), stream as response:
-            if not response.is_success:
-                response.read()
-                # A CDN's 401/403 (an expired signed URL) says nothing about our key.
-                raise self.error_for(response, to_provider=own)
-            return _read_capped(response), response.headers.get("content-type", "")
+        for _ in range(MAX_REDIRECTS + 1):
+            own = _origin(url) == self.origin
+            headers = self._auth_for(url) if own else {}
+            stream = self.client.stream("GET", url, headers=headers, follow_redirects=False)
+            with self._mapped_errors(), stream as response:
+                if response.next_request is not None:
+                    url = str(response.next_request.url)
+                    continue
+                if not response.is_success:
+                    response.read()
+                    # A CDN's 401/403 (an expired signed URL) says nothing about our key.
+                    raise self.error_for(response, to_provider=own)
+                return _read_capped(response), response.headers.get("content-type", "")
+        raise ProviderError(
+            f"the download took more than {MAX_REDIRECTS} redirects", permanent=True
+        )
+
+    def _auth_for(self, url: str) -> dict[str, str]:
+        """The auth headers, once ``url`` is known to go to a host the key is bound to."""
+        if self.secret:
+            check_key_host(url, self.key_hosts)
+        return self.headers
 
     @contextmanager
     def _mapped_errors(self) -> Iterator[None]:
@@ -196,7 +221,11 @@ class HttpProvider(Provider):
     def _with_api(self, params: dict[str, Any], run: Callable[[Api], Output]) -> Output:
         client = self.client or build_client(params, self.allowed_hosts)
         api = Api(
-            client, headers=self.auth_headers(), secret=self.api_key, origin=_origin(self.base_url)
+            client,
+            headers=self.auth_headers(),
+            secret=self.api_key,
+            origin=_origin(self.base_url),
+            key_hosts=self.key_hosts,
         )
         try:
             return run(api)

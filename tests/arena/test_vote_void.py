@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Permission
+from django.db.models import ProtectedError
+from django.test import Client
 from django.urls import reverse
 
 from arena.models import Vote
@@ -84,3 +87,51 @@ def test_voiding_twice_changes_and_audits_once(
     vote.refresh_from_db()
     assert vote.voided_at == first and vote.void_reason == "Voter clicked at random"
     assert LogEntry.objects.filter(object_id=str(vote.pk)).count() == 1
+
+
+@pytest.fixture
+def desk(django_user_model):
+    """A staff account allowed to void votes, and nothing more."""
+    user = django_user_model.objects.create_user("desk", password="desk-pass-123", is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(
+            codename__in=["view_vote", "void_vote"], content_type__app_label="arena"
+        )
+    )
+    return user
+
+
+def _void_as(user, vote, capture) -> None:
+    client = Client()
+    client.force_login(user)
+    _void(client, [vote], capture=capture)
+
+
+def test_deleting_the_account_that_voided_keeps_who_voided_and_the_log(
+    admin_client, desk, vote, django_capture_on_commit_callbacks
+):
+    _void_as(desk, vote, django_capture_on_commit_callbacks)
+
+    response = admin_client.post(reverse("admin:auth_user_delete", args=[desk.pk]), {"post": "yes"})
+    with pytest.raises(ProtectedError):
+        desk.delete()
+
+    assert response.status_code == 200 and "Cannot delete user" in response.content.decode()
+    vote.refresh_from_db()
+    assert vote.voided_by_id == desk.pk and vote.voided_by_name == "desk"
+    entry = LogEntry.objects.get(object_id=str(vote.pk))
+    assert entry.user_id == desk.pk and "Voter clicked at random" in entry.get_change_message()
+    assert "by desk" in admin_client.get(reverse(CHANGELIST)).content.decode()
+
+
+def test_renaming_the_account_that_voided_keeps_the_name_it_voided_under(
+    admin_client, desk, vote, django_capture_on_commit_callbacks
+):
+    _void_as(desk, vote, django_capture_on_commit_callbacks)
+    desk.username = "someone-else"
+    desk.save()
+
+    vote.refresh_from_db()
+    assert vote.voided_by_name == "desk"
+    page = admin_client.get(reverse(CHANGELIST)).content.decode()
+    assert "by desk" in page and "by someone-else" not in page

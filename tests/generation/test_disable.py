@@ -19,6 +19,7 @@ KEY_VARIABLE = "ARENA_KEY_TEST_REJECTED"
 def rejected(db, api_server, monkeypatch, settings) -> Generator:
     """A generator on a local OpenAI-style API that answers 401 to its key."""
     settings.GENERATION_ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.GENERATION_KEY_HOSTS = {KEY_VARIABLE: frozenset({"127.0.0.1"})}
     monkeypatch.setenv(KEY_VARIABLE, "sk-revoked-1234")
     api_server.on(
         "POST",

@@ -88,6 +88,9 @@ def test_a_server_setting_is_never_sent_even_when_written_past_validation(
         "http://10.0.0.5/v1",
         "http://[::1]:8080/",
         "http://[::ffff:127.0.0.1]/",
+        "http://[::127.0.0.1]/",
+        "http://[64:ff9b::a9fe:a9fe]/",
+        "http://[2002:7f00:1::]:6379/",
         "http://0.0.0.0/",
     ],
 )

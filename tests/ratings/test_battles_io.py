@@ -71,6 +71,8 @@ def test_a_second_import_of_the_same_file_adds_nothing(db, tmp_path):
         ('{"model_a": "x", "model_b": "y", "winner": "left"}', "'winner' must be one of"),
         ('{"model_a": "x", "model_b": "y", "winner": "tie", "tstamp": "yesterday"}', "tstamp"),
         ('["model_a", "model_b"]', "not a JSON object"),
+        ('{"model_a": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested too deeply"),
+        ("[" * 100_000, "nested too deeply"),
     ],
 )
 def test_a_malformed_line_is_named_by_its_number_and_nothing_is_imported(

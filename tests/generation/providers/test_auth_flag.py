@@ -8,7 +8,7 @@ import pytest
 from generation.providers import ProviderError
 from generation.providers.http import Api
 from generation.providers.openai_images import OpenAIImagesProvider
-from tests.generation.providers.conftest import KEY, Reply
+from tests.generation.providers.conftest import KEY, LOCAL, Reply
 
 PATH = "/v1/images/generations"
 
@@ -37,7 +37,11 @@ def test_a_content_refusal_answered_with_403_is_not_a_key_problem():
 def test_a_provider_answering_401_raises_an_auth_error(api_server, http_client):
     api_server.on("POST", PATH, Reply(401, json={"error": {"message": "Incorrect API key"}}))
     provider = OpenAIImagesProvider(
-        model_id="gpt-image-1", api_key=KEY, base_url=api_server.url, client=http_client
+        model_id="gpt-image-1",
+        api_key=KEY,
+        key_hosts=LOCAL,
+        base_url=api_server.url,
+        client=http_client,
     )
     with pytest.raises(ProviderError) as caught:
         provider.generate("a cat", {})
@@ -50,7 +54,11 @@ def test_a_cdn_refusing_a_download_is_not_blamed_on_the_key(api_server, cdn_serv
     api_server.on("POST", PATH, Reply(json={"data": [{"url": image_url}]}))
     cdn_server.on("GET", "/expired.png", Reply(403, body=b"<Error>Request has expired</Error>"))
     provider = OpenAIImagesProvider(
-        model_id="dall-e-3", api_key=KEY, base_url=api_server.url, client=http_client
+        model_id="dall-e-3",
+        api_key=KEY,
+        key_hosts=LOCAL,
+        base_url=api_server.url,
+        client=http_client,
     )
     with pytest.raises(ProviderError) as caught:
         provider.generate("a cat", {})

@@ -18,6 +18,7 @@ from generation.providers.replicate import ReplicateProvider
 from generation.providers.webhook import WebhookProvider
 from tests.generation.providers.conftest import (
     KEY,
+    LOCAL,
     NOT_AN_IMAGE,
     Reply,
     assert_rejected_as_not_an_image,
@@ -64,7 +65,7 @@ OPENAI_EDITS = "/v1/images/edits"
 
 def openai(server, client):
     return OpenAIImagesProvider(
-        model_id="gpt-image-1", api_key=KEY, base_url=server.url, client=client
+        model_id="gpt-image-1", api_key=KEY, key_hosts=LOCAL, base_url=server.url, client=client
     )
 
 
@@ -118,7 +119,11 @@ GEMINI = "/v1beta/models/gemini-2.5-flash-image:generateContent"
 
 def gemini(server, client):
     return GeminiProvider(
-        model_id="gemini-2.5-flash-image", api_key=KEY, base_url=server.url, client=client
+        model_id="gemini-2.5-flash-image",
+        api_key=KEY,
+        key_hosts=LOCAL,
+        base_url=server.url,
+        client=client,
     )
 
 
@@ -166,7 +171,9 @@ FAL_EDIT = "fal-ai/flux-pro/kontext"
 
 
 def fal(server, client):
-    return FalProvider(model_id="fal-ai/flux-pro", api_key=KEY, base_url=server.url, client=client)
+    return FalProvider(
+        model_id="fal-ai/flux-pro", api_key=KEY, key_hosts=LOCAL, base_url=server.url, client=client
+    )
 
 
 def fal_queue(server, cdn, body: bytes) -> None:
@@ -232,6 +239,7 @@ def replicate(server, client):
     return ReplicateProvider(
         model_id="black-forest-labs/flux-kontext-pro",
         api_key=KEY,
+        key_hosts=LOCAL,
         base_url=server.url,
         client=client,
     )
@@ -291,7 +299,11 @@ def test_replicate_edit_that_is_not_an_image_is_refused(
 
 def webhook(server, client):
     return WebhookProvider(
-        model_id="brand-editor", api_key=KEY, base_url=server.url + "/edit", client=client
+        model_id="brand-editor",
+        api_key=KEY,
+        key_hosts=LOCAL,
+        base_url=server.url + "/edit",
+        client=client,
     )
 
 

@@ -6,6 +6,7 @@ from generation.providers import ProviderError
 from generation.providers.fal import FalProvider
 from tests.generation.providers.conftest import (
     KEY,
+    LOCAL,
     NOT_AN_IMAGE,
     Reply,
     assert_rejected_as_not_an_image,
@@ -24,7 +25,9 @@ def error_body():
 
 
 def provider(server, client):
-    return FalProvider(model_id=MODEL, api_key=KEY, base_url=server.url, client=client)
+    return FalProvider(
+        model_id=MODEL, api_key=KEY, key_hosts=LOCAL, base_url=server.url, client=client
+    )
 
 
 def queue(server, *statuses: str, result: dict) -> None:

@@ -9,6 +9,7 @@ from generation.providers import ProviderError
 from generation.providers.gemini import GeminiProvider
 from tests.generation.providers.conftest import (
     KEY,
+    LOCAL,
     NOT_AN_IMAGE,
     Reply,
     assert_rejected_as_not_an_image,
@@ -25,7 +26,9 @@ def error_body():
 
 
 def provider(server, client, model=MODEL):
-    return GeminiProvider(model_id=model, api_key=KEY, base_url=server.url, client=client)
+    return GeminiProvider(
+        model_id=model, api_key=KEY, key_hosts=LOCAL, base_url=server.url, client=client
+    )
 
 
 def answer(parts, finish="STOP", **extra) -> Reply:

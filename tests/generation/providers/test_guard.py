@@ -94,6 +94,13 @@ def test_a_body_cut_short_raises_an_httpx_error_callers_catch():
         ("10.1.2.3", False), ("172.16.0.1", False), ("192.168.1.1", False),
         ("169.254.169.254", False), ("100.64.0.1", False), ("0.0.0.0", False), ("::1", False),
         ("fe80::1", False), ("fd00::1", False), ("::ffff:10.0.0.1", False), ("224.0.0.1", False),
+        # Every IPv6 form with an IPv4 address inside is judged by that address.
+        ("::127.0.0.1", False), ("::10.0.0.1", False), ("::169.254.169.254", False),
+        ("::ffff:127.0.0.1", False), ("::ffff:0:127.0.0.1", False), ("::ffff:0:10.0.0.1", False),
+        ("2002:7f00:1::", False), ("2002:a9fe:a9fe::1", False), ("64:ff9b::127.0.0.1", False),
+        ("64:ff9b::10.1.2.3", False), ("64:ff9b:1::7f00:1", False),
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", False),
+        ("::8.8.8.8", True), ("2002:808:808::1", True), ("64:ff9b::8.8.8.8", True),
     ],
 )  # fmt: skip
 def test_only_global_unicast_addresses_are_public(address, public):

@@ -23,7 +23,13 @@ from tests.generation.providers.conftest import KEY, LOCAL, Reply
 
 
 def api(client=None, origin=("http", "api.example")) -> Api:
-    return Api(client, headers={"Authorization": f"Bearer {KEY}"}, secret=KEY, origin=origin)
+    return Api(
+        client,
+        headers={"Authorization": f"Bearer {KEY}"},
+        secret=KEY,
+        origin=origin,
+        key_hosts=LOCAL | {"api.example"},
+    )
 
 
 def error_for(status: int, **kwargs) -> ProviderError:

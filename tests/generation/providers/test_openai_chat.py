@@ -6,7 +6,7 @@ import pytest
 
 from generation.providers import ProviderError
 from generation.providers.openai_chat import OpenAIChatProvider
-from tests.generation.providers.conftest import KEY, Reply
+from tests.generation.providers.conftest import KEY, LOCAL, Reply
 
 PATH = "/v1/chat/completions"
 
@@ -18,7 +18,9 @@ def error_body():
 
 
 def provider(base_url, client):
-    return OpenAIChatProvider(model_id="gpt-4o-mini", api_key=KEY, base_url=base_url, client=client)
+    return OpenAIChatProvider(
+        model_id="gpt-4o-mini", api_key=KEY, key_hosts=LOCAL, base_url=base_url, client=client
+    )
 
 
 def completion(content="Bonjour", finish="stop", **message) -> Reply:

@@ -9,6 +9,7 @@ from generation.providers import ProviderError
 from generation.providers.openai_images import OpenAIImagesProvider
 from tests.generation.providers.conftest import (
     KEY,
+    LOCAL,
     NOT_AN_IMAGE,
     Reply,
     assert_rejected_as_not_an_image,
@@ -24,7 +25,9 @@ def error_body():
 
 
 def provider(server, client, model="gpt-image-1"):
-    return OpenAIImagesProvider(model_id=model, api_key=KEY, base_url=server.url, client=client)
+    return OpenAIImagesProvider(
+        model_id=model, api_key=KEY, key_hosts=LOCAL, base_url=server.url, client=client
+    )
 
 
 def b64_reply(data: bytes, **extra) -> Reply:

@@ -8,6 +8,7 @@ from generation.providers import ProviderError
 from generation.providers.replicate import ReplicateProvider
 from tests.generation.providers.conftest import (
     KEY,
+    LOCAL,
     NOT_AN_IMAGE,
     Reply,
     assert_rejected_as_not_an_image,
@@ -26,7 +27,9 @@ def error_body():
 
 
 def provider(server, client, model=MODEL):
-    return ReplicateProvider(model_id=model, api_key=KEY, base_url=server.url, client=client)
+    return ReplicateProvider(
+        model_id=model, api_key=KEY, key_hosts=LOCAL, base_url=server.url, client=client
+    )
 
 
 def prediction(server, status: str, **fields) -> Reply:

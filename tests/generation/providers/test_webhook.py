@@ -9,6 +9,7 @@ from generation.providers import ProviderError
 from generation.providers.webhook import WebhookProvider
 from tests.generation.providers.conftest import (
     KEY,
+    LOCAL,
     NOT_AN_IMAGE,
     Reply,
     assert_rejected_as_not_an_image,
@@ -24,7 +25,11 @@ def error_body():
 
 def provider(server, client, api_key=KEY):
     return WebhookProvider(
-        model_id="sdxl-brand-lora", api_key=api_key, base_url=server.url + PATH, client=client
+        model_id="sdxl-brand-lora",
+        api_key=api_key,
+        key_hosts=LOCAL,
+        base_url=server.url + PATH,
+        client=client,
     )
 
 
