@@ -17,8 +17,9 @@ and the summary counts:
 - worker crashes: the worker's own unrecoverable errors and the restarts ``./dev up`` made;
 - typed prompts, and how many of their battles opened for voting.
 
-``--check`` fails (exit 1) on a crash or a lost generation, or when the share of waits is
-over ``--max-waits`` (default 1%).
+``--check`` fails (exit 1) on a crash, a restart, a lost generation or an answer other than
+a vote counted, a battle shown or "no battle is ready"; ``--max-waits 0.01`` fails it too when
+more than 1% of tries found no battle ready.
 """
 
 from __future__ import annotations
@@ -177,7 +178,7 @@ def main() -> int:
     parser.add_argument("--every", type=float, default=3.0, help="seconds between a voter's votes")
     parser.add_argument("--drain", type=float, default=120.0, help="seconds to finish the queue")
     parser.add_argument("--check", action="store_true", help="exit 1 when a goal is missed")
-    parser.add_argument("--max-waits", type=float, default=0.01)
+    parser.add_argument("--max-waits", type=float, help="with --check: the largest share of waits")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="arena-soak-"))
