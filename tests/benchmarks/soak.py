@@ -213,8 +213,9 @@ def main() -> int:
             time.sleep(5)
         alive = up.poll() is None
     finally:
-        os.killpg(up.pid, signal.SIGTERM)
-        up.wait(timeout=120)
+        if up.poll() is None:
+            os.killpg(up.pid, signal.SIGTERM)
+            up.wait(timeout=120)
     total = sum((voter.counts for voter in voters), Counter())
     unrecoverable, restarts = crashes(log.read_text())
     waits = total["waits"] / max(total["tries"], 1)
