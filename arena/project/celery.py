@@ -28,10 +28,9 @@ def _check_database_connection(task=None, **kwargs) -> None:
 @worker_init.connect
 @beat_init.connect
 @before_task_publish.connect
-def _make_broker_folders(**kwargs) -> None:
-    # kombu's filesystem transport (the broker without a server) expects its folders to exist;
-    # made here, not in settings, so importing the settings writes nothing.
-    options = app.conf.broker_transport_options or {}
-    for key in ("data_folder_in", "data_folder_out", "control_folder"):
-        if app.conf.broker_url == "filesystem://" and key in options:
-            Path(options[key]).mkdir(parents=True, exist_ok=True)
+def _make_broker_folder(**kwargs) -> None:
+    # The embedded broker is a SQLite file (see settings); SQLite makes the file but not its
+    # folder. Made here, not in settings, so importing the settings writes nothing.
+    url = app.conf.broker_url or ""
+    if url.startswith("sqla+sqlite:///"):
+        Path(url.removeprefix("sqla+sqlite:///")).parent.mkdir(parents=True, exist_ok=True)

@@ -271,10 +271,12 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
 # Celery: tasks always run in workers, off the request. Without a broker URL the broker is a
-# folder (kombu's filesystem transport): no server to run, and `./dev up` starts a worker on
-# it beside the web server. Only the tests run tasks in-process (tests/settings.py).
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "") or "filesystem://"
-CELERY_BROKER_FOLDER = Path(os.environ.get("CELERY_BROKER_FOLDER", VAR_DIR / "broker"))
+# SQLite file (kombu's SQLAlchemy transport): no server to run, and `./dev up` starts a worker
+# on it beside the web server. Only the tests run tasks in-process (tests/settings.py).
+CELERY_BROKER_FILE = Path(os.environ.get("CELERY_BROKER_FILE", VAR_DIR / "broker.sqlite3"))
+CELERY_BROKER_URL = (
+    os.environ.get("CELERY_BROKER_URL", "") or f"sqla+sqlite:///{CELERY_BROKER_FILE}"
+)
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "arena")
@@ -293,15 +295,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT * 2, minimum=1)
 }
-if CELERY_BROKER_URL == "filesystem://":
-    # One folder both ways: web processes write messages where workers read them. Polled
-    # every 0.1 s (a directory listing), so a task waits at most that long to start.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(CELERY_BROKER_FOLDER / "queue"),
-        "data_folder_out": str(CELERY_BROKER_FOLDER / "queue"),
-        "control_folder": str(CELERY_BROKER_FOLDER / "control"),
-        "polling_interval": 0.1,
-    }
+if CELERY_BROKER_URL.startswith("sqla+"):
+    # kombu hands these options to SQLAlchemy's create_engine. SQLite writers take turns on
+    # one lock; a writer that waits up to 30 s for it (instead of SQLite's 5) rides out a burst
+    # of web processes queueing tasks while the worker takes its next message.
+    CELERY_BROKER_TRANSPORT_OPTIONS = (
+        {"connect_args": {"timeout": 30}} if CELERY_BROKER_URL.startswith("sqla+sqlite") else {}
+    )
 # Where beat keeps the last run of each scheduled task (a file it must be able to write).
 CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get(
     "CELERY_BEAT_SCHEDULE_FILE", str(VAR_DIR / "celerybeat-schedule")
@@ -414,6 +414,4 @@ LOGGING = {
         "handlers": ["console"],
         "level": envchoice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
     },
-    # kombu warns that the folder broker has no host name; it needs none.
-    "loggers": {"kombu.connection": {"level": "ERROR"}},
 }

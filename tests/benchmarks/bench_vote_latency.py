@@ -1,9 +1,10 @@
 """How fast voting feels: from a key press to what the voter sees, in chromium.
 
 Not a test: it prints figures. It sets up what ``./dev up`` runs, in a temporary folder:
-``runserver`` on a free loopback port (DEBUG off), a Celery worker on the folder broker, a fresh
-SQLite database, the demo with its simulated votes and the built-in provider at 512 px. Then
-it signs in with Debian's chromium (headless, via Playwright) and votes ``--votes`` times:
+``runserver`` on a free loopback port (DEBUG off), a Celery worker on the SQLite-file broker,
+a fresh SQLite database, the demo with its simulated votes and the built-in provider at 512
+px. Then it signs in with Debian's chromium (headless, via Playwright) and votes ``--votes``
+times:
 
     .venv/bin/python tests/benchmarks/bench_vote_latency.py [--votes 30]
 
@@ -79,7 +80,7 @@ def server_env(workdir: Path, battles: int) -> dict[str, str]:
         DATABASE_URL=f"sqlite:///{workdir / 'arena.sqlite3'}",
         MEDIA_ROOT=str(workdir / "media"),
         STATIC_ROOT=str(workdir / "static"),
-        CELERY_BROKER_FOLDER=str(workdir / "broker"),
+        CELERY_BROKER_FILE=str(workdir / "broker.sqlite3"),
         CELERY_BEAT_SCHEDULE_FILE=str(workdir / "celerybeat-schedule"),
         ARENA_BATTLE_BUFFER=str(battles),
         ARENA_VOTE_RATE_PER_MINUTE="0",

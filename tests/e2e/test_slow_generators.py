@@ -1,8 +1,7 @@
 """Generators that take 4 s, as a real API would, under ``./dev up``'s own set-up: a real
-Celery worker process on the folder broker (no server). Nothing a voter waits on runs a
-generation: the prompt page answers at once with its progress, and the next battle shows at
-once while the buffer has battles.
-"""
+Celery worker process on the embedded broker, a SQLite file (no server). Nothing a voter waits
+on runs a generation: the prompt page answers at once with its progress, and the next battle
+shows at once while the buffer has battles."""
 
 from __future__ import annotations
 
@@ -39,32 +38,27 @@ def _database_url() -> str:
 
 
 @pytest.fixture
-def folder_worker(transactional_db, tmp_path, monkeypatch):
-    """A real worker process, as ``./dev up`` starts it, on a broker folder of this test."""
-    folder = tmp_path / "broker"
-    options = {
-        "data_folder_in": str(folder / "queue"),
-        "data_folder_out": str(folder / "queue"),
-        "control_folder": str(folder / "control"),
-        "polling_interval": 0.1,
-    }
+def embedded_worker(transactional_db, tmp_path, monkeypatch):
+    """A real worker process, as ``./dev up`` starts it, on a broker file of this test."""
+    broker = f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}"
+    options = {"connect_args": {"timeout": 30}}
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "arena.project.settings",
         "DEBUG": "true",
         "DATABASE_URL": _database_url(),
         "DATABASE_CONN_MAX_AGE": "0",
-        "CELERY_BROKER_URL": "",  # the embedded default: the folder broker
-        "CELERY_BROKER_FOLDER": str(folder),
+        "CELERY_BROKER_URL": "",  # the embedded default: a SQLite file
+        "CELERY_BROKER_FILE": str(tmp_path / "broker.sqlite3"),
         "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "ARENA_BATTLE_BUFFER": "0",
     }
     # Celery reads CELERY_BROKER_URL from the environment before its configuration (CI sets
-    # it to Redis): this test's process must publish to the folder too.
-    monkeypatch.setenv("CELERY_BROKER_URL", "filesystem://")
+    # it to Redis): this test's process must publish to the same file.
+    monkeypatch.setenv("CELERY_BROKER_URL", broker)
     saved = {key: celery_app.conf[key] for key in ("broker_url", "broker_transport_options")}
-    celery_app.conf.update(broker_url="filesystem://", broker_transport_options=options)
+    celery_app.conf.update(broker_url=broker, broker_transport_options=options)
     celery_app.conf.task_always_eager = False
     _reset_connections()
     log = tmp_path / "worker.log"
@@ -113,7 +107,7 @@ def _slow(generators) -> None:
 
 
 def test_the_prompt_page_answers_at_once_and_shows_progress_while_a_worker_generates(
-    page, live_server, voter, generators, category, folder_worker, screenshot
+    page, live_server, voter, generators, category, embedded_worker, screenshot
 ):
     _slow(generators)
     log_in(page, live_server, path="/prompt/")
@@ -133,7 +127,7 @@ def test_the_prompt_page_answers_at_once_and_shows_progress_while_a_worker_gener
 
 
 def test_ten_keyboard_votes_each_show_the_next_battle_at_once_with_slow_generators(
-    page, live_server, battles, folder_worker, screenshot
+    page, live_server, battles, embedded_worker, screenshot
 ):
     _slow(battles)  # the ready battles were made before; anything new would take 4 s
     log_in(page, live_server)
