@@ -14,6 +14,8 @@ bt          :func:`bt_fit`, the Elo scale and the predicted head-to-head matrix.
 intervals   covariances, interval bounds, rank ranges, P(best); the default interval.
 bootstrap   resampling of the counts, refitted in batches.
 resample    exact multinomial draws of cell counts, fast enough for 1000 rounds.
+decision    the route's anytime-valid rule (a leader, a tolerance) and the board's tiers.
+regret      anytime-valid regret bounds: how far each model may be below the best.
 board       :func:`compute_board`, the one call the Django side makes per board.
 simulate    boards from known strengths and the coverage of the interval methods.
 """

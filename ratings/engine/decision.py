@@ -26,6 +26,12 @@ some ``j`` while the true best ``b`` is established, so the bound on ``theta_j -
 above zero although the difference is not, and each of the ``k`` pairs that include ``b`` does
 that, at any time, with probability at most ``error_rate / k``.
 
+With a *tolerance* ``t`` the question becomes "is the leader within ``t`` of the best?": each
+challenger's bound is moved by ``t`` (confident when ``d_hat - radius > -t`` for every
+challenger, i.e. the leader's regret bound, :mod:`ratings.engine.regret`, is at most ``t``).
+The same argument bounds the chance of ever naming with confidence a pick more than ``t``
+below the best. ``t = 0`` is the exact rule above.
+
 Models below the vote threshold (*provisional*) take no part: they cannot be the pick and
 cannot hold one back. Those whose upper bound over the leader is above zero are reported as
 possible challengers.
@@ -83,6 +89,9 @@ class LeaderDecision:
         when confident; None when out of reach or when a gap is not positive).
     alpha : float
         The per-pair error rate used (``error_rate / k``).
+    regret_bound : float
+        Anytime-valid upper bound on how far the leader is below the best established model
+        (see :mod:`ratings.engine.regret`); NaN without a leader or with a missing covariance.
     """
 
     leader: int | None
@@ -95,6 +104,7 @@ class LeaderDecision:
     provisional_challengers: list[int]
     growth_needed: float | None
     alpha: float
+    regret_bound: float
 
 
 def mixture_radius(se: np.ndarray | float, alpha: float, *, tuned_se: float = TUNED_SE):
@@ -103,7 +113,8 @@ def mixture_radius(se: np.ndarray | float, alpha: float, *, tuned_se: float = TU
     ``estimate - radius`` is a lower bound that holds at every look at once with probability at
     least ``1 - alpha`` (see the module docstring). Zero ``se`` gives zero, NaN stays NaN.
     """
-    if not 0.0 < alpha < 1.0:
+    alpha = np.asarray(alpha, dtype=float)
+    if not np.all((alpha > 0.0) & (alpha < 1.0)):
         raise ValueError(f"alpha must lie strictly between 0 and 1, got {alpha!r}")
     se = np.asarray(se, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -119,8 +130,9 @@ def leader_decision(
     established: np.ndarray,
     *,
     error_rate: float = DEFAULT_ERROR_RATE,
+    tolerance: float = 0.0,
 ) -> LeaderDecision:
-    """Whether the best established model is the best one, at an anytime-valid error rate.
+    """Whether the best established model is good enough, at an anytime-valid error rate.
 
     Parameters
     ----------
@@ -131,8 +143,11 @@ def leader_decision(
     established : numpy.ndarray
         Boolean mask: models with enough votes to be picked or to hold a pick back.
     error_rate : float
-        Chance, over the whole life of the board, of ever naming a model that is not the best
-        established one.
+        Chance, over the whole life of the board, of ever naming with confidence a model more
+        than ``tolerance`` below the best established one.
+    tolerance : float
+        Natural-log units: how far below the best a confident pick may be. 0 asks for the best
+        itself (the leader's lower bound over every challenger above zero).
 
     Returns
     -------
@@ -141,21 +156,24 @@ def leader_decision(
     theta, established = np.asarray(theta, dtype=float), np.asarray(established, dtype=bool)
     pool = np.flatnonzero(established)
     if pool.size == 0:
-        return LeaderDecision(None, False, None, *[math.nan] * 3, [], [], None, error_rate)
+        return LeaderDecision(
+            None, False, None, *[math.nan] * 3, [], [], None, error_rate, math.nan
+        )
     order = pool[np.lexsort((pool, -theta[pool]))]
     leader, rivals = int(order[0]), order[1:]
     alpha = error_rate / max(rivals.size, 1)
     gaps, se = _gaps(theta, covariance, leader)
     radius = mixture_radius(se, alpha)
     lower = gaps - radius
-    blocking = [int(c) for c in rivals if not lower[c] > 0]
+    blocking = [int(c) for c in rivals if not within_tolerance(-lower[c], tolerance)]
     others = np.flatnonzero(~established)
     provisional = [int(c) for c in others[np.argsort(gaps[others], kind="stable")] if lower[c] <= 0]
     runner = int(rivals[0]) if rivals.size else None
     margin = (math.nan,) * 3
     if runner is not None:
         margin = (gaps[runner], lower[runner], gaps[runner] + radius[runner])
-    growth = _growth_needed(gaps[rivals], se[rivals], alpha) if rivals.size else None
+    growth = _growth_needed(gaps[rivals] + tolerance, se[rivals], alpha) if rivals.size else None
+    regret = max(float(np.max(-lower[rivals], initial=0.0)), 0.0) if rivals.size else 0.0
     return LeaderDecision(
         leader=leader,
         confident=rivals.size > 0 and not blocking,
@@ -167,7 +185,19 @@ def leader_decision(
         provisional_challengers=provisional,
         growth_needed=growth,
         alpha=alpha,
+        regret_bound=math.nan if np.isnan(lower[rivals]).any() else regret,
     )
+
+
+def within_tolerance(excess, tolerance: float):
+    """Whether an upper bound on a shortfall is within the tolerance: the one comparison.
+
+    ``excess`` is the bound before clipping at zero. At tolerance 0 it must be below zero
+    (the leader's lower bound over every challenger above zero, as the exact rule has always
+    asked); above 0, at most the tolerance.
+    """
+    excess = np.asarray(excess, dtype=float)
+    return excess <= tolerance if tolerance > 0 else excess < 0.0
 
 
 def _gaps(theta: np.ndarray, covariance: np.ndarray, leader: int) -> tuple[np.ndarray, np.ndarray]:
@@ -183,6 +213,7 @@ def _growth_needed(gaps: np.ndarray, se: np.ndarray, alpha: float) -> float | No
     Information grows in proportion to votes, so ``se`` shrinks as ``1 / sqrt(growth)``.
     """
     if (gaps <= 0).any() or not np.isfinite(se).all():
+        # A challenger level with the leader (and no tolerance) is never cleared.
         return None
 
     def shortfall(growth: float) -> float:
