@@ -27,7 +27,6 @@ always be corrected.
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import brentq
 
 from .decision import mixture_radius
 
@@ -144,15 +143,21 @@ def with_exploration(active: np.ndarray, exploration: float) -> np.ndarray:
 
 
 def votes_short(
-    gap: np.ndarray, se: np.ndarray, information: np.ndarray, alpha: float
+    gap: np.ndarray,
+    se: np.ndarray,
+    information: np.ndarray,
+    alpha: float,
+    *,
+    tolerance: float = 0.0,
 ) -> np.ndarray:
     """Direct votes each challenger still needs before the route's rule clears it.
 
     The route's rule (:mod:`ratings.engine.decision`) clears a challenger when the leader's
-    anytime-valid lower bound over it is above zero: ``mixture_radius(se) < gap``. That holds
-    once the standard error of the difference falls to the root ``s`` of
-    ``mixture_radius(s) = gap``; information adds up vote by vote, so a challenger is short
-    of ``(1 / s**2 - 1 / se**2) / information`` direct votes against the leader.
+    anytime-valid lower bound over it is above ``-tolerance``: ``mixture_radius(se) < gap +
+    tolerance``. That holds once the standard error of the difference falls to the root ``s``
+    of ``mixture_radius(s) = gap + tolerance``; information adds up vote by vote, so a
+    challenger is short of ``(1 / s**2 - 1 / se**2) / information`` direct votes against the
+    leader.
 
     Parameters
     ----------
@@ -162,25 +167,66 @@ def votes_short(
         Standard error of each difference.
     information : numpy.ndarray
         Fisher information one direct vote gives on the difference, ``p (1 - p)``.
-    alpha : float
-        The rule's error rate per challenger.
+    alpha : float or numpy.ndarray
+        The rule's error rate per challenger (an array broadcasts against ``gap``).
+    tolerance : float
+        How far below the best the pick may be (natural-log units; 0: the exact rule).
 
     Returns
     -------
     numpy.ndarray
-        Votes short per challenger: 0 when already clear, ``inf`` when ``gap <= 0``.
+        Votes short per challenger: 0 when already clear, ``inf`` when ``gap + tolerance <= 0``.
     """
-    gap, se = np.asarray(gap, dtype=float), np.asarray(se, dtype=float)
-    short = np.zeros(gap.size)
-    for k, (g, s) in enumerate(zip(gap, se, strict=True)):
-        if not np.isfinite(s) or s <= 0.0 or mixture_radius(s, alpha) < g:
-            continue
-        if g <= 0.0:
-            short[k] = np.inf
-            continue
-        target = brentq(lambda x, g=g: float(mixture_radius(x, alpha)) - g, 1e-9 * s, s)
-        short[k] = (1.0 / target**2 - 1.0 / s**2) / max(float(information[k]), 1e-6)
+    target = np.asarray(gap, dtype=float) + tolerance
+    se = np.asarray(se, dtype=float)
+    information = np.maximum(np.asarray(information, dtype=float), 1e-6)
+    alpha = np.broadcast_to(np.asarray(alpha, dtype=float), target.shape)
+    measured = np.isfinite(se) & (se > 0.0)
+    open_ = measured & ~(mixture_radius(np.where(measured, se, 0.0), alpha) < target)
+    short = np.where(open_ & (target <= 0.0), np.inf, 0.0)
+    reach = open_ & (target > 0.0)
+    if reach.any():
+        root = _radius_root(target[reach], se[reach], alpha[reach])
+        short[reach] = (1.0 / root**2 - 1.0 / se[reach] ** 2) / information[reach]
     return short
+
+
+def _radius_root(target: np.ndarray, se: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """``s`` in ``(0, se]`` with ``mixture_radius(s) = target``, by bisection on ``log s``.
+
+    The radius grows with ``s``, so the bracket halves each round; 60 rounds leave a relative
+    error far below a vote, for every entry at once.
+    """
+    low, high = np.log(1e-9 * se), np.log(se)
+    for _ in range(60):
+        mid = 0.5 * (low + high)
+        above = mixture_radius(np.exp(mid), alpha) > target
+        low, high = np.where(above, low, mid), np.where(above, mid, high)
+    return np.exp(0.5 * (low + high))
+
+
+def aimed_pairs(
+    mean: np.ndarray,
+    covariance: np.ndarray,
+    leader: int | None,
+    short: np.ndarray,
+    *,
+    seed: int,
+    shortfall_share: float = 0.75,
+) -> np.ndarray:
+    """The steered part of matchmaking: top-two Thompson pairs mixed with the shortfall pairs.
+
+    Of the steered votes, ``shortfall_share`` go where the route's rule is short of votes
+    (:func:`shortfall_pairs`), the rest to top-two Thompson sampling (:func:`top_two_pairs`),
+    which settles who the leader is. Symmetric, sums to 1 (zeros for fewer than two models).
+    """
+    decision = top_two_pairs(mean, covariance, seed=seed)
+    if leader is None:
+        return decision
+    steer = shortfall_pairs(leader, short)
+    if steer.sum() > 0 and decision.sum() > 0:
+        return (1.0 - shortfall_share) * decision + shortfall_share * steer
+    return decision
 
 
 def shortfall_pairs(leader: int, short: np.ndarray) -> np.ndarray:

@@ -4,7 +4,13 @@ Run from the repository root (a few minutes on 2 cores; larger runs by flags):
 
     .venv/bin/python tests/benchmarks/bench_route_quality.py [--categories 12] \
         [--horizon 10000] [--boards 2000] [--mix-categories 40] [--workers 2] [--seed 0] \
-        [--gaps 10,20,25,50,100] [--sections 1,2,3,4,5,6,7]
+        [--gaps 10,20,25,50,100] [--sections 1,2,3,4,5,6,7] \
+        [--regret-categories 400] [--regret-horizon 40000] [--jobs 1]
+
+Sections 8-11, the tolerance rule (:mod:`ratings.engine.regret`) on hundreds of categories at
+once (a few minutes on one core):
+
+    nice -n 10 .venv/bin/python tests/benchmarks/bench_route_quality.py --sections 8
 
 Each simulated category is a stream of votes between 10 models (Bradley-Terry truth, 10%
 ties); after every 100 votes (and at 150) the board is recomputed with the settings a
@@ -31,7 +37,15 @@ Prints
 6. coverage of the 95% intervals per method (20 models, 10k votes);
 7. a realistic mix of categories (gap log-normal, median 40 points), every look an answer:
    the share of answers that are confident and the share of those that are right, for the
-   route's rule and for the rule before it (at least 100 votes, leader at least 20).
+   route's rule and for the rule before it (at least 100 votes, leader at least 20);
+8. the realistic mix under uniform and active pairing: votes to the first confident answer at
+   tolerance 25 against the exact rule, the share confident at 1k/3k/10k votes, and how many
+   categories were ever confident with a pick more than 25 points below the best;
+9. crowded tops (the top two within 0-10 points): confident by 16,000 votes;
+10. coverage of the regret bounds at every look, per design and pairing;
+11. the cost objective on priced boards: the mean price of confident picks against the
+    quality objective, and how many of them were truly within the tolerance.
+(sections 9-11 are printed with 8: they share its runs).
 """
 
 from __future__ import annotations
@@ -58,6 +72,7 @@ from django.conf import settings  # noqa: E402
 from scipy.stats import beta  # noqa: E402
 
 from ratings.engine import interval_coverage  # noqa: E402
+from tests.benchmarks import regret_report  # noqa: E402
 from tests.benchmarks import route_simulation as sim  # noqa: E402
 
 GAPS = (10, 20, 25, 50, 100)
@@ -79,6 +94,10 @@ def main() -> None:
                         help="categories of the realistic mix (section 7)")  # fmt: skip
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--regret-categories", type=int, default=400,
+                        help="categories per cell of sections 8-11")  # fmt: skip
+    parser.add_argument("--regret-horizon", type=int, default=40000)
+    parser.add_argument("--jobs", type=int, default=1, help="processes for sections 8-11")
     parser.add_argument("--sections", default="1,2,3,4,5,6,7",
                         help="sections to print, e.g. 1,2,3,7 (1-3 share their runs)")  # fmt: skip
     args = parser.parse_args()
@@ -86,6 +105,11 @@ def main() -> None:
     started = time.perf_counter()
     print_setup(args)
     looks = sorted({150, *range(100, args.horizon + 1, 100)})
+    if 8 in sections:
+        regret_report.print_regret(args)
+    if not sections & {1, 2, 3, 4, 5, 6, 7}:
+        print(f"\ntotal {time.perf_counter() - started:.0f} s")
+        return
     with get_context("fork").Pool(args.workers) as pool:
         if sections & {1, 2, 3}:
             by_gap = gap_paths(pool, looks, args)
