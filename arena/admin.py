@@ -16,8 +16,8 @@ from arena.services import PromptError, VoteError, source_check, vote_void
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "kind", "routing_weight", "prompt_count"]
-    list_editable = ["routing_weight"]
+    list_display = ["name", "slug", "kind", "routing_weight", "route_tolerance", "prompt_count"]
+    list_editable = ["routing_weight", "route_tolerance"]
     list_filter = ["kind"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "slug", "description"]

@@ -38,6 +38,14 @@ class Category(models.Model):
         help_text="How much this category's route matters, e.g. its share of routed traffic. "
         "Undecided categories get votes in proportion to it.",
     )
+    route_tolerance = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0.0)],
+        help_text="Rating points: how far below the best a pick may be and still be called "
+        "confident (25 points is a 53.6% head-to-head win rate; 0 asks for the best itself). "
+        "Empty: RATINGS_ROUTE_TOLERANCE.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -45,6 +53,10 @@ class Category(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(routing_weight__gte=0), name="category_routing_weight_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(route_tolerance__isnull=True) | Q(route_tolerance__gte=0),
+                name="category_route_tolerance_not_negative",
             ),
         ]
 

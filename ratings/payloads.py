@@ -8,11 +8,15 @@ on the next request.
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 
 from arena.models import Category
 from generation.models import Generator
+from ratings.engine.regret import regret_bounds
 from ratings.models import Snapshot
 from ratings.selectors import board_slug, snapshot_latest, snapshot_rows
 
@@ -83,16 +87,41 @@ def _header(snapshot: Snapshot) -> dict:
 
 def board_payload(snapshot: Snapshot) -> dict:
     """A stored board with one row per generator, best first."""
-    key = f"ratings:board:{snapshot.id}"
+    key = f"ratings:board:v2:{snapshot.id}"
     stored = cache.get(key)
     if stored is None:
         rows = [_row(row) for row in snapshot_rows(snapshot)]
+        regret = _regret_by_id(snapshot, rows)
+        rows = [{**r, "regret_bound": regret.get(r["generator_id"])} for r in rows]
         stored = {**_header(snapshot), "rows": rows}
         cache.set(key, stored, SNAPSHOT_CACHE_SECONDS)
     ids = [row["generator_id"] for row in stored["rows"]]
     generators = Generator.objects.in_bulk(ids)
     rows = [_with_generator(r, generators[r["generator_id"]]) for r in stored["rows"]]
     return {**stored, "rows": rows}
+
+
+def _regret_by_id(snapshot: Snapshot, rows: list[dict]) -> dict[int, float]:
+    """Each established generator's regret bound in rating points (see ratings.engine.regret).
+
+    From the stored ratings and covariance, at the route's error rate; none for a snapshot
+    stored without a covariance.
+    """
+    matrices = snapshot.matrices or {}
+    values, ids = matrices.get("covariance"), matrices.get("generators", [])
+    stored = {r["generator_id"]: r for r in rows}
+    keep = [k for k, g in enumerate(ids) if g in stored and stored[g]["rated"]]
+    if values is None or not keep:
+        return {}
+    params = snapshot.parameters or {}
+    points = params.get("scale", 400.0) / math.log(params.get("base", 10.0))
+    cov = np.array([[values[a][b] for b in keep] for a in keep], dtype=float) / points**2
+    rated = [stored[ids[k]] for k in keep]
+    theta = np.array([r["rating"] for r in rated], dtype=float) / points
+    established = np.array([r["votes"] >= settings.RATINGS_MIN_VOTES for r in rated])
+    bounds = regret_bounds(theta, cov, established, error_rate=settings.RATINGS_ERROR_RATE)
+    pairs = zip(keep, bounds, strict=True)
+    return {ids[k]: round(float(b) * points, 1) for k, b in pairs if not math.isnan(b)}
 
 
 def matrix_payload(snapshot: Snapshot) -> dict:

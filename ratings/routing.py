@@ -1,13 +1,17 @@
-"""Which generator for a category, and whether the data have settled it.
+"""Which generator for a category, and whether it is good enough.
 
-The rule (the maths is :mod:`ratings.engine.decision`): a category is *settled* when its leader
-among the established generators (at least ``RATINGS_MIN_VOTES`` votes) beats every other
-established generator by a margin whose anytime-valid lower bound is above zero, at
-``RATINGS_ERROR_RATE`` shared among the challengers. The chance that a category is ever
-answered confidently with a generator that is not its best established one stays below the
-error rate, however often the route is asked. Provisional generators (fewer votes) are shown,
-never picked with confidence and never the reason a pick is withheld; those that might beat
-the leader are listed.
+The rule (the maths is :mod:`ratings.engine.regret` and :mod:`ratings.engine.decision`): every
+established generator (at least ``RATINGS_MIN_VOTES`` votes) has a *regret bound*, an
+anytime-valid upper bound on how many rating points it may be below the best established one,
+at ``RATINGS_ERROR_RATE`` shared among the challengers. A pick is *confident* when its bound
+is within the tolerance (the query's, else the category's ``route_tolerance``, else
+``RATINGS_ROUTE_TOLERANCE``); at tolerance 0 that is the exact rule "the leader beats every
+challenger". The chance that a category is ever answered confidently with a pick more than the
+tolerance below its best established generator stays below the error rate, however often the
+route is asked and whichever objective picks: the leader (``quality``), the cheapest good
+enough one (``cost``, by ``price_per_output``) or the fastest (``latency``, by median
+latency). Provisional generators (fewer votes) are shown, never picked with confidence and
+never the reason a pick is withheld; those that might beat the leader are listed.
 
 :func:`category_decision` answers "is this category settled?" from a stored snapshot without
 refitting anything; :func:`route` builds the router's answer on it.
@@ -16,20 +20,22 @@ refitting anything; :func:`route` builds the router's answer on it.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from django.conf import settings
 
 from arena.models import Category, Kind
 from generation.models import Generator
-from ratings.engine.decision import leader_decision
+from ratings.engine.decision import leader_decision, mixture_radius
+from ratings.engine.regret import regret_bounds
 from ratings.models import Snapshot
 from ratings.payloads import board_payload
 from ratings.selectors import board_slug, snapshot_latest
 
 CONFIDENT = "confident"
 INSUFFICIENT = "insufficient_data"
+OBJECTIVES = ("quality", "cost", "latency")
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,9 @@ class CategoryDecision:
     judge that might beat it. The margin is the leader's over the runner-up, in rating points,
     with its anytime-valid interval; ``votes_needed_estimate`` is roughly how many more votes
     would settle the board if today's gaps held (0 when settled, None when out of reach).
+    ``tolerance`` and ``regret_bound`` (the leader's) are in rating points; ``regret_bounds``
+    holds every established generator's; ``challenger`` is the one that may be furthest above
+    the leader and ``challenger_up_to`` how far.
     """
 
     leader: str | None
@@ -51,19 +60,37 @@ class CategoryDecision:
     margin: dict | None = None
     provisional_challengers: list[str] = field(default_factory=list)
     votes_needed_estimate: int | None = None
+    tolerance: float = 0.0
+    regret_bound: float | None = None
+    regret_bounds: dict[str, float] = field(default_factory=dict)
+    challenger: str | None = None
+    challenger_up_to: float | None = None
 
 
-def category_decision(snapshot: Snapshot, *, max_cost: float | None = None) -> CategoryDecision:
-    """Is the board of ``snapshot`` settled under the route's rule? From the snapshot, no refit.
+def route_tolerance(category: Category | None, tolerance: float | None = None) -> float:
+    """The tolerance in rating points: the one asked for, else the category's, else the setting."""
+    if tolerance is not None:
+        return float(tolerance)
+    if category is not None and category.route_tolerance is not None:
+        return float(category.route_tolerance)
+    return float(settings.RATINGS_ROUTE_TOLERANCE)
+
+
+def category_decision(
+    snapshot: Snapshot, *, max_cost: float | None = None, tolerance: float | None = None
+) -> CategoryDecision:
+    """Is the board of ``snapshot`` decided under the route's rule? From the snapshot, no refit.
 
     ``max_cost`` leaves out generators above that cost per output (the question becomes
     "which is best within the budget"). Prices are read fresh, so nothing here is cached.
+    ``tolerance`` (points) defaults to the category's (see :func:`route_tolerance`).
     """
     payload = board_payload(snapshot)
     rows = [r for r in payload["rows"] if r["rated"] and _affordable(r, max_cost)]
     return board_decision(
         rows, _covariance(snapshot), votes_total=payload["votes_total"],
         parameters=payload["parameters"],
+        tolerance=route_tolerance(snapshot.category, tolerance),
     )  # fmt: skip
 
 
@@ -83,30 +110,67 @@ def _covariance(snapshot: Snapshot) -> dict[str, dict[str, float]] | None:
 
 
 def board_decision(
-    rows: list[dict], covariance: dict | None, *, votes_total: int, parameters: dict
+    rows: list[dict],
+    covariance: dict | None,
+    *,
+    votes_total: int,
+    parameters: dict,
+    tolerance: float = 0.0,
 ) -> CategoryDecision:
     """The route's rule on a board's rated rows (payload-shaped dicts, any order).
 
     ``covariance`` maps generator slug to slug to the covariance of their ratings in rating
     points squared (None: the snapshot predates it). Parameters are the snapshot's (scale).
+    ``tolerance`` is in rating points.
     """
     error_rate = settings.RATINGS_ERROR_RATE
     if not rows:
-        return CategoryDecision(None, False, "no rated generator fits the constraints", error_rate)
+        reason = "no rated generator fits the constraints"
+        return CategoryDecision(None, False, reason, error_rate, tolerance=tolerance)
     if covariance is None:
         leader = max(rows, key=lambda r: r["rating"])["generator"]
         reason = "this leaderboard has no uncertainty to decide from; recompute it"
-        return CategoryDecision(leader, False, reason, error_rate)
+        return CategoryDecision(leader, False, reason, error_rate, tolerance=tolerance)
     slugs = [r["generator"] for r in rows]
     points = parameters.get("scale", 400.0) / math.log(parameters.get("base", 10.0))
     theta = np.array([r["rating"] for r in rows]) / points
     cov = np.array([[covariance[a].get(b, math.nan) for b in slugs] for a in slugs]) / points**2
     established = np.array([r["votes"] >= settings.RATINGS_MIN_VOTES for r in rows])
-    rule = leader_decision(theta, cov, established, error_rate=error_rate)
-    return _decision(rule, slugs, points, votes_total, error_rate)
+    rule = leader_decision(
+        theta, cov, established, error_rate=error_rate, tolerance=tolerance / points
+    )
+    bounds = regret_bounds(theta, cov, established, error_rate=error_rate) * points
+    regret = {s: round(float(b), 1) for s, b in zip(slugs, bounds, strict=True) if b == b}
+    decision = _decision(rule, slugs, points, votes_total, error_rate, tolerance)
+    return _with_regret(decision, rule, regret, theta, cov, slugs, points)
 
 
-def _decision(rule, slugs: list[str], points: float, votes_total: int, error_rate: float):
+def _with_regret(decision, rule, regret: dict, theta, cov, slugs, points) -> CategoryDecision:
+    """The decision with the regret bounds and the challenger that may be furthest ahead."""
+    challenger, up_to = None, None
+    if rule.leader is not None and not decision.confident and rule.blocking:
+        # The leader's bound is set by this challenger: it may be up to that much better.
+        lead = rule.leader
+        upper = [
+            (theta[c] - theta[lead]) + _radius_between(c, lead, cov, rule.alpha)
+            for c in rule.blocking
+        ]
+        k = int(np.argmax(upper))
+        challenger, up_to = slugs[rule.blocking[k]], round(float(upper[k]) * points, 1)
+    leader_bound = regret.get(decision.leader) if decision.leader else None
+    return replace(
+        decision, regret_bound=leader_bound, regret_bounds=regret, challenger=challenger,
+        challenger_up_to=up_to,
+    )  # fmt: skip
+
+
+def _radius_between(c: int, lead: int, cov: np.ndarray, alpha: float) -> float:
+    """The anytime-valid radius on ``theta_c - theta_lead`` at the rule's per-pair rate."""
+    variance = cov[c, c] + cov[lead, lead] - 2.0 * cov[c, lead]
+    return float(mixture_radius(math.sqrt(max(variance, 0.0)), alpha))
+
+
+def _decision(rule, slugs, points: float, votes_total: int, error_rate: float, tolerance: float):
     leader = None if rule.leader is None else slugs[rule.leader]
     runner = None if rule.runner_up is None else slugs[rule.runner_up]
     margin = None
@@ -125,16 +189,17 @@ def _decision(rule, slugs: list[str], points: float, votes_total: int, error_rat
     return CategoryDecision(
         leader=leader,
         confident=confident,
-        reason=_reason(rule, slugs, votes_total, confident),
+        reason=_reason(rule, slugs, votes_total, confident, tolerance),
         error_rate=error_rate,
         runner_up=runner,
         margin=margin,
         provisional_challengers=[slugs[k] for k in rule.provisional_challengers],
         votes_needed_estimate=0 if confident else needed,
+        tolerance=tolerance,
     )
 
 
-def _reason(rule, slugs: list[str], votes_total: int, confident: bool) -> str:
+def _reason(rule, slugs: list[str], votes_total: int, confident: bool, tolerance: float) -> str:
     if rule.leader is None:
         return f"no generator has {_votes(settings.RATINGS_MIN_VOTES)} here yet"
     if votes_total < settings.ROUTE_MIN_CATEGORY_VOTES:
@@ -142,13 +207,15 @@ def _reason(rule, slugs: list[str], votes_total: int, confident: bool) -> str:
         return f"{_votes(votes_total)} in this category; {needed} are needed"
     if rule.runner_up is None:
         return "only one generator is established here; there is nothing to compare it with"
+    rate = f"at an error rate of {settings.RATINGS_ERROR_RATE:g}, however often this is asked"
+    if confident and tolerance == 0:
+        return f"{slugs[rule.leader]} beats every established challenger {rate}"
     if confident:
-        return (
-            f"{slugs[rule.leader]} beats every established challenger at an error rate of "
-            f"{settings.RATINGS_ERROR_RATE:g}, however often this is asked"
-        )
+        return f"{slugs[rule.leader]} is within {tolerance:g} points of the best {rate}"
     blocking = ", ".join(slugs[k] for k in rule.blocking)
-    return f"the data cannot yet separate {slugs[rule.leader]} from {blocking}"
+    if tolerance == 0:
+        return f"the data cannot yet separate {slugs[rule.leader]} from {blocking}"
+    return f"the data cannot yet put {slugs[rule.leader]} within {tolerance:g} points of {blocking}"
 
 
 def _affordable(row: dict, max_cost: float | None) -> bool:
@@ -159,11 +226,17 @@ def _cost(row: dict) -> float:
     return row["mean_cost"] if row["mean_cost"] is not None else row["price_per_output"]
 
 
-def _choice(row: dict) -> dict:
+def _choice(row: dict, regret: dict[str, float]) -> dict:
     keys = ("generator", "name", "provider", "model_id", "rating", "ci_lower", "ci_upper",
-            "rank_lower", "rank_upper", "tier", "p_best", "votes", "median_latency_ms")  # fmt: skip
+            "rank_lower", "rank_upper", "tier", "p_best", "votes", "median_latency_ms",
+            "price_per_output")  # fmt: skip
     provisional = row["votes"] < settings.RATINGS_MIN_VOTES
-    return {**{k: row.get(k) for k in keys}, "cost": _cost(row), "provisional": provisional}
+    return {
+        **{k: row.get(k) for k in keys},
+        "cost": _cost(row),
+        "provisional": provisional,
+        "regret_bound": regret.get(row["generator"]),
+    }
 
 
 def _ranked(payload: dict, max_cost: float | None) -> list[dict]:
@@ -197,22 +270,30 @@ def route(
     kind: str = Kind.GENERATE,
     max_cost: float | None = None,
     alternatives: int = 10,
+    tolerance: float | None = None,
+    objective: str = "quality",
 ) -> dict:
     """The recommendation for a category (None: the overall board of ``kind``), with up to N
     ranked alternatives.
 
-    The category's own leader is recommended whenever the category has one (``confident`` or
-    not); a category too thin to name one falls back to the leader of the overall board of its
-    own kind: an edit category is never answered from generation votes, nor the reverse.
+    The one builder of the route's answer, for the API and the pages alike. The category's own
+    leader is the quality pick whenever the category has one (``confident`` or not); a category
+    too thin to name one falls back to the leader of the overall board of its own kind: an edit
+    category is never answered from generation votes, nor the reverse. ``tolerance`` is in
+    rating points (None: the category's); ``objective`` picks among the good-enough generators.
     """
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective must be one of {OBJECTIVES}, got {objective!r}")
+    tolerance = route_tolerance(category, tolerance)
     kind = category.kind if category is not None else kind
     board = snapshot_latest(category=category, kind=kind)
-    decision = category_decision(board, max_cost=max_cost) if board else None
+    decide = {"max_cost": max_cost, "tolerance": tolerance}
+    decision = category_decision(board, **decide) if board else None
     reason = _fallback_reason(board, decision)
     used, used_decision = board, decision
     if reason is not None and category is not None:
         used = snapshot_latest(category=None, kind=kind)
-        used_decision = category_decision(used, max_cost=max_cost) if used else None
+        used_decision = category_decision(used, **decide) if used else None
     payload = board_payload(used) if used else None
     ranked = _ranked(payload, max_cost) if payload else []
     if used is not board:
@@ -222,17 +303,29 @@ def route(
     # A board whose generators are all provisional still has a best guess: its top row.
     name = used_decision.leader if used_decision else None
     leader = next((r for r in ranked if r["generator"] == name), ranked[0] if ranked else None)
-    others = [r for r in ranked if r is not leader]
-    own = decision or CategoryDecision(None, False, reason or "", settings.RATINGS_ERROR_RATE)
-    tier = leader.get("tier") if leader else None
+    own = decision or CategoryDecision(
+        None, False, reason or "", settings.RATINGS_ERROR_RATE, tolerance=tolerance
+    )
+    regret = used_decision.regret_bounds if used_decision else {}
+    decided = own.confident and reason is None
+    good = _good_enough(ranked, own.regret_bounds if reason is None else {}, own)
+    pick, verdict, why = _objective_pick(objective, leader, good, own, decided, reason)
+    others = [r for r in ranked if r is not pick]
+    tier = pick.get("tier") if pick else None
     return {
         "category": board_slug(category),
         "kind": kind,
-        "decision": CONFIDENT if own.confident and reason is None else INSUFFICIENT,
-        "reason": reason or own.reason,
+        "decision": verdict,
+        "reason": why,
         "error_rate": own.error_rate,
+        "tolerance": tolerance,
+        "objective": objective,
         "board_used": payload["board"] if payload else None,
-        "recommended": _choice(leader) if leader else None,
+        "recommended": _choice(pick, regret) if pick else None,
+        "regret_bound": regret.get(pick["generator"]) if pick else None,
+        "leader": leader["generator"] if leader else None,
+        "good_enough": {k: (r["generator"] if r else None) for k, r in good.items()},
+        "challenger": _challenger(own, reason),
         "margin": own.margin if reason is None else None,
         "runner_up": own.runner_up if reason is None else None,
         "votes_needed_estimate": own.votes_needed_estimate,
@@ -240,8 +333,58 @@ def route(
         "statistically_tied_with": [
             r["generator"] for r in others if tier is not None and r.get("tier") == tier
         ],
-        "alternatives": [_choice(r) for r in others[:alternatives]],
+        "alternatives": [_choice(r, regret) for r in others[:alternatives]],
         "max_cost": max_cost,
         "computed_at": payload["computed_at"] if payload else None,
         "votes_total": payload["votes_total"] if payload else 0,
     }
+
+
+def _challenger(own: CategoryDecision, reason: str | None) -> dict | None:
+    if reason is not None or own.challenger is None:
+        return None
+    return {"generator": own.challenger, "up_to": own.challenger_up_to}
+
+
+def _good_enough(ranked: list[dict], regret: dict[str, float], own: CategoryDecision) -> dict:
+    """The cheapest and the fastest established generators whose bound is within tolerance."""
+    enough = own.leader is not None and own.runner_up is not None
+    within = [
+        r for r in ranked
+        if enough and r["generator"] in regret and regret[r["generator"]] <= own.tolerance
+    ]  # fmt: skip
+
+    def first(key) -> dict | None:
+        return min(within, key=key) if within else None
+
+    latency = first(lambda r: (_or_inf(r["median_latency_ms"]), regret[r["generator"]]))
+    return {
+        "cheapest": first(lambda r: (r["price_per_output"], regret[r["generator"]])),
+        "fastest": latency if latency and latency["median_latency_ms"] is not None else None,
+    }
+
+
+def _or_inf(value: float | None) -> float:
+    return math.inf if value is None else value
+
+
+def _objective_pick(objective, leader, good, own, decided: bool, reason: str | None):
+    """The pick, the decision and its reason for one objective."""
+    verdict = CONFIDENT if decided else INSUFFICIENT
+    if objective == "quality" or reason is not None:
+        return leader, verdict, reason or own.reason
+    kind = "cheaper" if objective == "cost" else "faster"
+    found = good["cheapest" if objective == "cost" else "fastest"]
+    within = f"within {own.tolerance:g} points of the best"
+    if found is None:
+        lead = leader["generator"] if leader else "none"
+        return (
+            leader,
+            INSUFFICIENT,
+            f"no generator is known to be {within} yet; the leader is {lead}",
+        )
+    if leader is not None and found["generator"] == leader["generator"]:
+        why = f"no {kind} generator is {within} yet; the leader {leader['generator']} is"
+        return found, CONFIDENT, why
+    rate = f"at an error rate of {own.error_rate:g}, however often this is asked"
+    return found, CONFIDENT, f"{found['generator']} is the {kind[:-2]}est generator {within} {rate}"

@@ -30,7 +30,7 @@ HISTORY_MODELS = 8
 CSV_FIELDS = [
     "tier", "rank", "rank_lower", "rank_upper", "generator", "name", "rating", "ci_lower",
     "ci_upper", "elo", "votes", "wins", "losses", "ties", "win_rate", "p_best", "enough_votes",
-    "median_latency_ms", "price_per_output", "mean_cost",
+    "median_latency_ms", "price_per_output", "mean_cost", "regret_bound",
     "votes_excluded_flagged", "votes_excluded_void", "votes_excluded_both_bad",
 ]  # fmt: skip
 

@@ -402,6 +402,8 @@ if RATINGS_PRIOR == 0 and RATINGS_INTERVAL == "bootstrap":
 # Chance that a category is ever routed confidently to a model that is not its best; also
 # the error rate of the tiers.
 RATINGS_ERROR_RATE = envfloat("RATINGS_ERROR_RATE", 0.05, minimum=0.0001, maximum=0.5)
+# Rating points a confident pick may be below the best (25: a 53.6% head-to-head win rate).
+RATINGS_ROUTE_TOLERANCE = envfloat("RATINGS_ROUTE_TOLERANCE", 25.0, minimum=0.0)
 ROUTE_MIN_CATEGORY_VOTES = envint("ROUTE_MIN_CATEGORY_VOTES", 100, minimum=0)
 RATINGS_SNAPSHOTS_KEPT = envint("RATINGS_SNAPSHOTS_KEPT", 200, minimum=1)
 

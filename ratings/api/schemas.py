@@ -6,6 +6,8 @@ document their shape for drf-spectacular and the schema tests.
 
 from __future__ import annotations
 
+import math
+
 from rest_framework import serializers
 
 from arena.models import Category, Kind
@@ -65,6 +67,11 @@ class BoardRowSerializer(serializers.Serializer):
     price_per_output = serializers.FloatField()
     median_latency_ms = serializers.FloatField(allow_null=True)
     mean_cost = serializers.FloatField(allow_null=True)
+    regret_bound = serializers.FloatField(
+        allow_null=True,
+        help_text="Anytime-valid upper bound, in rating points, on how far this generator is "
+        "below the best established one on this board (null while provisional).",
+    )
 
 
 class BoardHeaderSerializer(serializers.Serializer):
@@ -120,7 +127,13 @@ class RouteChoiceSerializer(serializers.Serializer):
     votes = serializers.IntegerField()
     provisional = serializers.BooleanField(help_text="Fewer votes than RATINGS_MIN_VOTES.")
     median_latency_ms = serializers.FloatField(allow_null=True)
+    price_per_output = serializers.FloatField()
     cost = serializers.FloatField()
+    regret_bound = serializers.FloatField(
+        allow_null=True,
+        help_text="Anytime-valid upper bound, in rating points, on how far this generator is "
+        "below the best established one (null while provisional).",
+    )
 
 
 class RouteMarginSerializer(serializers.Serializer):
@@ -128,6 +141,20 @@ class RouteMarginSerializer(serializers.Serializer):
     points = serializers.FloatField(help_text="Leader's rating minus the runner-up's.")
     lower = serializers.FloatField(help_text="Anytime-valid lower bound of the margin.")
     upper = serializers.FloatField(help_text="Anytime-valid upper bound of the margin.")
+
+
+class RouteGoodEnoughSerializer(serializers.Serializer):
+    cheapest = serializers.CharField(
+        allow_null=True, help_text="Cheapest generator within the tolerance of the best."
+    )
+    fastest = serializers.CharField(
+        allow_null=True, help_text="Fastest generator within the tolerance of the best."
+    )
+
+
+class RouteChallengerSerializer(serializers.Serializer):
+    generator = serializers.CharField(help_text="The generator that may be furthest above.")
+    up_to = serializers.FloatField(help_text="How many rating points better it may be.")
 
 
 class RouteSerializer(serializers.Serializer):
@@ -138,11 +165,21 @@ class RouteSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["confident", "insufficient_data"])
     reason = serializers.CharField()
     error_rate = serializers.FloatField(
-        help_text="Chance that a category is ever answered confident with a generator that is "
-        "not its best established one, however often the route is asked."
+        help_text="Chance that a category is ever answered confident with a generator more "
+        "than the tolerance below its best established one, however often the route is asked."
     )
+    tolerance = serializers.FloatField(
+        help_text="Rating points a confident pick may be below the best: the one used."
+    )
+    objective = serializers.ChoiceField(choices=["quality", "cost", "latency"])
     board_used = serializers.CharField(allow_null=True, help_text="Board the choice came from.")
     recommended = RouteChoiceSerializer(allow_null=True)
+    regret_bound = serializers.FloatField(
+        allow_null=True, help_text="The recommended generator's regret bound, rating points."
+    )
+    leader = serializers.CharField(allow_null=True, help_text="The quality pick.")
+    good_enough = RouteGoodEnoughSerializer()
+    challenger = RouteChallengerSerializer(allow_null=True)
     margin = RouteMarginSerializer(allow_null=True)
     runner_up = serializers.CharField(allow_null=True)
     votes_needed_estimate = serializers.IntegerField(
@@ -229,10 +266,31 @@ class RouteQuerySerializer(CategoryQuerySerializer):
     alternatives = serializers.IntegerField(
         required=False, min_value=0, max_value=1000, default=10, help_text="How many runners-up."
     )
+    tolerance = serializers.FloatField(
+        required=False,
+        min_value=0,
+        max_value=1000,
+        help_text="Rating points a confident pick may be below the best (0: the best itself). "
+        "Default: the category's route_tolerance, else RATINGS_ROUTE_TOLERANCE (25).",
+    )
+    objective = serializers.ChoiceField(
+        ["quality", "cost", "latency"],
+        required=False,
+        default="quality",
+        help_text="quality: the leader; cost: the cheapest generator within the tolerance (by "
+        "price_per_output); latency: the fastest within it (by median latency).",
+    )
+
+    def validate_tolerance(self, value: float) -> float:
+        if not math.isfinite(value):
+            raise serializers.ValidationError("Must be a finite number of rating points.")
+        return value
 
 
 class ValidationErrorSerializer(serializers.Serializer):
     max_cost = serializers.ListField(child=serializers.CharField(), required=False)
+    tolerance = serializers.ListField(child=serializers.CharField(), required=False)
+    objective = serializers.ListField(child=serializers.CharField(), required=False)
     alternatives = serializers.ListField(child=serializers.CharField(), required=False)
     category = serializers.ListField(child=serializers.CharField(), required=False)
     kind = serializers.ListField(child=serializers.CharField(), required=False)

@@ -223,10 +223,15 @@ class Route(APIView):
     def get(self, request):
         query = _query(schemas.RouteQuerySerializer, request)
         category, kind = _board(query.get("category"), query.get("kind"))
-        max_cost, count = query.get("max_cost"), query["alternatives"]
-        return conditional_json(
-            request, route(category=category, kind=kind, max_cost=max_cost, alternatives=count)
+        answer = route(
+            category=category,
+            kind=kind,
+            max_cost=query.get("max_cost"),
+            alternatives=query["alternatives"],
+            tolerance=query.get("tolerance"),
+            objective=query["objective"],
         )
+        return conditional_json(request, answer)
 
 
 class BattlesExport(APIView):
