@@ -15,6 +15,7 @@ from arena.models import Category, Kind
 from generation.models import Generator
 from ratings import plots
 from ratings.payloads import board_payload, matrix_payload
+from ratings.routing import route
 from ratings.selectors import (
     OVERALL,
     UnknownBoard,
@@ -130,11 +131,56 @@ def leaderboard(request: HttpRequest, slug: str = OVERALL) -> HttpResponse:
         excluded = _excluded(payload.get("votes_excluded", {}))
         context.update(
             board=payload,
+            route=route_summary(route(category=category, kind=kind, alternatives=0), payload),
             plots=_plots(category, kind, snapshot, payload, "all" in request.GET),
             excluded=excluded,
             excluded_total=sum(count for count, _ in excluded),
         )
     return render(request, "ratings/leaderboard.html", context)
+
+
+def route_summary(answer: dict, board: dict) -> dict | None:
+    """The route's decision in words, for the top of a board's page."""
+    pick = answer["recommended"]
+    if pick is None:
+        return None
+    names = {row["generator"]: row["name"] for row in board["rows"]}
+    tolerance = answer["tolerance"]
+    if answer["decision"] == "confident":
+        bound = answer["regret_bound"] or 0.0
+        where = f"within {bound:.0f} points of the best" if bound >= 0.5 else "the best"
+        status = f"{where} (tolerance {tolerance:g}): confident"
+    elif answer["challenger"]:
+        rival = answer["challenger"]
+        status = (
+            f"not yet: {names.get(rival['generator'], rival['generator'])} may be up to "
+            f"{rival['up_to']:.0f} points better (tolerance {tolerance:g})"
+        )
+        if answer["votes_needed_estimate"]:
+            status += f"; about {_about(answer['votes_needed_estimate'])} more votes"
+    else:
+        status = f"not yet: {answer['reason']}"
+    return {
+        "pick": pick["name"],
+        "status": status,
+        "confident": answer["decision"] == "confident",
+        "cheapest": _cheapest_words(answer, names),
+    }
+
+
+def _about(votes: int) -> str:
+    """A vote estimate to two significant figures: it is an estimate."""
+    rounded = int(float(f"{votes:.2g}"))
+    return f"{rounded:,}"
+
+
+def _cheapest_words(answer: dict, names: dict[str, str]) -> str:
+    cheapest = answer["good_enough"]["cheapest"]
+    if cheapest is None:
+        return "No model is known to be good enough yet, so none is known to be cheaper."
+    if cheapest == answer["recommended"]["generator"]:
+        return "No cheaper model is known to be good enough yet."
+    return f"Cheapest good enough: {names.get(cheapest, cheapest)}."
 
 
 EXCLUDED_WHY = {

@@ -91,3 +91,35 @@ def test_tabs_are_links_that_work_without_javascript(client, voter, boards):
     html = client.get("/leaderboard/").content.decode()
     assert 'href="/leaderboard/people/"' in html
     assert "<script" not in html.split("</main>")[0].split("<main")[1]
+
+
+def test_each_board_says_the_routes_decision_in_words_at_the_top(client, voter, boards):
+    client.force_login(voter)
+    html = client.get("/leaderboard/people/").content.decode()
+    assert "Route: nano-banana-pro</strong> — the best (tolerance 25): confident" in html
+    assert html.index("Route: ") < html.index("<table")
+    assert "good enough" in html  # the cheapest good-enough model, beside the pick
+
+
+def test_a_board_not_yet_decided_names_the_model_that_may_be_better(client, voter, tmp_path):
+    from arena.models import Category
+    from tests.ratings.test_route_tolerance import _twin_lines
+
+    import_lines(tmp_path, _twin_lines())
+    Category.objects.filter(slug="twins").update(route_tolerance=5.0)
+    client.force_login(voter)
+    html = client.get("/leaderboard/twins/").content.decode()
+    words = html[html.index("Route: ") : html.index("</p>", html.index("Route: "))]
+    assert "— not yet: " in words and "points better (tolerance 5)" in words
+    assert "may be up to" in words and ("aurora" in words and "basalt" in words)
+    assert "No model is known to be good enough yet" in words
+
+
+def test_every_row_says_how_far_below_the_best_it_may_be(client, voter, boards):
+    client.force_login(voter)
+    html = client.get("/leaderboard/people/").content.decode()
+    assert "Below best" in html and html.count('points of the best">≤ ') >= 4
+    response = client.get("/leaderboard/people.csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert all(float(row["regret_bound"]) >= 0 for row in rows)
+    assert float(rows[0]["regret_bound"]) < float(rows[-1]["regret_bound"])
