@@ -6,11 +6,18 @@ posterior, the top-two Thompson weights, the votes each challenger is short of u
 route's rule and the route's state are computed once per snapshot and kept in this process
 (``_STATES``), keyed by snapshot id.
 
-A category is *settled* when its route is confident under the route's own anytime-valid rule,
-no provisional generator might still overtake the leader, and no enabled generator is still
-unrated; it then gets only the exploration share of votes, drawn uniformly, until a new
-snapshot (new votes, drift), a new generator or a changed one (``Generator.changed_at``)
-reopens it. A changed generator is placed again, judged on its votes since the change.
+The decision matchmaking aims at is the route's at the category's tolerance
+(:func:`ratings.routing.route_tolerance`): the votes still short are those the tolerance rule
+needs (:func:`ratings.engine.pairing.votes_short` with the tolerance), so a category whose
+leader is known to be good enough stops asking for votes that would only tell it apart from a
+runner-up within the tolerance.
+
+A category is *settled* (:func:`board_settled`, the one definition, read by the pairs, the
+category's worth and the vote plan alike) when its route is confident at its tolerance, no
+provisional generator might still overtake the leader, no enabled generator is still unrated
+and none is being placed again after a change; it then gets only the exploration share of
+votes, drawn uniformly, until a new snapshot (new votes, drift), a new generator or a changed
+one (``Generator.changed_at``) reopens it.
 """
 
 from __future__ import annotations
@@ -27,26 +34,21 @@ from arena.models import Category
 from generation.models import Generator
 from ratings.engine.pairing import (
     Z95,
+    aimed_pairs,
     newcomers,
     placement_pairs,
     posterior_covariance,
-    shortfall_pairs,
-    top_two_pairs,
     votes_short,
     with_exploration,
 )
 from ratings.models import Snapshot
-from ratings.routing import category_decision
+from ratings.routing import CategoryDecision, category_decision, route_tolerance
 from ratings.selectors import snapshot_latest
 from ratings.services.recompute import rated_votes
 
 # A deciding category's worth never drops below this share of its routing weight, so one
 # whose leader is probably right but not yet confident still gets the votes that settle it.
 WORTH_FLOOR = 0.1
-# Of the steered votes, this share goes where the route's rule is short of votes (each
-# challenger the leader is not yet clear of, by how short it is); the rest to top-two
-# Thompson sampling, which settles who the leader is.
-SHORTFALL_SHARE = 0.75
 # When generators are being placed, this share of the steered votes goes to placing them.
 PLACEMENT_SHARE = 0.5
 _STATES_KEPT = 64
@@ -67,9 +69,11 @@ class BoardState:
     p_best: np.ndarray
     covariance: np.ndarray  # of the rated models' ratings; NaN rows for unrated ones
     vote_count: int
-    settled: bool
+    settled: bool  # the route is confident and no provisional model may overtake the pick
     leader: int | None  # index of the route's leader (the best established model)
     short: np.ndarray  # direct votes against the leader each model is short of (0: clear)
+    tolerance: float  # rating points, the category's
+    regret_bound: float | None  # the leader's, rating points
 
 
 @dataclass(frozen=True)
@@ -84,20 +88,19 @@ class PairPlan:
     uniform: bool
 
 
-def route_settled(snapshot: Snapshot) -> bool:
-    """Whether the route's own rule calls this board decided: the one question asked of it.
+def route_settled(decision: CategoryDecision) -> bool:
+    """Whether the route's own rule calls this board decided at the category's tolerance.
 
-    Confident under the route's anytime-valid rule (see ratings.routing.category_decision),
-    with no provisional generator that might still overtake the leader.
+    Confident (see ratings.routing.category_decision), with no provisional generator that
+    might still overtake the leader.
     """
-    decision = category_decision(snapshot)
     return decision.confident and not decision.provisional_challengers
 
 
 def board_state(*, category: Category, snapshot: Snapshot) -> BoardState:
-    """The matchmaking view of a snapshot, built once per snapshot in this process."""
+    """The matchmaking view of a snapshot, built once per snapshot and tolerance."""
     # With the time too: ids repeat after a rollback (tests) or a restored backup.
-    key = (snapshot.id, snapshot.computed_at.isoformat())
+    key = (snapshot.id, snapshot.computed_at.isoformat(), route_tolerance(category))
     state = _STATES.get(key)
     if state is None:
         state = _build_state(category, snapshot)
@@ -133,8 +136,9 @@ def _build_state(category: Category, snapshot: Snapshot) -> BoardState:
         covariance[np.ix_(rated, rated)] = posterior_covariance(
             sd[rated], counts[np.ix_(rated, rated)], predicted[np.ix_(rated, rated)]
         )
-    settled = rated.size >= 2 and route_settled(snapshot)
-    leader, short = _shortfall(snapshot, matrices, rating, votes, predicted)
+    decision = category_decision(snapshot)
+    settled = rated.size >= 2 and route_settled(decision)
+    leader, short = _shortfall(snapshot, matrices, rating, votes, predicted, decision.tolerance)
     return BoardState(
         snapshot_id=snapshot.id,
         computed_at=snapshot.computed_at.isoformat(),
@@ -148,11 +152,19 @@ def _build_state(category: Category, snapshot: Snapshot) -> BoardState:
         settled=settled,
         leader=leader,
         short=short,
+        tolerance=decision.tolerance,
+        regret_bound=decision.regret_bound,
     )
 
 
-def _shortfall(snapshot, matrices, rating, votes, predicted) -> tuple[int | None, np.ndarray]:
-    """The route's leader and the direct votes each challenger is short of under its rule."""
+def _shortfall(
+    snapshot, matrices, rating, votes, predicted, tolerance: float
+) -> tuple[int | None, np.ndarray]:
+    """The route's leader and the direct votes each challenger is short of under its rule.
+
+    At the category's ``tolerance`` (rating points): a challenger within it of the leader is
+    short of none once the leader's bound over it is within the tolerance.
+    """
     m = rating.size
     short = np.zeros(m)
     rated = ~np.isnan(rating)
@@ -171,7 +183,7 @@ def _shortfall(snapshot, matrices, rating, votes, predicted) -> tuple[int | None
     se = np.sqrt(np.clip(variance[others], 0.0, None))
     p = np.clip(np.nan_to_num(predicted[leader, others], nan=0.5), 0.0, 1.0)
     alpha = settings.RATINGS_ERROR_RATE / max(int(established.sum()) - 1, 1)
-    short[others] = votes_short(gap, se, p * (1.0 - p), alpha)
+    short[others] = votes_short(gap, se, p * (1.0 - p), alpha, tolerance=tolerance / points)
     return leader, short
 
 
@@ -195,16 +207,12 @@ def pair_plan(
     zeros = np.zeros((m, m))
     if state is None or m < 2:
         return PairPlan(ids, with_exploration(zeros, 1.0), zeros, zeros, [], True)
-    rating, sd, votes, short = _restrict(state, ids)
+    rating, sd, _, short = _restrict(state, ids)
     known = ~np.isnan(rating)
-    since = np.array([(since_change or {}).get(g, np.nan) for g in ids])
-    placing = newcomers(sd, votes, known, since)
-    if state.settled and known.all() and not (placing & ~np.isnan(since)).any():
+    placing = _placing(state, ids, since_change)
+    if board_settled(state, ids, since_change):
         return PairPlan(ids, with_exploration(zeros, 1.0), zeros, zeros, [], True)
-    decision = _decision_pairs(state, ids, rating, known)
-    steer = _shortfall_pairs(state, ids, short)
-    if steer.sum() > 0 and decision.sum() > 0:
-        decision = (1.0 - SHORTFALL_SHARE) * decision + SHORTFALL_SHARE * steer
+    decision = _decision_pairs(state, ids, rating, known, short)
     placement = placement_pairs(rating, sd, placing, known)
     share = PLACEMENT_SHARE if placing.any() and placement.sum() > 0 else 0.0
     if decision.sum() == 0:
@@ -229,15 +237,16 @@ def _restrict(state: BoardState, ids: list[int]) -> tuple[np.ndarray, ...]:
             take(state.short, 0.0))  # fmt: skip
 
 
-def _shortfall_pairs(state: BoardState, ids: list[int], short: np.ndarray) -> np.ndarray:
-    """Leader-challenger pairs by votes short, over ``ids`` (zeros if the leader is not there)."""
-    leader = None if state.leader is None else state.generator_ids[state.leader]
-    if leader not in ids:
-        return np.zeros((len(ids), len(ids)))
-    return shortfall_pairs(ids.index(leader), short)
+def _placing(state: BoardState, ids: list[int], since_change: dict[int, int] | None):
+    """Which of ``ids`` are being placed (new, or changed since their votes here)."""
+    rating, sd, votes, _ = _restrict(state, ids)
+    known = ~np.isnan(rating)
+    since = np.array([(since_change or {}).get(g, np.nan) for g in ids])
+    return newcomers(sd, votes, known, since)
 
 
-def _decision_pairs(state, ids, rating, known) -> np.ndarray:
+def _decision_pairs(state, ids, rating, known, short) -> np.ndarray:
+    """Top-two Thompson pairs mixed with the pairs the route's rule is short of."""
     m = len(ids)
     result = np.zeros((m, m))
     rated = np.flatnonzero(known)
@@ -246,7 +255,10 @@ def _decision_pairs(state, ids, rating, known) -> np.ndarray:
     index = {gid: i for i, gid in enumerate(state.generator_ids)}
     where = np.array([index[ids[i]] for i in rated])
     covariance = state.covariance[np.ix_(where, where)]
-    pairs = top_two_pairs(rating[rated], covariance, seed=state.snapshot_id)
+    leader = None if state.leader is None else state.generator_ids[state.leader]
+    lead = [k for k, i in enumerate(rated) if ids[i] == leader]
+    pairs = aimed_pairs(rating[rated], covariance, lead[0] if lead else None, short[rated],
+                        seed=state.snapshot_id)  # fmt: skip
     result[np.ix_(rated, rated)] = pairs
     return result
 
@@ -254,12 +266,6 @@ def _decision_pairs(state, ids, rating, known) -> np.ndarray:
 def _latest_state(category: Category) -> BoardState | None:
     snapshot = snapshot_latest(category=category)
     return board_state(category=category, snapshot=snapshot) if snapshot else None
-
-
-def category_settled(*, category: Category) -> bool:
-    """Whether the category's newest snapshot is settled (see :func:`route_settled`)."""
-    state = _latest_state(category)
-    return state is not None and state.settled
 
 
 def pair_weights(*, category_id: int, generator_ids: list[int]) -> dict[tuple[int, int], float]:
@@ -302,11 +308,19 @@ def worth_of(*, category: Category, enabled: list[int]) -> float:
 def board_settled(
     state: BoardState, enabled: list[int], since_change: dict[int, int] | None = None
 ) -> bool:
-    """Settled, every enabled generator rated on the board, and none being placed after a change."""
+    """Whether a category is settled: the one definition (see the module docstring).
+
+    The route confident at the category's tolerance with no provisional challenger, every
+    enabled generator rated on the board, and none being placed again after a change.
+    """
+    ids = sorted(set(enabled))
     rated = set(np.array(state.generator_ids)[~np.isnan(state.rating)].tolist())
-    if not (state.settled and set(enabled) <= rated):
+    if not (state.settled and set(ids) <= rated):
         return False
-    return not since_change or not pair_plan(state, enabled, since_change).placing
+    if not since_change:
+        return True
+    changed = np.array([g in since_change for g in ids])
+    return not (_placing(state, ids, since_change) & changed).any()
 
 
 def votes_since_change(*, snapshot: Snapshot, changed: dict[int, datetime]) -> dict[int, int]:

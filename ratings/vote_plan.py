@@ -22,6 +22,7 @@ from ratings.pairing import (
     votes_needed,
     worth_of,
 )
+from ratings.routing import route_tolerance
 from ratings.selectors import snapshot_latest
 
 SETTLED, DECIDING, NO_DATA = "settled", "deciding", "no data"
@@ -53,7 +54,7 @@ def _category_plan(category: Category, enabled: dict[int, str], pairs: int) -> d
     if state is None or not (~np.isnan(state.rating)).any():
         status, reason = NO_DATA, "no leaderboard yet"
     elif board_settled(state, list(enabled), since):
-        status, reason = SETTLED, "the route is confident and its leader ahead of every model"
+        status, reason = SETTLED, _settled_reason(state)
     else:
         status, reason = DECIDING, _deciding_reason(state, needed, enabled, since)
     return {
@@ -64,10 +65,20 @@ def _category_plan(category: Category, enabled: dict[int, str], pairs: int) -> d
         "routing_weight": category.routing_weight,
         "worth": round(worth, 4),
         "votes": state.vote_count if state else 0,
+        "tolerance": state.tolerance if state else route_tolerance(category),
+        "regret_bound": state.regret_bound if state else None,
         "votes_needed": _needed(status, needed, plan),
         "placing": [enabled[g] for g in plan.placing if g in enabled],
         "pairs": _favoured(plan, enabled, pairs, _uniform_reason(status, active)),
     }
+
+
+def _settled_reason(state) -> str:
+    bound = state.regret_bound or 0.0
+    return (
+        f"the route is confident: its pick is within {bound:.0f} points of the best "
+        f"(tolerance {state.tolerance:g})"
+    )
 
 
 def _deciding_reason(state, needed, enabled: dict[int, str], since: dict[int, int]) -> str:
@@ -75,7 +86,8 @@ def _deciding_reason(state, needed, enabled: dict[int, str], since: dict[int, in
     unrated = [name for g, name in enabled.items() if g not in rated]
     group = needed[1][1:] if needed else []
     if group:
-        return "the leader is not yet ahead of " + ", ".join(enabled.get(g, str(g)) for g in group)
+        names = ", ".join(enabled.get(g, str(g)) for g in group)
+        return f"the leader is not yet within {state.tolerance:g} points of {names}"
     if unrated:
         return "enabled generators without votes here: " + ", ".join(unrated)
     placing = pair_plan(state, list(enabled), since).placing if since else []

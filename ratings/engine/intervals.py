@@ -237,17 +237,6 @@ def normal_bounds(
     return theta - z * se, theta + z * se
 
 
-def gaussian_draws(
-    theta: np.ndarray, covariance: np.ndarray, *, rounds: int, rng: np.random.Generator
-) -> np.ndarray:
-    """``rounds`` draws of the rated ``theta`` from ``N(theta, covariance)``, shape (rounds, m)."""
-    rated = ~np.isnan(theta)
-    m = int(rated.sum())
-    values, vectors = np.linalg.eigh(covariance[:m, :m])
-    root = vectors * np.sqrt(np.clip(values, 0.0, None))
-    return theta[rated] + rng.standard_normal((rounds, m)) @ root.T
-
-
 def percentile_bounds(
     draws: np.ndarray, rated: np.ndarray, *, level: float = 0.95
 ) -> tuple[np.ndarray, np.ndarray]:

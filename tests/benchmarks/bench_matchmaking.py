@@ -3,10 +3,11 @@
 Drives the real matchmaking code, not a copy: each battle's pair comes from
 ``arena.services.battles.pick_pairs`` (which asks the policy ``ratings.pairing`` registers),
 every recompute is ``ratings.services.recompute.leaderboard_recompute`` storing a real
-snapshot, and "decided" is ``ratings.pairing.category_settled``, the question the matchmaker asks
-the route's rule. Only the votes themselves are simulated: Bradley-Terry truth, up to 10%
-ties (most between equals), kept as pair counts in memory and handed to the recompute in
-place of its SQL aggregate (a million vote rows would only slow the run).
+snapshot, and "decided" is a worth of 0 from ``ratings.pairing.category_worth``, the
+question the matchmaker asks the route's rule (at the category's tolerance). Only the votes
+themselves are simulated: Bradley-Terry truth, up to 10% ties (most between equals), kept as
+pair counts in memory and handed to the recompute in place of its SQL aggregate (a million
+vote rows would only slow the run).
 
 Truth per board: #1 leads #2 by the gap; the others sit 25 to 400 points below #2. A board is
 recomputed after the first 100 votes (uniform until then: there is no snapshot), then each
@@ -61,7 +62,7 @@ from arena.services import battles, pairing  # noqa: E402
 from arena.services.battles import pick_pairs  # noqa: E402
 from generation.models import Generator  # noqa: E402
 from ratings.engine import PairCounts  # noqa: E402
-from ratings.pairing import category_settled  # noqa: E402
+from ratings.pairing import category_worth  # noqa: E402
 from ratings.routing import route  # noqa: E402
 from ratings.services import recompute  # noqa: E402
 
@@ -143,7 +144,7 @@ def votes_to_decide(
     board.vote(FIRST_RECOMPUTE, rng)
     while board.votes < cap:
         board.recompute()
-        if category_settled(category=board.category):
+        if category_worth(category_ids=[board.category.id])[board.category.id] == 0.0:
             if route(category=board.category, alternatives=0)["recommended"]["generator"] == best:
                 return board.votes, erred
             erred = True

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from arena.models import Category
 from generation.models import Generator
 from ratings import pairing
-from ratings.pairing import category_settled, category_worth, pair_plan, pair_weights
+from ratings.pairing import category_worth, pair_plan, pair_weights
 from ratings.routing import category_decision
 from ratings.selectors import snapshot_latest
 from ratings.services.recompute import leaderboard_recompute
@@ -30,6 +30,11 @@ def _category(slug: str) -> Category:
     return Category.objects.get(slug=slug)
 
 
+def _settled(category: Category) -> bool:
+    """Settled as the matchmaker asks it: a vote there is worth nothing more."""
+    return category_worth(category_ids=[category.id])[category.id] == 0.0
+
+
 def _pair_chances(weights: dict) -> dict:
     total = sum(weights.values())
     return {pair: w / total for pair, w in weights.items()}
@@ -38,7 +43,7 @@ def _pair_chances(weights: dict) -> dict:
 @pytest.mark.django_db
 def test_a_clear_winner_settles_its_category_and_gets_uniform_pairs(boards):
     logos = _category("logos")
-    assert category_settled(category=logos)
+    assert _settled(logos)
     assert pair_weights(category_id=logos.id, generator_ids=_ids(logos)) == {}
     assert category_worth(category_ids=[logos.id])[logos.id] == 0.0
 
@@ -47,7 +52,7 @@ def test_a_clear_winner_settles_its_category_and_gets_uniform_pairs(boards):
 def test_a_thin_category_is_deciding_and_keeps_the_exploration_floor(boards, settings):
     settings.ARENA_PAIRING_EXPLORATION = 0.1
     thin = _category("thin")
-    assert not category_settled(category=thin)
+    assert not _settled(thin)
     chances = _pair_chances(pair_weights(category_id=thin.id, generator_ids=_ids(thin)))
     assert len(chances) == 6
     assert min(chances.values()) >= 0.1 / 6 - 1e-9
@@ -164,7 +169,7 @@ def test_renaming_a_generator_is_no_change_to_matchmaking(boards):
 @pytest.mark.django_db
 def test_a_deciding_category_favours_its_top_pair(boards, tmp_path):
     category = _close_board(tmp_path)
-    assert not category_settled(category=category)
+    assert not _settled(category)
     names = dict(Generator.objects.values_list("id", "name"))
     chances = _pair_chances(pair_weights(category_id=category.id, generator_ids=_ids(category)))
     top = max(chances, key=chances.get)
@@ -236,3 +241,27 @@ def test_vote_plan_page_is_for_staff_only(boards, admin_client, client):
     assert page.status_code == 200
     assert b"settled" in page.content and b"deciding" in page.content
     assert client.get("/admin/ratings/snapshot/vote-plan/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_vote_plan_shows_each_categorys_tolerance_and_regret_bound(boards):
+    from ratings.vote_plan import vote_plan
+
+    plans = {plan["category"]: plan for plan in vote_plan()}
+    logos = plans["logos"]
+    assert logos["tolerance"] == 25.0 and logos["regret_bound"] is not None
+    assert logos["state"] == "settled" and "(tolerance 25)" in logos["reason"]
+
+
+@pytest.mark.django_db
+def test_a_category_is_settled_once_its_pick_is_within_its_tolerance(db, tmp_path):
+    from tests.ratings.test_route_tolerance import _twin_lines
+
+    import_lines(tmp_path, _twin_lines())
+    twins = _category("twins")
+    Category.objects.filter(id=twins.id).update(route_tolerance=0.0)
+    assert not _settled(twins)  # two level models: the exact rule never settles them
+    assert pair_weights(category_id=twins.id, generator_ids=_ids(twins)) != {}
+    Category.objects.filter(id=twins.id).update(route_tolerance=200.0)
+    assert _settled(twins)
+    assert pair_weights(category_id=twins.id, generator_ids=_ids(twins)) == {}

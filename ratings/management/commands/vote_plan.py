@@ -37,6 +37,9 @@ class Command(BaseCommand):
                 f"{plan['vote_share']:.1%} of the next votes "
                 f"(routing weight {plan['routing_weight']:g})"
             )
+            bound = plan["regret_bound"]
+            bound = "no regret bound yet" if bound is None else f"regret bound {bound:g} points"
+            self.stdout.write(f"  tolerance {plan['tolerance']:g} points, {bound}")
             self.stdout.write(f"  why: {plan['reason']}")
             if plan["placing"]:
                 self.stdout.write(f"  placing: {', '.join(plan['placing'])}")

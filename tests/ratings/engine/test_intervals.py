@@ -14,7 +14,7 @@ from ratings.engine import (
     rank_intervals,
     simulate_votes,
 )
-from ratings.engine.intervals import gaussian_draws, normal_bounds
+from ratings.engine.intervals import normal_bounds
 
 
 def test_sandwich_and_fisher_variances_of_a_single_pair_match_the_hand_formulas():
@@ -91,13 +91,6 @@ def test_p_best_is_a_distribution_over_rated_models():
     assert np.isnan(shares[2])
     assert np.nansum(shares) == pytest.approx(1.0)
     assert shares[1] > 0.99
-
-
-def test_gaussian_draws_reproduce_the_covariance():
-    cov = np.array([[0.5, -0.5], [-0.5, 0.5]])
-    draws = gaussian_draws(np.array([1.0, -1.0]), cov, rounds=20000, rng=np.random.default_rng(5))
-    np.testing.assert_allclose(np.cov(draws.T), cov, atol=0.02)
-    np.testing.assert_allclose(draws.sum(axis=1), 0.0, atol=1e-12)
 
 
 def test_normal_bounds_are_symmetric_and_nan_for_unrated():
