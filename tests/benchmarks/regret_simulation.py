@@ -1,6 +1,6 @@
 """Many simulated categories at once, read by the route's regret rule after every 100 votes.
 
-Used by ``bench_route_quality.py`` (sections 8-12) and ``tests/ratings/test_route_regret.py``.
+Used by ``bench_route_quality.py`` (sections 8-11) and ``tests/ratings/test_route_regret.py``.
 Pure numpy: no Django, so hundreds of categories over 40,000 votes take seconds, not hours.
 
 What is real and what is fast:
