@@ -35,6 +35,7 @@ from generation.models import Generator
 from ratings.engine.pairing import (
     Z95,
     aimed_pairs,
+    cheaper_candidate,
     newcomers,
     placement_pairs,
     posterior_covariance,
@@ -72,6 +73,8 @@ class BoardState:
     settled: bool  # the route is confident and no provisional model may overtake the pick
     leader: int | None  # index of the route's leader (the best established model)
     short: np.ndarray  # direct votes against the leader each model is short of (0: clear)
+    cheaper: int | None  # index of the cheaper model the cost objective may pick
+    cheaper_short: np.ndarray  # direct votes against it each model is short of
     tolerance: float  # rating points, the category's
     regret_bound: float | None  # the leader's, rating points
 
@@ -100,7 +103,9 @@ def route_settled(decision: CategoryDecision) -> bool:
 def board_state(*, category: Category, snapshot: Snapshot) -> BoardState:
     """The matchmaking view of a snapshot, built once per snapshot and tolerance."""
     # With the time too: ids repeat after a rollback (tests) or a restored backup.
-    key = (snapshot.id, snapshot.computed_at.isoformat(), route_tolerance(category))
+    # And the tolerance and prices it was aimed with: either may be edited in the admin.
+    prices = tuple(Generator.objects.order_by("id").values_list("id", "price_per_output"))
+    key = (snapshot.id, snapshot.computed_at.isoformat(), route_tolerance(category), prices)
     state = _STATES.get(key)
     if state is None:
         state = _build_state(category, snapshot)
@@ -138,7 +143,9 @@ def _build_state(category: Category, snapshot: Snapshot) -> BoardState:
         )
     decision = category_decision(snapshot)
     settled = rated.size >= 2 and route_settled(decision)
-    leader, short = _shortfall(snapshot, matrices, rating, votes, predicted, decision.tolerance)
+    leader, short, cheap, cheap_short = _shortfall(
+        snapshot, matrices, rating, votes, predicted, decision.tolerance, ids
+    )
     return BoardState(
         snapshot_id=snapshot.id,
         computed_at=snapshot.computed_at.isoformat(),
@@ -152,39 +159,55 @@ def _build_state(category: Category, snapshot: Snapshot) -> BoardState:
         settled=settled,
         leader=leader,
         short=short,
+        cheaper=cheap,
+        cheaper_short=cheap_short,
         tolerance=decision.tolerance,
         regret_bound=decision.regret_bound,
     )
 
 
-def _shortfall(
-    snapshot, matrices, rating, votes, predicted, tolerance: float
-) -> tuple[int | None, np.ndarray]:
-    """The route's leader and the direct votes each challenger is short of under its rule.
+def _shortfall(snapshot, matrices, rating, votes, predicted, tolerance: float, ids):
+    """The route's leader and the direct votes each model is short of under its rule.
 
     At the category's ``tolerance`` (rating points): a challenger within it of the leader is
-    short of none once the leader's bound over it is within the tolerance.
+    short of none once the leader's bound over it is within the tolerance. Where prices
+    differ, also the cheaper model the cost objective may pick (by today's estimates within
+    the tolerance) and the votes it is short of against each other model; else None, zeros.
     """
     m = rating.size
-    short = np.zeros(m)
+    short, cheap_short = np.zeros(m), np.zeros(m)
     rated = ~np.isnan(rating)
     established = rated & (votes >= settings.RATINGS_MIN_VOTES)
     stored = matrices.get("covariance")
     if established.sum() < 1 or rated.sum() < 2 or stored is None:
-        return None, short
+        return None, short, None, cheap_short
     pool = np.flatnonzero(established)
     leader = int(pool[np.lexsort((pool, -rating[pool]))][0])
     parameters = snapshot.parameters or {}
     points = parameters.get("scale", 400.0) / np.log(parameters.get("base", 10.0))
     covariance = _array(stored, m, np.nan) / points**2
-    variance = covariance[leader, leader] + np.diag(covariance) - 2.0 * covariance[leader]
-    others = np.flatnonzero(rated & (np.arange(m) != leader))
-    gap = (rating[leader] - rating[others]) / points
-    se = np.sqrt(np.clip(variance[others], 0.0, None))
-    p = np.clip(np.nan_to_num(predicted[leader, others], nan=0.5), 0.0, 1.0)
     alpha = settings.RATINGS_ERROR_RATE / max(int(established.sum()) - 1, 1)
-    short[others] = votes_short(gap, se, p * (1.0 - p), alpha, tolerance=tolerance / points)
-    return leader, short
+    theta, tol = np.nan_to_num(rating / points, nan=-np.inf), tolerance / points
+    aims = (covariance, predicted, alpha, tol)
+    short = _short_against(leader, rated, theta, *aims)
+    prices = dict(Generator.objects.filter(id__in=ids).values_list("id", "price_per_output"))
+    price = np.array([float(prices.get(g, 0)) for g in ids])
+    cheap = cheaper_candidate(theta, established, price, leader, tol)
+    if cheap is not None:
+        cheap_short = _short_against(cheap, established, theta, *aims)
+    return leader, short, cheap, cheap_short
+
+
+def _short_against(anchor, others, theta, covariance, predicted, alpha, tol) -> np.ndarray:
+    """Direct votes each of ``others`` is short of before ``anchor``'s bound over it clears."""
+    short = np.zeros(theta.size)
+    variance = covariance[anchor, anchor] + np.diag(covariance) - 2.0 * covariance[anchor]
+    rest = np.flatnonzero(others & (np.arange(theta.size) != anchor))
+    se = np.sqrt(np.clip(variance[rest], 0.0, None))
+    p = np.clip(np.nan_to_num(predicted[anchor, rest], nan=0.5), 0.0, 1.0)
+    gap = theta[anchor] - theta[rest]
+    short[rest] = votes_short(gap, se, p * (1.0 - p), alpha, tolerance=tol)
+    return short
 
 
 def _array(rows, m: int, missing: float) -> np.ndarray:
@@ -255,12 +278,22 @@ def _decision_pairs(state, ids, rating, known, short) -> np.ndarray:
     index = {gid: i for i, gid in enumerate(state.generator_ids)}
     where = np.array([index[ids[i]] for i in rated])
     covariance = state.covariance[np.ix_(where, where)]
-    leader = None if state.leader is None else state.generator_ids[state.leader]
-    lead = [k for k, i in enumerate(rated) if ids[i] == leader]
-    pairs = aimed_pairs(rating[rated], covariance, lead[0] if lead else None, short[rated],
-                        seed=state.snapshot_id)  # fmt: skip
+    lead = _position(state, state.leader, ids, rated)
+    cheap = _position(state, state.cheaper, ids, rated)
+    cheaper = None
+    if cheap is not None:
+        cheaper = (cheap, state.cheaper_short[where])
+    pairs = aimed_pairs(rating[rated], covariance, lead, short[rated], seed=state.snapshot_id,
+                        cheaper=cheaper)  # fmt: skip
     result[np.ix_(rated, rated)] = pairs
     return result
+
+
+def _position(state: BoardState, index: int | None, ids, rated) -> int | None:
+    """Where the state's model ``index`` sits among the ``rated`` positions of ``ids``."""
+    gid = None if index is None else state.generator_ids[index]
+    found = [k for k, i in enumerate(rated) if ids[i] == gid]
+    return found[0] if found else None
 
 
 def _latest_state(category: Category) -> BoardState | None:

@@ -213,20 +213,52 @@ def aimed_pairs(
     *,
     seed: int,
     shortfall_share: float = 0.75,
+    cheaper: tuple[int, np.ndarray] | None = None,
 ) -> np.ndarray:
     """The steered part of matchmaking: top-two Thompson pairs mixed with the shortfall pairs.
 
     Of the steered votes, ``shortfall_share`` go where the route's rule is short of votes
     (:func:`shortfall_pairs`), the rest to top-two Thompson sampling (:func:`top_two_pairs`),
-    which settles who the leader is. Symmetric, sums to 1 (zeros for fewer than two models).
+    which settles who the leader is. ``cheaper``: a cheaper model that may be good enough and
+    the votes it is short of against each other model (:func:`cheaper_candidate`); its pairs
+    join the leader's, each side in proportion to the votes it lacks. Symmetric, sums to 1
+    (zeros for fewer than two models).
     """
     decision = top_two_pairs(mean, covariance, seed=seed)
     if leader is None:
         return decision
-    steer = shortfall_pairs(leader, short)
+    steer = _joint_shortfall([(leader, short), *([cheaper] if cheaper else [])])
     if steer.sum() > 0 and decision.sum() > 0:
         return (1.0 - shortfall_share) * decision + shortfall_share * steer
     return decision
+
+
+def _joint_shortfall(parts: list[tuple[int, np.ndarray]]) -> np.ndarray:
+    """Shortfall pairs of several anchors, each weighted by the finite votes it lacks."""
+    total = None
+    for anchor, short in parts:
+        finite = np.asarray(short, dtype=float)[np.isfinite(short)]
+        pairs = shortfall_pairs(anchor, short) * max(float(finite.sum()), 1.0)
+        total = pairs if total is None else total + pairs
+    mass = total.sum()
+    return total / mass if mass > 0 else total
+
+
+def cheaper_candidate(
+    theta: np.ndarray, established: np.ndarray, prices: np.ndarray, leader: int, tolerance: float
+) -> int | None:
+    """The cheapest established model, cheaper than the leader, estimated within the tolerance.
+
+    The model the cost objective would pick once its regret bound is within the tolerance
+    (by today's estimates it may be); None when prices do not differ or none is close enough.
+    """
+    prices = np.asarray(prices, dtype=float)
+    close = established & (theta[leader] - theta <= tolerance) & (prices < prices[leader])
+    close[leader] = False
+    if not close.any():
+        return None
+    pool = np.flatnonzero(close)
+    return int(pool[np.lexsort((-theta[pool], prices[pool]))][0])
 
 
 def shortfall_pairs(leader: int, short: np.ndarray) -> np.ndarray:

@@ -8,6 +8,7 @@ import math
 import random
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 
@@ -265,3 +266,28 @@ def test_a_category_is_settled_once_its_pick_is_within_its_tolerance(db, tmp_pat
     Category.objects.filter(id=twins.id).update(route_tolerance=200.0)
     assert _settled(twins)
     assert pair_weights(category_id=twins.id, generator_ids=_ids(twins)) == {}
+
+
+@pytest.mark.django_db
+def test_where_prices_differ_votes_also_go_to_what_the_cheaper_pick_lacks(db, tmp_path):
+    from tests.ratings.test_route_tolerance import _twin_lines
+
+    import_lines(tmp_path, _twin_lines(votes=600))
+    twins = _category("twins")
+    names = dict(Generator.objects.values_list("id", "slug"))
+    # A tolerance just past the estimated gap: the runner-up may be good enough, not yet shown.
+    top = np.sort(pairing._latest_state(twins).rating)[-2:]
+    Category.objects.filter(id=twins.id).update(route_tolerance=float(top[1] - top[0]) + 5.0)
+
+    Generator.objects.update(price_per_output="0.10")
+    state = pairing._latest_state(twins)
+    assert state.cheaper is None  # one price: nothing cheaper to aim at
+    leader = names[state.generator_ids[state.leader]]
+    other = "basalt" if leader == "aurora" else "aurora"
+    Generator.objects.filter(slug=other).update(price_per_output="0.01")
+    cheaper = pairing._latest_state(twins)
+    assert not cheaper.settled
+    assert names[cheaper.generator_ids[cheaper.cheaper]] == other  # prices are read afresh
+    assert cheaper.cheaper_short[cheaper.leader] > 0  # it must still be shown near the leader
+    chances = _pair_chances(pair_weights(category_id=twins.id, generator_ids=_ids(twins)))
+    assert sum(chances.values()) == pytest.approx(1.0)

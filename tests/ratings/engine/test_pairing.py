@@ -145,3 +145,24 @@ def test_a_level_challenger_counts_as_the_neediest_and_nothing_short_gives_nothi
     pairs = shortfall_pairs(0, np.array([0.0, np.inf, 50.0]))
     assert pairs[0, 1] == pytest.approx(pairs[0, 2])
     assert shortfall_pairs(0, np.zeros(3)).sum() == 0.0
+
+
+def test_the_cheaper_candidate_is_the_cheapest_model_near_enough_the_leader():
+    from ratings.engine.pairing import cheaper_candidate
+
+    theta = np.array([1.0, 0.95, 0.9, -1.0])
+    established = np.array([True, True, True, True])
+    prices = np.array([10.0, 2.0, 1.0, 0.1])
+    assert cheaper_candidate(theta, established, prices, 0, 0.15) == 2  # the far one is out
+    assert cheaper_candidate(theta, established, prices, 0, 0.07) == 1
+    assert cheaper_candidate(theta, established, np.ones(4), 0, 0.15) is None
+
+
+def test_aimed_pairs_also_serve_the_cheaper_candidates_shortfall():
+    from ratings.engine.pairing import aimed_pairs
+
+    mean, cov = np.array([100.0, 90.0, -200.0]), np.diag([100.0, 100.0, 100.0])
+    short = np.array([0.0, 0.0, 0.0])
+    alone = aimed_pairs(mean, cov, 0, short, seed=1)
+    both = aimed_pairs(mean, cov, 0, short, seed=1, cheaper=(1, np.array([0.0, 0.0, 50.0])))
+    assert both[1, 2] > alone[1, 2] and both.sum() == pytest.approx(1.0)
