@@ -31,7 +31,12 @@ import numpy as np
 from scipy.special import expit
 
 from ratings.engine.decision import mixture_radius
-from ratings.engine.pairing import aimed_pairs, votes_short, with_exploration
+from ratings.engine.pairing import (
+    aimed_pairs,
+    cheaper_candidate,
+    votes_short,
+    with_exploration,
+)
 from ratings.engine.regret import confident_leaders
 
 POINTS = 400.0 / math.log(10.0)
@@ -178,7 +183,7 @@ def run(
         established = votes >= MIN_VOTES
         _record(out, t, truth, theta, cov, established, tolerances, prices)
         if aim is not None:
-            weights = _active_weights(theta, cov, established, fit, aim, seed + t)
+            weights = _active_weights(theta, cov, established, fit, aim, seed + t, prices)
     return out
 
 
@@ -243,16 +248,27 @@ def _record_cost(out, t, truth, theta, cov, established, tol, prices, best) -> N
     out.quality_price[t] = np.where(confident, prices[rows, leader], np.nan)
 
 
-def _active_weights(theta, cov, established, fit, aim, seed) -> np.ndarray:
-    """The matchmaker's pair weights per category; uniform once its route is confident."""
+def _active_weights(theta, cov, established, fit, aim, seed, prices=None) -> np.ndarray:
+    """The matchmaker's pair weights per category; uniform once its route is confident.
+
+    With ``prices``, also aimed at the cheaper good-enough pick, as the matchmaker is where
+    prices differ (:func:`ratings.engine.pairing.cheaper_candidate`).
+    """
     n = theta.shape[0]
     tolerance = aim / POINTS
     leader, confident, _ = confident_leaders(theta, cov, established, tolerance=tolerance)
     short = _short(theta, cov, np.maximum(leader, 0), established, tolerance)
+    cheap = np.full(n, -1)
+    if prices is not None:
+        for b in np.flatnonzero(leader >= 0):
+            found = cheaper_candidate(theta[b], established[b], prices[b], leader[b], tolerance)
+            cheap[b] = -1 if found is None else found
+    cheap_short = _short(theta, cov, np.maximum(cheap, 0), established, tolerance)
     weights = np.full((n, fit.i.size), 1.0 / fit.i.size)
     for b in np.flatnonzero(~confident & (leader >= 0)):
+        cheaper = (int(cheap[b]), cheap_short[b]) if cheap[b] >= 0 else None
         steered = aimed_pairs(theta[b] * POINTS, cov[b] * POINTS**2, int(leader[b]), short[b],
-                              seed=seed * 1000 + int(b))  # fmt: skip
+                              seed=seed * 1000 + int(b), cheaper=cheaper)  # fmt: skip
         weights[b] = 2.0 * with_exploration(steered, EXPLORATION)[fit.i, fit.j]
     return weights
 
