@@ -221,7 +221,7 @@ def aimed_pairs(
     (:func:`shortfall_pairs`), the rest to top-two Thompson sampling (:func:`top_two_pairs`),
     which settles who the leader is. ``cheaper``: a cheaper model that may be good enough and
     the votes it is short of against each other model (:func:`cheaper_candidate`); its pairs
-    join the leader's, each side in proportion to the votes it lacks. Symmetric, sums to 1
+    share the shortfall votes equally with the leader's. Symmetric, sums to 1
     (zeros for fewer than two models).
     """
     decision = top_two_pairs(mean, covariance, seed=seed)
@@ -234,14 +234,14 @@ def aimed_pairs(
 
 
 def _joint_shortfall(parts: list[tuple[int, np.ndarray]]) -> np.ndarray:
-    """Shortfall pairs of several anchors, each weighted by the finite votes it lacks."""
-    total = None
-    for anchor, short in parts:
-        finite = np.asarray(short, dtype=float)[np.isfinite(short)]
-        pairs = shortfall_pairs(anchor, short) * max(float(finite.sum()), 1.0)
-        total = pairs if total is None else total + pairs
-    mass = total.sum()
-    return total / mass if mass > 0 else total
+    """Shortfall pairs of several anchors, an equal share each.
+
+    Equal, not by votes lacking: the cheaper pick near the leader lacks far more votes than
+    the leader does, and by need alone it would starve the leader's own decision.
+    """
+    pairs = [shortfall_pairs(anchor, short) for anchor, short in parts]
+    pairs = [p for p in pairs if p.sum() > 0]
+    return sum(pairs) / len(pairs) if pairs else np.zeros_like(shortfall_pairs(*parts[0]))
 
 
 def cheaper_candidate(
