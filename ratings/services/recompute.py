@@ -17,7 +17,8 @@ from arena.models import Category, Vote
 from generation.models import Generator
 from generation.selectors import generator_stats
 from ratings.engine import PairCounts, compute_board
-from ratings.models import EloRating, Snapshot, SnapshotRow
+from ratings.models import Snapshot, SnapshotRow
+from ratings.services.elo import elo_replay
 
 logger = logging.getLogger(__name__)
 
@@ -36,21 +37,12 @@ def _board(category: Category | None):
     return Vote.objects.all() if category is None else Vote.objects.filter(category=category)
 
 
-def board_votes(*, category: Category | None) -> Vote.objects.__class__:
-    """The votes the online Elo counts: not voided, and "both bad" unless it is dropped."""
+def rated_votes(*, category: Category | None) -> Vote.objects.__class__:
+    """The votes a board counts, in its ratings and its online Elo alike: not voided, less
+    "both bad" and flagged ones when they are dropped."""
     votes = _board(category).filter(voided_at__isnull=True)
     if settings.RATINGS_BOTH_BAD == "drop":
         votes = votes.exclude(choice=Vote.Choice.BOTH_BAD)
-    return votes
-
-
-def rated_votes(*, category: Category | None) -> Vote.objects.__class__:
-    """The votes a board is computed from: Elo's, less flagged ones unless they count.
-
-    The online Elo moves inside each vote, before anyone can tell whether it will be flagged
-    later, so flagged votes are left out of the boards of record only.
-    """
-    votes = board_votes(category=category)
     if settings.RATINGS_FLAGGED == "drop":
         votes = votes.filter(flagged=False)
     return votes
@@ -129,13 +121,21 @@ def engine_options(**overrides) -> dict:
     return options
 
 
-def leaderboard_recompute(*, category: Category | None, **overrides) -> Snapshot:
-    """Compute a board from all its votes and store it as a new snapshot."""
+def leaderboard_recompute(
+    *, category: Category | None, elo_from_start: bool = False, **overrides
+) -> Snapshot:
+    """Compute a board from all its votes and store it as a new snapshot.
+
+    The online Elo moves on by the votes it has not replayed (all of them with
+    ``elo_from_start``), after the counts are read: it counts every vote the snapshot does.
+    """
     started = time.monotonic()
     data = board_aggregate(category=category)
     options = engine_options(**overrides)
     board = compute_board(data.counts, **options)
-    elo = dict(EloRating.objects.filter(category=category).values_list("generator_id", "rating"))
+    elo = elo_replay(
+        category=category, votes=rated_votes(category=category), from_start=elo_from_start
+    )
     excluded = votes_excluded(category=category)
     duration_ms = round((time.monotonic() - started) * 1000)
     snapshot = _store(category, data, board, options, elo, duration_ms, excluded)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
+from django.utils import timezone
 
-from arena.models import Vote
+from arena.models import Battle, Vote
 from arena.services import vote_cast
 from ratings.models import EloRating, Snapshot
 
@@ -15,6 +18,8 @@ CHANGELIST = "admin:arena_vote_changelist"
 
 @pytest.fixture
 def vote(voter, shown_battle, django_capture_on_commit_callbacks):
+    # Shown a while ago, so the vote is not flagged: it counts on the boards and in the Elo.
+    Battle.objects.filter(id=shown_battle.id).update(shown_at=timezone.now() - timedelta(seconds=5))
     with django_capture_on_commit_callbacks(execute=True):
         vote_cast(voter=voter, battle_token=shown_battle.token, choice="left")
     return Vote.objects.get(battle=shown_battle)

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from arena.models import Category
-from ratings.services import elo_rebuild, leaderboard_recompute
+from ratings.services import leaderboard_recompute
 from ratings.services.importer import BattlesFileError, battles_check, battles_import
 
 
@@ -57,6 +57,5 @@ class Command(BaseCommand):
         for board in tqdm(
             boards, desc="Recomputing", unit=" boards", disable=None, file=self.stderr
         ):
-            elo_rebuild(category=board)
             leaderboard_recompute(category=board)
         self.stdout.write(f"Recomputed {len(boards)} boards.")

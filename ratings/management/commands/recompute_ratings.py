@@ -8,7 +8,7 @@ from tqdm import tqdm
 
 from arena.models import Category
 from ratings.selectors import UnknownBoard, board_category, board_slug
-from ratings.services import elo_rebuild, leaderboard_recompute
+from ratings.services import leaderboard_recompute
 
 
 class Command(BaseCommand):
@@ -17,7 +17,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("category", nargs="?", help="A category slug, or 'overall'.")
         parser.add_argument(
-            "--elo", action="store_true", help="Also replay the online Elo from the votes."
+            "--elo", action="store_true", help="Replay the online Elo from the first vote."
         )
 
     def handle(self, *args, **options):
@@ -31,9 +31,7 @@ class Command(BaseCommand):
         for board in tqdm(
             boards, desc="Recomputing", unit=" boards", disable=None, file=self.stderr
         ):
-            if options["elo"]:
-                elo_rebuild(category=board)
-            snapshot = leaderboard_recompute(category=board)
+            snapshot = leaderboard_recompute(category=board, elo_from_start=options["elo"])
             self.stdout.write(
                 f"{board_slug(board)}: {snapshot.vote_count} vote{pluralize(snapshot.vote_count)}, "
                 f"{snapshot.rows.filter(rated=True).count()} rated generators, "
