@@ -24,8 +24,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count, F, IntegerField, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F, Func, IntegerField, Subquery
 from django.utils import timezone
 
 from arena import selectors
@@ -89,16 +88,17 @@ def vote_cast(*, voter, battle_token, choice: str, images_loaded: bool | None = 
     return VoteCast(vote, True, battle.votes_today + 1, reveal)
 
 
-def _votes_since(voter, moment: datetime.datetime):
+class _CountRows(Func):
+    # COUNT(*) that the ORM does not take for an aggregate: the subquery needs no GROUP BY
+    # and always returns one row.
+    template = "COUNT(*)"
+    output_field = IntegerField()
+
+
+def _votes_since(voter, moment: datetime.datetime) -> Subquery:
     """The voter's votes from ``moment`` on, counted in a subquery of the battle's read."""
-    counted = (
-        Vote.objects.filter(voter_id=voter.pk, created_at__gte=moment)
-        .order_by()
-        .values("voter_id")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+    votes = Vote.objects.filter(voter_id=voter.pk, created_at__gte=moment)
+    return Subquery(votes.order_by().values(n=_CountRows()))
 
 
 def _ballot(*, voter, token: uuid.UUID, now: datetime.datetime) -> Battle:
