@@ -107,9 +107,9 @@ class Ballot(NamedTuple):
 
 
 # The one statement written out: built by the ORM, this read (six tables, two counts) cost the
-# web process about 4 ms of CPU a vote, more than the rest of the vote together, and it was
-# worth a third of the votes a second (tests/benchmarks/bench_votes.py, before and after).
-# The same text runs on SQLite and PostgreSQL; the vote tests run it on both.
+# web process about 5 ms of CPU a vote, more than the rest of the vote together, and written
+# out it casts half as many votes again a second (tests/benchmarks/bench_votes.py, run both
+# ways). The same text runs on SQLite and PostgreSQL; the vote tests run it on both.
 @cache
 def _ballot_sql(vendor: str) -> str:
     battle, vote, prompt = _table(Battle), _table(Vote), _table(Prompt)
