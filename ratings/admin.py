@@ -167,7 +167,7 @@ class EloRatingAdmin(ReadOnly):
 
     @admin.display(description="board", ordering="category")
     def category_shown(self, row: EloRating) -> str:
-        return row.category.name if row.category else "Overall"
+        return row.category.name  # the overall boards keep no rows: they are replayed
 
     @admin.display(description="rating", ordering="rating")
     def rating_shown(self, row: EloRating) -> str:

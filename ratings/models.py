@@ -9,7 +9,7 @@ from arena.models import Kind
 
 
 class EloRating(models.Model):
-    """A generator's online Elo on one board, moved inside each vote's transaction."""
+    """A generator's online Elo on one board, moved on by each recompute (ratings.services.elo)."""
 
     category = models.ForeignKey(
         "arena.Category", null=True, blank=True, on_delete=models.CASCADE, related_name="+"

@@ -62,8 +62,8 @@ def ratings_recompute(self, category_id: int | None = None, kind: str = Kind.GEN
 
 @shared_task(bind=True, max_retries=None)
 def ratings_rebuild(self, category_id: int | None = None, kind: str = Kind.GENERATE) -> str:
-    """Replay a board's online Elo from its votes and recompute it (after a vote was voided)."""
-    from ratings.services import elo_rebuild, leaderboard_recompute
+    """Recompute a board with its online Elo replayed from the first vote (after a void)."""
+    from ratings.services import leaderboard_recompute
 
     exists, category = _board(category_id)
     if not exists:
@@ -72,8 +72,7 @@ def ratings_rebuild(self, category_id: int | None = None, kind: str = Kind.GENER
     with _running(category_id, kind) as held:
         if not held:
             raise _wait_for_the_running_one(self)
-        elo_rebuild(category=category)
-        snapshot = leaderboard_recompute(category=category, kind=kind)
+        snapshot = leaderboard_recompute(category=category, kind=kind, elo_from_start=True)
         return f"snapshot {snapshot.id}"
 
 

@@ -1,26 +1,24 @@
 """Casting a vote: once per voter and battle, idempotent on retry, within the voter's limits.
 
-A vote is one transaction, the same code on SQLite and PostgreSQL:
+A vote is one transaction, the same code on SQLite and PostgreSQL, and nothing but the vote:
 
 1. the voter's row is locked, so one voter's votes are cast one at a time (the battle on
    screen and the preloaded one sent at the same moment cannot both pass the last free slot
    of a limit);
-2. one statement reads the battle and the voter's votes today and in the last minute, one
-   more what the reveal needs;
-3. the battle is closed with a compare-and-set from assigned to voted, the vote effects that
-   other rooms registered (the online Elo, see :mod:`arena.hooks`) take their locks, the vote
-   is inserted under the unique (battle, voter) constraint, and the effects are applied.
+2. one statement reads the battle, what the reveal needs and the voter's votes today and in
+   the last minute (subqueries, counted after the lock: every vote of theirs committed before
+   it was granted is counted): the one statement written out, see ``_ballot_sql``;
+3. the battle is closed with a compare-and-set from assigned to voted, and the vote is
+   inserted under the unique (battle, voter) constraint.
 
-These statements are written out (:mod:`arena.core.sql`) rather than built by the ORM: on this
-path the ORM's cost in the web process was four times what the database spent on them
-(``tests/benchmarks/bench_votes.py``). The rare branches (a retry, a limit reached) use the ORM.
+What votes move (the online Elo, the boards) is computed afterwards from the stored votes:
+once the vote has committed, :data:`arena.signals.vote_recorded` tells whoever listens.
 """
 
 from __future__ import annotations
 
 import datetime
 import uuid
-from contextlib import ExitStack
 from functools import cache
 from typing import NamedTuple
 
@@ -29,11 +27,11 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
-from arena import hooks, selectors
-from arena.core import sql
+from arena import selectors
 from arena.models import Battle, Prompt, Vote
 from arena.services.errors import BattleNotFound, BattleNotOpen, VoteConflict, VoteError
 from arena.services.limits import VOTE_RATE_WINDOW, vote_allowance_check
+from arena.signals import vote_recorded
 from generation.models import Generation, Generator
 
 __all__ = ["BattleNotFound", "BattleNotOpen", "VoteCast", "VoteConflict", "VoteError", "vote_cast"]
@@ -69,27 +67,25 @@ def vote_cast(*, voter, battle_token, choice: str, images_loaded: bool | None = 
         token = uuid.UUID(str(battle_token))
     except ValueError:
         raise BattleNotFound("No such battle.") from None
-    _voter_lock(voter)
-    now = timezone.now()
-    ballot = _ballot(voter=voter, token=token, now=now)
-    if ballot.status == Battle.Status.VOTED:
-        vote = _already_cast(ballot, voter, choice)
-        return VoteCast(vote, False, ballot.votes_today, ballot.reveal)
-    if ballot.status != Battle.Status.ASSIGNED:
-        raise BattleNotOpen("This battle is no longer open for voting.")
-    vote_allowance_check(
-        voter=voter, votes_today=ballot.votes_today, votes_last_minute=ballot.votes_last_minute
-    )
-    vote = _write(ballot=ballot, voter=voter, choice=choice, images_loaded=images_loaded, now=now)
-    return VoteCast(vote, True, ballot.votes_today + 1, ballot.reveal)
-
-
-def _voter_lock(voter) -> None:
     # Every vote of this voter takes this row lock first, so their limits are counted exactly.
     # (SQLite takes its one write lock when the transaction begins, which serialises as well.)
-    users = sql.table(get_user_model())
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {users} WHERE id = %s{sql.for_update()}", [voter.pk])
+    list(get_user_model().objects.select_for_update().filter(pk=voter.pk).values_list("pk"))
+    now = timezone.now()
+    battle = _ballot(voter=voter, token=token, now=now)
+    if battle.status == Battle.Status.VOTED:
+        vote = _already_cast(battle, voter, choice)
+        return VoteCast(vote, False, battle.votes_today, battle.reveal)
+    if battle.status != Battle.Status.ASSIGNED:
+        raise BattleNotOpen("This battle is no longer open for voting.")
+    vote_allowance_check(
+        voter=voter, votes_today=battle.votes_today, votes_last_minute=battle.votes_last_minute
+    )
+    vote = _write(battle=battle, voter=voter, choice=choice, images_loaded=images_loaded, now=now)
+    # Sent after commit, once per vote stored: a retry or a rolled-back vote sends nothing.
+    transaction.on_commit(
+        lambda: vote_recorded.send(sender=Vote, vote_id=vote.id, category_id=vote.category_id)
+    )
+    return VoteCast(vote, True, battle.votes_today + 1, battle.reveal)
 
 
 class Ballot(NamedTuple):
@@ -110,73 +106,81 @@ class Ballot(NamedTuple):
         return (a, b) if self.left_is_a else (b, a)
 
 
+# The one statement written out: built by the ORM, this read (six tables, two counts) cost the
+# web process about 5 ms of CPU a vote, more than the rest of the vote together, and written
+# out it casts half as many votes again a second (tests/benchmarks/bench_votes.py, run both
+# ways). The same text runs on SQLite and PostgreSQL; the vote tests run it on both.
 @cache
-def _ballot_sql(vendor: str) -> tuple[str, str]:
-    battle, vote, prompt = sql.table(Battle), sql.table(Vote), sql.table(Prompt)
-    generation, generator = sql.table(Generation), sql.table(Generator)
-    # Both counts are subqueries of the first statement, which runs after the voter's lock:
-    # every vote of theirs committed before the lock was granted is counted. The reveal is a
-    # second statement: one join of six tables cost PostgreSQL more to plan than two small
-    # statements cost to plan and run.
-    read = f"""
+def _ballot_sql(vendor: str) -> str:
+    battle, vote, prompt = _table(Battle), _table(Vote), _table(Prompt)
+    generation, generator = _table(Generation), _table(Generator)
+    # The counts are subqueries of a statement that runs after the voter's lock: every vote
+    # of theirs committed before the lock was granted is counted.
+    return f"""
         SELECT b.id, b.status, b.left_is_a, b.shown_at, b.generator_a_id, b.generator_b_id,
-               b.generation_a_id, b.generation_b_id,
-               (SELECT p.category_id FROM {prompt} p WHERE p.id = b.prompt_id),
-               (SELECT COUNT(*) FROM {vote} v WHERE v.voter_id = %(voter)s
-                    AND v.created_at >= %(midnight)s),
-               (SELECT COUNT(*) FROM {vote} v WHERE v.voter_id = %(voter)s
-                    AND v.created_at >= %(window)s)
+               p.category_id, xa.name, na.latency_ms, na.cost, xb.name, nb.latency_ms, nb.cost,
+               (SELECT COUNT(*) FROM {vote} v
+                WHERE v.voter_id = %(voter)s AND v.created_at >= %(midnight)s),
+               (SELECT COUNT(*) FROM {vote} v
+                WHERE v.voter_id = %(voter)s AND v.created_at >= %(window)s)
         FROM {battle} b
+        JOIN {prompt} p ON p.id = b.prompt_id
+        JOIN {generation} na ON na.id = b.generation_a_id
+        JOIN {generator} xa ON xa.id = na.generator_id
+        JOIN {generation} nb ON nb.id = b.generation_b_id
+        JOIN {generator} xb ON xb.id = nb.generator_id
         WHERE b.token = %(token)s AND b.voter_id = %(voter)s
     """
-    reveal = f"""
-        SELECT g.id, x.name, g.latency_ms, g.cost
-        FROM {generation} g JOIN {generator} x ON x.id = g.generator_id
-        WHERE g.id IN (%s, %s)
-    """
-    return read, reveal
 
 
-def _ballot_fields() -> tuple[list, list]:
-    field = Battle._meta.get_field
-    latency, cost = Generation._meta.get_field("latency_ms"), Generation._meta.get_field("cost")
-    read = [None, None, field("left_is_a"), field("shown_at")] + [None] * 7
-    return read, [None, None, latency, cost]
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _from_db(field, value):
+    """``value`` as the ORM would give it for ``field`` (an aware datetime, a decimal, a bool)."""
+    column = field.get_col(field.model._meta.db_table)
+    for convert in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
+        value = convert(value, column, connection)
+    return value
 
 
 def _ballot(*, voter, token: uuid.UUID, now: datetime.datetime) -> Ballot:
-    """The voter's battle with the reveal and their vote counts; BattleNotFound for others'.
+    """The voter's battle with the reveal, its category and the voter's counts, in one read.
 
     Someone else's battle, or one in the pool, is answered like a missing one: its existence
     and state are not this voter's to know.
     """
+    adapt = connection.ops.adapt_datetimefield_value
     params = {
         "voter": voter.pk,
-        "token": sql.db_value(Battle, "token", token),
-        "midnight": sql.db_datetime(selectors.day_start(now)),
-        "window": sql.db_datetime(now - datetime.timedelta(seconds=VOTE_RATE_WINDOW)),
+        "token": Battle._meta.get_field("token").get_db_prep_value(token, connection),
+        "midnight": adapt(selectors.day_start(now)),
+        "window": adapt(now - datetime.timedelta(seconds=VOTE_RATE_WINDOW)),
     }
-    read, reveal = _ballot_sql(connection.vendor)
-    read_fields, reveal_fields = _ballot_fields()
     with connection.cursor() as cursor:
-        cursor.execute(read, params)
+        cursor.execute(_ballot_sql(connection.vendor), params)
         row = cursor.fetchone()
-        if row is None:
-            raise BattleNotFound("No such battle.")
-        battle = sql.converted(row, read_fields)
-        (id_, status, left_is_a, shown_at, generator_a_id, generator_b_id, generation_a_id,
-         generation_b_id, category_id, today, last_minute) = battle  # fmt: skip
-        cursor.execute(reveal, [generation_a_id, generation_b_id])
-        sides = {r[0]: r[1:] for r in (sql.converted(r, reveal_fields) for r in cursor.fetchall())}
-    left, right = sides[generation_a_id], sides[generation_b_id]
-    if not left_is_a:
-        left, right = right, left
-    return Ballot(id_, status, left_is_a, shown_at, generator_a_id, generator_b_id, category_id,
-                  today, last_minute, selectors.reveal_sides(left, right))  # fmt: skip
+    if row is None:
+        raise BattleNotFound("No such battle.")
+    (id_, status, left_is_a, shown_at, generator_a_id, generator_b_id, category_id,
+     *sides, votes_today, votes_last_minute) = row  # fmt: skip
+    field, cost = Battle._meta.get_field, Generation._meta.get_field("cost")
+    a, b = (
+        (name, latency_ms, _from_db(cost, amount))
+        for name, latency_ms, amount in (sides[:3], sides[3:])
+    )
+    left_is_a = _from_db(field("left_is_a"), left_is_a)
+    left, right = (a, b) if left_is_a else (b, a)
+    return Ballot(
+        id_, status, left_is_a, _from_db(field("shown_at"), shown_at), generator_a_id,
+        generator_b_id, category_id, votes_today, votes_last_minute,
+        selectors.reveal_sides(left, right),
+    )  # fmt: skip
 
 
-def _already_cast(ballot: Ballot, voter, choice: str) -> Vote:
-    existing = Vote.objects.filter(battle_id=ballot.id, voter=voter).first()
+def _already_cast(battle: Ballot, voter, choice: str) -> Vote:
+    existing = Vote.objects.filter(battle_id=battle.id, voter=voter).first()
     if existing is None:
         raise BattleNotOpen("This battle is no longer open for voting.")
     if existing.choice != choice:
@@ -202,24 +206,21 @@ def vote_flags(*, time_to_vote_ms: int | None, images_loaded: bool | None) -> li
     return reasons
 
 
-def _write(*, ballot: Ballot, voter, choice: str, images_loaded, now) -> Vote:
+def _write(*, battle: Ballot, voter, choice: str, images_loaded, now) -> Vote:
     elapsed_ms = None
-    if ballot.shown_at is not None:
-        elapsed_ms = max((now - ballot.shown_at) // datetime.timedelta(milliseconds=1), 0)
+    if battle.shown_at is not None:
+        elapsed_ms = max((now - battle.shown_at) // datetime.timedelta(milliseconds=1), 0)
     reasons = vote_flags(time_to_vote_ms=elapsed_ms, images_loaded=images_loaded)
-    left, right = ballot.as_shown(ballot.generator_a_id, ballot.generator_b_id)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {sql.table(Battle)} SET status = %s "
-            "WHERE id = %s AND status = %s AND voter_id = %s",
-            [Battle.Status.VOTED, ballot.id, Battle.Status.ASSIGNED, voter.pk],
-        )
-        if cursor.rowcount != 1:  # cannot happen under the voter's lock; the constraint's guard
-            raise BattleNotOpen("This battle is no longer open for voting.")
-    vote = Vote(
-        battle_id=ballot.id,
+    closed = Battle.objects.filter(
+        id=battle.id, status=Battle.Status.ASSIGNED, voter_id=voter.pk
+    ).update(status=Battle.Status.VOTED)
+    if closed != 1:  # cannot happen under the voter's lock; the constraint's guard
+        raise BattleNotOpen("This battle is no longer open for voting.")
+    left, right = battle.as_shown(battle.generator_a_id, battle.generator_b_id)
+    return Vote.objects.create(
+        battle_id=battle.id,
         voter=voter,
-        category_id=ballot.category_id,
+        category_id=battle.category_id,
         choice=choice,
         shown_left_id=left,
         shown_right_id=right,
@@ -228,14 +229,3 @@ def _write(*, ballot: Ballot, voter, choice: str, images_loaded, now) -> Vote:
         flag_reason="; ".join(reasons)[:200],
         created_at=now,
     )
-    with ExitStack() as effects:
-        # Each effect takes its locks before the insert, so votes that share a lock are
-        # numbered in the order their effects apply (replaying by id gives the same Elo).
-        apply = [
-            effects.enter_context(effect(category_id=ballot.category_id, sides=(left, right)))
-            for effect in hooks.vote_effects()
-        ]
-        sql.insert(vote)
-        for effect_apply in apply:
-            effect_apply(vote)
-    return vote

@@ -7,7 +7,7 @@ ratings app's job.
 Modules
 -------
 counts      :class:`PairCounts`, the aggregated input, and per-model / per-pair tallies.
-elo         the per-vote Elo update and its replay over votes in time order.
+elo         the online Elo: the per-vote update replayed over votes in time order.
 likelihood  the penalised Bradley-Terry NLL (tie models, position term, prior) and gradient.
 solver      damped Newton's method batched over a rounds axis.
 bt          :func:`bt_fit`, the Elo scale and the predicted head-to-head matrix.
@@ -26,7 +26,7 @@ from .board import Board, compute_board
 from .bootstrap import bootstrap_thetas
 from .bt import BTFit, bt_fit, predicted_matrix, to_elo_scale
 from .counts import PairCounts, count_matrix, model_totals, win_rate_matrix
-from .elo import elo_expected, elo_online, elo_update
+from .elo import elo_online
 from .intervals import (
     DEFAULT_INTERVAL,
     INTERVAL_METHODS,
@@ -56,9 +56,7 @@ __all__ = [
     "competition_ranks",
     "compute_board",
     "count_matrix",
-    "elo_expected",
     "elo_online",
-    "elo_update",
     "interval_coverage",
     "model_totals",
     "p_best",

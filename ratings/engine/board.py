@@ -17,7 +17,6 @@ import numpy as np
 from .bt import BTFit, bt_fit, predicted_matrix, to_elo_scale
 from .counts import PairCounts, count_matrix, model_totals, win_rate_matrix
 from .decision import DEFAULT_ERROR_RATE, simultaneous_critical, tiers
-from .elo import elo_expected, elo_online
 from .intervals import (
     DEFAULT_INTERVAL,
     INTERVAL_METHODS,
@@ -29,7 +28,9 @@ from .intervals import (
 )
 from .likelihood import DEFAULT_PRIOR
 
-METHODS = ("bt", "elo")
+# A snapshot records its method; Bradley-Terry is the one a board is computed with (the online
+# Elo is replayed vote by vote by the ratings app, see ratings.services.elo).
+METHODS = ("bt",)
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,6 @@ class Board:
         JSON-serialisable record of every setting and diagnostic of the computation.
     seed : int
         Seed of all randomness.
-
-    With ``method="elo"`` there is no uncertainty model: intervals, rank ranges and ``p_best``
-    are NaN.
     """
 
     rating: np.ndarray
@@ -106,8 +104,6 @@ def compute_board(
     anchor: float = 1000.0,
     scale: float = 400.0,
     base: float = 10.0,
-    k: float = 4.0,
-    elo_votes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     prior: float = DEFAULT_PRIOR,
     error_rate: float = DEFAULT_ERROR_RATE,
 ) -> Board:
@@ -117,9 +113,8 @@ def compute_board(
     ----------
     counts : PairCounts
         Votes of the board per ordered pair.
-    method : {"bt", "elo"}
-        Bradley-Terry fit of the counts (the leaderboard of record), or online Elo replayed
-        over ``elo_votes``.
+    method : {"bt"}
+        Bradley-Terry fit of the counts, the leaderboard of record.
     ties : {"half", "davidson"}
         Tie model of the Bradley-Terry fit.
     position_bias : bool
@@ -134,11 +129,6 @@ def compute_board(
     anchor, scale, base : float
         Elo scale: the average rated model sits at ``anchor``; ``scale`` points mean odds of
         ``base`` to 1.
-    k : float
-        Elo step size (``method="elo"``).
-    elo_votes : tuple of arrays, optional
-        ``(left, right, outcome)`` per vote in time order; required by, and only used by,
-        ``method="elo"``.
     prior : float
         Bradley-Terry prior strength (see :mod:`ratings.engine.likelihood`); 0 is the plain
         maximum-likelihood fit.
@@ -150,17 +140,11 @@ def compute_board(
     -------
     Board
     """
-    _check_options(method, interval, rounds, seed, elo_votes)
+    _check_options(method, interval, rounds, seed)
     if not 0.0 < error_rate < 1.0:
         raise ValueError(f"error_rate must lie strictly between 0 and 1, got {error_rate!r}")
     counts = counts.canonical()
     common = _base_params(counts, method, anchor=anchor, scale=scale, base=base, seed=seed)
-    if method == "elo":
-        ratings = elo_online(
-            counts.n_models, *elo_votes, k=k, scale=scale, base=base, initial=anchor
-        )
-        params = {**common, "k": float(k), "elo_votes": int(np.size(elo_votes[0]))}
-        return _elo_board(counts, ratings, params, scale=scale, base=base)
     fit = bt_fit(counts, ties=ties, position_bias=position_bias, prior=prior)
     spread = theta_intervals(fit, counts, interval=interval, rounds=rounds, seed=seed)
     settings = {"ties": ties, "position_bias": bool(position_bias), "interval": interval}
@@ -213,32 +197,6 @@ def _tiers_and_covariance(
     return tier, full
 
 
-def _elo_board(
-    counts: PairCounts, ratings: np.ndarray, params: dict[str, Any], *, scale: float, base: float
-) -> Board:
-    rating = np.where(counts.rated(), ratings, np.nan)
-    predicted = np.asarray(elo_expected(rating[:, None], rating[None, :], scale=scale, base=base))
-    np.fill_diagonal(predicted, np.nan)
-    unknown = np.full(counts.n_models, np.nan)
-    return Board(
-        rating=rating,
-        ci_lower=unknown,
-        ci_upper=unknown.copy(),
-        rank=competition_ranks(rating),
-        rank_lower=unknown.copy(),
-        rank_upper=unknown.copy(),
-        p_best=unknown.copy(),
-        tier=unknown.copy(),
-        covariance=np.full((counts.n_models, counts.n_models), np.nan),
-        **_tallies(counts),
-        predicted_matrix=predicted,
-        position=None,
-        tie_param=None,
-        params=params,
-        seed=params["seed"],
-    )
-
-
 def _tallies(counts: PairCounts) -> dict[str, np.ndarray]:
     return {
         **model_totals(counts),
@@ -263,9 +221,7 @@ def _base_params(
     }
 
 
-def _check_options(
-    method: str, interval: str, rounds: int, seed: int, elo_votes: object | None
-) -> None:
+def _check_options(method: str, interval: str, rounds: int, seed: int) -> None:
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     if interval not in INTERVAL_METHODS:
@@ -274,7 +230,3 @@ def _check_options(
         raise ValueError(f"rounds must be a positive integer, got {rounds!r}")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    if method == "elo" and elo_votes is None:
-        raise ValueError("method='elo' needs elo_votes=(left, right, outcome) in time order")
-    if method == "bt" and elo_votes is not None:
-        raise ValueError("elo_votes is only used by method='elo'")

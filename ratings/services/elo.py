@@ -1,145 +1,103 @@
-"""Online Elo, moved inside the transaction of each vote.
+"""The online Elo of a board, moved on by each recompute from the votes it has not replayed.
 
-The rows of both generators on both boards (overall and the vote's category) are locked
-before the vote is inserted. Two votes that share a row are therefore numbered in the order
-their updates apply, so replaying votes by id reproduces the online ratings exactly.
+A vote does not touch the Elo: the recompute that follows it replays the board's new votes,
+in id order, through the engine's online Elo (:func:`ratings.engine.elo_online`). The board's
+:class:`~ratings.models.EloRating` rows are its whole state: each replayed vote adds one to
+the ``votes`` of both its generators and sets their ``last_vote_id``, so the rows hold the
+votes up to the highest ``last_vote_id``, half their summed ``votes`` of them.
+
+Votes replayed once are checked before new ones are added: when the board's counted votes up
+to that id are no longer the number the rows hold, one was voided, flagged or unflagged, a
+setting changed which count, or a vote with a lower id committed after a higher one had been
+replayed. The board is then replayed from its first vote, so the Elo always equals a replay
+of the votes the board counts, in id order.
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from dataclasses import dataclass
-
+import numpy as np
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
+from django.db.models import QuerySet
 
-from arena.core import sql
-from ratings.engine import elo_update
+from ratings.engine import elo_online
 from ratings.models import EloRating
-from ratings.services.recompute import ELO_SCORES, board_votes, elo_replay
-from ratings.services.schedule import ratings_schedule
 
-SCORES = ELO_SCORES
-
-
-def vote_score(choice: str) -> float | None:
-    """Score of the left side, or None when the vote does not count (both bad, if dropped)."""
-    if choice == "both_bad" and settings.RATINGS_BOTH_BAD == "drop":
-        return None
-    return SCORES[choice]
-
-
-@dataclass
-class EloRow:
-    """One locked Elo row, as the vote moves it."""
-
-    id: int
-    rating: float
-    votes: int
-    last_vote_id: int | None = None
-
-
-def _locked_rows(category_id: int | None, generator_ids: tuple[int, int]) -> dict:
-    # A vote without a category moves the overall rows only. One statement, the rows taken in
-    # id order so that two votes sharing rows cannot lock them in opposite orders.
-    boards = "category_id IS NULL" + ("" if category_id is None else " OR category_id = %s")
-    params = [*([] if category_id is None else [category_id]), *generator_ids]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, category_id, generator_id, rating, votes FROM {sql.table(EloRating)} "
-            f"WHERE ({boards}) AND generator_id IN (%s, %s) ORDER BY id{sql.for_update()}",
-            params,
-        )
-        return {(board, gid): EloRow(pk, rating, votes) for pk, board, gid, rating, votes in cursor}
-
-
-def elo_lock(*, category_id: int | None, generator_ids: tuple[int, int]) -> dict:
-    """Lock (creating if needed) the Elo rows a vote will move; keyed by (category, generator)."""
-    boards = [None] if category_id is None else [None, category_id]
-    rows = _locked_rows(category_id, generator_ids)
-    if len(rows) == len(boards) * len(generator_ids):
-        return rows
-    # First votes of a generator on a board: create its rows (a racing vote may win; fine).
-    EloRating.objects.bulk_create(
-        [
-            EloRating(category_id=board, generator_id=gid, rating=settings.RATINGS_ELO_INITIAL)
-            for board in boards
-            for gid in generator_ids
-            if (board, gid) not in rows
-        ],
-        ignore_conflicts=True,
-    )
-    return _locked_rows(category_id, generator_ids)
-
-
-def elo_apply(*, rows: dict, vote_id: int, choice: str, sides: tuple[int, int]) -> None:
-    """Move the locked rows by one vote (``sides``: the generators shown left and right)."""
-    score = vote_score(choice)
-    if score is None:
-        return
-    for board in {category for category, _ in rows}:
-        left, right = rows[(board, sides[0])], rows[(board, sides[1])]
-        left.rating, right.rating = elo_update(
-            left.rating,
-            right.rating,
-            score,
-            k=settings.RATINGS_ELO_K,
-            scale=settings.RATINGS_ELO_SCALE,
-            base=settings.RATINGS_ELO_BASE,
-        )
-        for row in (left, right):
-            row.votes += 1
-            row.last_vote_id = vote_id
-    # All rows (two or four) in one statement.
-    moved = list(rows.values())
-    cases = " ".join("WHEN %s THEN %s" for _ in moved)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {sql.table(EloRating)} SET rating = CASE id {cases} END, "
-            f"votes = votes + 1, last_vote_id = %s WHERE id IN ({', '.join(['%s'] * len(moved))})",
-            [*(v for row in moved for v in (row.id, row.rating)), vote_id, *(r.id for r in moved)],
-        )
-
-
-@contextmanager
-def elo_vote_effect(*, category_id: int | None, sides: tuple[int, int]):
-    """The online Elo as a vote effect (see :mod:`arena.hooks`): lock, then move by the vote.
-
-    Registered by :class:`ratings.apps.RatingsConfig`. The rows are locked before the vote is
-    inserted, so two votes that share a row are numbered in the order their updates apply.
-    """
-    rows = elo_lock(category_id=category_id, generator_ids=sides)
-
-    def apply(vote) -> None:
-        elo_apply(rows=rows, vote_id=vote.id, choice=vote.choice, sides=sides)
-        transaction.on_commit(lambda: ratings_schedule(category_id=category_id))
-
-    yield apply
+# Score of the left side; "both bad" counts as a tie unless the board leaves it out.
+SCORES = {"left": 1.0, "right": 0.0, "tie": 0.5, "both_bad": 0.5}
 
 
 @transaction.atomic
-def elo_rebuild(*, category) -> int:
-    """Replay a board's votes in id order and store the resulting online Elo; returns votes used.
+def elo_replay(*, category, votes: QuerySet, from_start: bool = False) -> dict[int, float]:
+    """Move the board's online Elo on by the ``votes`` it has not replayed; {generator: Elo}.
 
-    Used after an import, or to check that the online ratings match their votes. The board's
-    rows are locked before its votes are read and are updated in place, never deleted: a vote
-    that moves them meanwhile waits for the rebuilt values and then moves them on, and one that
-    committed before the lock is part of the replay.
+    ``votes`` are the votes the board counts (:func:`ratings.services.recompute.rated_votes`).
+    ``from_start`` replays them all (after a void, or to check the stored ratings). The rows
+    are locked while they move, so two replays of one board cannot interleave.
     """
-    existing = {
+    rows = {
         row.generator_id: row
         for row in EloRating.objects.select_for_update().filter(category=category).order_by("id")
     }
-    replayed = elo_replay(board_votes(category=category))
-    for gid, replay in replayed.items():
-        row = existing.get(gid) or EloRating(category=category, generator_id=gid)
-        row.rating, row.votes, row.last_vote_id = replay.rating, replay.votes, replay.last_vote_id
-        existing[gid] = row
-    for gid in set(existing) - set(replayed):  # no vote left on this board: back to the start
-        row = existing[gid]
-        row.rating, row.votes, row.last_vote_id = settings.RATINGS_ELO_INITIAL, 0, None
+    last = max((row.last_vote_id or 0 for row in rows.values()), default=0)
+    held = sum(row.votes for row in rows.values()) // 2
+    if not from_start and votes.filter(id__lte=last).count() == held:
+        new = votes.filter(id__gt=last)
+    else:
+        for row in rows.values():
+            row.rating, row.votes, row.last_vote_id = settings.RATINGS_ELO_INITIAL, 0, None
+        new = votes
+    _apply(category, rows, list(new.order_by("id").values_list(*VOTE_FIELDS)))
     EloRating.objects.bulk_update(
-        [r for r in existing.values() if r.pk], ["rating", "votes", "last_vote_id"]
+        [row for row in rows.values() if row.pk], ["rating", "votes", "last_vote_id"]
     )
-    EloRating.objects.bulk_create([r for r in existing.values() if not r.pk], ignore_conflicts=True)
-    return sum(replay.votes for replay in replayed.values()) // 2
+    EloRating.objects.bulk_create([row for row in rows.values() if not row.pk])
+    return {gid: row.rating for gid, row in rows.items()}
+
+
+VOTE_FIELDS = ("id", "shown_left_id", "shown_right_id", "choice")
+
+
+def _apply(category, rows: dict[int, EloRating], votes: list[tuple]) -> None:
+    """Replay ``votes`` (id order) onto ``rows``, adding the rows of generators new to the board."""
+    if not votes:
+        return
+    for _, *sides, _ in votes:
+        for gid in sides:
+            if gid not in rows:
+                rows[gid] = EloRating(
+                    category=category, generator_id=gid, rating=settings.RATINGS_ELO_INITIAL
+                )
+    generator_ids = list(rows)
+    index = {gid: i for i, gid in enumerate(generator_ids)}
+    left = np.array([index[v[1]] for v in votes], dtype=np.int64)
+    right = np.array([index[v[2]] for v in votes], dtype=np.int64)
+    ratings = elo_online(
+        len(generator_ids),
+        left,
+        right,
+        np.array([SCORES[v[3]] for v in votes], dtype=float),
+        k=settings.RATINGS_ELO_K,
+        scale=settings.RATINGS_ELO_SCALE,
+        base=settings.RATINGS_ELO_BASE,
+        initial=[rows[gid].rating for gid in generator_ids],
+    )
+    played = np.bincount(np.concatenate([left, right]), minlength=len(generator_ids))
+    last = {}
+    for vote_id, shown_left, shown_right, _ in votes:
+        last[shown_left] = last[shown_right] = vote_id
+    for gid, i in index.items():
+        row = rows[gid]
+        row.rating, row.votes = float(ratings[i]), row.votes + int(played[i])
+        row.last_vote_id = last.get(gid, row.last_vote_id)
+
+
+def elo_of(votes: QuerySet) -> dict[int, EloRating]:
+    """The online Elo of ``votes`` replayed from the start in memory, by generator id.
+
+    For the overall board of each kind, which keeps no rows of its own: its Elo is replayed
+    from that kind's votes at each recompute.
+    """
+    rows: dict[int, EloRating] = {}
+    _apply(None, rows, list(votes.order_by("id").values_list(*VOTE_FIELDS)))
+    return rows

@@ -17,9 +17,10 @@ from arena.models import Category, Kind, Vote
 from arena.selectors import votes_of_kind
 from generation.models import Generator
 from generation.selectors import generator_stats
-from ratings.engine import PairCounts, compute_board, elo_online
-from ratings.models import EloRating, Snapshot, SnapshotRow
+from ratings.engine import PairCounts, compute_board
+from ratings.models import Snapshot, SnapshotRow
 from ratings.selectors import board_snapshots
+from ratings.services.elo import elo_of, elo_replay
 
 logger = logging.getLogger(__name__)
 
@@ -37,12 +38,13 @@ class BoardVotes:
 def _board(category: Category | None, kind: str | None):
     if category is not None:
         return Vote.objects.filter(category=category)
-    # No kind: every vote, as the online Elo's overall rows still count them.
+    # No kind: every vote of both kinds.
     return Vote.objects.all() if kind is None else votes_of_kind(kind)
 
 
-def board_votes(*, category: Category | None, kind: str | None = None) -> Vote.objects.__class__:
-    """The votes the online Elo counts: not voided, and "both bad" unless it is dropped.
+def rated_votes(*, category: Category | None, kind: str | None = None) -> Vote.objects.__class__:
+    """The votes a board counts, in its ratings and its online Elo alike: not voided, less
+    "both bad" and flagged ones when they are dropped.
 
     ``kind`` picks the overall board of that kind (``category`` None); a category's board
     is of its category's kind.
@@ -50,16 +52,6 @@ def board_votes(*, category: Category | None, kind: str | None = None) -> Vote.o
     votes = _board(category, kind).filter(voided_at__isnull=True)
     if settings.RATINGS_BOTH_BAD == "drop":
         votes = votes.exclude(choice=Vote.Choice.BOTH_BAD)
-    return votes
-
-
-def rated_votes(*, category: Category | None, kind: str | None = None) -> Vote.objects.__class__:
-    """The votes a board is computed from: Elo's, less flagged ones unless they count.
-
-    The online Elo moves inside each vote, before anyone can tell whether it will be flagged
-    later, so flagged votes are left out of the boards of record only.
-    """
-    votes = board_votes(category=category, kind=kind)
     if settings.RATINGS_FLAGGED == "drop":
         votes = votes.filter(flagged=False)
     return votes
@@ -123,52 +115,13 @@ def board_aggregate(*, category: Category | None, kind: str = Kind.GENERATE) -> 
 
 
 # The left side's score of each choice in the online Elo.
-ELO_SCORES = {"left": 1.0, "right": 0.0, "tie": 0.5, "both_bad": 0.5}
-
-
-@dataclass(frozen=True)
-class EloReplay:
-    """A generator's online Elo after replaying a board's votes."""
-
-    rating: float
-    votes: int
-    last_vote_id: int | None
-
-
-def elo_replay(votes) -> dict[int, EloReplay]:
-    """The online Elo of ``votes`` (a queryset) replayed in id order, by generator id."""
-    rows = list(votes.order_by("id").values_list("id", "shown_left_id", "shown_right_id", "choice"))
-    generator_ids = sorted({r[1] for r in rows} | {r[2] for r in rows})
-    index = {gid: i for i, gid in enumerate(generator_ids)}
-    left = np.array([index[r[1]] for r in rows], dtype=np.int64)
-    right = np.array([index[r[2]] for r in rows], dtype=np.int64)
-    ratings = elo_online(
-        len(generator_ids),
-        left,
-        right,
-        np.array([ELO_SCORES[r[3]] for r in rows], dtype=float),
-        k=settings.RATINGS_ELO_K,
-        scale=settings.RATINGS_ELO_SCALE,
-        base=settings.RATINGS_ELO_BASE,
-        initial=settings.RATINGS_ELO_INITIAL,
-    )
-    counts = np.bincount(np.concatenate([left, right]), minlength=len(generator_ids))
-    last: dict[int, int] = {}
-    for vote_id, shown_left, shown_right, _ in rows:
-        last[shown_left] = last[shown_right] = vote_id
-    return {
-        gid: EloReplay(float(ratings[i]), int(counts[i]), last.get(gid)) for gid, i in index.items()
-    }
-
-
-def _elo(category: Category | None, kind: str) -> dict[int, float]:
-    """The online Elo shown on a board. A category's moves with each vote; the overall board
-    of a kind is replayed from that kind's votes, as the online rows mix both kinds."""
+def _elo(category: Category | None, kind: str, *, from_start: bool) -> dict[int, float]:
+    """The online Elo shown on a board. A category's rows move on by its new votes; the
+    overall board of a kind keeps no rows and is replayed from that kind's votes."""
+    votes = rated_votes(category=category, kind=kind)
     if category is not None:
-        rows = EloRating.objects.filter(category=category).values_list("generator_id", "rating")
-        return dict(rows)
-    replayed = elo_replay(board_votes(category=None, kind=kind))
-    return {gid: replay.rating for gid, replay in replayed.items()}
+        return elo_replay(category=category, votes=votes, from_start=from_start)
+    return {gid: row.rating for gid, row in elo_of(votes).items()}
 
 
 def engine_options(**overrides) -> dict:
@@ -191,18 +144,24 @@ def engine_options(**overrides) -> dict:
 
 
 def leaderboard_recompute(
-    *, category: Category | None, kind: str = Kind.GENERATE, **overrides
+    *,
+    category: Category | None,
+    kind: str = Kind.GENERATE,
+    elo_from_start: bool = False,
+    **overrides,
 ) -> Snapshot:
     """Compute a board from all its votes and store it as a new snapshot.
 
-    ``kind`` picks the overall board of that kind when ``category`` is None.
+    ``kind`` picks the overall board of that kind when ``category`` is None. The online Elo
+    moves on by the votes it has not replayed (all of them with ``elo_from_start``), after the
+    counts are read: it counts every vote the snapshot does.
     """
     started = time.monotonic()
     kind = category.kind if category is not None else kind
     data = board_aggregate(category=category, kind=kind)
     options = engine_options(**overrides)
     board = compute_board(data.counts, **options)
-    elo = _elo(category, kind)
+    elo = _elo(category, kind, from_start=elo_from_start)
     excluded = votes_excluded(category=category, kind=kind)
     duration_ms = round((time.monotonic() - started) * 1000)
     snapshot = _store(category, kind, data, board, options, elo, duration_ms, excluded)

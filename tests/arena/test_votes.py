@@ -8,6 +8,7 @@ from django.db import connection, connections
 
 from arena.models import Battle, Vote
 from arena.services import BattleNotFound, BattleNotOpen, VoteConflict, VoteError, vote_cast
+from arena.signals import vote_recorded
 
 
 def test_vote_cast_records_the_vote_and_closes_the_battle(shown_battle, voter):
@@ -158,3 +159,54 @@ def _at_once(voter, battles) -> list[object]:
     for thread in threads:
         thread.join(timeout=30)
     return results
+
+
+@pytest.fixture
+def recorded():
+    """The vote_recorded signals sent, as (vote_id, category_id)."""
+    sent = []
+
+    def listen(sender, *, vote_id, category_id, **kwargs):
+        sent.append((vote_id, category_id))
+
+    vote_recorded.connect(listen, dispatch_uid="test.recorded")
+    yield sent
+    vote_recorded.disconnect(dispatch_uid="test.recorded")
+
+
+def test_a_new_vote_is_announced_once_after_it_commits_and_a_retry_not_at_all(
+    shown_battle, voter, recorded, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        vote = vote_cast(voter=voter, battle_token=shown_battle.token, choice="left").vote
+        assert recorded == []  # not before the commit
+    assert len(callbacks) == 1
+    assert recorded == [(vote.id, shown_battle.prompt.category_id)]
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        vote_cast(voter=voter, battle_token=shown_battle.token, choice="left")
+    assert callbacks == [] and recorded == [(vote.id, shown_battle.prompt.category_id)]
+
+
+def test_a_refused_vote_is_not_announced(
+    shown_battle, voter, recorded, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        vote_cast(voter=voter, battle_token=shown_battle.token, choice="left")
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(VoteConflict):
+        vote_cast(voter=voter, battle_token=shown_battle.token, choice="right")
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(VoteError):
+        vote_cast(voter=voter, battle_token=shown_battle.token, choice="none")
+    assert len(recorded) == 1
+
+
+def test_a_vote_rolled_back_with_its_transaction_is_not_announced(
+    shown_battle, voter, recorded, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    capture = django_capture_on_commit_callbacks(execute=True)
+    with capture, pytest.raises(RuntimeError), transaction.atomic():
+        vote_cast(voter=voter, battle_token=shown_battle.token, choice="left")
+        raise RuntimeError("the request failed after the vote")
+    assert recorded == [] and not Vote.objects.exists()

@@ -1,11 +1,12 @@
 """Benchmark: casting votes through the browser's endpoint under load (not a test).
 
 Builds a PostgreSQL database of its own with voters, their sessions and battles shown to them,
-serves the app with gunicorn (production settings: DEBUG off, real Redis broker and cache, the
-online Elo update in each vote's transaction) and sends POST /vote/<battle>/ with wrk (a Lua
-script gives every request its own voter, session and battle). Afterwards it checks that the
-votes stored equal the successful responses and that replaying the votes reproduces the
-online Elo.
+serves the app with gunicorn (production settings: DEBUG off, real Redis broker and cache) and
+sends POST /vote/<battle>/ with wrk (a Lua script gives every request its own voter, session
+and battle). No worker runs: each vote queues its board's recompute, as in production, and
+nothing takes it from the queue. Afterwards the recompute runs once per board, as the worker
+would, and the script checks that the votes stored equal the successful responses and that
+the online Elo it moved on equals one replay of all the votes from the start.
 
 With ``--floor`` every request names a choice that does not exist: it goes through the same
 server, middleware, session, CSRF check and user lookup and is answered 400 before the vote
@@ -20,9 +21,10 @@ Redis and wrk, read from /proc: on a machine with other work going on, these fig
 than the throughput does.
 
     .venv/bin/python tests/benchmarks/bench_votes.py [--seconds 10] [--connections 16] \
-        [--workers 2] [--threads N] [--floor]
+        [--workers 2] [--threads N] [--floor] [--database NAME] [--redis-db N]
 
-Needs PostgreSQL at 127.0.0.1:5432, Redis at 127.0.0.1:6379 and wrk.
+Needs PostgreSQL at 127.0.0.1:5432, Redis at 127.0.0.1:6379 and wrk. The database NAME is
+dropped and created again, and Redis database N (broker and cache) is emptied.
 """
 
 from __future__ import annotations
@@ -91,19 +93,23 @@ with open(os.environ["BENCH_VOTES_FILE"], "w") as out:
 
 CHECK = """
 import numpy as np
-from arena.models import Vote
+from arena.models import Category, Vote
 from ratings.engine import elo_online
 from ratings.models import EloRating
+from ratings.services import leaderboard_recompute
 from ratings.services.elo import SCORES
+from ratings.services.recompute import rated_votes
 from django.conf import settings
-rows = list(Vote.objects.order_by("id").values_list("shown_left_id", "shown_right_id", "choice"))
+for board in (Category.objects.get(slug="bench"), None):
+    leaderboard_recompute(category=board)
+rows = list(rated_votes(category=None).order_by("id").values_list("shown_left_id", "shown_right_id", "choice"))
 ids = sorted({{r[0] for r in rows}} | {{r[1] for r in rows}})
 index = {{g: i for i, g in enumerate(ids)}}
 replay = elo_online(len(ids), np.array([index[r[0]] for r in rows]), np.array([index[r[1]] for r in rows]),
     np.array([SCORES[r[2]] for r in rows]), k=settings.RATINGS_ELO_K, initial=settings.RATINGS_ELO_INITIAL)
 online = dict(EloRating.objects.filter(category__isnull=True).values_list("generator_id", "rating"))
 worst = max((abs(online[g] - replay[index[g]]) for g in ids), default=0.0)
-print(f"CHECK votes={{len(rows)}} distinct_battles={{Vote.objects.values('battle').distinct().count()}} elo_max_diff={{worst:.2e}}")
+print(f"CHECK votes={{Vote.objects.count()}} rated={{len(rows)}} distinct_battles={{Vote.objects.values('battle').distinct().count()}} elo_max_diff={{worst:.2e}}")
 """
 
 
@@ -119,19 +125,21 @@ def main() -> None:
     parser.add_argument("--per-voter", type=int, default=8)
     parser.add_argument("--models", type=int, default=10)
     parser.add_argument("--database", default="arena_bench_votes")
+    parser.add_argument("--redis-db", type=int, default=12, help="broker and cache (emptied)")
     parser.add_argument(
         "--floor", action="store_true", help="send unknown choices (400): the stack's own cost"
     )
     args = parser.parse_args()
     env = {**os.environ, "DATABASE_URL": f"{PG}/{args.database}", "SECRET_KEY": "bench-votes",
            "DEBUG": "false", "HTTPS": "false", "ALLOWED_HOSTS": "127.0.0.1",
-           "LOG_LEVEL": "WARNING", "CELERY_BROKER_URL": "redis://127.0.0.1:6379/12",
-           "CACHE_URL": "redis://127.0.0.1:6379/13", "CELERY_QUEUE": "bench-votes"}  # fmt: skip
+           "LOG_LEVEL": "WARNING", "CELERY_BROKER_URL": f"redis://127.0.0.1:6379/{args.redis_db}",
+           "CACHE_URL": f"redis://127.0.0.1:6379/{args.redis_db}", "CELERY_QUEUE": "bench-votes"}  # fmt: skip
     print(f"machine: {machine()}")
     print(f"command: {' '.join(sys.argv)}")
     fresh_database(args.database)
-    subprocess.run(["redis-cli", "-n", "13", "flushdb"], check=True, capture_output=True)
-    subprocess.run(["redis-cli", "-n", "12", "flushdb"], check=True, capture_output=True)
+    subprocess.run(
+        ["redis-cli", "-n", str(args.redis_db), "flushdb"], check=True, capture_output=True
+    )
     env["STATIC_ROOT"] = tempfile.mkdtemp(prefix="arena-bench-static-")
     run(["migrate", "--noinput"], env)
     run(["collectstatic", "--noinput"], env)

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import random
+import threading
 import uuid
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.cache import caches
-from django.db import connection
+from django.db import connection, connections
 
 from arena.core.cache import count_hit
 from arena.models import Vote
+from arena.services import vote_cast
+from arena.signals import vote_recorded
+from ratings.engine import elo_online
 from ratings.models import EloRating
+from ratings.receivers import vote_recorded_schedule
+from ratings.services import leaderboard_recompute
+from ratings.services.elo import SCORES
+from tests.conftest import make_generator
 from tests.integration.conftest import _unavailable
 
 
@@ -43,51 +52,92 @@ def test_count_hit_counts_and_starts_the_expiry_once(redis_cache):
     assert [count_hit("window", timeout=30) for _ in range(3)] == [1, 2, 3]
 
 
-CHOICES = ["left", "right", "tie", "both_bad", "left", "left", "right", "tie", "left"]
+def _battles(category, generators, voters, per_voter: int) -> list:
+    """Battles assigned to each voter and shown five seconds ago, sharing a few outputs."""
+    import datetime
+
+    from django.utils import timezone
+
+    from arena.models import Battle, Prompt
+    from generation.models import Generation
+
+    prompt = Prompt.objects.create(text="a lighthouse at dusk", category=category)
+    outputs = {
+        g.id: Generation.objects.create(
+            prompt=prompt, generator=g, params_hash="x", reusable=False, status="succeeded",
+            file="outputs/x.png", media_type="image/png",
+        )
+        for g in generators
+    }  # fmt: skip
+    shown = timezone.now() - datetime.timedelta(seconds=5)
+    rng = random.Random(3)
+    battles = []
+    for voter in voters:
+        for _ in range(per_voter):
+            a, b = rng.sample(generators, 2)
+            battles.append(Battle(
+                prompt=prompt, generator_a=a, generator_b=b, generation_a=outputs[a.id],
+                generation_b=outputs[b.id], status="assigned", voter=voter,
+                left_is_a=rng.random() < 0.5, shown_at=shown, assigned_at=shown,
+            ))  # fmt: skip
+    return Battle.objects.bulk_create(battles)
 
 
-def _cast_all(prompt, generators, voter, capture, monkeypatch) -> tuple[dict, list]:
-    from arena.services import battle_assign_next, battle_create, claims, vote_cast
+@pytest.mark.django_db(transaction=True)
+def test_votes_cast_while_their_board_recomputes_all_reach_its_elo(postgresql, category):
+    """Four voters vote while the board recomputes over and over: none is lost, and the Elo
+    ends equal to one replay of every vote in id order."""
+    generators = [make_generator(f"Model {i}") for i in range(4)]
+    voters = [get_user_model().objects.create(username=f"voter{i}") for i in range(4)]
+    battles = _battles(category, generators, voters, per_voter=15)
+    # The recomputes run in their own thread here, not from each vote.
+    vote_recorded.disconnect(dispatch_uid="ratings.vote_recorded_schedule")
+    voting = threading.Event()
+    ok, replays = [], []
 
-    monkeypatch.setattr(claims, "_rng", random.Random(7))  # the same sides in both runs
-    votes = []
-    for i, choice in enumerate(CHOICES):
-        a, b = generators[i % 3], generators[(i + 1) % 3]
-        with capture(execute=True):
-            # Fresh outputs: the same voter never sees an output twice.
-            battle_create(prompt=prompt, generator_a=a, generator_b=b, fresh=True)
-        battle = battle_assign_next(voter=voter)
-        with capture(execute=False):
-            vote = vote_cast(voter=voter, battle_token=battle.token, choice=choice).vote
-        votes.append((vote.choice, vote.shown_left_id, vote.shown_right_id, vote.category_id))
-    elo = {
-        (row.category_id, row.generator_id): (row.rating, row.votes)
-        for row in EloRating.objects.all()
-    }
-    return elo, votes
+    def vote(voter):
+        try:
+            for battle in (b for b in battles if b.voter_id == voter.id):
+                choice = random.choice(list(SCORES))
+                ok.append(vote_cast(voter=voter, battle_token=battle.token, choice=choice))
+        finally:
+            connections.close_all()
 
+    def recompute():
+        try:
+            while voting.is_set():
+                replays.append(leaderboard_recompute(category=category, rounds=2))
+        finally:
+            connections.close_all()
 
-def test_votes_on_postgresql_move_the_elo_as_replaying_them_by_id_does(
-    postgresql, prompt, generators, voter, monkeypatch, django_capture_on_commit_callbacks
-):
-    from ratings.services import elo_rebuild
-    from tests.conftest import make_generator
-
-    generators = [*generators, make_generator("Cobalt Mini")]
-    online, votes = _cast_all(
-        prompt, generators, voter, django_capture_on_commit_callbacks, monkeypatch
+    voting.set()
+    threads = [threading.Thread(target=vote, args=(v,)) for v in voters]
+    recomputer = threading.Thread(target=recompute)
+    try:
+        recomputer.start()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        voting.clear()
+        recomputer.join(timeout=60)
+        vote_recorded.connect(vote_recorded_schedule, dispatch_uid="ratings.vote_recorded_schedule")
+    assert len(ok) == Vote.objects.count() == 60 and len(replays) >= 2
+    final = leaderboard_recompute(category=category, rounds=2)
+    votes = list(
+        Vote.objects.order_by("id").values_list("shown_left_id", "shown_right_id", "choice")
     )
-    assert [vote[0] for vote in votes] == CHOICES
-    elo_rebuild(category=None)
-    elo_rebuild(category=prompt.category)
-    replayed = {
-        (row.category_id, row.generator_id): (row.rating, row.votes)
-        for row in EloRating.objects.all()
-    }
-    assert len(online) == 6 and online.keys() == replayed.keys()
-    for key, (rating, count) in online.items():
-        assert rating == pytest.approx(replayed[key][0], abs=1e-9)
-        assert count == replayed[key][1]
+    index = {g.id: i for i, g in enumerate(generators)}
+    replay = elo_online(
+        len(generators), [index[v[0]] for v in votes], [index[v[1]] for v in votes],
+        [SCORES[v[2]] for v in votes],
+    )  # fmt: skip
+    stored = {row.generator_id: row for row in EloRating.objects.filter(category=category)}
+    for g in generators:
+        assert stored[g.id].rating == pytest.approx(replay[index[g.id]], abs=1e-9)
+    assert sum(row.votes for row in stored.values()) == 2 * 60
+    assert final.vote_count == 60
 
 
 # (shown this many ms before the vote, or never; images_loaded) -> (time_to_vote_ms, reason)
@@ -172,4 +222,3 @@ def test_both_paths_stop_at_the_limits_and_write_nothing(
         vote_cast(voter=voter, battle_token=battle.token, choice="left")
     assert Vote.objects.count() == 2
     assert Battle.objects.get(id=battle.id).status == Battle.Status.ASSIGNED
-    assert EloRating.objects.get(category=None, generator=generators[0]).votes == 2

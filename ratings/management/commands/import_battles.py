@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from arena.models import Category, Kind
-from ratings.services import elo_rebuild, leaderboard_recompute
+from ratings.services import leaderboard_recompute
 from ratings.services.importer import BattlesFileError, battles_check, battles_import
 
 
@@ -58,11 +58,8 @@ class Command(BaseCommand):
         # their categories, and both overall boards are cheap next to reading the file.
         categories = Category.objects.filter(id__in=category_ids).order_by("name")
         boards = [(None, kind) for kind in Kind.values] + [(c, c.kind) for c in categories]
-        elo_rebuild(category=None)
         for board, kind in tqdm(
             boards, desc="Recomputing", unit=" boards", disable=None, file=self.stderr
         ):
-            if board is not None:
-                elo_rebuild(category=board)
-            leaderboard_recompute(category=board, kind=kind)
+            leaderboard_recompute(category=board, kind=kind, elo_from_start=True)
         self.stdout.write(f"Recomputed {len(boards)} boards.")

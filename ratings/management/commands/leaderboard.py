@@ -17,7 +17,8 @@ from ratings.selectors import (
     snapshot_latest,
     snapshot_rows,
 )
-from ratings.services.recompute import board_votes, elo_replay
+from ratings.services.elo import elo_of
+from ratings.services.recompute import rated_votes
 
 FIELDS = [
     "generator",
@@ -76,8 +77,8 @@ class Command(BaseCommand):
                 {"generator": r.generator.name, "elo": _round(r.rating), "votes": r.votes}
                 for r in elo_board(category=category)
             ]
-        # The overall board of one kind: its votes replayed (the online rows mix both kinds).
-        replayed = elo_replay(board_votes(category=None, kind=kind))
+        # The overall board of one kind keeps no rows: its votes replayed, as the recompute does.
+        replayed = elo_of(rated_votes(category=None, kind=kind))
         names = dict(Generator.objects.filter(id__in=replayed).values_list("id", "name"))
         ranked = sorted(replayed.items(), key=lambda item: (-item[1].rating, names[item[0]]))
         return [

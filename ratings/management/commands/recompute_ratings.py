@@ -8,7 +8,7 @@ from tqdm import tqdm
 
 from arena.models import Category, Kind
 from ratings.selectors import UnknownBoard, board_category, board_kind, board_slug
-from ratings.services import elo_rebuild, leaderboard_recompute
+from ratings.services import leaderboard_recompute
 
 
 class Command(BaseCommand):
@@ -18,7 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("category", nargs="?", help="A category slug, or 'overall'.")
         parser.add_argument("--kind", choices=Kind.values, help="Of overall: generate, edit.")
         parser.add_argument(
-            "--elo", action="store_true", help="Also replay the online Elo from the votes."
+            "--elo", action="store_true", help="Replay the online Elo from the first vote."
         )
 
     def handle(self, *args, **options):
@@ -29,9 +29,9 @@ class Command(BaseCommand):
         for board, kind in tqdm(
             boards, desc="Recomputing", unit=" boards", disable=None, file=self.stderr
         ):
-            if options["elo"]:
-                elo_rebuild(category=board)
-            snapshot = leaderboard_recompute(category=board, kind=kind)
+            snapshot = leaderboard_recompute(
+                category=board, kind=kind, elo_from_start=options["elo"]
+            )
             name = board_slug(board) if board is not None else f"overall ({kind})"
             self.stdout.write(
                 f"{name}: {snapshot.vote_count} vote{pluralize(snapshot.vote_count)}, "
