@@ -29,7 +29,7 @@ def fill_digests(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("arena", "0011_seen_outputs"),
+        ("arena", "0012_vote_category_protected"),
         ("generation", "0006_generation_digest"),
     ]
 
