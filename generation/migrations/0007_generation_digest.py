@@ -38,7 +38,7 @@ def fill_digests(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("generation", "0005_generator_fingerprint_changed_at"),
+        ("generation", "0006_generator_test_permission"),
     ]
 
     operations = [

@@ -29,8 +29,8 @@ def fill_digests(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("arena", "0012_vote_category_protected"),
-        ("generation", "0006_generation_digest"),
+        ("arena", "0014_vote_voided_by_kept"),
+        ("generation", "0007_generation_digest"),
     ]
 
     operations = [
