@@ -202,7 +202,7 @@ def test_the_audit_fails_when_typing_a_pool_prompt_hands_back_its_outputs(
     # Allowance enough to type each battle's prompt until both of its sides are named.
     settings.ARENA_PROMPT_RATE_PER_HOUR = 60
     out = io.StringIO()
-    with pytest.raises(CommandError, match="notes on the outputs help"):
+    with pytest.raises(CommandError, match="attacker keeping notes guesses generators better"):
         call_command("audit_blindness", voters=1, votes=20, stdout=out)
     assert re.search(r"Pool prompts typed: [1-9]\d", out.getvalue()), out.getvalue()
 
