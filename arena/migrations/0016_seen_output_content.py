@@ -29,7 +29,7 @@ def fill_digests(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("arena", "0014_vote_voided_by_kept"),
+        ("arena", "0015_category_route_tolerance"),
         ("generation", "0007_generation_digest"),
     ]
 
