@@ -81,6 +81,12 @@ class Attacker:
             self.log_sizes[generator].append(math.log(seen.size))
             self.dims[generator][seen.dims] += 1
 
+    def knows(self, seen: Seen) -> bool:
+        """Whether its notes name this side already (its address, bytes or pixels came up)."""
+        return self.notes and any(
+            key in self.exact for key in (seen.address, seen.byte_hash, seen.pixel_hash)
+        )
+
     def guess(self, left: Seen, right: Seen) -> tuple[str | None, str | None]:
         """The most likely (left, right) pair of two different generators."""
         names = sorted(self.counts)

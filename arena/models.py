@@ -309,20 +309,24 @@ class SeenOutput(models.Model):
     """An output handed to a voter's browser (shown, or preloaded as their next battle).
 
     A voter who saw an output revealed would recognise it if it came back, so no battle
-    with an output in this list is handed to the same voter again. The unique constraint
-    settles two claims racing for battles that share an output.
+    with an output in this list is handed to the same voter again. What was seen is the
+    output's content (``digest``, its SHA-256), not the generation that made it: two
+    generations with the same pixels (the same prompt typed again, a generator with a fixed
+    seed) are one output to the voter. The unique constraint settles two claims racing for
+    battles that share an output.
     """
 
     voter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     generation = models.ForeignKey(
         "generation.Generation", on_delete=models.CASCADE, related_name="+"
     )
+    digest = models.CharField(max_length=64)
     battle = models.ForeignKey(Battle, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["voter", "generation"], name="seen_output_once"),
+            models.UniqueConstraint(fields=["voter", "digest"], name="seen_output_content_once"),
         ]
 
     def __str__(self) -> str:

@@ -28,8 +28,8 @@ from arena.services import (
     battle_open_requested,
     daily_cap_check,
     vote_cast,
+    voter_battle_start,
     voter_prompt_retry,
-    voter_prompt_start,
 )
 from arena.tasks import battles_refill
 from generation.served import served_store
@@ -187,29 +187,35 @@ def battle_output(request: HttpRequest, signed: str) -> FileResponse:
 @require_http_methods(["GET", "POST"])
 def prompt_new(request: HttpRequest) -> HttpResponse:
     """Type a prompt, pick a category (or let the arena pick), and start a blind battle on it."""
-    form = VoterPromptForm(request.POST if request.method == "POST" else None)
-    if request.method == "GET":
-        return _prompt_form(request, form)
+    return battle_start_page(request, VoterPromptForm, "arena/prompt_new.html")
+
+
+def battle_start_page(
+    request: HttpRequest, form_class, template: str, context: dict | None = None
+) -> HttpResponse:
+    """The flow of both pages that start a battle on a voter's own prompt (typed, or with a
+    picture to edit): the form, then ``voter_battle_start`` with what it cleaned, then the
+    battle's progress page, or the form again with the reason (JSON for a script)."""
+    posted = request.method == "POST"
+    form = form_class(request.POST if posted else None, request.FILES if posted else None)
+
+    def again(*, status: int = 200, message: str = "") -> HttpResponse:
+        page = {**(context or {}), "form": form, "message": message}
+        return render(request, template, page, status=status)
+
+    if not posted:
+        return again()
     if not form.is_valid():
         if _wants_json(request):
             return JsonResponse({"error": form.first_error(), "fields": form.errors}, status=400)
-        return _prompt_form(request, form, status=400)
+        return again(status=400)
     try:
-        battle = voter_prompt_start(
-            voter=request.user,
-            text=form.cleaned_data["text"],
-            category=form.cleaned_data["category"],
-        )
+        battle = voter_battle_start(voter=request.user, **form.cleaned_data)
     except ArenaError as exc:
         if _wants_json(request):
             return _error(request, exc)
-        return _prompt_form(request, form, status=exc.status, message=str(exc))
+        return again(status=exc.status, message=str(exc))
     return _started(request, battle, status=201)
-
-
-def _prompt_form(request, form, *, status: int = 200, message: str = "") -> HttpResponse:
-    context = {"form": form, "message": message}
-    return render(request, "arena/prompt_new.html", context, status=status)
 
 
 def _started(request: HttpRequest, battle: Battle, *, status: int) -> HttpResponse:

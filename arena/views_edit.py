@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from arena import selectors
 from arena.forms import VoterEditForm
-from arena.services import ArenaError, voter_edit_start
-from arena.views import _error, _started, _wants_json
+from arena.views import battle_start_page
 from generation.sources import SOURCE_DIR
 from generation.store import stored_name, stored_response
 
@@ -20,38 +18,11 @@ from generation.store import stored_name, stored_response
 @require_http_methods(["GET", "POST"])
 def edit_new(request: HttpRequest) -> HttpResponse:
     """Upload a picture, say what should change, and start a blind edit battle on it."""
-    posted = request.method == "POST"
-    form = VoterEditForm(request.POST if posted else None, request.FILES if posted else None)
-    if not posted:
-        return _edit_form(request, form)
-    if not form.is_valid():
-        if _wants_json(request):
-            return JsonResponse({"error": form.first_error(), "fields": form.errors}, status=400)
-        return _edit_form(request, form, status=400)
-    data = form.cleaned_data
-    try:
-        battle = voter_edit_start(
-            voter=request.user,
-            text=data["text"],
-            image=data["image"],
-            mask=data["mask"],
-            category=data["category"],
-        )
-    except ArenaError as exc:
-        if _wants_json(request):
-            return _error(request, exc)
-        return _edit_form(request, form, status=exc.status, message=str(exc))
-    return _started(request, battle, status=201)
-
-
-def _edit_form(request, form, *, status: int = 200, message: str = "") -> HttpResponse:
-    context = {
-        "form": form,
-        "message": message,
+    limits = {
         "max_megabytes": f"{settings.ARENA_SOURCE_MAX_BYTES / 1e6:g}",
         "max_pixels": f"{settings.ARENA_SOURCE_MAX_PIXELS:,}",
     }
-    return render(request, "arena/edit_new.html", context, status=status)
+    return battle_start_page(request, VoterEditForm, "arena/edit_new.html", limits)
 
 
 @login_required

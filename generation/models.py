@@ -151,6 +151,13 @@ class Generation(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     file = models.FileField(blank=True)
     text = models.TextField(blank=True)
+    digest = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="SHA-256 of the output as stored (its file's bytes, or its text): what a voter "
+        "is shown, whichever generation made it.",
+    )
     media_type = models.CharField(max_length=50, blank=True)
     latency_ms = models.PositiveIntegerField(null=True, blank=True)
     cost = models.DecimalField(max_digits=10, decimal_places=6, null=True, blank=True)
@@ -176,6 +183,11 @@ class Generation(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="succeeded") | ~Q(file="") | ~Q(text=""),
                 name="generation_success_has_output",
+            ),
+            # What a voter has seen is judged by this: an output without it would pass unseen.
+            models.CheckConstraint(
+                condition=~Q(status="succeeded") | ~Q(digest=""),
+                name="generation_success_has_digest",
             ),
         ]
         indexes = [models.Index(fields=["status", "started_at"])]

@@ -9,6 +9,7 @@ every model the same width and height.
 
 from __future__ import annotations
 
+import hashlib
 import io
 
 from django.conf import settings
@@ -93,6 +94,14 @@ def _encoder_options(fmt: str) -> dict:
     if fmt == "webp":
         return {"quality": 92, "method": 4}
     return {"optimize": False, "compress_level": 6}
+
+
+def output_digest(content: bytes | None, text: str = "") -> str:
+    """SHA-256 of an output as stored: its bytes, or its text when it has no file.
+
+    Outputs with equal digests are one output to a voter, whichever generation made them.
+    """
+    return hashlib.sha256(content if content is not None else text.encode()).hexdigest()
 
 
 def store_output(content: bytes, media_type: str) -> str:

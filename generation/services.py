@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from generation.concurrency import GeneratorBusy, generator_slot
 from generation.models import Generation, Generator
-from generation.outputs import reencode_image, store_output
+from generation.outputs import output_digest, reencode_image, store_output
 from generation.providers import Output, ProviderError, get_provider_class
 from generation.safety import allowed_hosts, key_host_problem, key_hosts, key_variable_problem
 from generation.signals import generation_finished
@@ -244,6 +244,7 @@ def _record_success(generation, claim, output, content, media_type, latency_ms) 
         status=Generation.Status.SUCCEEDED,
         file=name,
         text=output.text or "",
+        digest=output_digest(content, output.text or ""),
         media_type=media_type,
         latency_ms=latency_ms,
         cost=cost,

@@ -14,7 +14,7 @@ from arena.services.claims import (
     battle_mark_shown,
     battle_open_requested,
 )
-from arena.services.edits import edit_prompt_create, source_check, voter_edit_start
+from arena.services.edits import edit_prompt_create
 from arena.services.errors import (
     ArenaError,
     BattleNotFound,
@@ -27,7 +27,7 @@ from arena.services.errors import (
     VoteError,
 )
 from arena.services.limits import daily_cap_check
-from arena.services.prompts import voter_prompt_retry, voter_prompt_start
+from arena.services.prompts import source_check, voter_battle_start, voter_prompt_retry
 from arena.services.void import vote_void
 from arena.services.votes import vote_cast
 
@@ -54,7 +54,6 @@ __all__ = [
     "source_check",
     "vote_cast",
     "vote_void",
-    "voter_edit_start",
+    "voter_battle_start",
     "voter_prompt_retry",
-    "voter_prompt_start",
 ]

@@ -21,6 +21,7 @@ from arena.services.battles import refill_later
 from arena.services.pairing import categories_order
 from arena.services.unseen import (
     battle_create_unseen,
+    battles_repeating,
     outputs_mark_seen,
     outputs_unmark_seen,
     unseen_by,
@@ -75,7 +76,11 @@ def battle_mark_shown(*, voter, battle: Battle) -> bool:
 
 
 def battle_open_requested(*, voter, battle: Battle) -> bool:
-    """Show the voter the battle they asked for with their own prompt, once it is ready."""
+    """Show the voter the battle they asked for with their own prompt, once it is ready.
+
+    It is theirs to see whatever it holds; see :func:`_take_away_repeats` for the battles
+    it takes away from them.
+    """
     if battle.requested_by_id != voter.id:
         return False
     claimed = Battle.objects.filter(
@@ -83,9 +88,31 @@ def battle_open_requested(*, voter, battle: Battle) -> bool:
     ).update(**_assignment(voter, show=True))
     if claimed:
         outputs_mark_seen(voter=voter, battle_id=battle.id)
+        _take_away_repeats(voter=voter, battle_id=battle.id)
     return bool(claimed) or (
         battle.voter_id == voter.id
         and battle.status in (Battle.Status.ASSIGNED, Battle.Status.VOTED)
+    )
+
+
+def _take_away_repeats(*, voter, battle_id: int) -> None:
+    """Take from the voter their unvoted battles holding an output (by content) of this one.
+
+    A battle on the voter's own prompt repeats one they hold when a generator draws the same
+    pixels for the same request and they typed that battle's prompt: its reveal would name
+    that battle's sides before its vote. A pool battle goes back to the pool for other voters
+    and never comes back to this one (its outputs stay recorded as seen); another of their own
+    battles fails with the reason.
+    """
+    repeated = Battle.objects.filter(
+        id__in=battles_repeating(voter=voter, battle_id=battle_id),
+        voter=voter,
+        status=Battle.Status.ASSIGNED,
+    )
+    repeated.filter(requested_by__isnull=True).update(status=Battle.Status.READY, **_UNCLAIMED)
+    repeated.filter(requested_by=voter).update(
+        status=Battle.Status.FAILED,
+        failure="Its outputs came back in another battle of yours, whose result named them.",
     )
 
 

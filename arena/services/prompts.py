@@ -1,10 +1,24 @@
-"""Battles on prompts that voters type themselves: start one, and try again when it failed."""
+"""Battles on voters' own prompts (typed, or an instruction with an uploaded picture to edit):
+start one, and try again when it failed.
+
+Their outputs are always fresh: drawn anew with a seed of their own where the provider takes
+one, never reused from another battle and never reused by one. A voter who types a pool
+battle's prompt (or uploads its source) and reads the reveal of their own battle must learn
+nothing of the pool battle's sides: with a generator that draws the same pixels for the same
+request, a reused or repeated output would name them. Comparing the typed text with the pool's
+prompts could not catch every request a provider treats as the same; a seed of its own changes
+the pixels whatever was typed. A provider that takes no seed may still repeat itself: what a
+voter has seen is recorded by content (:mod:`arena.services.unseen`), so the pool battles
+holding a repeated output are never theirs to judge.
+"""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from django.db import transaction
+from PIL import Image
 
 from arena.models import PROMPT_MAX_LENGTH, Battle, Category, Kind, Prompt
 from arena.selectors import category_guess
@@ -13,6 +27,13 @@ from arena.services.errors import BattleNotFound, NoPairAvailable, PromptError
 from arena.services.limits import prompt_allowance_check
 from generation.models import Generation, Generator
 from generation.selectors import generators_enabled
+from generation.sources import SourceImageError, mask_decode, source_decode, source_store
+
+_NO_PAIR = {
+    Kind.GENERATE: "The arena needs two enabled generators of one kind to compare.",
+    Kind.EDIT: "The arena needs two enabled generators that can edit images to compare.",
+}
+_A_CATEGORY = {Kind.GENERATE: "a generation category", Kind.EDIT: "an edit category"}
 
 
 def prompt_text_clean(text: str) -> str:
@@ -27,28 +48,66 @@ def prompt_text_clean(text: str) -> str:
     return text
 
 
-@transaction.atomic
-def voter_prompt_start(*, voter, text: str, category: Category | None) -> Battle:
-    """Store a voter's prompt and start a blind battle on it between two random generators.
+@dataclass(frozen=True)
+class CheckedSource:
+    """A decoded source image and mask, not stored yet."""
 
-    With no ``category``, the nearest one by its description and curated prompts is chosen.
-    The prompt is stored inactive: it is not used for other voters' battles until an admin
-    turns it on. The battle is kept for this voter; their next claim shows it when ready.
+    image: Image.Image
+    mask: Image.Image | None
+
+    def store(self) -> tuple[str, str]:
+        """Storage names of the image and the mask ("" for none)."""
+        return source_store(self.image), source_store(self.mask) if self.mask else ""
+
+
+def source_check(*, image: bytes, mask: bytes | None = None) -> CheckedSource:
+    """Decode and check an upload; raises ``PromptError`` (400) with the reason, storing nothing."""
+    try:
+        decoded = source_decode(image)
+        return CheckedSource(decoded, mask_decode(mask, size=decoded.size) if mask else None)
+    except SourceImageError as exc:
+        raise PromptError(str(exc)) from None
+
+
+@transaction.atomic
+def voter_battle_start(
+    *,
+    voter,
+    text: str,
+    category: Category | None,
+    image: bytes | None = None,
+    mask: bytes | None = None,
+) -> Battle:
+    """Store a voter's prompt (with ``image``: their picture to edit) and start a blind battle
+    on it between two random generators able to do it, with fresh outputs.
+
+    With no ``category``, the nearest one of the battle's kind by its description and curated
+    prompts is chosen. The prompt is stored inactive: it is not used for other voters' battles
+    until an admin turns it on. The battle is kept for this voter; their next claim shows it
+    when ready. Bad input (a file that is not a picture, or too large) is refused before
+    anything is stored or counted against the hourly limit.
     """
+    kind = Kind.EDIT if image is not None else Kind.GENERATE
     text = prompt_text_clean(text)
-    pair = pick_pair(generators_enabled(kind=Kind.GENERATE))
+    if category is not None and category.kind != kind:
+        raise PromptError(f"{category.name} is not {_A_CATEGORY[kind]}; pick one from the list.")
+    checked = source_check(image=image, mask=mask) if image is not None else None
+    pair = pick_pair(generators_enabled(kind=kind))
     if pair is None:
-        raise NoPairAvailable("The arena needs two enabled generators of one kind to compare.")
+        raise NoPairAvailable(_NO_PAIR[kind])
     prompt_allowance_check(voter=voter)
+    source_image, source_mask = checked.store() if checked is not None else ("", "")
     prompt = Prompt.objects.create(
         text=text,
-        category=category if category is not None else category_guess(text),
+        category=category if category is not None else category_guess(text, kind=kind),
         source=Prompt.Source.VOTER,
         created_by=voter,
         active=False,
+        source_image=source_image,
+        source_mask=source_mask,
     )
     return battle_create(
-        prompt=prompt, generator_a=pair[0], generator_b=pair[1], requested_by=voter
+        prompt=prompt, generator_a=pair[0], generator_b=pair[1], requested_by=voter, fresh=True
     )
 
 
@@ -77,10 +136,14 @@ def voter_prompt_retry(*, voter, battle_token) -> Battle:
         raise PromptError("Only a battle whose generation failed can be tried again.")
     pair = _another_pair(failed)
     if pair is None:
-        raise NoPairAvailable("The arena needs two enabled generators of one kind to compare.")
+        raise NoPairAvailable(_NO_PAIR[failed.prompt.kind])
     prompt_allowance_check(voter=voter)
     return battle_create(
-        prompt=failed.prompt, generator_a=pair[0], generator_b=pair[1], requested_by=voter
+        prompt=failed.prompt,
+        generator_a=pair[0],
+        generator_b=pair[1],
+        requested_by=voter,
+        fresh=True,
     )
 
 

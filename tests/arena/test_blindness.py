@@ -18,6 +18,7 @@ from django.core.management import CommandError, call_command
 from arena.blindness import Attacker, FileAttacker, Seen, verdict, wilson
 from arena.management.commands import demo as demo_command
 from arena.models import Battle, SeenOutput, Vote
+from arena.services import battles_refill
 from generation.models import Generator
 from tests.conftest import make_generator
 
@@ -152,15 +153,58 @@ def test_a_voter_keeping_addresses_and_reveals_over_200_votes_identifies_no_side
         report = out.getvalue()
     assert "Votes cast: 200;" in report, report
     assert "Addresses shown again: 0; outputs: 0" in report, report  # none known by address
+    typed = int(
+        re.search(r"Pool prompts typed: (\d+) \(of them pool sources uploaded: (\d+)\)", report)[1]
+    )
+    assert typed == 20 and "uploaded: 0)" not in report, report  # the hour's allowance, both kinds
     assert "Blind:" in report, report
-    voter_battles = Battle.objects.filter(votes__voter__username__startswith="audit-")
-    assert Vote.objects.filter(voter__username__startswith="audit-").count() == 200
+    votes = Vote.objects.filter(voter__username__startswith="audit-")
+    assert votes.count() == 200 + typed
     shown = defaultdict(int)
-    for battle in voter_battles:
-        shown[battle.generation_a_id] += 1
-        shown[battle.generation_b_id] += 1
-    assert len(shown) == 400 and set(shown.values()) == {1}  # no output twice
-    assert SeenOutput.objects.count() >= 400
+    for battle in Battle.objects.filter(votes__in=votes):
+        for generation in (battle.generation_a, battle.generation_b):
+            shown[generation.digest] += 1
+    assert len(shown) == 2 * (200 + typed) and set(shown.values()) == {1}  # no output twice
+    assert SeenOutput.objects.count() >= 2 * (200 + typed)
+
+
+def _arena_as_it_was(monkeypatch):
+    """What a voter was seen by its generations' rows, and typed prompts reused the pool's
+    seeds: the arena before its outputs were judged by their pixels."""
+    from django.db.models import Q
+
+    from arena.services import claims, prompts
+
+    def by_row(voter):
+        seen = SeenOutput.objects.filter(voter=voter).values("generation_id")
+        return ~Q(generation_a_id__in=seen) & ~Q(generation_b_id__in=seen)
+
+    def mark_by_row(*, voter, battle_id):
+        mark(voter=voter, battle_id=battle_id)  # records what it can, and never refuses
+        return True
+
+    create, mark = prompts.battle_create, claims.outputs_mark_seen
+    monkeypatch.setattr(claims, "unseen_by", by_row)
+    monkeypatch.setattr(claims, "outputs_mark_seen", mark_by_row)
+    monkeypatch.setattr(claims, "_take_away_repeats", lambda **_: None)
+    monkeypatch.setattr(prompts, "battle_create", lambda **kw: create(**{**kw, "fresh": False}))
+
+
+def test_the_audit_fails_when_typing_a_pool_prompt_hands_back_its_outputs(
+    demo, monkeypatch, settings
+):
+    monkeypatch.setattr("arena.services.votes.ratings_schedule", lambda **_: None, raising=False)
+    _arena_as_it_was(monkeypatch)
+    # Battles drawn before the demo's generators were made small hold outputs no typed prompt
+    # can repeat: the pool is drawn again with the generators as they are now.
+    Battle.objects.filter(status=Battle.Status.READY).delete()
+    battles_refill()
+    # Allowance enough to type each battle's prompt until both of its sides are named.
+    settings.ARENA_PROMPT_RATE_PER_HOUR = 60
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="attacker keeping notes guesses generators better"):
+        call_command("audit_blindness", voters=1, votes=20, stdout=out)
+    assert re.search(r"Pool prompts typed: [1-9]\d", out.getvalue()), out.getvalue()
 
 
 def test_the_audit_fails_when_dimensions_betray_the_generator(transactional_db, settings):
@@ -174,6 +218,8 @@ def test_the_audit_fails_when_dimensions_betray_the_generator(transactional_db, 
 
 
 def test_bad_arguments_are_refused(db):
+    with pytest.raises(CommandError, match="--typed"):
+        call_command("audit_blindness", typed=-1)
     with pytest.raises(CommandError, match="at least 1"):
         call_command("audit_blindness", voters=0)
     with pytest.raises(CommandError, match=re.escape("[0.5, 1)")):

@@ -14,7 +14,7 @@ from arena.services import (
     battle_create,
     battles_refill,
     edit_prompt_create,
-    voter_edit_start,
+    voter_battle_start,
 )
 from generation.models import Generation
 from generation.services import params_hash, prompt_params_hash
@@ -114,7 +114,7 @@ def test_a_voters_edit_starts_a_battle_kept_for_them_in_the_nearest_edit_categor
     Category.objects.create(slug="text-edit", name="Text edits", kind="edit",
                             description="Change the words on a label, sign or poster.")  # fmt: skip
     with django_capture_on_commit_callbacks(execute=True):
-        battle = voter_edit_start(
+        battle = voter_battle_start(
             voter=voter, text="Swap the background for a studio backdrop",
             image=source_png(), mask=None, category=None,
         )  # fmt: skip
@@ -131,25 +131,25 @@ def test_a_file_that_is_not_a_picture_stores_nothing_and_costs_no_allowance(
     settings.ARENA_PROMPT_RATE_PER_HOUR = 1
     before = stored_sources()
     with pytest.raises(PromptError, match="could not be decoded"):
-        voter_edit_start(
+        voter_battle_start(
             voter=voter, text="x", image=b"GIF89a not really", mask=None, category=None
         )
     assert not Prompt.objects.exists() and not Battle.objects.exists()
     assert stored_sources() == before
-    voter_edit_start(voter=voter, text="x", image=source_png(), mask=None, category=None)
+    voter_battle_start(voter=voter, text="x", image=source_png(), mask=None, category=None)
 
 
 def test_a_voters_edit_needs_two_editors_and_an_edit_category(voter, generators, category):
     with pytest.raises(NoPairAvailable, match="can edit"):
-        voter_edit_start(voter=voter, text="x", image=source_png(), mask=None, category=None)
+        voter_battle_start(voter=voter, text="x", image=source_png(), mask=None, category=None)
     with pytest.raises(PromptError, match="not an edit category"):
-        voter_edit_start(voter=voter, text="x", image=source_png(), mask=None, category=category)
+        voter_battle_start(voter=voter, text="x", image=source_png(), mask=None, category=category)
 
 
 def test_a_mask_is_stored_beside_its_source(voter, editors, edit_category):
     mask = io.BytesIO()
     Image.new("L", (96, 64), 255).save(mask, format="PNG")
-    battle = voter_edit_start(
+    battle = voter_battle_start(
         voter=voter, text="x", image=source_png(), mask=mask.getvalue(), category=edit_category
     )
     assert battle.prompt.source_mask.startswith("sources/")

@@ -12,6 +12,11 @@ exits non-zero when any attacker beats the baseline beyond the sampling error (a
 paired sign test, at ``--confidence`` shared between the attackers), or when any address or
 output came back to the same voter.
 
+Each voter also types (``Typist``): before it guesses a pool battle, it types that battle's
+prompt on its own-prompt page (for an edit, it downloads the source picture and uploads it
+with the same instruction), votes on what comes back and teaches every attacker that reveal,
+as often as the hourly allowance of typed prompts lets it.
+
 It casts real votes (they move the ratings): run it on the demo or a copy, not on a live
 arena's database.
 """
@@ -19,6 +24,7 @@ arena's database.
 from __future__ import annotations
 
 import html
+import io
 import random
 import re
 import time
@@ -35,6 +41,20 @@ from arena.blindness import Attacker, FileAttacker, Seen, seen_of, verdict
 _IMG = re.compile(r'<img src="([^"]+)"')
 _CATEGORY = re.compile(r'<p class="category" id="category">([^<]*)</p>')
 _CHOICES = ("left", "right", "tie", "both_bad")
+_PROMPT = re.compile(r'<h1 class="prompt[^"]*" id="prompt"[^>]*>([^<]*)</h1>')
+_SOURCE = re.compile(r'<img id="source-image" src="([^"]+)"')
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A pool battle as the page shows it before the vote: what every voter can read."""
+
+    token: str
+    urls: list[str]
+    category: str
+    prompt: str
+    source: str  # the source picture's address, for an edit ("" for none)
+
 
 # Each attacker guesses every side beside the others and is tested against the baseline on
 # its own; the level is shared between them (Bonferroni), so adding one does not add alarms.
@@ -53,6 +73,9 @@ class Tally:
     addresses_again: int = 0  # an address given to the same voter a second time
     outputs_again: int = 0  # an output (same pixels) given to the same voter a second time
     stalled: int = 0  # voters who found no battle in time
+    typed: int = 0  # battles on a pool prompt typed by the voter, voted and revealed
+    uploaded: int = 0  # of them, edits of a pool source the voter uploaded
+    taken_away: int = 0  # pool battles no longer the voter's to judge once they typed
 
 
 class Command(BaseCommand):
@@ -68,19 +91,34 @@ class Command(BaseCommand):
         parser.add_argument(
             "--wait", type=float, default=60.0, help="Seconds to wait for a ready battle (60)."
         )
+        parser.add_argument(
+            "--typed",
+            type=int,
+            default=None,
+            help="Pool prompts each voter types or uploads (default: the hourly allowance, "
+            "ARENA_PROMPT_RATE_PER_HOUR; 0: none).",
+        )
 
     def handle(self, *args, **options):
         if options["voters"] < 1 or options["votes"] < 1:
             raise CommandError("--voters and --votes must be at least 1.")
         if not 0.5 <= options["confidence"] < 1:
             raise CommandError("--confidence must be in [0.5, 1).")
+        typed = options["typed"]
+        if typed is None:
+            typed = settings.ARENA_PROMPT_RATE_PER_HOUR or options["votes"]
+        if typed < 0:
+            raise CommandError("--typed must be 0 or more.")
         rng = random.Random(options["seed"])
         tally = Tally()
         started = time.monotonic()
-        # Synthetic voters vote fast; the limits on voting speed are not what is audited.
+        # Synthetic voters vote fast; the limits on voting speed are not what is audited. The
+        # allowance of typed prompts is: the typist keeps within it.
         with override_settings(ARENA_VOTE_RATE_PER_MINUTE=0, ARENA_DAILY_VOTE_CAP=0):
             for number in range(options["voters"]):
-                _play(_voter_client(number), options["votes"], rng, tally, options["wait"])
+                client = _voter_client(number)
+                typist = Typist(client, budget=typed, wait=options["wait"])
+                _play(client, options["votes"], rng, tally, options["wait"], typist)
         self._report(tally, options["confidence"], time.monotonic() - started)
 
     def _report(self, tally: Tally, confidence: float, seconds: float) -> None:
@@ -97,6 +135,10 @@ class Command(BaseCommand):
         guesses = len(tally.baseline_hits)
         write(f"Votes cast: {tally.votes}; sides guessed: {guesses} ({seconds:.0f} s)")
         write(f"Addresses shown again: {tally.addresses_again}; outputs: {tally.outputs_again}")
+        write(
+            f"Pool prompts typed: {tally.typed} (of them pool sources uploaded: "
+            f"{tally.uploaded}); pool battles taken away after typing: {tally.taken_away}"
+        )
         first = next(iter(results.values()))
         write(
             f"Without notes on the outputs (each category's frequencies): "
@@ -149,34 +191,129 @@ def _post(client: Client, url: str, data=None, **extra):
     )  # fmt: skip
 
 
-def _play(client: Client, votes: int, rng: random.Random, tally: Tally, wait: float) -> None:
+def _play(
+    client: Client, votes: int, rng: random.Random, tally: Tally, wait: float, typist: Typist
+) -> None:
     """One voter: vote ``votes`` times the way the voting page's script does."""
     attackers = {name: kind() for name, kind in ATTACKERS.items()}
     baseline = Attacker(notes=False)
-    addresses: set[str] = set()
-    pixels: set[str] = set()
-    current = _open_page(client, wait)
-    for _ in range(votes):
+    notes = Notes()
+    current, cast = _open_page(client, wait), 0
+    while cast < votes:
         if current is None:
             tally.stalled += 1
             return
-        token, urls, category = current
-        sides = [seen_of(url, _body(_get(client, url)), category) for url in urls]
-        tally.addresses_again += sum(s.address in addresses for s in sides)
-        tally.outputs_again += sum(s.pixel_hash in pixels for s in sides)
-        addresses.update(s.address for s in sides)
-        pixels.update(s.pixel_hash for s in sides)
+        sides = [seen_of(url, _body(_get(client, url)), current.category) for url in current.urls]
+        tally.addresses_again += sum(s.address in notes.addresses for s in sides)
+        tally.outputs_again += sum(s.pixel_hash in notes.pixels for s in sides)
+        notes.add(sides)
+        typist.attack(current, sides, tally, notes, [*attackers.values(), baseline])
         held = _post(client, "/vote/next/").json().get("battle")
         guesses = {name: a.guess(*sides) for name, a in attackers.items()}
         guesses[None] = baseline.guess(*sides)
-        answer = _post(
-            client, f"/vote/{token}/", {"choice": rng.choice(_CHOICES), "images_loaded": "1"}
-        )
-        if answer.status_code != 200:
+        answer = _vote(client, current.token, rng)
+        if answer.status_code in (404, 409) and typist.typed_for(current):
+            tally.taken_away += 1  # typing its prompt took this battle away from the voter
+        elif answer.status_code != 200:
             raise CommandError(f"The vote was refused ({answer.status_code}): {answer.content!r}")
-        tally.votes += 1
-        _score(tally, guesses, sides, answer.json()["reveal"], {**attackers, None: baseline})
+        else:
+            tally.votes, cast = tally.votes + 1, cast + 1
+            reveal = answer.json()["reveal"]
+            _score(tally, guesses, sides, reveal, {**attackers, None: baseline})
         current = _next(client, held, wait)
+
+
+@dataclass
+class Notes:
+    """Every address and output (by its pixels) this voter's browser was given."""
+
+    addresses: set[str] = field(default_factory=set)
+    pixels: set[str] = field(default_factory=set)
+
+    def add(self, sides: list[Seen]) -> None:
+        self.addresses.update(s.address for s in sides)
+        self.pixels.update(s.pixel_hash for s in sides)
+
+
+class Typist:
+    """Types the prompt of the pool battle on screen (uploads its source, for an edit) on the
+    voter's own-prompt pages, opens and votes on what comes back, and teaches both attackers
+    its reveal, before they guess the pool battle.
+
+    It types a battle's prompt again (another random pair comes back each time) until its
+    notes know both sides' pixels or it tried ``TRIES`` times, and at most ``budget`` times
+    in all: the hourly allowance of typed prompts, an attack any voter can make in an hour.
+    """
+
+    TRIES = 3
+
+    def __init__(self, client: Client, *, budget: int, wait: float):
+        self.client, self.budget, self.wait = client, budget, wait
+        self.spent = 0
+        self.tokens: set[str] = set()  # pool battles whose prompt was typed
+
+    def typed_for(self, shown: Shown) -> bool:
+        return shown.token in self.tokens
+
+    def attack(self, shown: Shown, sides: list[Seen], tally: Tally, notes: Notes, learners):
+        """Type ``shown``'s prompt until the first learner's notes know both ``sides``."""
+        attacker = learners[0]
+        for _ in range(self.TRIES):
+            if self.spent >= self.budget or not shown.prompt:
+                return
+            if all(attacker.knows(seen) for seen in sides):
+                return
+            self.spent += 1
+            typed = self._type(shown)
+            if typed is None:
+                continue
+            typed_sides, reveal = typed
+            notes.add(typed_sides)
+            for learner in learners:
+                for side, seen in zip(("left", "right"), typed_sides, strict=True):
+                    learner.learn(seen, reveal[side])
+            self.tokens.add(shown.token)
+            tally.typed += 1
+            tally.uploaded += bool(shown.source)
+
+    def _type(self, shown: Shown) -> tuple[list[Seen], dict] | None:
+        """Type the prompt, open the battle once ready and vote: its sides and its reveal."""
+        token = self._start(shown)
+        if token is None or not self._ready(token):
+            return None
+        page = _get(self.client, f"/prompt/{token}/", follow=True).content.decode()
+        urls, category = _IMG.findall(page), _found(_CATEGORY, page)
+        if len(urls) != 2:
+            return None
+        sides = [seen_of(url, _body(_get(self.client, url)), category) for url in urls]
+        answer = _post(self.client, f"/vote/{token}/", {"choice": "tie", "images_loaded": "1"})
+        if answer.status_code != 200:
+            raise CommandError(f"A typed battle's vote was refused ({answer.status_code}).")
+        return sides, answer.json()["reveal"]
+
+    def _start(self, shown: Shown) -> str | None:
+        if shown.source:
+            picture = io.BytesIO(_body(_get(self.client, shown.source)))
+            picture.name = "source.png"
+            started = _post(self.client, "/prompt/edit/", {"image": picture, "text": shown.prompt})
+        else:
+            started = _post(self.client, "/prompt/", {"text": shown.prompt})
+        if started.status_code == 429:  # the allowance is spent (the cache counts it)
+            self.spent = self.budget
+        return started.json()["token"] if started.status_code == 201 else None
+
+    def _ready(self, token: str) -> bool:
+        deadline = time.monotonic() + self.wait
+        while time.monotonic() < deadline:
+            state = _get(self.client, f"/prompt/{token}/status/").json().get("state")
+            if state != "generating":
+                return state == "ready"
+            time.sleep(0.2)
+        return False
+
+
+def _vote(client: Client, token: str, rng: random.Random):
+    return _post(client, f"/vote/{token}/", {"choice": rng.choice(_CHOICES), "images_loaded": "1"})
 
 
 def _score(tally: Tally, guesses: dict, sides: list[Seen], reveal: dict, attackers) -> None:
@@ -192,15 +329,15 @@ def _score(tally: Tally, guesses: dict, sides: list[Seen], reveal: dict, attacke
             attacker.learn(sides[i], truth)
 
 
-def _next(client: Client, held: dict | None, wait: float):
-    if held is None:
+def _next(client: Client, held: dict | None, wait: float) -> Shown | None:
+    if held is None or _post(client, held["shown_url"]).status_code != 200:
         return _open_page(client, wait)
-    _post(client, held["shown_url"])
-    return held["token"], [held["left"]["url"], held["right"]["url"]], held["category"]
+    urls = [held["left"]["url"], held["right"]["url"]]
+    return Shown(held["token"], urls, held["category"], held["prompt"], held["source"])
 
 
-def _open_page(client: Client, wait: float):
-    """(token, two image addresses, category) of the battle the vote page shows, waiting."""
+def _open_page(client: Client, wait: float) -> Shown | None:
+    """The battle the vote page shows, waiting for one."""
     deadline = time.monotonic() + wait
     while True:
         page = _get(client, "/vote/", follow=True)
@@ -208,12 +345,22 @@ def _open_page(client: Client, wait: float):
         text = page.content.decode()
         urls = _IMG.findall(text)
         if page.status_code == 200 and len(urls) == 2 and path.startswith("/vote/"):
-            category = _CATEGORY.search(text)
             token = path.rstrip("/").rsplit("/", 1)[1]
-            return token, urls, html.unescape(category.group(1)) if category else ""
+            category, prompt, source = (_found(p, text) for p in (_CATEGORY, _PROMPT, _SOURCE))
+            return Shown(token, urls, category, prompt, source)
         if time.monotonic() > deadline:
             return None
         time.sleep(0.5)
+
+
+def _found(pattern: re.Pattern, text: str) -> str:
+    match = pattern.search(text)
+    return html.unescape(match.group(1)) if match else ""
+
+
+def _found(pattern: re.Pattern, text: str) -> str:
+    match = pattern.search(text)
+    return html.unescape(match.group(1)) if match else ""
 
 
 def _body(response) -> bytes:
