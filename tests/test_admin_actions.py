@@ -6,6 +6,8 @@ itself, so an action added later is held to the same rule without a new test.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog
 from django.contrib import admin
@@ -16,7 +18,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from arena.models import Vote
+from arena.models import Battle, Vote
 from arena.services import vote_cast
 from generation.models import Generation
 from ratings.api_keys import api_key_create
@@ -39,6 +41,8 @@ def _changelist(model) -> str:
 
 @pytest.fixture
 def every_model_has_a_row(voter, shown_battle, django_capture_on_commit_callbacks):
+    # Shown a while ago, so the vote is not flagged and its recompute gives its board Elo rows.
+    Battle.objects.filter(id=shown_battle.id).update(shown_at=timezone.now() - timedelta(seconds=5))
     with django_capture_on_commit_callbacks(execute=True):
         vote_cast(voter=voter, battle_token=shown_battle.token, choice="left")
     api_key_create(name="router")

@@ -65,7 +65,7 @@ def _battles(category, generators, voters, per_voter: int) -> list:
     outputs = {
         g.id: Generation.objects.create(
             prompt=prompt, generator=g, params_hash="x", reusable=False, status="succeeded",
-            file="outputs/x.png", media_type="image/png",
+            file="outputs/x.png", media_type="image/png", digest=f"{g.id:064x}",
         )
         for g in generators
     }  # fmt: skip
