@@ -230,7 +230,8 @@ def main() -> int:
     if other:
         print(f"  other answers: {dict(other)}")
     print(f"  log: {log}")
-    failed = unrecoverable or restarts or unfinished or not alive or other or waits > args.max_waits
+    too_many_waits = args.max_waits is not None and waits > args.max_waits
+    failed = unrecoverable or restarts or unfinished or not alive or other or too_many_waits
     return 1 if args.check and failed else 0
 
 
