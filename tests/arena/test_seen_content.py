@@ -133,15 +133,21 @@ def test_a_typed_prompt_draws_fresh_outputs_that_no_battle_reuses(
     assert not revealed & _stored(pool_battle)
 
 
-def test_an_output_is_seen_by_its_pixels_whatever_generation_row_made_it(
-    voter, category, generators, django_capture_on_commit_callbacks
-):
+@pytest.fixture
+def twin_battles(category, generators, django_capture_on_commit_callbacks):
+    """Two battles of two prompts with the same text: two generation rows, the same bytes."""
     twins = [Prompt.objects.create(text="A blue kettle", category=category) for _ in range(2)]
     with django_capture_on_commit_callbacks(execute=True):
-        first, second = (
+        return [
             battle_create(prompt=p, generator_a=generators[0], generator_b=generators[1])
             for p in twins
-        )
+        ]
+
+
+def test_an_output_is_seen_by_its_pixels_whatever_generation_row_made_it(
+    voter, twin_battles, django_capture_on_commit_callbacks
+):
+    first, second = twin_battles
     assert first.generation_a_id != second.generation_a_id
     assert _stored(first) == _stored(second)  # two rows, the same bytes
     shown = battle_assign_next(voter=voter)
@@ -153,15 +159,8 @@ def test_an_output_is_seen_by_its_pixels_whatever_generation_row_made_it(
     assert not _stored(after) & _stored(shown)
 
 
-def test_two_battles_with_the_same_bytes_cannot_both_be_marked_seen(
-    voter, category, generators, django_capture_on_commit_callbacks
-):
-    twins = [Prompt.objects.create(text="A blue kettle", category=category) for _ in range(2)]
-    with django_capture_on_commit_callbacks(execute=True):
-        first, second = (
-            battle_create(prompt=p, generator_a=generators[0], generator_b=generators[1])
-            for p in twins
-        )
+def test_two_battles_with_the_same_bytes_cannot_both_be_marked_seen(voter, twin_battles):
+    first, second = twin_battles
     assert outputs_mark_seen(voter=voter, battle_id=first.id)
     assert not outputs_mark_seen(voter=voter, battle_id=second.id)
 
