@@ -152,6 +152,10 @@ class Battle(models.Model):
         null=True, blank=True, help_text="When it was put on the voter's screen."
     )
     failure = models.TextField(blank=True)
+    # An attention check: output b was made for another prompt of the same category (for an
+    # edit, another instruction on the same source). It looks like any battle; its answer is a
+    # DecoyCheck, never a Vote, so it reaches no board.
+    decoy = models.BooleanField(default=False, db_default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -331,3 +335,23 @@ class SeenOutput(models.Model):
 
     def __str__(self) -> str:
         return f"{self.voter_id} saw generation {self.generation_id}"
+
+
+class DecoyCheck(models.Model):
+    """A voter's answer to a decoy battle: passed unless they preferred the off-prompt output."""
+
+    battle = models.OneToOneField(Battle, on_delete=models.CASCADE, related_name="decoy_check")
+    voter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="decoy_checks"
+    )
+    choice = models.CharField(max_length=10, choices=Vote.Choice.choices)
+    passed = models.BooleanField()
+    time_to_vote_ms = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["voter", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.voter_id} {'passed' if self.passed else 'failed'} decoy {self.battle_id}"
