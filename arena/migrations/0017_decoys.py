@@ -7,32 +7,65 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('arena', '0016_seen_output_content'),
+        ("arena", "0016_seen_output_content"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='battle',
-            name='decoy',
+            model_name="battle",
+            name="decoy",
             field=models.BooleanField(db_default=False, default=False),
         ),
         migrations.CreateModel(
-            name='DecoyCheck',
+            name="DecoyCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('choice', models.CharField(choices=[('left', 'Left is better'), ('right', 'Right is better'), ('tie', 'Tie'), ('both_bad', 'Both are bad')], max_length=10)),
-                ('passed', models.BooleanField()),
-                ('time_to_vote_ms', models.PositiveIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('battle', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='decoy_check', to='arena.battle')),
-                ('voter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='decoy_checks', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "choice",
+                    models.CharField(
+                        choices=[
+                            ("left", "Left is better"),
+                            ("right", "Right is better"),
+                            ("tie", "Tie"),
+                            ("both_bad", "Both are bad"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("passed", models.BooleanField()),
+                ("time_to_vote_ms", models.PositiveIntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "battle",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="decoy_check",
+                        to="arena.battle",
+                    ),
+                ),
+                (
+                    "voter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="decoy_checks",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
-                'indexes': [models.Index(fields=['voter', 'created_at'], name='arena_decoy_voter_i_dbec1e_idx')],
+                "ordering": ["id"],
+                "indexes": [
+                    models.Index(
+                        fields=["voter", "created_at"], name="arena_decoy_voter_i_dbec1e_idx"
+                    )
+                ],
             },
         ),
     ]
