@@ -1,7 +1,11 @@
 """Nearest category for a prompt a voter typed: TF-IDF cosine over what each category is about.
 
-Pure functions over lists of strings and numpy arrays; no Django import here. The arena's
-selectors hand in each category's name, description and curated prompts.
+A text's features are its word stems, the character 3- to 5-grams of each stem (so that
+"painting" and "painted", "backdrop" and "background" share something), and one marker for
+each piece of lettering it asks for (a quoted span, a word in capitals, a digit): what a
+prompt wants written matters more than what it is written on. Pure functions over lists of
+strings and numpy arrays; no Django import here. The arena's selectors hand in each
+category's name, description and curated prompts.
 """
 
 from __future__ import annotations
@@ -20,6 +24,13 @@ a an and are as at be by for from in into is it its of on or over that the their
 up with without very some two three four one image picture photo style show showing
 """
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+_LETTERING = re.compile(r"\b[A-Z]{2,}\b|\"[^\"]+\"|\d")
+LETTERING = "__lettering__"
+# Each piece of lettering counts twice: one quoted word outweighs a word about the scene.
+_LETTERING_WEIGHT = 2
+_GRAMS = (3, 4, 5)
+# The best category is a guess, not a certainty, when the runner-up's cosine is this close.
+MARGIN = 0.05
 
 
 def tokenize(text: str) -> list[str]:
@@ -34,6 +45,19 @@ def tokenize(text: str) -> list[str]:
             continue
         tokens.append(_stem(word))
     return tokens
+
+
+def features(text: str) -> list[str]:
+    """The terms of ``text`` that the index counts: stems, their character n-grams, and a
+    lettering marker per quoted span, word in capitals or digit."""
+    stems = tokenize(text)
+    terms = list(stems)
+    for stem in stems:
+        padded = f"<{stem}>"
+        for n in _GRAMS:
+            terms.extend("#" + padded[i : i + n] for i in range(len(padded) - n + 1))
+    terms.extend([LETTERING] * (_LETTERING_WEIGHT * len(_LETTERING.findall(text))))
+    return terms
 
 
 def _stem(word: str) -> str:
@@ -73,7 +97,7 @@ def fit(documents: Sequence[str], labels: Sequence[int], n_labels: int) -> Categ
     -------
     CategoryIndex
     """
-    tokenized = [tokenize(document) for document in documents]
+    tokenized = [features(document) for document in documents]
     vocabulary = {term: i for i, term in enumerate(sorted({t for doc in tokenized for t in doc}))}
     counts = np.zeros((len(tokenized), len(vocabulary)))
     for row, tokens in enumerate(tokenized):
@@ -91,7 +115,7 @@ def fit(documents: Sequence[str], labels: Sequence[int], n_labels: int) -> Categ
 def scores(index: CategoryIndex, text: str) -> np.ndarray:
     """Cosine similarity of ``text`` to each label's centroid, in label order (0 to 1)."""
     vector = np.zeros(len(index.vocabulary))
-    for term, count in Counter(tokenize(text)).items():
+    for term, count in Counter(features(text)).items():
         column = index.vocabulary.get(term)
         if column is not None:
             vector[column] = count
@@ -106,6 +130,36 @@ def nearest(index: CategoryIndex, text: str, *, minimum: float = 0.0) -> int | N
     similarity = scores(index, text)
     best = int(np.argmax(similarity))
     return best if similarity[best] > minimum else None
+
+
+@dataclass(frozen=True)
+class Guess:
+    """The nearest label, the runner-up, and whether the nearest is clear of it by MARGIN."""
+
+    label: int | None
+    runner_up: int | None
+    sure: bool
+
+
+def guess(index: CategoryIndex, text: str, *, margin: float = MARGIN) -> Guess:
+    """The nearest label to ``text`` and whether it is a clear choice.
+
+    Not sure when nothing is shared with any label, or when the runner-up scores within
+    ``margin`` of the best. With one label there is nothing to choose: that label, sure.
+    """
+    if len(index.centroids) == 1:
+        return Guess(0, None, True)
+    if len(index.vocabulary) == 0:
+        return Guess(None, None, False)
+    similarity = scores(index, text)
+    order = np.argsort(-similarity, kind="stable")
+    best = int(order[0])
+    if similarity[best] <= 0:
+        return Guess(None, None, False)
+    if len(order) == 1:
+        return Guess(best, None, True)
+    second = int(order[1])
+    return Guess(best, second, bool(similarity[best] - similarity[second] >= margin))
 
 
 def _sublinear(counts: np.ndarray) -> np.ndarray:

@@ -11,7 +11,9 @@ CATEGORIES = [
     {
         "slug": "product-shots",
         "name": "Product shots",
-        "description": "E-commerce product photography: packshots, lifestyle, studio light.",
+        "description": "E-commerce product photography: packshots, lifestyle, studio light; "
+        "one product for sale (fashion, beauty, home, kitchen, electronics, food and drink) "
+        "shown on a surface or a backdrop.",
         "prompts": [
             "A red leather handbag on a white marble table, soft window light",
             "Minimalist packshot of a glass perfume bottle on a pastel pink background",
@@ -29,7 +31,8 @@ CATEGORIES = [
     {
         "slug": "text-in-image",
         "name": "Text in image",
-        "description": "Pictures whose point is legible text: signs, posters, labels, menus.",
+        "description": "Pictures whose point is legible text: signs, posters, labels, menus; "
+        "words, names, slogans, titles and headlines written, printed or painted on things.",
         "prompts": [
             "A neon sign that reads OPEN LATE above a diner door",
             "A vintage travel poster with the words VISIT LISBON in bold letters",
@@ -47,7 +50,9 @@ CATEGORIES = [
     {
         "slug": "people",
         "name": "People",
-        "description": "Portraits and people in scenes: faces, hands, poses, groups.",
+        "description": "Portraits and people in scenes: faces, hands, poses, groups; men, women, "
+        "children, babies and families; people at work (chefs, farmers, mechanics, musicians, "
+        "models), players in sport, kids at play, couples and friends at celebrations.",
         "prompts": [
             "Portrait of an elderly fisherman with a weathered face, overcast light",
             "A young woman laughing while reading on a park bench in autumn",
@@ -129,7 +134,8 @@ EDIT_CATEGORIES = [
     {
         "slug": "background-swap",
         "name": "Background swap",
-        "description": "Edits that replace what is behind the subject: backdrop, scene, studio.",
+        "description": "Edits that replace what is behind the subject: backdrop, scene, studio; "
+        "the subject put in another place, room, landscape or sky.",
         "prompts": [
             ("A ceramic vase on a kitchen shelf", "Replace the background with a sunset beach"),
             ("A sneaker on a wooden floor", "Swap the background for a clean studio backdrop"),
@@ -146,6 +152,18 @@ EDIT_CATEGORIES = [
             ("A shop sign above a door", 'Make the sign read "OPEN 24/7"'),
             ("A poster on a wall", 'Replace the title with "JAZZ NIGHT"'),
             ("A mug with a slogan", 'Write "MONDAY" on the mug instead'),
+        ],
+    },
+    {
+        "slug": "restyle",
+        "name": "Restyle",
+        "description": "Edits that redraw the whole picture in another style or medium: "
+        "sketch, painting, illustration, film look.",
+        "prompts": [
+            ("A lighthouse on a rocky coast", "Turn it into a watercolour painting"),
+            ("A city street with a tram", "Make it look like a comic book panel"),
+            ("A bowl of fruit on a table", "Redraw it as a charcoal sketch"),
+            ("A cottage in a meadow", "Give it the look of a faded 1970s photograph"),
         ],
     },
 ]

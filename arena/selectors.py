@@ -178,23 +178,43 @@ def battle_progress(battle: Battle) -> dict:
     return {"state": state, "done": done, "outputs": outputs, "message": message}
 
 
+@dataclass(frozen=True)
+class CategoryGuess:
+    """The category nearest a prompt, the runner-up, and whether the arena may file it alone."""
+
+    category: Category | None
+    runner_up: Category | None
+    sure: bool
+
+
 def category_guess(text: str, *, kind: str = Kind.GENERATE) -> Category | None:
     """The category of this kind nearest to ``text`` by names, descriptions and curated
     prompts, or None."""
+    return category_ranking(text, kind=kind).category
+
+
+def category_ranking(
+    text: str, *, kind: str = Kind.GENERATE, leave_out: int | None = None
+) -> CategoryGuess:
+    """The nearest category of this kind to ``text``, its runner-up, and whether the nearest
+    is clear of it (``classify.MARGIN``). ``leave_out`` is a curated prompt's id to fit
+    without, for measuring the guess on the arena's own prompts."""
     categories = list(Category.objects.filter(kind=kind).order_by("id"))
     if not categories:
-        return None
+        return CategoryGuess(None, None, False)
     position = {category.id: i for i, category in enumerate(categories)}
     documents = [f"{category.name}. {category.description}" for category in categories]
     labels = list(range(len(categories)))
     curated = Prompt.objects.filter(
         source=Prompt.Source.CURATED, category__isnull=False, category__kind=kind
-    )
+    ).exclude(id=leave_out)
     for category_id, prompt_text in curated.values_list("category_id", "text"):
         documents.append(prompt_text)
         labels.append(position[category_id])
-    label = classify.nearest(classify.fit(documents, labels, len(categories)), text)
-    return None if label is None else categories[label]
+    found = classify.guess(classify.fit(documents, labels, len(categories)), text)
+    pick = None if found.label is None else categories[found.label]
+    second = None if found.runner_up is None else categories[found.runner_up]
+    return CategoryGuess(pick, second, found.sure)
 
 
 def day_start(now=None):

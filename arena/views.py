@@ -21,6 +21,7 @@ from arena.models import Battle
 from arena.services import (
     ArenaError,
     BattleNotFound,
+    CategoryUnclear,
     RateLimited,
     battle_assign_next,
     battle_hold_next,
@@ -214,6 +215,9 @@ def battle_start_page(
     except ArenaError as exc:
         if _wants_json(request):
             return _error(request, exc)
+        if isinstance(exc, CategoryUnclear):
+            form.add_error("category", str(exc))
+            return again(status=exc.status)
         return again(status=exc.status, message=str(exc))
     return _started(request, battle, status=201)
 

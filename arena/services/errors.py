@@ -33,6 +33,10 @@ class NoPairAvailable(PromptError):
     status = 409
 
 
+class CategoryUnclear(PromptError):
+    """The arena cannot tell a prompt's category well enough to file it alone."""
+
+
 class NothingUnseen(ArenaError):
     """The voter has seen every output there is, and no new one can be made."""
 

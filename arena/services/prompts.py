@@ -21,9 +21,9 @@ from django.db import transaction
 from PIL import Image
 
 from arena.models import PROMPT_MAX_LENGTH, Battle, Category, Kind, Prompt
-from arena.selectors import category_guess
+from arena.selectors import category_ranking
 from arena.services.battles import battle_create, pick_pair
-from arena.services.errors import BattleNotFound, NoPairAvailable, PromptError
+from arena.services.errors import BattleNotFound, CategoryUnclear, NoPairAvailable, PromptError
 from arena.services.limits import prompt_allowance_check
 from generation.models import Generation, Generator
 from generation.selectors import generators_enabled
@@ -95,11 +95,13 @@ def voter_battle_start(
     pair = pick_pair(generators_enabled(kind=kind))
     if pair is None:
         raise NoPairAvailable(_NO_PAIR[kind])
+    if category is None:
+        category = _category_guessed(text, kind=kind)
     prompt_allowance_check(voter=voter)
     source_image, source_mask = checked.store() if checked is not None else ("", "")
     prompt = Prompt.objects.create(
         text=text,
-        category=category if category is not None else category_guess(text, kind=kind),
+        category=category,
         source=Prompt.Source.VOTER,
         created_by=voter,
         active=False,
@@ -108,6 +110,21 @@ def voter_battle_start(
     )
     return battle_create(
         prompt=prompt, generator_a=pair[0], generator_b=pair[1], requested_by=voter, fresh=True
+    )
+
+
+def _category_guessed(text: str, *, kind: str) -> Category | None:
+    """The category the arena files the prompt in; raises ``CategoryUnclear`` when it cannot
+    tell (nothing in common with any category, or a runner-up too close), so that the voter
+    picks instead of a guess landing votes on the wrong board. None when there is none."""
+    guessed = category_ranking(text, kind=kind)
+    if guessed.sure or not Category.objects.filter(kind=kind).exists():
+        return guessed.category
+    if guessed.category is None:
+        raise CategoryUnclear("The arena cannot tell which category this is: pick one.")
+    raise CategoryUnclear(
+        f"Is this {guessed.category.name} or {guessed.runner_up.name}? "
+        "The arena cannot tell: pick the category."
     )
 
 

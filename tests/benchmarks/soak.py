@@ -45,6 +45,7 @@ PYTHON = sys.executable
 SUBJECTS = ["teapot", "bicycle", "lighthouse", "sneaker", "wristwatch", "fox", "cactus"]
 STYLES = ["on marble", "at dusk", "in the snow", "as a watercolour", "on a white backdrop"]
 CHOICES = ["left", "right", "tie", "both_bad"]
+_OPTION = re.compile(r'<option value="([^"]+)"')
 CREATE_VOTERS = """
 from django.contrib.auth import get_user_model
 User = get_user_model()
@@ -162,6 +163,11 @@ class Voter(threading.Thread):
             f"A {self.rng.choice(SUBJECTS)} {self.rng.choice(STYLES)}, soak {self.rng.random():.6f}"
         )
         answer = self.post(client, "/prompt/", {"text": text, "category": ""})
+        options = _OPTION.findall(answer.text) if answer.status_code == 400 else []
+        if options and "cannot tell" in answer.text:
+            # The arena asks which category this is: the voter picks one and sends it again.
+            self.counts["category asked"] += 1
+            answer = self.post(client, "/prompt/", {"text": text, "category": options[0]})
         self.counts["prompts" if answer.status_code == 200 else f"prompt {answer.status_code}"] += 1
 
 
@@ -223,10 +229,12 @@ def main() -> int:
     stored = votes_stored - votes_before
     print(f"  votes cast {total['votes']} (stored {stored}); tries {total['tries']}, "
           f"waits {total['waits']} ({waits:.2%})")  # fmt: skip
-    print(f"  generations made {made}, lost {unfinished}; typed prompts {total['prompts']}")
+    print(f"  generations made {made}, lost {unfinished}; typed prompts {total['prompts']} "
+          f"(category asked for {total['category asked']})")  # fmt: skip
     print(f"  worker crashes {unrecoverable}, worker restarts {restarts}; "
           f"./dev up still serving at the end: {'yes' if alive else 'no'}")  # fmt: skip
-    other = {k: v for k, v in total.items() if k not in ("votes", "tries", "waits", "prompts")}
+    expected = ("votes", "tries", "waits", "prompts", "category asked")
+    other = {k: v for k, v in total.items() if k not in expected}
     if other:
         print(f"  other answers: {dict(other)}")
     print(f"  log: {log}")

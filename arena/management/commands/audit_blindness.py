@@ -37,6 +37,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.test import Client, override_settings
 
 from arena.blindness import Attacker, FileAttacker, Seen, seen_of, verdict
+from arena.models import Category
 
 _IMG = re.compile(r'<img src="([^"]+)"')
 _CATEGORY = re.compile(r'<p class="category" id="category">([^<]*)</p>')
@@ -184,6 +185,10 @@ def _get(client: Client, url: str, **extra):
     return client.get(url, secure=settings.SECURE_SSL_REDIRECT, **extra)
 
 
+def _slug_of(name: str) -> str:
+    return Category.objects.filter(name=name).values_list("slug", flat=True).first() or ""
+
+
 def _post(client: Client, url: str, data=None, **extra):
     return client.post(
         url, data or {}, secure=settings.SECURE_SSL_REDIRECT, HTTP_ACCEPT="application/json",
@@ -292,12 +297,14 @@ class Typist:
         return sides, answer.json()["reveal"]
 
     def _start(self, shown: Shown) -> str | None:
+        # The voter files the prompt in the category the page named, as anyone typing it may.
+        form = {"text": shown.prompt, "category": _slug_of(shown.category)}
         if shown.source:
             picture = io.BytesIO(_body(_get(self.client, shown.source)))
             picture.name = "source.png"
-            started = _post(self.client, "/prompt/edit/", {"image": picture, "text": shown.prompt})
+            started = _post(self.client, "/prompt/edit/", {**form, "image": picture})
         else:
-            started = _post(self.client, "/prompt/", {"text": shown.prompt})
+            started = _post(self.client, "/prompt/", form)
         if started.status_code == 429:  # the allowance is spent (the cache counts it)
             self.spent = self.budget
         return started.json()["token"] if started.status_code == 201 else None
