@@ -1,17 +1,26 @@
-"""Simulated votes for the demo, from voters who follow the demo generators' hidden quality."""
+"""Simulated votes for the demo, from voters who follow the demo generators' hidden quality.
+
+Each vote judges a finished battle: a curated prompt of its category (an edit of the prompt's
+source image in an edit category) and two stored outputs of it, made once per (prompt,
+generator) and shared by every vote and battle that shows them. The demo voters are accounts
+of their own: they never mark an output seen for anyone, so real voters still get battles.
+"""
 
 from __future__ import annotations
 
 import math
 import random
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
 from arena.demo_data import GENERATORS
-from arena.models import Category, Kind, Vote
+from arena.models import Battle, Category, Prompt, Vote
+from arena.services.battles import prompts_of_kind
+from arena.services.demo_outputs import demo_outputs_make
 from generation.models import Generator
 
 KEY_PREFIX = "demo:"
@@ -21,51 +30,80 @@ STRENGTH_SCALE = 4.0
 TIE_SHARE = 0.12  # of close pairs; fewer when one side is clearly better
 BOTH_BAD_BELOW = 0.5  # both sides under this quality: sometimes judged both bad
 SPREAD_DAYS = 14
+_QUALITY = {spec["slug"]: spec["quality"] for spec in GENERATORS}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One simulated vote, drawn from its own seeded stream: the same ``i``, the same vote."""
+
+    i: int
+    prompt: Prompt
+    a: Generator
+    b: Generator
+    left_is_a: bool
+    choice: str
+    voter_index: int
+    age: timedelta
+    time_to_vote_ms: int
 
 
 def demo_votes_cast(*, count: int, seed: int = 0) -> int:
     """Make sure ``count`` simulated demo votes exist; returns how many were added.
 
     The same seed gives the same votes, and running it again adds only the missing ones, so
-    ``manage.py demo`` can run on every start. Votes are written in bulk, with no battle of
-    their own (as imported votes are), spread over the last two weeks.
+    ``manage.py demo`` can run on every start. Battles and votes are written in bulk, spread
+    over the last two weeks; the outputs they show are made first (see ``demo_outputs``).
     """
     existing = Vote.objects.filter(import_key__startswith=KEY_PREFIX).count()
-    quality = {spec["slug"]: spec["quality"] for spec in GENERATORS}
-    generators = list(Generator.objects.filter(slug__in=quality).order_by("slug"))
-    # Generation categories only: a simulated edit vote would have no source image to name,
-    # and an export of it could not be imported back into its edit category.
-    categories = list(Category.objects.filter(kind=Kind.GENERATE).order_by("slug"))
-    if count <= existing or len(generators) < 2 or not categories:
+    generators = list(Generator.objects.filter(slug__in=_QUALITY).order_by("slug"))
+    pools = _pools(generators)
+    if count <= existing or not pools:
         return 0
-    voters = _voters()
-    rng = random.Random(seed)
-    now = timezone.now()
-    votes = []
-    for i in range(count):
-        left, right = rng.sample(generators, 2)
-        choice = _judge(rng, quality[left.slug], quality[right.slug])
-        voter = rng.choice(voters)
-        category = rng.choice(categories)
-        age = timedelta(seconds=rng.uniform(0, SPREAD_DAYS * 86400))
-        if i < existing:
-            continue  # drawn anyway, so that vote i is the same whatever ran before
-        votes.append(
-            Vote(
-                voter=voter,
-                category=category,
-                choice=choice,
-                shown_left=left,
-                shown_right=right,
-                time_to_vote_ms=rng.randint(1500, 12000),
-                created_at=now - age,
-                judge=voter.username,
-                import_key=f"{KEY_PREFIX}{seed}:{i}",
-            )
+    plans = [_plan(random.Random(f"{seed}:{i}"), i, pools) for i in range(existing, count)]
+    outputs = demo_outputs_make(
+        prompts={plan.prompt.id: plan.prompt for plan in plans},
+        generators={generator.id: generator for generator in generators},
+        keys=[(plan.prompt.id, g.id) for plan in plans for g in (plan.a, plan.b)],
+    )
+    plans = [p for p in plans if {(p.prompt.id, p.a.id), (p.prompt.id, p.b.id)} <= outputs.keys()]
+    _write(plans, outputs, _voters(), seed=seed)
+    return len(plans)
+
+
+def _pools(generators: list[Generator]) -> list[tuple[list[Prompt], list[Generator]]]:
+    """Per category (in slug order): its curated prompts and the demo generators of its kind."""
+    pools = []
+    for category in Category.objects.order_by("slug"):
+        prompts = list(
+            Prompt.objects.filter(category=category, active=True, source=Prompt.Source.CURATED)
+            .filter(prompts_of_kind(category.kind))
+            .select_related("category")
+            .order_by("text")
         )
-    with transaction.atomic():
-        Vote.objects.bulk_create(votes, batch_size=1000, ignore_conflicts=True)
-    return len(votes)
+        able = [g for g in generators if g.enabled and g.can(category.kind)]
+        if prompts and len(able) >= 2:
+            pools.append((prompts, able))
+    return pools
+
+
+def _plan(rng: random.Random, i: int, pools) -> Plan:
+    prompts, generators = rng.choice(pools)
+    prompt = rng.choice(prompts)
+    a, b = rng.sample(generators, 2)
+    left_is_a = rng.random() < 0.5
+    left, right = (a, b) if left_is_a else (b, a)
+    return Plan(
+        i=i,
+        prompt=prompt,
+        a=a,
+        b=b,
+        left_is_a=left_is_a,
+        choice=_judge(rng, _QUALITY[left.slug], _QUALITY[right.slug]),
+        voter_index=rng.randrange(VOTERS),
+        age=timedelta(seconds=rng.uniform(0, SPREAD_DAYS * 86400)),
+        time_to_vote_ms=rng.randint(1500, 12000),
+    )
 
 
 def _judge(rng: random.Random, left: float, right: float) -> str:
@@ -77,6 +115,55 @@ def _judge(rng: random.Random, left: float, right: float) -> str:
     if rng.random() < TIE_SHARE * (1 - abs(2 * p_left - 1)):
         return Vote.Choice.TIE
     return Vote.Choice.LEFT if rng.random() < p_left else Vote.Choice.RIGHT
+
+
+@transaction.atomic
+def _write(plans: list[Plan], outputs, voters: list, *, seed: int) -> None:
+    """The battles (voted, by a demo voter) and their votes, in bulk."""
+    now = timezone.now()
+    battles = [_battle(plan, outputs, voters[plan.voter_index], now - plan.age) for plan in plans]
+    Battle.objects.bulk_create(battles, batch_size=500)
+    # created_at is stamped on insert; the battle was made when its vote was, two weeks back.
+    for battle in battles:
+        battle.created_at = battle.assigned_at
+    Battle.objects.bulk_update(battles, ["created_at"], batch_size=500)
+    votes = [
+        _vote(plan, battle, voters[plan.voter_index], now - plan.age, seed=seed)
+        for plan, battle in zip(plans, battles, strict=True)
+    ]
+    Vote.objects.bulk_create(votes, batch_size=1000)
+
+
+def _battle(plan: Plan, outputs, voter, voted_at: datetime) -> Battle:
+    shown_at = voted_at - timedelta(milliseconds=plan.time_to_vote_ms)
+    return Battle(
+        prompt=plan.prompt,
+        generator_a=plan.a,
+        generator_b=plan.b,
+        generation_a=outputs[(plan.prompt.id, plan.a.id)],
+        generation_b=outputs[(plan.prompt.id, plan.b.id)],
+        status=Battle.Status.VOTED,
+        voter=voter,
+        left_is_a=plan.left_is_a,
+        assigned_at=shown_at - timedelta(seconds=2),
+        shown_at=shown_at,
+    )
+
+
+def _vote(plan: Plan, battle: Battle, voter, voted_at: datetime, *, seed: int) -> Vote:
+    left, right = battle.as_shown(plan.a, plan.b)
+    return Vote(
+        battle=battle,
+        voter=voter,
+        category=plan.prompt.category,
+        choice=plan.choice,
+        shown_left=left,
+        shown_right=right,
+        time_to_vote_ms=plan.time_to_vote_ms,
+        created_at=voted_at,
+        judge=voter.username,
+        import_key=f"{KEY_PREFIX}{seed}:{plan.i}",
+    )
 
 
 def _voters() -> list:

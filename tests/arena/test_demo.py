@@ -4,14 +4,17 @@ import io
 import itertools
 
 import pytest
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import RequestFactory
 
 from arena.demo_data import GENERATORS
-from arena.models import Battle, Category, Prompt, Vote
-from generation.models import Generator
+from arena.management.commands import demo as demo_command
+from arena.models import Battle, Category, Kind, Prompt, SeenOutput, Vote
+from arena.services import battle_assign_next
+from arena.services.demo import demo_votes_cast
+from generation.models import Generation, Generator
 from ratings.models import Snapshot
 
 
@@ -19,6 +22,16 @@ def _run_demo(**options) -> str:
     out = io.StringIO()
     call_command("demo", stdout=out, **options)
     return out.getvalue()
+
+
+@pytest.fixture
+def small(settings, monkeypatch):
+    """The demo's pictures drawn small: the simulated votes' outputs are real generations."""
+    settings.ARENA_OUTPUT_SIZE = (64, 64)
+    monkeypatch.setitem(demo_command.SOURCE_PARAMETERS, "size", 64)
+    for spec in GENERATORS:
+        monkeypatch.setitem(spec, "parameters", {**spec["parameters"], "size": 64})
+        monkeypatch.setitem(spec, "edit_parameters", {**spec["edit_parameters"], "max_size": 64})
 
 
 # Only the tests of the simulated votes (below) seed them: 3000 votes and a recompute take seconds.
@@ -54,17 +67,19 @@ def test_demo_brings_an_older_demos_fixed_look_generators_to_the_blind_ones(tran
     assert "faithfulness" in Generator.objects.get(slug="aurora").parameters
 
 
-def test_demo_votes_follow_the_hidden_quality_and_a_second_run_adds_none(transactional_db):
+def test_demo_votes_follow_the_hidden_quality_and_a_second_run_adds_none(transactional_db, small):
     output = _run_demo(battles=0, votes=2000)
     assert "Simulated votes cast: 2000" in output
     assert Vote.objects.filter(import_key__startswith="demo:").count() == 2000
     assert Vote.objects.values("voter").distinct().count() == 5
+    edits = Snapshot.objects.filter(category=None, kind="edit").latest("computed_at")
     board = Snapshot.objects.filter(category=None, kind="generate").latest("computed_at")
-    assert board.vote_count == 2000
+    assert board.vote_count + edits.vote_count == 2000
     rows = sorted(board.rows.all(), key=lambda row: -row.rating)
     truth = sorted(GENERATORS, key=lambda spec: -spec["quality"])
     # The qualities are at least 0.15 apart: ~200 rating points, against 95% intervals of about
-    # +-40 points at 2000 votes, so the fit finds the true order and separates every neighbour.
+    # +-50 points at the ~1400 generation votes, so the fit finds the true order and separates
+    # every neighbour.
     assert [row.generator.slug for row in rows] == [spec["slug"] for spec in truth]
     for better, worse in itertools.pairwise(rows):
         assert better.ci_lower > worse.ci_upper
@@ -77,3 +92,104 @@ def test_demo_votes_follow_the_hidden_quality_and_a_second_run_adds_none(transac
 def test_demo_rejects_a_negative_vote_count(transactional_db):
     with pytest.raises(CommandError, match="--votes"):
         _run_demo(battles=0, votes=-1)
+
+
+def _demo_votes():
+    return Vote.objects.filter(import_key__startswith="demo:").select_related(
+        "battle__prompt", "battle__generation_a", "battle__generation_b", "category"
+    )
+
+
+def test_each_demo_vote_judges_a_voted_battle_of_two_stored_outputs_of_its_prompt(
+    transactional_db, small
+):
+    _run_demo(battles=0, votes=300)
+    votes = list(_demo_votes())
+    assert len(votes) == 300
+    for vote in votes:
+        battle = vote.battle
+        assert battle.status == Battle.Status.VOTED and battle.voter == vote.voter
+        assert vote.voter.username.startswith("demo-voter-")
+        assert battle.prompt.category == vote.category
+        assert battle.prompt.source == Prompt.Source.CURATED
+        assert battle.as_shown(battle.generator_a, battle.generator_b) == (
+            vote.shown_left,
+            vote.shown_right,
+        )
+        for generation, generator in (
+            (battle.generation_a, battle.generator_a),
+            (battle.generation_b, battle.generator_b),
+        ):
+            assert generation.status == Generation.Status.SUCCEEDED and generation.digest
+            assert generation.generator == generator and generation.prompt == battle.prompt
+        assert battle.created_at == battle.assigned_at < battle.shown_at < vote.created_at
+    # One output per (prompt, generator), shared by every vote that judged it.
+    outputs = Generation.objects.filter(battles_as_a__votes__in=votes).distinct().count()
+    keys = {(v.battle.prompt_id, g) for v in votes for g in (v.shown_left_id, v.shown_right_id)}
+    assert Generation.objects.count() == len(keys) >= outputs
+
+
+def test_edit_categories_get_demo_votes_on_edits_by_editors_only(transactional_db, small):
+    _run_demo(battles=0, votes=300)
+    edit_votes = _demo_votes().filter(category__kind=Kind.EDIT)
+    assert edit_votes.exists()
+    for vote in edit_votes:
+        assert vote.battle.prompt.source_image
+        assert vote.shown_left.can("edit") and vote.shown_right.can("edit")
+    assert not _demo_votes().filter(
+        category__kind=Kind.GENERATE, battle__prompt__source_image__gt=""
+    )
+    for category in Category.objects.all():
+        board = Snapshot.objects.filter(category=category).latest("computed_at")
+        assert board.vote_count > 0, category.slug
+
+
+def test_demo_votes_are_the_same_for_a_seed_and_only_the_missing_ones_are_added(
+    transactional_db, small
+):
+    _run_demo(battles=0, votes=0)
+
+    def plan():
+        return [
+            (v.import_key, v.battle.prompt.text, v.shown_left.slug, v.shown_right.slug, v.choice)
+            for v in _demo_votes().order_by("import_key")
+        ]
+
+    assert demo_votes_cast(count=120) == 120
+    assert demo_votes_cast(count=200) == 80
+    assert demo_votes_cast(count=200) == 0
+    first = plan()
+    Vote.objects.all().delete()
+    Battle.objects.all().delete()
+    assert demo_votes_cast(count=200) == 200  # in one go: the same votes
+    assert plan() == first
+    assert demo_votes_cast(count=200, seed=1) == 0  # the count is of demo votes, any seed
+
+
+def test_demo_votes_mark_nothing_seen_and_the_demo_login_still_gets_battles(
+    transactional_db, small
+):
+    _run_demo(battles=1, votes=300)
+    assert not SeenOutput.objects.exists()
+    demo = get_user_model().objects.get(username="demo")
+    battle = battle_assign_next(voter=demo)
+    assert battle is not None and battle.status == Battle.Status.ASSIGNED
+
+
+def test_an_export_of_demo_votes_imports_back_into_another_arena(transactional_db, small, tmp_path):
+    _run_demo(battles=0, votes=200)
+    path = tmp_path / "demo.jsonl"
+    call_command(
+        "export_battles", "--output", str(path), stdout=io.StringIO(), stderr=io.StringIO()
+    )
+    lines = path.read_text().splitlines()
+    assert len(lines) == 200
+    assert any('"kind": "edit"' in line for line in lines)
+    out = io.StringIO()
+    call_command("import_battles", str(path), "--no-recompute", stdout=out, stderr=io.StringIO())
+    assert "0 new votes" in out.getvalue()
+    Vote.objects.all().delete()  # another arena: none of these votes, nor their battles
+    out = io.StringIO()
+    call_command("import_battles", str(path), "--no-recompute", stdout=out, stderr=io.StringIO())
+    assert "200 new votes" in out.getvalue()
+    assert Vote.objects.filter(category__kind=Kind.EDIT).exists()
