@@ -269,7 +269,7 @@ def _placing(state: BoardState, ids: list[int], since_change: dict[int, int] | N
 
 
 def _decision_pairs(state, ids, rating, known, short) -> np.ndarray:
-    """Top-two Thompson pairs mixed with the pairs the route's rule is short of."""
+    """The pairs the route's rule is short of at the category's tolerance (see aimed_pairs)."""
     m = len(ids)
     result = np.zeros((m, m))
     rated = np.flatnonzero(known)
@@ -284,7 +284,7 @@ def _decision_pairs(state, ids, rating, known, short) -> np.ndarray:
     if cheap is not None:
         cheaper = (cheap, state.cheaper_short[where])
     pairs = aimed_pairs(rating[rated], covariance, lead, short[rated], seed=state.snapshot_id,
-                        cheaper=cheaper)  # fmt: skip
+                        tolerance=state.tolerance, cheaper=cheaper)  # fmt: skip
     result[np.ix_(rated, rated)] = pairs
     return result
 

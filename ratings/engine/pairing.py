@@ -17,7 +17,15 @@ its anytime-valid rule (:mod:`ratings.engine.decision`) puts the leader's lower 
 every challenger, the far ones too. A challenger far below the leader is seldom drawn by
 top-two sampling, yet its few votes leave a wide bound that holds the decision back.
 :func:`votes_short` measures, per challenger, the direct votes the rule still lacks, and
-:func:`shortfall_pairs` sends votes to the leader's pairs in that proportion.
+:func:`shortfall_pairs` sends votes in that proportion, each challenger's share to the pair
+whose vote narrows its bound against the leader most (:func:`narrowing_pairs`): usually the
+direct pair, sometimes a model between them that the leader is already well measured against.
+
+At a tolerance above zero, every challenger's shortfall is finite (the leader is the model
+rated highest, so none is above it by more than the tolerance) and clearing them all is the
+whole decision: who exactly is best no longer matters, so the steered votes go to the
+shortfall alone and top-two sampling, which separates the exact best, only serves the exact
+rule (:func:`aimed_pairs`).
 
 Every rule here is mixed with a share of uniformly drawn pairs (:func:`with_exploration`) so
 that every pair keeps being seen, the fit stays connected, and an unlucky early estimate can
@@ -26,11 +34,15 @@ always be corrected.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .decision import mixture_radius
 
 Z95 = 1.959963984540054
+# Natural-log units per Elo point: the pairing maths reads ratings and covariances in points.
+_PER_POINT = math.log(10.0) / 400.0
 # One virtual tie per model against an average opponent, as in the fit's own prior.
 _PRIOR_INFORMATION = 0.25
 
@@ -212,36 +224,75 @@ def aimed_pairs(
     short: np.ndarray,
     *,
     seed: int,
+    tolerance: float = 0.0,
     shortfall_share: float = 0.75,
     cheaper: tuple[int, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """The steered part of matchmaking: top-two Thompson pairs mixed with the shortfall pairs.
+    """The steered part of matchmaking: the shortfall pairs, at tolerance 0 mixed with top-two.
 
-    Of the steered votes, ``shortfall_share`` go where the route's rule is short of votes
-    (:func:`shortfall_pairs`), the rest to top-two Thompson sampling (:func:`top_two_pairs`),
-    which settles who the leader is. ``cheaper``: a cheaper model that may be good enough and
-    the votes it is short of against each other model (:func:`cheaper_candidate`); its pairs
-    share the shortfall votes equally with the leader's. Symmetric, sums to 1
-    (zeros for fewer than two models).
+    ``short`` is what each model lacks at ``tolerance`` (rating points, the category's; see
+    :func:`votes_short`). At tolerance 0, ``shortfall_share`` of the steered votes go where
+    the exact rule is short of votes (:func:`shortfall_pairs`), the rest to top-two Thompson
+    sampling (:func:`top_two_pairs`), which settles who exactly leads. Above 0 all of them go
+    to the shortfall: clearing it is the whole decision (see the module docstring). Top-two
+    alone when nothing is short. ``cheaper``: a cheaper model that may be good enough and the
+    votes it is short of against each other model (:func:`cheaper_candidate`); its pairs share
+    the shortfall votes equally with the leader's. Symmetric, sums to 1 (zeros for fewer
+    than two models).
     """
     decision = top_two_pairs(mean, covariance, seed=seed)
     if leader is None:
         return decision
-    steer = _joint_shortfall([(leader, short), *([cheaper] if cheaper else [])])
+    parts = [(leader, short), *([cheaper] if cheaper else [])]
+    steer = _joint_shortfall(parts, mean, covariance)
+    share = shortfall_share if tolerance <= 0.0 else 1.0
     if steer.sum() > 0 and decision.sum() > 0:
-        return (1.0 - shortfall_share) * decision + shortfall_share * steer
+        return (1.0 - share) * decision + share * steer
     return decision
 
 
-def _joint_shortfall(parts: list[tuple[int, np.ndarray]]) -> np.ndarray:
+def _joint_shortfall(parts: list[tuple[int, np.ndarray]], mean, covariance) -> np.ndarray:
     """Shortfall pairs of several anchors, an equal share each.
 
     Equal, not by votes lacking: the cheaper pick near the leader lacks far more votes than
     the leader does, and by need alone it would starve the leader's own decision.
     """
-    pairs = [shortfall_pairs(anchor, short) for anchor, short in parts]
+    pairs = [shortfall_pairs(anchor, short, mean, covariance) for anchor, short in parts]
     pairs = [p for p in pairs if p.sum() > 0]
-    return sum(pairs) / len(pairs) if pairs else np.zeros_like(shortfall_pairs(*parts[0]))
+    return sum(pairs) / len(pairs) if pairs else np.zeros((mean.size, mean.size))
+
+
+def narrowing_pairs(mean: np.ndarray, covariance: np.ndarray, anchor: int) -> np.ndarray:
+    """For each model ``c``, the pair one vote on which narrows ``anchor - c`` most.
+
+    A vote on the pair ``(i, j)`` adds ``w = p (1 - p)`` (its Fisher information) along
+    ``d = e_i - e_j``; the variance of ``a' theta`` with ``a = e_anchor - e_c`` then falls by
+    ``w (a' S d)**2 / (1 + w d' S d)`` (Sherman-Morrison, ``S`` the covariance). The direct
+    pair usually wins; a model between the two that the anchor is already measured well
+    against can win for a challenger far below, whose direct games say little each.
+
+    Returns an ``(m, 2)`` array of indices (row ``anchor``: the anchor twice).
+    """
+    m = mean.size
+    theta = np.asarray(mean, dtype=float) * _PER_POINT
+    cov = np.asarray(covariance, dtype=float) * _PER_POINT**2
+    p = 1.0 / (1.0 + np.exp(theta[None, :] - theta[:, None]))
+    information = p * (1.0 - p)
+    diag = np.diag(cov)
+    spread = diag[:, None] + diag[None, :] - 2.0 * cov
+    upper = np.triu(np.ones((m, m), bool), 1)
+    best = np.tile(np.array([[anchor, 0]]), (m, 1))
+    best[:, 1] = np.arange(m)
+    for c in np.flatnonzero(np.arange(m) != anchor):
+        along = cov[:, anchor] - cov[:, c]
+        gain = information * (along[:, None] - along[None, :]) ** 2 / (1.0 + information * spread)
+        gain = np.where(upper & np.isfinite(gain), gain, -np.inf)
+        direct = (min(anchor, c), max(anchor, c))
+        if not np.isfinite(gain.max()) or gain.max() <= gain[direct]:
+            continue
+        best[c] = np.unravel_index(np.argmax(gain), gain.shape)
+    best[anchor] = anchor
+    return best
 
 
 def cheaper_candidate(
@@ -261,13 +312,21 @@ def cheaper_candidate(
     return int(pool[np.lexsort((-theta[pool], prices[pool]))][0])
 
 
-def shortfall_pairs(leader: int, short: np.ndarray) -> np.ndarray:
-    """Pairs of the leader with each challenger in proportion to the votes it is short.
+def shortfall_pairs(
+    leader: int,
+    short: np.ndarray,
+    mean: np.ndarray | None = None,
+    covariance: np.ndarray | None = None,
+) -> np.ndarray:
+    """Votes for each challenger in proportion to the votes it is short against the leader.
 
     Sent in that proportion, the votes clear every challenger at about the same time, so
     none is served past its need while another still holds the decision back. A challenger
     level with the leader (``inf``) counts as short of as many votes as the neediest finite
-    one, or 1 when none is finite. Symmetric, sums to 1; zeros when nothing is short.
+    one, or 1 when none is finite. Each challenger's share goes to its pair with the leader,
+    or with ``mean`` and ``covariance`` (points) to the pair that narrows its bound against
+    the leader most (:func:`narrowing_pairs`). Symmetric, sums to 1; zeros when nothing is
+    short.
     """
     short = np.asarray(short, dtype=float).copy()
     result = np.zeros((short.size, short.size))
@@ -277,8 +336,13 @@ def shortfall_pairs(leader: int, short: np.ndarray) -> np.ndarray:
     total = short.sum()
     if total <= 0.0:
         return result
-    result[leader] = short / (2.0 * total)
-    result[:, leader] = short / (2.0 * total)
+    if mean is None or covariance is None:
+        pairs = np.column_stack([np.full(short.size, leader), np.arange(short.size)])
+    else:
+        pairs = narrowing_pairs(mean, covariance, leader)
+    share = short / (2.0 * total)
+    np.add.at(result, (pairs[:, 0], pairs[:, 1]), share)
+    np.add.at(result, (pairs[:, 1], pairs[:, 0]), share)
     return result
 
 

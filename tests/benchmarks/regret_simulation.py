@@ -9,9 +9,10 @@ What is real and what is fast:
   :func:`ratings.engine.regret.regret_bounds`, on the strengths and covariance a recompute
   would store;
 * active pairing is the matchmaker's own steering, :func:`ratings.engine.pairing.aimed_pairs`
-  (top-two Thompson sampling mixed with the pairs the rule is short of, by
-  :func:`ratings.engine.pairing.votes_short` at the tolerance it aims at), mixed with the
-  arena's exploration share; a category whose route is confident gets uniform pairs;
+  at the tolerance it aims at (the pairs the rule is short of, by
+  :func:`ratings.engine.pairing.votes_short`, each sent where it narrows the bound most;
+  at tolerance 0 mixed with top-two Thompson sampling), mixed with the arena's exploration
+  share; a category whose route is confident gets uniform pairs;
 * the fit is the recompute's model (Bradley-Terry, a tie half a win, the prior of
   ``RATINGS_PRIOR = 1`` virtual tie per model, the floored sandwich covariance of
   ``RATINGS_INTERVAL = sandwich``) solved by Newton's method batched over categories, warm
@@ -268,7 +269,8 @@ def _active_weights(theta, cov, established, fit, aim, seed, prices=None) -> np.
     for b in np.flatnonzero(~confident & (leader >= 0)):
         cheaper = (int(cheap[b]), cheap_short[b]) if cheap[b] >= 0 else None
         steered = aimed_pairs(theta[b] * POINTS, cov[b] * POINTS**2, int(leader[b]), short[b],
-                              seed=seed * 1000 + int(b), cheaper=cheaper)  # fmt: skip
+                              seed=seed * 1000 + int(b), tolerance=aim,
+                              cheaper=cheaper)  # fmt: skip
         weights[b] = 2.0 * with_exploration(steered, EXPLORATION)[fit.i, fit.j]
     return weights
 

@@ -166,3 +166,40 @@ def test_aimed_pairs_also_serve_the_cheaper_candidates_shortfall():
     alone = aimed_pairs(mean, cov, 0, short, seed=1)
     both = aimed_pairs(mean, cov, 0, short, seed=1, cheaper=(1, np.array([0.0, 0.0, 50.0])))
     assert both[1, 2] > alone[1, 2] and both.sum() == pytest.approx(1.0)
+
+
+def test_a_challengers_votes_go_to_the_pair_that_narrows_its_bound_most():
+    from ratings.engine.pairing import narrowing_pairs
+
+    # Model 1 is measured closely against the leader; model 2, far below, only loosely.
+    mean = np.array([0.0, -150.0, -300.0])
+    cov = np.array([[400.0, 390.0, 0.0], [390.0, 400.0, 0.0], [0.0, 0.0, 900.0]])
+    pairs = narrowing_pairs(mean, cov, 0)
+    assert sorted(pairs[1]) == [0, 1]  # the direct pair for the near one
+    assert sorted(pairs[2]) == [1, 2]  # through the model between for the far one
+    # Without correlations every direct pair narrows its own difference most.
+    assert [sorted(p) for p in narrowing_pairs(mean, np.diag([400.0] * 3), 0)[1:]] == [
+        [0, 1],
+        [0, 2],
+    ]
+
+
+def test_shortfall_pairs_with_the_posterior_keep_each_challengers_share():
+    mean = np.array([0.0, -150.0, -300.0])
+    cov = np.array([[400.0, 390.0, 0.0], [390.0, 400.0, 0.0], [0.0, 0.0, 900.0]])
+    pairs = shortfall_pairs(0, np.array([0.0, 100.0, 300.0]), mean, cov)
+    assert pairs.sum() == pytest.approx(1.0)
+    np.testing.assert_allclose(pairs, pairs.T)
+    assert 2 * pairs[0, 1] == pytest.approx(0.25) and 2 * pairs[1, 2] == pytest.approx(0.75)
+
+
+def test_above_tolerance_zero_the_steered_votes_all_go_to_the_shortfall():
+    from ratings.engine.pairing import aimed_pairs
+
+    mean, cov = np.array([100.0, 90.0, 60.0, 50.0]), np.diag([400.0] * 4)
+    short = np.array([0.0, 200.0, 100.0, 0.0])
+    exact = aimed_pairs(mean, cov, 0, short, seed=1)
+    tolerant = aimed_pairs(mean, cov, 0, short, seed=1, tolerance=25.0)
+    assert exact[1, 2] > 0.0  # top-two sampling also pairs challengers with each other
+    assert tolerant[1:, 1:].sum() == 0.0 and tolerant.sum() == pytest.approx(1.0)
+    assert tolerant[0, 1] == pytest.approx(2 * tolerant[0, 2])
