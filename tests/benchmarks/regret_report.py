@@ -125,6 +125,20 @@ def print_mix(runs, seed: int = 0) -> None:
         )
 
 
+def print_known_truth(n: int, seed: int) -> None:
+    """What any pairing that clears challengers by direct votes needs on the mix's boards."""
+    truth = rs.realistic_mix(np.random.default_rng([seed, 24, DESIGNS[rs.realistic_mix]]), n)
+    second, rest = rs.known_truth_votes(truth, TOLERANCE)
+    exact = sum(rs.known_truth_votes(truth, 0.0))
+    tol = second + rest
+    print(
+        f"with the truth known, every challenger played only against the best (medians): "
+        f"tolerance {TOLERANCE:g} {np.median(tol):.0f} votes (against #2 {np.median(second):.0f},"
+        f" the other eight {np.median(rest):.0f}), exact {np.median(exact):.0f} (ratio "
+        f"{np.median(tol) / np.median(exact):.2f})"
+    )
+
+
 def _ever_bad(run: rs.Run, tol: float) -> int:
     return int((run.confident[tol] & (run.shortfall[tol] > tol)).any(axis=0).sum())
 
@@ -197,6 +211,7 @@ def print_regret(args) -> None:
     started = time.perf_counter()
     runs = regret_runs(args)
     print_mix(runs, args.seed)
+    print_known_truth(args.regret_categories, args.seed)
     print_crowded(runs)
     print_coverage(runs)
     print_cost(runs)

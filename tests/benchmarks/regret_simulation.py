@@ -289,6 +289,21 @@ def _short(theta, cov, leader, established, tolerance) -> np.ndarray:
     return short
 
 
+def known_truth_votes(truth: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
+    """Direct votes the rule needs with the truth known: against #2, and against the rest.
+
+    Per category, :func:`ratings.engine.pairing.votes_short` from no votes at all, at the true
+    gaps, every challenger played only against the true best and every model established:
+    the leader's pairs in the proportion :func:`ratings.engine.pairing.shortfall_pairs` sends.
+    """
+    order = np.sort(truth, axis=1)[:, ::-1]
+    gap = order[:, :1] - order[:, 1:]
+    p = expit(gap)
+    alpha = ERROR_RATE / (truth.shape[1] - 1)
+    short = votes_short(gap, np.full(gap.shape, 10.0), p * (1 - p), alpha, tolerance=tol / POINTS)
+    return short[:, 0], short[:, 1:].sum(axis=1)
+
+
 def first_confident(run_: Run, tol: float) -> np.ndarray:
     """Votes at each category's first confident answer (inf: never within the horizon)."""
     confident = run_.confident[tol]

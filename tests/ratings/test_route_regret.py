@@ -26,3 +26,12 @@ def test_active_pairing_aimed_at_the_tolerance_decides_crowded_tops_sooner():
     uniform = rs.first_confident(rs.run(truth, horizon=6000, seed=4), 25.0)
     active = rs.first_confident(rs.run(truth, horizon=6000, seed=4, aim=25.0), 25.0)
     assert (active <= 6000).sum() > (uniform <= 6000).sum()
+
+
+def test_with_the_truth_known_a_tolerance_saves_most_against_the_runner_up():
+    truth = rs.realistic_mix(np.random.default_rng(5), 50)
+    second, rest = rs.known_truth_votes(truth, 25.0)
+    exact_second, exact_rest = rs.known_truth_votes(truth, 0.0)
+    assert (second < exact_second).all() and (rest < exact_rest).all()
+    # 25 points shorten the runner-up's need far more than the far challengers'.
+    assert np.median(second / exact_second) < np.median(rest / exact_rest)
