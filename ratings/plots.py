@@ -15,7 +15,19 @@ from datetime import datetime, timedelta
 from html import escape
 
 FONT = 12  # px; the smallest text in any plot (11 px is the floor)
-CHAR = 7.0  # px per character of FONT-sized text, a generous average for label widths
+# Advance widths in ems of the widest common UI sans (DejaVu Sans, what system-ui gives on
+# most Linux desktops): a label measured with these fits in Helvetica, Arial or Roboto too.
+# A flat 7 px per character clipped labels with capitals and wide letters ("Dynamo").
+_EMS = {
+    **dict.fromkeys("iljIJ.,:;'|!", 0.30),
+    **dict.fromkeys("frt()[]- ", 0.42),
+    **dict.fromkeys("sczLPFTYE", 0.64),
+    **dict.fromkeys("0123456789", 0.64),
+    **dict.fromkeys("mMW", 1.0),
+    **dict.fromkeys("wDGHNOQUC", 0.82),
+    **dict.fromkeys("abdeghknopquvxy", 0.64),
+    **dict.fromkeys("ABKRSVXZ", 0.72),
+}
 ROW = 24
 INK, MUTED, GRID = "#1d2330", "#5c6575", "#dde1e8"
 PALETTE = ["#2f5bea", "#e4572e", "#17a398", "#b7791f", "#8e44ad", "#5c6575", "#c0392b", "#1f9d55"]
@@ -39,8 +51,13 @@ def _text(x: float, y: float, text: str, *, anchor: str = "start", fill: str = I
     )
 
 
+def text_width(text: str) -> float:
+    """The width in px of ``text`` at ``FONT`` px, erring wide (unknown characters: 1 em)."""
+    return sum(_EMS.get(char, 1.0) for char in text) * FONT
+
+
 def _label_width(names: list[str], limit: int = 24) -> float:
-    return max((len(name[:limit]) for name in names), default=0) * CHAR + 12
+    return max((text_width(name[:limit]) for name in names), default=0) + 12
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
@@ -203,7 +220,7 @@ def history(series: dict[str, list[tuple[datetime, float]]], *, plot_width: int 
     t0, t1 = min(p[0] for p in points), max(p[0] for p in points)
     ticks = nice_ticks(min(p[1] for p in points), max(p[1] for p in points), 4)
     low, high = ticks[0], ticks[-1]
-    left, top, plot_h = max(len(f"{t:g}") for t in ticks) * CHAR + 12, 8, 200
+    left, top, plot_h = max(text_width(f"{t:g}") for t in ticks) + 12, 8, 200
     span = (t1 - t0).total_seconds()
 
     def x(t: datetime) -> float:
@@ -223,7 +240,7 @@ def history(series: dict[str, list[tuple[datetime, float]]], *, plot_width: int 
     for t in when:
         body.append(_text(x(t), top + plot_h + FONT + 6, f"{t:{fmt}}", anchor="middle", fill=MUTED))
     legend_y = top + plot_h + 2 * FONT + 20
-    column = max(len(name[:26]) for name in series) * CHAR + 30
+    column = max(text_width(name[:26]) for name in series) + 30
     per_row = max(int((left + plot_width) // column), 1)
     for k, (name, line) in enumerate(series.items()):
         colour = PALETTE[k % len(PALETTE)]

@@ -253,6 +253,25 @@ def _fallback_reason(snapshot: Snapshot | None, decision: CategoryDecision | Non
     return None
 
 
+def _no_pick_reason(category, kind: str, payload: dict | None, max_cost, capable) -> str:
+    """Why the route recommends nothing: the answer says so rather than a bare null."""
+    if payload is None:
+        board = f"the {category.slug} category" if category else f"the overall {kind} board"
+        return f"no votes yet: no leaderboard has been computed for {board}"
+    board = f"the {payload['board']} board of {kind} votes"
+    rated = [r for r in payload["rows"] if r["rated"]]
+    if not rated:
+        return f"no votes yet: no generator is rated on {board}"
+    rated = [r for r in rated if capable is None or r["generator"] in capable]
+    if not rated or max_cost is None:
+        return f"no generator rated on {board} can still take this kind of prompt"
+    cheapest = min(_cost(r) for r in rated)
+    return (
+        f"no rated generator costs at most {max_cost:g} per output "
+        f"(the cheapest rated one costs {cheapest:g}); raise max_cost"
+    )
+
+
 def _capable_slugs(kind: str) -> set[str]:
     both = Generator.Capability.BOTH
     return set(
@@ -296,6 +315,7 @@ def route(
         used_decision = category_decision(used, **decide) if used else None
     payload = board_payload(used) if used else None
     ranked = _ranked(payload, max_cost) if payload else []
+    capable = None
     if used is not board:
         # Votes of the past: a generator that can no longer do this kind is not offered.
         capable = _capable_slugs(kind)
@@ -310,6 +330,8 @@ def route(
     decided = own.confident and reason is None
     good = _good_enough(ranked, own.regret_bounds if reason is None else {}, own)
     pick, verdict, why = _objective_pick(objective, leader, good, own, decided, reason)
+    if pick is None:
+        why = _no_pick_reason(category, kind, payload, max_cost, capable)
     others = [r for r in ranked if r is not pick]
     tier = pick.get("tier") if pick else None
     return {

@@ -18,6 +18,8 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
+from ratings.api.strict import StrictQuery
+
 REDOC = "drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js"
 # Redoc's sidebar footer shows a logo from its CDN, which the Content-Security-Policy blocks
 # (a console error on every visit): the script is served with a blank image in its place.
@@ -36,7 +38,7 @@ INDEX = [
 ]
 
 
-class ApiIndex(APIView):
+class ApiIndex(StrictQuery, APIView):
     """Links to every endpoint, the OpenAPI schema and the docs (with a key or a session, like
     every address under /api/v1/: a stranger gets the 401 that says how to authenticate)."""
 

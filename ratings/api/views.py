@@ -17,6 +17,7 @@ from arena.models import Category, Kind
 from generation.models import Generator
 from ratings.api import schemas
 from ratings.api.auth import CanExport, may_see_names
+from ratings.api.strict import StrictQuery
 from ratings.payloads import board_payload, boards_latest, matrix_payload
 from ratings.routing import route
 from ratings.selectors import (
@@ -117,9 +118,10 @@ class Pages(pagination.PageNumberPagination):
     operation_id="categories", summary="List the categories", tags=["Catalogue"],
     responses=schemas.with_errors(schemas.CategorySerializer(many=True), schemas.PAGED_ERRORS),
 ))  # fmt: skip
-class CategoryList(generics.ListAPIView):
+class CategoryList(StrictQuery, generics.ListAPIView):
     """Prompt categories; each has its own leaderboard."""
 
+    query_serializers = (schemas.PageQuerySerializer,)
     queryset = Category.objects.order_by("name")
     serializer_class = schemas.CategorySerializer
     pagination_class = Pages
@@ -129,17 +131,20 @@ class CategoryList(generics.ListAPIView):
     operation_id="generators", summary="List the generators", tags=["Catalogue"],
     responses=schemas.with_errors(schemas.GeneratorSerializer(many=True), schemas.PAGED_ERRORS),
 ))  # fmt: skip
-class GeneratorList(generics.ListAPIView):
+class GeneratorList(StrictQuery, generics.ListAPIView):
     """Generators with their public fields (never keys or endpoints)."""
 
+    query_serializers = (schemas.PageQuerySerializer,)
     queryset = Generator.objects.order_by("name")
     serializer_class = schemas.GeneratorSerializer
     pagination_class = Pages
 
 
-class LeaderboardList(APIView):
+class LeaderboardList(StrictQuery, APIView):
     """The newest leaderboard of every board of one kind (``?kind=``, generation by default):
     the overall board of that kind first, then each of its categories."""
+
+    query_serializers = (schemas.PageQuerySerializer, schemas.KindQuerySerializer)
 
     @extend_schema(
         operation_id="leaderboards",
@@ -158,10 +163,11 @@ class LeaderboardList(APIView):
         return paginator.get_paginated_response([board_payload(s) for s in snapshots])
 
 
-class _SnapshotView(APIView):
+class _SnapshotView(StrictQuery, APIView):
     """A view of a board's newest snapshot, answered conditionally."""
 
     name = ""
+    query_serializers = (schemas.KindQuerySerializer,)
 
     def payload(self, snapshot) -> dict:
         raise NotImplementedError
@@ -207,8 +213,10 @@ class Matrix(_SnapshotView):
         return matrix_payload(snapshot)
 
 
-class Route(APIView):
+class Route(StrictQuery, APIView):
     """The generator to use for a category, with alternatives and how sure the arena is."""
+
+    query_serializers = (schemas.RouteQuerySerializer,)
 
     @extend_schema(
         operation_id="route",
@@ -234,7 +242,7 @@ class Route(APIView):
         return conditional_json(request, answer)
 
 
-class BattlesExport(APIView):
+class BattlesExport(StrictQuery, APIView):
     """Votes as JSON lines in the public arena battle format, streamed.
 
     For staff and API keys with the ``export`` scope. Judges are pseudonymised (a stable keyed
@@ -242,6 +250,7 @@ class BattlesExport(APIView):
     """
 
     permission_classes = [CanExport]
+    query_serializers = (schemas.ExportQuerySerializer,)
 
     @extend_schema(
         operation_id="battles_export",

@@ -283,3 +283,53 @@ def test_any_accept_header_gets_json(api, boards, accept):
 
 def test_an_unknown_format_still_answers_404(api, boards):
     assert api.get("/api/v1/categories/", {"format": "xml"}).status_code == 404
+
+
+@pytest.mark.parametrize("url", [*ENDPOINTS, "/api/v1/"])
+def test_every_endpoint_answers_400_naming_a_query_parameter_it_does_not_take(
+    client, boards, admin_user, url
+):
+    client.force_login(admin_user)  # staff may export too
+    joined = f"{url}{'&' if '?' in url else '?'}categroy=people&judge=1"
+    response = client.get(joined)
+    assert response.status_code == 400
+    body = response.json()
+    assert set(body) == {"categroy", "judge"}
+    assert body["categroy"][0].startswith("Unknown query parameter: this endpoint takes")
+
+
+def test_a_misspelt_category_no_longer_answers_for_the_overall_board(api, boards):
+    response = api.get("/api/v1/route/?categroy=people")
+    assert response.status_code == 400
+    message = response.json()["categroy"][0]
+    assert "alternatives, category, kind, max_cost, objective, tolerance" in message
+    assert api.get("/api/v1/route/?category=people&format=json").status_code == 200
+
+
+def test_the_route_says_why_it_recommends_nothing_before_any_vote(api, db):
+    for url in ("/api/v1/route/", "/api/v1/route/?kind=edit"):
+        body = api.get(url).json()
+        assert body["recommended"] is None
+        assert body["reason"].startswith("no votes yet")
+        assert "overall" in body["reason"]
+
+
+def test_the_route_says_why_it_recommends_no_editor_on_a_board_without_edit_votes(api, boards):
+    body = api.get("/api/v1/route/?kind=edit").json()
+    assert body["recommended"] is None
+    assert (
+        body["reason"] == "no votes yet: no generator is rated on the overall board of edit votes"
+    )
+
+
+@pytest.mark.parametrize("category", ["", "&category=logos", "&category=thin"])
+def test_the_route_says_when_no_generator_fits_the_budget(api, boards, category):
+    from generation.models import Generator
+
+    Generator.objects.update(price_per_output="0.04")
+    body = api.get(f"/api/v1/route/?max_cost=0.01{category}").json()
+    assert body["recommended"] is None and body["alternatives"] == []
+    assert body["reason"] == (
+        "no rated generator costs at most 0.01 per output (the cheapest rated one costs 0.04); "
+        "raise max_cost"
+    )

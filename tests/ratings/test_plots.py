@@ -72,3 +72,23 @@ def test_the_history_puts_its_legend_below_the_lines_with_round_time_ticks():
     )
     assert legend_y > lowest_line + 20
     assert "Nov 21" in svg and min(_font_sizes(svg)) >= 11
+
+
+# "Dynamo" measures 50 px in DejaVu Sans at 12 px (what chromium draws with on Linux): a flat
+# 7 px per character gave its label column 42 px, and the D was cut off.
+@pytest.mark.parametrize(("name", "drawn"), [("Dynamo", 50.3), ("WWWW", 47.5), ("Mimi", 28.7)])
+def test_label_widths_err_wide_for_capitals_and_wide_letters(name, drawn):
+    assert drawn <= plots.text_width(name) <= drawn * 1.15
+
+
+def test_the_forest_and_the_heatmap_leave_a_wide_name_its_room():
+    rows = [
+        {"name": "Dynamo", "rated": True, "rating": 969, "ci_lower": 837, "ci_upper": 1100},
+        {"name": "Ember", "rated": True, "rating": 1139, "ci_lower": 1015, "ci_upper": 1263},
+    ]
+    # Labels are right-aligned at their column's edge; the column starts at x=0.
+    forest_end = float(re.search(r'<text x="([\d.]+)"[^>]*>Dynamo<', plots.forest(rows))[1])
+    heat = plots.heatmap([[None, 0.6], [0.4, None]], ["Dynamo", "Ember"], title="t",
+                         diverging=True, percent=True)  # fmt: skip
+    heat_end = float(re.search(r'<text x="([\d.]+)"[^>]*>Dynamo<', heat)[1])
+    assert min(forest_end, heat_end) >= 50.3
