@@ -29,13 +29,18 @@ import time
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFont
 
 from generation.providers.base import Output, Provider, ProviderError
 from generation.providers.builtin_scene import (
+    UNKNOWN,
     add_artefacts,
+    card_words,
     faithful_subject,
+    garble,
+    letter_card,
     paint_subject,
+    pixelated_text,
     subject_box,
 )
 
@@ -166,6 +171,8 @@ def draw(prompt: str, options: dict[str, Any], *, model_id: str = "builtin") -> 
     shape, colour = faithful_subject(prompt, colours[-1], options["faithfulness"], flaws)
     box = subject_box(size, style["rng"], options["balance"], flaws)
     paint_subject(canvas, shape, box, colour, colours[0])
+    if shape == UNKNOWN:
+        letter_card(image, box, card_words(prompt), colours[0], options["text_quality"], flaws)
     _draw_caption(image, prompt, {**options, "colours": colours}, flaws)
     if options["artefacts"] > 0:
         image = add_artefacts(image, options["artefacts"], flaws)
@@ -230,31 +237,22 @@ _LAYOUT_PAINTERS = {
 }
 
 
-def _garble(text: str, quality: float, rng: random.Random) -> str:
-    """Swap letters the way weak image models misspell text in pictures."""
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    return "".join(
-        rng.choice(letters) if ch.isalpha() and rng.random() > quality else ch for ch in text
-    )
-
-
 def _draw_caption(image: Image.Image, prompt: str, options: dict[str, Any], rng) -> None:
-    size, quality = options["size"], options["text_quality"]
-    # Low quality renders on a small canvas and scales up with nearest-neighbour: pixelated text.
-    shrink = 1 + round((1 - quality) * 5)
-    small = size // shrink
-    font = ImageFont.load_default(size=max(small // 18, 6))
-    lines = textwrap.wrap(_garble(prompt, 0.4 + 0.6 * quality, rng), width=28)[:4]
-    layer = Image.new("RGBA", (small, small), (0, 0, 0, 0))
-    pen = ImageDraw.Draw(layer)
-    line_height = max(small // 14, 8)
-    top = small - line_height * (len(lines) + 1)
-    pen.rectangle((0, top - line_height // 2, small, small), fill=(0, 0, 0, 150))
-    for i, line in enumerate(lines):
-        pen.text((small // 20, top + i * line_height), line, font=font, fill=options["colours"][-1])
-    if quality < 0.5:
-        layer = layer.filter(ImageFilter.GaussianBlur(radius=(0.5 - quality) * 2))
-    layer = layer.resize((size, size), Image.Resampling.NEAREST)
+    size = options["size"]
+    lines = textwrap.wrap(garble(prompt, 0.4 + 0.6 * options["text_quality"], rng), width=28)[:4]
+
+    # Low quality letters on a small canvas scaled up with nearest-neighbour: pixelated text.
+    def paint(pen, small):
+        # In proportion to the canvas, so that pixelated lettering covers no more picture.
+        font = ImageFont.load_default(size=max(small[0] // 18, 3))
+        line_height = max(small[0] // 14, 2)
+        top = small[1] - line_height * (len(lines) + 1)
+        pen.rectangle((0, top - line_height // 2, *small), fill=(0, 0, 0, 150))
+        for i, line in enumerate(lines):
+            at = (small[0] // 20, top + i * line_height)
+            pen.text(at, line, font=font, fill=options["colours"][-1])
+
+    layer = pixelated_text((size, size), options["text_quality"], paint)
     image.paste(layer, (0, 0), layer)
 
 
@@ -264,7 +262,7 @@ def _add_paper(image: Image.Image, amount: float, seed: int) -> Image.Image:
     Smooth, unlike film grain, so the stored picture compresses quickly at any size.
     """
     cells = max(image.width // 16, 2)
-    shade = np.random.default_rng(seed).normal(128, 400 * amount, (cells, cells))
+    shade = np.random.default_rng(seed).normal(128, 150 * amount, (cells, cells))
     blotches = Image.fromarray(np.clip(shade, 0, 255).astype(np.uint8), "L")
     blotches = blotches.resize(image.size, Image.Resampling.BICUBIC)
     offset = np.asarray(blotches, dtype=np.int16)[:, :, None] - 128

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 
 import numpy as np
 import pytest
@@ -8,7 +9,7 @@ from PIL import Image
 
 from generation.providers import ProviderError, get_provider_class
 from generation.providers.builtin import LAYOUTS, PALETTES, BuiltinProvider, _options, style_of
-from generation.providers.builtin_scene import subject_of
+from generation.providers.builtin_scene import COLOURS, card_words, subject_of
 
 
 def _pixels(prompt: str, **params) -> np.ndarray:
@@ -92,4 +93,67 @@ def test_the_quality_knobs_change_the_picture_and_not_its_look():
 def test_the_subject_is_the_object_and_colour_the_prompt_names():
     assert subject_of("A red leather handbag on a table") == ("bag", "#d62828")
     assert subject_of("A minimal geometric fox logo")[0] == "animal"
-    assert subject_of("Something unheard of") == ("star", None)
+    assert subject_of("Something unheard of") == ("card", None)
+    assert subject_of("A red bicycle by a brick wall") == ("bicycle", COLOURS["red"])
+    assert subject_of("A mechanical wristwatch on a slate stone")[0] == "watch"
+
+
+def _near(pixels: np.ndarray, colour: str, within: float = 45.0) -> np.ndarray:
+    rgb = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)])
+    return np.linalg.norm(pixels - rgb, axis=2) < within
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "A blue bicycle by a brick wall",
+        "A red leather handbag on a white marble table",
+        "A green glass bottle on a shelf",
+        "An orange ceramic mug, morning kitchen",
+        "A purple running shoe floating mid-air",
+        "A gold mechanical watch on a slate stone",
+        "A yellow backpack on a trail",
+        "A red lighthouse on a cliff",
+        "A pink birthday cake",
+    ],
+)
+def test_a_known_object_is_drawn_in_the_named_colour(prompt):
+    shape, colour = subject_of(prompt)
+    assert shape != "card" and colour is not None
+    # A grey palette, so that every pixel near the named colour is the object's.
+    pixels = _pixels(prompt, palette="mono", layout="centered", text_quality=0.0, size=256)
+    mask = _near(pixels, colour)
+    rows, cols = np.nonzero(mask)
+    assert mask.mean() > 0.02
+    region = mask[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
+    assert region.size < 0.4 * mask.size  # one object, not the whole picture
+    # The named colour is what fills the object's region, more than any other hue.
+    box = pixels[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
+    assert region.mean() > 0.15
+    for name in ("red", "pink", "orange", "yellow", "gold", "green", "blue", "purple", "teal"):
+        if COLOURS[name] != colour:
+            assert _near(box, COLOURS[name], 30).sum() < region.sum(), name
+
+
+def test_known_objects_have_shapes_of_their_own():
+    masks = {
+        word: _near(_pixels(f"A red {word}", palette="mono", layout="centered", seed=4), "#d62828")
+        for word in ("bicycle", "lighthouse", "handbag", "watch", "bottle", "shoe")
+    }
+    for (one, a), (other, b) in itertools.combinations(masks.items(), 2):
+        overlap = (a & b).sum() / (a | b).sum()
+        assert overlap < 0.7, (one, other, overlap)
+
+
+def test_an_unknown_object_is_a_card_lettered_with_the_prompts_words():
+    assert subject_of("A purple zeppelin over the harbour") == ("card", COLOURS["purple"])
+    assert card_words("A purple zeppelin over the harbour") == "ZEPPELIN HARBOUR"
+    sharp = _pixels("A purple zeppelin", palette="mono", layout="centered", seed=2)
+    blurred = _pixels(
+        "A purple zeppelin", palette="mono", layout="centered", seed=2, text_quality=0.1
+    )
+    card = _near(sharp, COLOURS["purple"])
+    rows, cols = np.nonzero(card)
+    inside = (slice(rows.min(), rows.max() + 1), slice(cols.min(), cols.max() + 1))
+    # The lettering on the card is what the text knob changes there.
+    assert np.abs(sharp[inside] - blurred[inside]).mean() > 2.0
