@@ -157,3 +157,22 @@ def test_an_unknown_object_is_a_card_lettered_with_the_prompts_words():
     inside = (slice(rows.min(), rows.max() + 1), slice(cols.min(), cols.max() + 1))
     # The lettering on the card is what the text knob changes there.
     assert np.abs(sharp[inside] - blurred[inside]).mean() > 2.0
+
+
+def _saturation_and_contrast(pixels: np.ndarray) -> tuple[float, float]:
+    saturation = (pixels.max(axis=2) - pixels.min(axis=2)).mean()
+    luminance = pixels @ np.array([0.299, 0.587, 0.114])
+    return saturation, luminance.std()
+
+
+def test_vividness_raises_saturation_and_contrast_and_changes_nothing_else():
+    prompt = "A chalkboard cafe menu listing Espresso, Latte and Cortado"
+    params = {"seed": 5, "text_quality": 0.5, "faithfulness": 0.5, "balance": 0.5, "size": 256}
+    plain, vivid = _pixels(prompt, **params), _pixels(prompt, **params, vividness=1)
+    assert np.array_equal(plain, _pixels(prompt, **params, vividness=0))
+    (sat, con), (vivid_sat, vivid_con) = map(_saturation_and_contrast, (plain, vivid))
+    assert vivid_sat > sat * 1.3 and vivid_con > con * 1.08
+    # The same shapes, placement and letters: where the plain picture changes, the vivid one does.
+    edges = [np.abs(np.diff(p.mean(axis=2), axis=1)) > 12 for p in (plain, vivid)]
+    assert (edges[0] & edges[1]).sum() / edges[0].sum() > 0.9
+    assert np.corrcoef(plain.mean(axis=2).ravel(), vivid.mean(axis=2).ravel())[0, 1] > 0.9
