@@ -3,7 +3,8 @@
 The picture is deterministic for (prompt, parameters, model id). Its style (palette,
 background layout, where the subject sits, a paper texture) is chosen per output from the
 prompt and the seed, never fixed per generator, so that a voter cannot tell generators apart
-by their look. Generators differ in hidden quality knobs that a voter can judge:
+by their look (``vividness`` alone is a style a generator may be given, as a real model may
+favour saturated colours). Generators differ in hidden quality knobs that a voter can judge:
 
 ``faithfulness``  0..1; how often the prompt's named object and colour are what is drawn
 ``text_quality``  0..1; lettering legibility and spelling (lower blurs, pixelates, misspells)
