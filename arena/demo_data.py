@@ -1,11 +1,33 @@
-"""What ``manage.py demo`` seeds: categories, curated prompts and built-in generators.
+"""What ``manage.py demo`` seeds (categories, curated prompts, built-in generators) and the
+hidden truth its simulated voters follow.
 
-Each generator's ``quality`` (0 to 1) is the demo's hidden truth: the simulated voters of
-``manage.py demo --votes`` prefer the better one with Bradley-Terry odds, so the boards should
-find this order.
+The truth is never shown to voters; only the simulated votes (``arena/services/demo.py``) and
+the tests read it. Three parts, each like something real voters do:
+
+``quality`` (0 to 1, per generator)
+    How good its pictures are overall. The simulated voters prefer the stronger of two
+    generators with Bradley-Terry odds: log-odds of ``4 x`` the strength difference.
+``vividness`` (0 to 1, per generator; its built-in knob of the same name)
+    Saturated, contrasted colours sway people: a voter adds ``VIVIDNESS_BONUS`` (0.3) quality
+    units per unit of vividness to a generator's strength. Cypress (quality 0.6, vividness
+    0.8) is judged as 0.84 on plain prompts, above Basalt (0.75): the plain board lifts it
+    above its true third place; a board that takes style out should put it back.
+lettering (per curated generation prompt: ``LETTERING_PROMPTS``)
+    A sub-kind inside a category, not a field of the prompt: a prompt whose point is legible
+    text (a sign, a label, a wordmark) rather than a picture (a product, a person, a symbol).
+    On those the voters judge mostly the lettering: strength is ``LETTERING_WEIGHT`` (0.85)
+    of the generator's ``text_quality`` knob plus the rest of its quality. Dynamo (quality
+    0.45, text_quality 1.0) wins lettering prompts and loses most others; Aurora
+    (text_quality 0.75) wins the rest. Logos hold both sub-kinds, so a per-prompt route should
+    send wordmarks and symbols to different generators.
+
+Edits are judged by quality alone (Cypress cannot edit).
 """
 
 from __future__ import annotations
+
+VIVIDNESS_BONUS = 0.3
+LETTERING_WEIGHT = 0.85
 
 CATEGORIES = [
     {
@@ -89,17 +111,18 @@ CATEGORIES = [
 
 # The five built-in generators share one look: the style of each picture follows from its
 # prompt and seed. They differ only in hidden quality knobs a voter can judge, with a true
-# order (Aurora best, Ember worst) and gaps like those between real models. The "truth" note
-# sits in the parameters, where only the admin shows it; the provider ignores it.
+# order (Aurora best, Ember worst) and gaps like those between real models; Cypress also draws
+# vividly (a style, not a quality) and Dynamo letters best of all. The "truth" note sits in the
+# parameters, where only the admin shows it; the provider ignores it.
 _KNOBS = ("faithfulness", "text_quality", "artefacts", "balance")
 _QUALITY = [
     # name, knobs (faithfulness, text_quality, artefacts, balance), price, quality (the truth
-    # the demo's simulated voters follow, at least 0.15 apart)
-    ("Aurora", (0.95, 0.95, 0.05, 0.95), "0.040", 0.9),
-    ("Basalt", (0.85, 0.80, 0.15, 0.85), "0.030", 0.75),
-    ("Cypress", (0.75, 0.62, 0.25, 0.75), "0.020", 0.6),
-    ("Dynamo", (0.62, 0.45, 0.40, 0.62), "0.010", 0.4),
-    ("Ember", (0.45, 0.30, 0.55, 0.50), "0.005", 0.2),
+    # the demo's simulated voters follow, at least 0.15 apart), vividness
+    ("Aurora", (0.95, 0.75, 0.05, 0.95), "0.040", 0.9, 0.0),
+    ("Basalt", (0.85, 0.80, 0.15, 0.85), "0.030", 0.75, 0.0),
+    ("Cypress", (0.75, 0.55, 0.25, 0.75), "0.020", 0.6, 0.8),
+    ("Dynamo", (0.62, 1.0, 0.40, 0.62), "0.010", 0.45, 0.0),
+    ("Ember", (0.45, 0.30, 0.55, 0.50), "0.005", 0.2, 0.0),
 ]
 # Edits, in the same true order (Cypress cannot edit): (instruction_following, fidelity,
 # text_quality) of the built-in edit.
@@ -111,22 +134,48 @@ _EDIT_QUALITY = {
     "Ember": (0.35, 0.3, 0.2),
 }
 
+
+def _note(rank: int, quality: float, vividness: float, text_quality: float) -> str:
+    note = f"Demo truth: quality {quality}, rank {rank} of {len(_QUALITY)} (1 is best)"
+    if vividness:
+        note += "; vivid, which voters overrate"
+    if text_quality == 1.0:
+        note += "; the best at lettering"
+    return note + "."
+
+
 GENERATORS = [
     {
         "name": name,
         "quality": quality,
+        "vividness": vividness,
+        "text_quality": knobs[1],
         "slug": name.lower(),
         "model_id": f"builtin-{name.lower()}",
         "parameters": {
             **dict(zip(_KNOBS, knobs, strict=True)),
-            "note": f"Demo truth: rank {rank} of {len(_QUALITY)} (1 is best).",
+            **({"vividness": vividness} if vividness else {}),
+            "note": _note(rank, quality, vividness, knobs[1]),
         },
         "capabilities": "both" if name in _EDIT_QUALITY else "generate",
         "edit_parameters": dict(zip(_EDIT_KNOBS, _EDIT_QUALITY.get(name, ()), strict=False)),
         "price_per_output": price,
     }
-    for rank, (name, knobs, price, quality) in enumerate(_QUALITY, start=1)
+    for rank, (name, knobs, price, quality, vividness) in enumerate(_QUALITY, start=1)
 ]
+_BY_SLUG = {spec["slug"]: spec for spec in GENERATORS}
+
+
+def judged_strength(slug: str, prompt: str, *, edit: bool = False) -> float:
+    """How strong a demo voter judges a generator's output for this prompt (quality units)."""
+    spec = _BY_SLUG[slug]
+    if edit:
+        return spec["quality"]
+    quality = spec["quality"]
+    if prompt in LETTERING_PROMPTS:
+        quality = LETTERING_WEIGHT * spec["text_quality"] + (1 - LETTERING_WEIGHT) * quality
+    return quality + VIVIDNESS_BONUS * spec["vividness"]
+
 
 # Edit categories: each prompt is a scene the built-in provider draws as the source image,
 # and the instruction both editors are given.
@@ -167,3 +216,15 @@ EDIT_CATEGORIES = [
         ],
     },
 ]
+
+# The lettering sub-kind: every text-in-image prompt, and the logos that are words or letters.
+LETTERING_PROMPTS = frozenset(
+    [
+        *next(spec["prompts"] for spec in CATEGORIES if spec["slug"] == "text-in-image"),
+        "A flat vector logo for a coffee roastery named Ember & Bean",
+        "A monogram logo with the letters A and K intertwined, gold on black",
+        "A playful logo for a dog-walking service called Happy Paws",
+        "A tech startup wordmark 'Lumina' with a light-ray motif",
+        "A bold letter Z logo for an electric scooter company",
+    ]
+)

@@ -1,4 +1,4 @@
-"""Simulated votes for the demo, from voters who follow the demo generators' hidden quality.
+"""Simulated votes for the demo, from voters who follow the demo's hidden truth (demo_data).
 
 Each vote judges a finished battle: a curated prompt of its category (an edit of the prompt's
 source image in an edit category) and two stored outputs of it, made once per (prompt,
@@ -17,8 +17,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from arena.demo_data import GENERATORS
-from arena.models import Battle, Category, Prompt, Vote
+from arena.demo_data import GENERATORS, judged_strength
+from arena.models import Battle, Category, Kind, Prompt, Vote
 from arena.services.battles import prompts_of_kind
 from arena.services.demo_outputs import demo_outputs_make
 from generation.models import Generator
@@ -28,9 +28,9 @@ VOTERS = 5
 # Log-odds between quality 0 and quality 1: the best demo generator beats the worst ~95%.
 STRENGTH_SCALE = 4.0
 TIE_SHARE = 0.12  # of close pairs; fewer when one side is clearly better
-BOTH_BAD_BELOW = 0.5  # both sides under this quality: sometimes judged both bad
+BOTH_BAD_BELOW = 0.5  # both sides judged under this strength: sometimes both bad
 SPREAD_DAYS = 14
-_QUALITY = {spec["slug"]: spec["quality"] for spec in GENERATORS}
+_SLUGS = [spec["slug"] for spec in GENERATORS]
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def demo_votes_cast(*, count: int, seed: int = 0) -> int:
     over the last two weeks; the outputs they show are made first (see ``demo_outputs``).
     """
     existing = Vote.objects.filter(import_key__startswith=KEY_PREFIX).count()
-    generators = list(Generator.objects.filter(slug__in=_QUALITY).order_by("slug"))
+    generators = list(Generator.objects.filter(slug__in=_SLUGS).order_by("slug"))
     pools = _pools(generators)
     if count <= existing or not pools:
         return 0
@@ -99,15 +99,21 @@ def _plan(rng: random.Random, i: int, pools) -> Plan:
         a=a,
         b=b,
         left_is_a=left_is_a,
-        choice=_judge(rng, _QUALITY[left.slug], _QUALITY[right.slug]),
+        choice=_judge(rng, _strength(left, prompt), _strength(right, prompt)),
         voter_index=rng.randrange(VOTERS),
         age=timedelta(seconds=rng.uniform(0, SPREAD_DAYS * 86400)),
         time_to_vote_ms=rng.randint(1500, 12000),
     )
 
 
+def _strength(generator: Generator, prompt: Prompt) -> float:
+    """The hidden truth for this prompt: quality, lettering and vividness (see demo_data)."""
+    edit = prompt.category.kind == Kind.EDIT
+    return judged_strength(generator.slug, prompt.text, edit=edit)
+
+
 def _judge(rng: random.Random, left: float, right: float) -> str:
-    """One voter's verdict on a pair of the given qualities (Bradley-Terry, with ties)."""
+    """One voter's verdict on a pair of the given strengths (Bradley-Terry, with ties)."""
     p_left = 1 / (1 + math.exp(-STRENGTH_SCALE * (left - right)))
     draw = rng.random()
     if max(left, right) < BOTH_BAD_BELOW and draw < 0.3:

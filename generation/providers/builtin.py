@@ -3,7 +3,8 @@
 The picture is deterministic for (prompt, parameters, model id). Its style (palette,
 background layout, where the subject sits, a paper texture) is chosen per output from the
 prompt and the seed, never fixed per generator, so that a voter cannot tell generators apart
-by their look. Generators differ in hidden quality knobs that a voter can judge:
+by their look (``vividness`` alone is a style a generator may be given, as a real model may
+favour saturated colours). Generators differ in hidden quality knobs that a voter can judge:
 
 ``faithfulness``  0..1; how often the prompt's named object and colour are what is drawn
 ``text_quality``  0..1; lettering legibility and spelling (lower blurs, pixelates, misspells)
@@ -13,6 +14,8 @@ by their look. Generators differ in hidden quality knobs that a voter can judge:
 ``palette``       fixes the palette: a name in ``PALETTES`` or a list of ``#rrggbb``
 ``layout``        fixes the background: ``centered``, ``grid``, ``stripes``, ``radial``, ``split``
 ``noise``         0..1; film grain over the whole picture
+``vividness``     0..1; more saturated, more contrasted colours, nothing else (a style, not a
+                  quality: the same shapes, placement and lettering)
 ``size``          edge length in pixels (64..2048, default 512)
 ``delay_ms``      sleep before answering, to stand in for a slow API
 ``fail``          ``transient`` or ``permanent`` makes every call fail that way (for tests)
@@ -29,13 +32,18 @@ import time
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageEnhance, ImageFont
 
 from generation.providers.base import Output, Provider, ProviderError
 from generation.providers.builtin_scene import (
+    UNKNOWN,
     add_artefacts,
+    card_words,
     faithful_subject,
+    garble,
+    letter_card,
     paint_subject,
+    pixelated_text,
     subject_box,
 )
 
@@ -47,6 +55,9 @@ PALETTES: dict[str, list[str]] = {
     "neon": ["#0d0221", "#ff2a6d", "#05d9e8", "#d1f7ff", "#7b2cbf"],
 }
 LAYOUTS = ("centered", "grid", "stripes", "radial", "split")
+# At vividness 1: saturation and contrast raised by these shares.
+VIVID_SATURATION = 0.9
+VIVID_CONTRAST = 0.35
 
 
 class BuiltinProvider(Provider):
@@ -95,6 +106,7 @@ def _options(params: dict[str, Any]) -> dict[str, Any]:
             "artefacts": unit(params, "artefacts", 0.0),
             "balance": unit(params, "balance", 1.0),
             "noise": unit(params, "noise", 0.0),
+            "vividness": unit(params, "vividness", 0.0),
             "seed": None if seed is None else int(seed),
             "size": min(max(int(params.get("size", 512)), 64), 2048),
         }
@@ -158,7 +170,9 @@ def draw(prompt: str, options: dict[str, Any], *, model_id: str = "builtin") -> 
     random stream (``flaws``) seeded by everything.
     """
     style = style_of(prompt, options, model_id=model_id)
-    flaws = random.Random(seed_of(prompt, options, model_id))
+    # Vividness changes only the colours: the flaws strike where they would without it.
+    plain = {name: value for name, value in options.items() if name != "vividness"}
+    flaws = random.Random(seed_of(prompt, plain, model_id))
     size, colours = options["size"], style["colours"]
     image = Image.new("RGB", (size, size), colours[0])
     canvas = ImageDraw.Draw(image)
@@ -166,6 +180,8 @@ def draw(prompt: str, options: dict[str, Any], *, model_id: str = "builtin") -> 
     shape, colour = faithful_subject(prompt, colours[-1], options["faithfulness"], flaws)
     box = subject_box(size, style["rng"], options["balance"], flaws)
     paint_subject(canvas, shape, box, colour, colours[0])
+    if shape == UNKNOWN:
+        letter_card(image, box, card_words(prompt), colours[0], options["text_quality"], flaws)
     _draw_caption(image, prompt, {**options, "colours": colours}, flaws)
     if options["artefacts"] > 0:
         image = add_artefacts(image, options["artefacts"], flaws)
@@ -173,7 +189,15 @@ def draw(prompt: str, options: dict[str, Any], *, model_id: str = "builtin") -> 
         image = _add_paper(image, style["grain"], flaws.getrandbits(32))
     if options["noise"] > 0:
         image = _add_noise(image, options["noise"], flaws.getrandbits(32))
+    if options["vividness"] > 0:
+        image = vivid(image, options["vividness"])
     return image
+
+
+def vivid(image: Image.Image, amount: float) -> Image.Image:
+    """More saturated and more contrasted colours; every shape and letter where it was."""
+    image = ImageEnhance.Contrast(image).enhance(1 + VIVID_CONTRAST * amount)
+    return ImageEnhance.Color(image).enhance(1 + VIVID_SATURATION * amount)
 
 
 def _paint_centered(canvas, size, colours, rng, words):
@@ -230,31 +254,22 @@ _LAYOUT_PAINTERS = {
 }
 
 
-def _garble(text: str, quality: float, rng: random.Random) -> str:
-    """Swap letters the way weak image models misspell text in pictures."""
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    return "".join(
-        rng.choice(letters) if ch.isalpha() and rng.random() > quality else ch for ch in text
-    )
-
-
 def _draw_caption(image: Image.Image, prompt: str, options: dict[str, Any], rng) -> None:
-    size, quality = options["size"], options["text_quality"]
-    # Low quality renders on a small canvas and scales up with nearest-neighbour: pixelated text.
-    shrink = 1 + round((1 - quality) * 5)
-    small = size // shrink
-    font = ImageFont.load_default(size=max(small // 18, 6))
-    lines = textwrap.wrap(_garble(prompt, 0.4 + 0.6 * quality, rng), width=28)[:4]
-    layer = Image.new("RGBA", (small, small), (0, 0, 0, 0))
-    pen = ImageDraw.Draw(layer)
-    line_height = max(small // 14, 8)
-    top = small - line_height * (len(lines) + 1)
-    pen.rectangle((0, top - line_height // 2, small, small), fill=(0, 0, 0, 150))
-    for i, line in enumerate(lines):
-        pen.text((small // 20, top + i * line_height), line, font=font, fill=options["colours"][-1])
-    if quality < 0.5:
-        layer = layer.filter(ImageFilter.GaussianBlur(radius=(0.5 - quality) * 2))
-    layer = layer.resize((size, size), Image.Resampling.NEAREST)
+    size = options["size"]
+    lines = textwrap.wrap(garble(prompt, 0.4 + 0.6 * options["text_quality"], rng), width=28)[:4]
+
+    # Low quality letters on a small canvas scaled up with nearest-neighbour: pixelated text.
+    def paint(pen, small):
+        # In proportion to the canvas, so that pixelated lettering covers no more picture.
+        font = ImageFont.load_default(size=max(small[0] // 18, 3))
+        line_height = max(small[0] // 14, 2)
+        top = small[1] - line_height * (len(lines) + 1)
+        pen.rectangle((0, top - line_height // 2, *small), fill=(0, 0, 0, 150))
+        for i, line in enumerate(lines):
+            at = (small[0] // 20, top + i * line_height)
+            pen.text(at, line, font=font, fill=options["colours"][-1])
+
+    layer = pixelated_text((size, size), options["text_quality"], paint)
     image.paste(layer, (0, 0), layer)
 
 
@@ -264,7 +279,7 @@ def _add_paper(image: Image.Image, amount: float, seed: int) -> Image.Image:
     Smooth, unlike film grain, so the stored picture compresses quickly at any size.
     """
     cells = max(image.width // 16, 2)
-    shade = np.random.default_rng(seed).normal(128, 400 * amount, (cells, cells))
+    shade = np.random.default_rng(seed).normal(128, 150 * amount, (cells, cells))
     blotches = Image.fromarray(np.clip(shade, 0, 255).astype(np.uint8), "L")
     blotches = blotches.resize(image.size, Image.Resampling.BICUBIC)
     offset = np.asarray(blotches, dtype=np.int16)[:, :, None] - 128

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import random
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 COLOURS: dict[str, str] = {
     "red": "#d62828", "pink": "#f4a6c0", "orange": "#f77f00", "yellow": "#fcbf49",
@@ -23,29 +23,51 @@ COLOURS: dict[str, str] = {
 # Words of the demo's prompts (and common others) and the shape that stands for each.
 OBJECTS: dict[str, str] = {}
 for _shape, _words in {
-    "bag": "bag handbag backpack case",
-    "bottle": "bottle perfume serum oil jar dropper honey",
-    "mug": "mug cup coffee espresso latte",
-    "shoe": "shoe shoes sneaker sneakers",
-    "ring": "watch wheel clock earbuds circle badge emblem",
+    "bag": "bag handbag purse tote case",
+    "backpack": "backpack rucksack",
+    "bottle": "bottle perfume serum oil dropper",
+    "jar": "jar honey jam",
+    "mug": "mug cup coffee espresso latte teacup",
+    "vase": "vase",
+    "shoe": "shoe shoes sneaker sneakers boot boots",
+    "watch": "watch wristwatch clock",
+    "bicycle": "bicycle bike cyclist cycling scooter",
+    "ring": "wheel earbuds circle badge emblem",
+    "lighthouse": "lighthouse tower",
+    "shirt": "shirt shirts t-shirt",
+    "kite": "kite",
     "panel": "sign poster banner menu label ticket cover sticker book chalkboard window",
     "cake": "cake bread dough",
     "leaf": "leaf tree wheat hops lotus rosemary citrus",
     "animal": "fox dog paws owl owls",
-    "figure": "portrait woman man child chef chefs cyclist violinist family astronaut "
+    "figure": "portrait woman man child chef chefs violinist family astronaut "
     "skateboarder hands businesswoman fisherman crowd",
     "mountain": "mountain trail",
 }.items():
     OBJECTS.update(dict.fromkeys(_words.split(), _shape))
+# A prompt that names no known object gets a plain card lettered with its own words.
+UNKNOWN = "card"
 SHAPES = sorted(set(OBJECTS.values()) | {"star"})
+_PLAIN = "a an the of on in at by with and or for to from its under over into while top logo style"
+_PLAIN_WORDS = frozenset(_PLAIN.split(" "))
+
+
+def _words(prompt: str) -> list[str]:
+    return [w.strip(".,:;!?'\"()").lower() for w in prompt.split()]
 
 
 def subject_of(prompt: str) -> tuple[str, str | None]:
-    """(shape, colour or None) the prompt asks for; a star when it names no known object."""
-    words = [w.strip(".,:;!?'\"()").lower() for w in prompt.split()]
-    shape = next((OBJECTS[w] for w in words if w in OBJECTS), "star")
+    """(shape, colour or None) the prompt asks for; a card when it names no known object."""
+    words = _words(prompt)
+    shape = next((OBJECTS[w] for w in words if w in OBJECTS), UNKNOWN)
     colour = next((COLOURS[w] for w in words if w in COLOURS), None)
     return shape, colour
+
+
+def card_words(prompt: str, limit: int = 2) -> str:
+    """The words a card letters: the prompt's first words that are not colours or glue."""
+    words = [w for w in _words(prompt) if w.isalpha() and w not in _PLAIN_WORDS | COLOURS.keys()]
+    return " ".join(words[:limit]).upper()
 
 
 def faithful_subject(prompt, accent, faithfulness, rng) -> tuple[str, str]:
@@ -161,11 +183,140 @@ def _star(c, x, y, w, h, fill, line, width):
     c.polygon(points, fill=fill, outline=line)
 
 
+def _backpack(c, x, y, w, h, fill, line, width):
+    c.arc((x + w * 0.35, y, x + w * 0.65, y + h * 0.25), 180, 360, fill=line, width=width * 3)
+    c.rounded_rectangle((x + w * 0.15, y + h * 0.1, x + w * 0.85, y + h), w / 5, fill=fill,
+                        outline=line, width=width)  # fmt: skip
+    c.rounded_rectangle((x + w * 0.28, y + h * 0.55, x + w * 0.72, y + h * 0.88), w / 12,
+                        fill=fill, outline=line, width=width * 2)  # fmt: skip
+    c.line((x + w * 0.28, y + h * 0.62, x + w * 0.72, y + h * 0.62), fill=line, width=width)
+
+
+def _jar(c, x, y, w, h, fill, line, width):
+    c.rectangle((x + w * 0.22, y + h * 0.05, x + w * 0.78, y + h * 0.2), fill=line)
+    c.rounded_rectangle((x + w * 0.15, y + h * 0.2, x + w * 0.85, y + h), w / 8, fill=fill,
+                        outline=line, width=width)  # fmt: skip
+    c.rectangle((x + w * 0.22, y + h * 0.45, x + w * 0.78, y + h * 0.75), outline=line,
+                width=width * 2)  # fmt: skip
+
+
+def _vase(c, x, y, w, h, fill, line, width):
+    c.polygon([(x + w * 0.35, y), (x + w * 0.65, y), (x + w * 0.6, y + h * 0.2),
+               (x + w * 0.9, y + h * 0.55), (x + w * 0.7, y + h), (x + w * 0.3, y + h),
+               (x + w * 0.1, y + h * 0.55), (x + w * 0.4, y + h * 0.2)],
+              fill=fill, outline=line)  # fmt: skip
+
+
+def _watch(c, x, y, w, h, fill, line, width):
+    c.rectangle((x + w * 0.32, y, x + w * 0.68, y + h), fill=line)
+    c.ellipse((x + w * 0.12, y + h * 0.2, x + w * 0.88, y + h * 0.8), fill=fill, outline=line,
+              width=width * 3)  # fmt: skip
+    c.ellipse((x + w * 0.22, y + h * 0.3, x + w * 0.78, y + h * 0.7), fill="#f4f1e8")
+    cx, cy = x + w / 2, y + h / 2
+    c.line((cx, cy, cx, y + h * 0.35), fill=line, width=width * 2)
+    c.line((cx, cy, x + w * 0.68, cy), fill=line, width=width * 2)
+
+
+def _bicycle(c, x, y, w, h, fill, line, width):
+    r = w * 0.22
+    hub = y + h - r
+    back, front = (x + r, hub), (x + w - r, hub)
+    for cx, cy in (back, front):
+        c.ellipse((cx - r, cy - r, cx + r, cy + r), outline=line, width=width * 3)
+    seat, crank, head = (
+        (x + w * 0.4, y + h * 0.42),
+        (x + w * 0.5, hub),
+        (x + w * 0.72, y + h * 0.42),
+    )
+    c.line([back, seat, crank, back], fill=fill, width=width * 4, joint="curve")
+    c.line([crank, head, seat], fill=fill, width=width * 4, joint="curve")
+    c.line([head, front], fill=fill, width=width * 4)
+    c.line(
+        [head, (x + w * 0.7, y + h * 0.3), (x + w * 0.8, y + h * 0.3)], fill=line, width=width * 3
+    )
+    c.line([(x + w * 0.32, y + h * 0.38), (x + w * 0.46, y + h * 0.38)], fill=line, width=width * 4)
+
+
+def _lighthouse(c, x, y, w, h, fill, line, width):
+    top, base = y + h * 0.25, y + h
+    for i in range(4):
+        y0, y1 = top + (base - top) * i / 4, top + (base - top) * (i + 1) / 4
+        inset0, inset1 = 0.32 - 0.1 * i / 4, 0.32 - 0.1 * (i + 1) / 4
+        c.polygon([(x + w * inset0, y0), (x + w * (1 - inset0), y0),
+                   (x + w * (1 - inset1), y1), (x + w * inset1, y1)],
+                  fill=fill if i % 2 == 0 else "#f4f1e8", outline=line)  # fmt: skip
+    c.rectangle((x + w * 0.36, y + h * 0.1, x + w * 0.64, y + h * 0.25), fill="#fcbf49",
+                outline=line, width=width)  # fmt: skip
+    c.polygon([(x + w * 0.3, y + h * 0.1), (x + w * 0.5, y), (x + w * 0.7, y + h * 0.1)],
+              fill=line)  # fmt: skip
+
+
+def _shirt(c, x, y, w, h, fill, line, width):
+    c.polygon([(x + w * 0.3, y + h * 0.1), (x + w * 0.42, y + h * 0.05),
+               (x + w * 0.58, y + h * 0.05), (x + w * 0.7, y + h * 0.1), (x + w, y + h * 0.35),
+               (x + w * 0.85, y + h * 0.48),
+               (x + w * 0.78, y + h * 0.4), (x + w * 0.78, y + h), (x + w * 0.22, y + h),
+               (x + w * 0.22, y + h * 0.4), (x + w * 0.15, y + h * 0.48), (x, y + h * 0.35)],
+              fill=fill, outline=line)  # fmt: skip
+
+
+def _kite(c, x, y, w, h, fill, line, width):
+    c.polygon([(x + w / 2, y), (x + w * 0.85, y + h * 0.35), (x + w / 2, y + h * 0.75),
+               (x + w * 0.15, y + h * 0.35)], fill=fill, outline=line)  # fmt: skip
+    c.line([(x + w / 2, y), (x + w / 2, y + h * 0.75)], fill=line, width=width)
+    c.line([(x + w / 2, y + h * 0.75), (x + w * 0.4, y + h * 0.88), (x + w * 0.55, y + h)],
+           fill=line, width=width * 2)  # fmt: skip
+
+
+def _card(c, x, y, w, h, fill, line, width):
+    c.rounded_rectangle((x, y + h * 0.2, x + w, y + h * 0.8), w / 10, fill=fill, outline=line,
+                        width=width * 2)  # fmt: skip
+
+
 _PAINTERS = {
-    "bag": _bag, "bottle": _bottle, "mug": _mug, "shoe": _shoe, "ring": _ring,
-    "panel": _panel, "cake": _cake, "leaf": _leaf, "animal": _animal, "figure": _figure,
-    "mountain": _mountain, "star": _star,
+    "bag": _bag, "backpack": _backpack, "bottle": _bottle, "jar": _jar, "mug": _mug,
+    "vase": _vase, "shoe": _shoe, "watch": _watch, "bicycle": _bicycle, "ring": _ring,
+    "lighthouse": _lighthouse, "shirt": _shirt, "kite": _kite, "panel": _panel, "cake": _cake,
+    "leaf": _leaf, "animal": _animal, "figure": _figure, "mountain": _mountain, "star": _star,
+    UNKNOWN: _card,
 }  # fmt: skip
+
+
+def garble(text: str, quality: float, rng: random.Random) -> str:
+    """Swap letters the way weak image models misspell text in pictures."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return "".join(
+        rng.choice(letters) if ch.isalpha() and rng.random() > quality else ch for ch in text
+    )
+
+
+def pixelated_text(size: tuple[int, int], quality: float, paint) -> Image.Image:
+    """A transparent layer of text: ``paint(pen, small_size)`` letters it on a canvas shrunk
+    by lower quality, blurred below 0.5 and scaled back up with nearest-neighbour."""
+    shrink = 1 + round((1 - quality) * 5)
+    small = (max(size[0] // shrink, 1), max(size[1] // shrink, 1))
+    layer = Image.new("RGBA", small, (0, 0, 0, 0))
+    paint(ImageDraw.Draw(layer), small)
+    if quality < 0.5:
+        layer = layer.filter(ImageFilter.GaussianBlur(radius=(0.5 - quality) * 2))
+    return layer.resize(size, Image.Resampling.NEAREST)
+
+
+def letter_card(image: Image.Image, box, text: str, ink: str, quality: float, rng) -> None:
+    """Letter ``text`` across a card's box, as legibly as ``quality`` allows."""
+    x0, y0, x1, y1 = (round(v) for v in box)
+    width, height = max(x1 - x0, 8), max(y1 - y0, 8)
+    shown = garble(text, 0.4 + 0.6 * quality, rng)
+
+    def paint(pen, small):
+        font = ImageFont.load_default(size=max(min(small[1] // 6, small[0] // 7), 6))
+        lines = shown.split(" ")[:2]
+        for i, line in enumerate(lines):
+            middle = small[1] * (0.5 + 0.18 * (i - (len(lines) - 1) / 2))
+            pen.text((small[0] / 2, middle), line, font=font, fill=ink, anchor="mm")
+
+    layer = pixelated_text((width, height), quality, paint)
+    image.paste(layer, (x0, y0), layer)
 
 
 def add_artefacts(image: Image.Image, amount: float, rng: random.Random) -> Image.Image:

@@ -16,7 +16,6 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from arena.blindness import Attacker, FileAttacker, Seen, verdict, wilson
-from arena.management.commands import demo as demo_command
 from arena.models import Battle, SeenOutput, Vote
 from arena.services import battles_refill
 from generation.models import Generator
@@ -130,17 +129,9 @@ def test_wilson_intervals_match_known_values():
 
 
 @pytest.fixture
-def demo(transactional_db, settings, monkeypatch):
+def demo(transactional_db, demo_drawn_small):
     """The demo's generators and prompts, drawn small so that hundreds of votes stay quick."""
-    settings.ARENA_OUTPUT_SIZE = (96, 96)
-    # The edit prompts' source pictures too: every edit is fitted to its source's size.
-    monkeypatch.setitem(demo_command.SOURCE_PARAMETERS, "size", 96)
     call_command("demo", battles=2, stdout=io.StringIO())
-    for generator in Generator.objects.all():
-        generator.parameters = {**generator.parameters, "size": 96}
-        # Edits too: an output made after this change must differ from one made before it.
-        generator.edit_parameters = {**generator.edit_parameters, "max_size": 96}
-        generator.save()
 
 
 def test_a_voter_keeping_addresses_and_reveals_over_200_votes_identifies_no_side(demo, monkeypatch):

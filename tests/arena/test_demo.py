@@ -9,8 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import RequestFactory
 
-from arena.demo_data import GENERATORS
-from arena.management.commands import demo as demo_command
+from arena.demo_data import CATEGORIES, GENERATORS, LETTERING_PROMPTS, judged_strength
 from arena.models import Battle, Category, Kind, Prompt, SeenOutput, Vote
 from arena.services import battle_assign_next
 from arena.services.demo import demo_votes_cast
@@ -25,13 +24,8 @@ def _run_demo(**options) -> str:
 
 
 @pytest.fixture
-def small(settings, monkeypatch):
+def small(demo_drawn_small):
     """The demo's pictures drawn small: the simulated votes' outputs are real generations."""
-    settings.ARENA_OUTPUT_SIZE = (64, 64)
-    monkeypatch.setitem(demo_command.SOURCE_PARAMETERS, "size", 64)
-    for spec in GENERATORS:
-        monkeypatch.setitem(spec, "parameters", {**spec["parameters"], "size": 64})
-        monkeypatch.setitem(spec, "edit_parameters", {**spec["edit_parameters"], "max_size": 64})
 
 
 # Only the tests of the simulated votes (below) seed them: 3000 votes and a recompute take seconds.
@@ -67,7 +61,12 @@ def test_demo_brings_an_older_demos_fixed_look_generators_to_the_blind_ones(tran
     assert "faithfulness" in Generator.objects.get(slug="aurora").parameters
 
 
-def test_demo_votes_follow_the_hidden_quality_and_a_second_run_adds_none(transactional_db, small):
+def _ratings(category=None, kind="generate") -> dict[str, float]:
+    board = Snapshot.objects.filter(category=category, kind=kind).latest("computed_at")
+    return {row.generator.slug: row.rating for row in board.rows.all()}
+
+
+def test_demo_votes_follow_the_hidden_truth_and_a_second_run_adds_none(transactional_db, small):
     output = _run_demo(battles=0, votes=2000)
     assert "Simulated votes cast: 2000" in output
     assert Vote.objects.filter(import_key__startswith="demo:").count() == 2000
@@ -75,18 +74,56 @@ def test_demo_votes_follow_the_hidden_quality_and_a_second_run_adds_none(transac
     edits = Snapshot.objects.filter(category=None, kind="edit").latest("computed_at")
     board = Snapshot.objects.filter(category=None, kind="generate").latest("computed_at")
     assert board.vote_count + edits.vote_count == 2000
-    rows = sorted(board.rows.all(), key=lambda row: -row.rating)
-    truth = sorted(GENERATORS, key=lambda spec: -spec["quality"])
-    # The qualities are at least 0.15 apart: ~200 rating points, against 95% intervals of about
-    # +-50 points at the ~1400 generation votes, so the fit finds the true order and separates
-    # every neighbour.
-    assert [row.generator.slug for row in rows] == [spec["slug"] for spec in truth]
-    for better, worse in itertools.pairwise(rows):
-        assert better.ci_lower > worse.ci_upper
+    # What the voters judge, averaged over the generation prompts (each drawn as often).
+    prompts = [text for spec in CATEGORIES for text in spec["prompts"]]
+    judged = {
+        spec["slug"]: sum(judged_strength(spec["slug"], text) for text in prompts) / len(prompts)
+        for spec in GENERATORS
+    }
+    ratings = _ratings()
+    # Strengths 0.1 apart are ~170 rating points, against 95% intervals of about +-50 points
+    # at the ~1400 generation votes: the board finds the order of every such pair.
+    for better, worse in itertools.permutations(judged, 2):
+        if judged[better] - judged[worse] >= 0.1:
+            assert ratings[better] > ratings[worse], (better, worse)
+    # The vivid generator is lifted above one of truly better quality.
+    quality = {spec["slug"]: spec["quality"] for spec in GENERATORS}
+    assert quality["cypress"] < quality["basalt"] and ratings["cypress"] > ratings["basalt"]
+    # Lettering prompts want the lettering generator; pictures do not.
+    text_board = _ratings(Category.objects.get(slug="text-in-image"))
+    assert max(text_board, key=text_board.get) == "dynamo"
+    shots = _ratings(Category.objects.get(slug="product-shots"))
+    assert sorted(shots, key=shots.get, reverse=True).index("dynamo") == 3
+    # Edits by quality alone, in its true order.
+    edit_board = _ratings(kind="edit")
+    assert sorted(edit_board, key=edit_board.get, reverse=True) == [
+        "aurora", "basalt", "dynamo", "ember"
+    ]  # fmt: skip
 
     again = _run_demo(battles=0, votes=2000)
     assert "Simulated votes cast" not in again
     assert Vote.objects.count() == 2000
+
+
+def test_the_hidden_truth_is_quality_with_a_vividness_bonus_and_lettering_by_text_quality():
+    picture = "A red leather handbag on a white marble table, soft window light"
+    lettering = "A neon sign that reads OPEN LATE above a diner door"
+    wordmark = "A tech startup wordmark 'Lumina' with a light-ray motif"
+    symbol = "A minimal geometric fox logo in orange on white"
+    assert judged_strength("basalt", picture) == pytest.approx(0.75)
+    assert judged_strength("cypress", picture) == pytest.approx(0.6 + 0.3 * 0.8)
+    assert judged_strength("dynamo", lettering) == pytest.approx(0.85 * 1.0 + 0.15 * 0.45)
+    assert judged_strength("aurora", lettering) == pytest.approx(0.85 * 0.75 + 0.15 * 0.9)
+    assert judged_strength("cypress", picture, edit=True) == pytest.approx(0.6)
+    # One category, two sub-kinds: the best generator differs by what the prompt asks.
+    best = {
+        text: max(GENERATORS, key=lambda spec: judged_strength(spec["slug"], text))["slug"]
+        for text in (wordmark, symbol)
+    }
+    assert best == {wordmark: "dynamo", symbol: "aurora"}
+    logos = next(spec for spec in CATEGORIES if spec["slug"] == "logos")["prompts"]
+    assert {wordmark, symbol} <= set(logos) and wordmark in LETTERING_PROMPTS
+    assert symbol not in LETTERING_PROMPTS
 
 
 def test_demo_rejects_a_negative_vote_count(transactional_db):

@@ -23,6 +23,18 @@ from generation.providers import get_provider_class
 SOURCE_PARAMETERS = {"layout": "centered", "palette": "mono", "text_quality": 1.0, "size": 384}
 
 
+def _older_demo(generator: Generator, spec: dict) -> bool:
+    """Whether a generator is an older demo's: one fixed look (no note), or an older truth.
+
+    Such a generator is brought to this demo's parameters; one whose note an admin kept as
+    this demo wrote it keeps whatever else the admin changed.
+    """
+    if generator.provider != "builtin":
+        return False
+    note = generator.parameters.get("note")
+    return note is None or (note.startswith("Demo truth") and note != spec["parameters"]["note"])
+
+
 class Command(BaseCommand):
     help = (
         "Seed demo categories, prompts, built-in generators and logins, cast simulated votes "
@@ -86,8 +98,7 @@ class Command(BaseCommand):
                 },
             )
             counts["generators"] += new
-            # An older demo's generators each had one fixed look: bring them to the blind ones.
-            if not new and generator.provider == "builtin" and "note" not in generator.parameters:
+            if not new and _older_demo(generator, spec):
                 generator.parameters = spec["parameters"]
                 generator.save(update_fields=["parameters"])
         return counts
