@@ -355,3 +355,58 @@ class DecoyCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.voter_id} {'passed' if self.passed else 'failed'} decoy {self.battle_id}"
+
+
+class VoterStanding(models.Model):
+    """Whether a voter's votes count: what the voter tests say, or what staff decided.
+
+    Refreshed from the votes and decoy checks by the ratings recompute (ratings.services.
+    raters); ``state`` is the one in force: staff's while ``by_hand``, else the tests'. An
+    excluded voter keeps every vote; the boards and the Elo leave them out.
+    """
+
+    class State(models.TextChoices):
+        OK = "ok", "OK"
+        REVIEW = "review", "Review: evidence building"
+        EXCLUDED = "excluded", "Excluded: left out of every board"
+
+    voter = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="standing"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OK)
+    tested_state = models.CharField(
+        max_length=10, choices=State.choices, default=State.OK, help_text="What the tests say."
+    )
+    reasons = models.JSONField(default=list, blank=True, help_text="Tests with evidence, in words.")
+    reason_keys = models.JSONField(default=list, blank=True)
+    evidence = models.FloatField(default=1.0, help_text="Combined e-value of the tests.")
+    e_values = models.JSONField(default=dict, blank=True)
+    votes = models.PositiveIntegerField(default=0)
+    decoys_passed = models.PositiveIntegerField(default=0)
+    decoys_checked = models.PositiveIntegerField(default=0)
+    left_share = models.FloatField(null=True, blank=True)
+    agreement = models.FloatField(null=True, blank=True, help_text="Share agreeing with the board.")
+    expected_agreement = models.FloatField(
+        null=True, blank=True, help_text="The share the board predicts for the team's voters."
+    )
+    median_time_ms = models.FloatField(null=True, blank=True)
+    by_hand = models.BooleanField(default=False, help_text="Staff decided; the tests wait.")
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    set_by_name = models.CharField(max_length=150, blank=True, default="")
+    set_at = models.DateTimeField(null=True, blank=True)
+    hand_reason = models.CharField(max_length=500, blank=True, default="")
+    tested_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-evidence", "voter_id"]
+        indexes = [models.Index(fields=["state"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(by_hand=False) | ~Q(hand_reason=""), name="standing_hand_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.voter}: {self.state}{' (by hand)' if self.by_hand else ''}"

@@ -217,3 +217,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
         for api_key in queryset:
             api_key_revoke(api_key=api_key)
         self.message_user(request, f"Revoked {queryset.count()} keys.")
+
+
+# The rater audit lives beside the boards whose votes it judges.
+from ratings import admin_voters  # noqa: E402, F401

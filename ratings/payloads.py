@@ -16,6 +16,7 @@ from django.core.cache import cache
 
 from arena.models import Category
 from generation.models import Generator
+from ratings.engine.flip import rows_votes_to_flip
 from ratings.engine.regret import regret_bounds
 from ratings.models import Snapshot
 from ratings.selectors import board_slug, snapshot_latest, snapshot_rows
@@ -69,13 +70,15 @@ def _with_generator(row: dict, generator: Generator) -> dict:
 
 def _header(snapshot: Snapshot) -> dict:
     category = snapshot.category
+    excluded = snapshot.parameters.get("excluded", {})
     return {
         "board": board_slug(category),
         "kind": snapshot.kind,
         "category": None if category is None else {"slug": category.slug, "name": category.name},
         "computed_at": snapshot.computed_at.isoformat(),
         "votes_total": snapshot.vote_count,
-        "votes_excluded": snapshot.parameters.get("excluded", {}),
+        "votes_excluded": {k: v for k, v in excluded.items() if k != "voter_reasons"},
+        "voters_excluded": _voters_excluded(excluded),
         "last_vote_id": snapshot.last_vote_id,
         "method": snapshot.method,
         "parameters": snapshot.parameters,
@@ -85,14 +88,23 @@ def _header(snapshot: Snapshot) -> dict:
     }
 
 
+def _voters_excluded(excluded: dict) -> dict:
+    """Votes left out because their voters are excluded, and by which test (or by hand)."""
+    return {"votes": excluded.get("voter", 0), "reasons": excluded.get("voter_reasons", {})}
+
+
 def board_payload(snapshot: Snapshot) -> dict:
     """A stored board with one row per generator, best first."""
-    key = f"ratings:board:v2:{snapshot.id}"
+    key = f"ratings:board:v3:{snapshot.id}"
     stored = cache.get(key)
     if stored is None:
         rows = [_row(row) for row in snapshot_rows(snapshot)]
-        regret = _regret_by_id(snapshot, rows)
-        rows = [{**r, "regret_bound": regret.get(r["generator_id"])} for r in rows]
+        regret, flip = _regret_by_id(snapshot, rows)
+        rows = [
+            {**r, "regret_bound": regret.get(r["generator_id"]),
+             "votes_to_flip": flip.get(r["generator_id"])}
+            for r in rows
+        ]  # fmt: skip
         stored = {**_header(snapshot), "rows": rows}
         cache.set(key, stored, SNAPSHOT_CACHE_SECONDS)
     ids = [row["generator_id"] for row in stored["rows"]]
@@ -101,8 +113,10 @@ def board_payload(snapshot: Snapshot) -> dict:
     return {**stored, "rows": rows}
 
 
-def _regret_by_id(snapshot: Snapshot, rows: list[dict]) -> dict[int, float]:
-    """Each established generator's regret bound in rating points (see ratings.engine.regret).
+def _regret_by_id(snapshot: Snapshot, rows: list[dict]) -> tuple[dict, dict]:
+    """Each established generator's regret bound in rating points (see ratings.engine.regret),
+    and each rated one's votes to flip (votes for the next one down that would overtake it,
+    see ratings.engine.flip).
 
     From the stored ratings and covariance, at the route's error rate; none for a snapshot
     stored without a covariance.
@@ -112,7 +126,7 @@ def _regret_by_id(snapshot: Snapshot, rows: list[dict]) -> dict[int, float]:
     stored = {r["generator_id"]: r for r in rows}
     keep = [k for k, g in enumerate(ids) if g in stored and stored[g]["rated"]]
     if values is None or not keep:
-        return {}
+        return {}, {}
     params = snapshot.parameters or {}
     points = params.get("scale", 400.0) / math.log(params.get("base", 10.0))
     cov = np.array([[values[a][b] for b in keep] for a in keep], dtype=float) / points**2
@@ -121,7 +135,11 @@ def _regret_by_id(snapshot: Snapshot, rows: list[dict]) -> dict[int, float]:
     established = np.array([r["votes"] >= settings.RATINGS_MIN_VOTES for r in rated])
     bounds = regret_bounds(theta, cov, established, error_rate=settings.RATINGS_ERROR_RATE)
     pairs = zip(keep, bounds, strict=True)
-    return {ids[k]: round(float(b) * points, 1) for k, b in pairs if not math.isnan(b)}
+    flips = zip(keep, rows_votes_to_flip(theta, cov), strict=True)
+    return (
+        {ids[k]: round(float(b) * points, 1) for k, b in pairs if not math.isnan(b)},
+        {ids[k]: n for k, n in flips if n is not None},
+    )
 
 
 def matrix_payload(snapshot: Snapshot) -> dict:

@@ -28,6 +28,7 @@ from django.conf import settings
 from arena.models import Category, Kind
 from generation.models import Generator
 from ratings.engine.decision import leader_decision, mixture_radius
+from ratings.engine.flip import pick_votes_to_undo
 from ratings.engine.regret import regret_bounds
 from ratings.models import Snapshot
 from ratings.payloads import board_payload
@@ -65,6 +66,7 @@ class CategoryDecision:
     regret_bounds: dict[str, float] = field(default_factory=dict)
     challenger: str | None = None
     challenger_up_to: float | None = None
+    votes_to_flip: dict[str, int] = field(default_factory=dict)
 
 
 def route_tolerance(category: Category | None, tolerance: float | None = None) -> float:
@@ -142,7 +144,18 @@ def board_decision(
     bounds = regret_bounds(theta, cov, established, error_rate=error_rate) * points
     regret = {s: round(float(b), 1) for s, b in zip(slugs, bounds, strict=True) if b == b}
     decision = _decision(rule, slugs, points, votes_total, error_rate, tolerance)
-    return _with_regret(decision, rule, regret, theta, cov, slugs, points)
+    decision = _with_regret(decision, rule, regret, theta, cov, slugs, points)
+    if rule.runner_up is None:
+        return decision
+    # Each pick the route could name with confidence: how many bad votes would undo it.
+    flips = {
+        slugs[k]: pick_votes_to_undo(
+            theta, cov, established, k, alpha=rule.alpha, tolerance=tolerance / points
+        )
+        for k in np.flatnonzero(established)
+        if regret.get(slugs[k], math.inf) <= tolerance
+    }
+    return replace(decision, votes_to_flip={s: n for s, n in flips.items() if n is not None})
 
 
 def _with_regret(decision, rule, regret: dict, theta, cov, slugs, points) -> CategoryDecision:
@@ -351,6 +364,7 @@ def route(
         "margin": own.margin if reason is None else None,
         "runner_up": own.runner_up if reason is None else None,
         "votes_needed_estimate": own.votes_needed_estimate,
+        "votes_to_flip": _votes_to_flip(own, pick, verdict, reason),
         "provisional_challengers": own.provisional_challengers,
         "statistically_tied_with": [
             r["generator"] for r in others if tier is not None and r.get("tier") == tier
@@ -360,6 +374,13 @@ def route(
         "computed_at": payload["computed_at"] if payload else None,
         "votes_total": payload["votes_total"] if payload else 0,
     }
+
+
+def _votes_to_flip(own: CategoryDecision, pick, verdict: str, reason: str | None) -> int | None:
+    """Adversarial votes in this category that would undo a confident pick (an estimate)."""
+    if pick is None or verdict != CONFIDENT or reason is not None:
+        return None
+    return own.votes_to_flip.get(pick["generator"])
 
 
 def _challenger(own: CategoryDecision, reason: str | None) -> dict | None:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from django.utils.crypto import salted_hmac
 
-from arena.models import Category, Kind, Vote
+from arena.models import Category, Kind, Vote, VoterStanding
 from generation.sources import source_hash
 from ratings.battles_io import battle_record
 from ratings.models import EloRating, Snapshot, SnapshotRow
@@ -134,3 +134,29 @@ def rating_history(
         .order_by("snapshot__computed_at")
         .values_list("snapshot__computed_at", "generator_id", "rating")
     )
+
+
+def voter_audit() -> list[dict]:
+    """Every voter's standing as the rater audit shows it, strongest evidence first."""
+    rows = VoterStanding.objects.select_related("voter").order_by("-evidence", "voter_id")
+    return [
+        {
+            "voter": row.voter.get_username(),
+            "votes": row.votes,
+            "state": row.state,
+            "tested_state": row.tested_state,
+            "by_hand": row.by_hand,
+            "set_by": row.set_by_name or None,
+            "hand_reason": row.hand_reason or None,
+            "reasons": ([f"by hand: {row.hand_reason}"] if row.by_hand else []) + row.reasons,
+            "evidence": round(row.evidence, 4),
+            "e_values": row.e_values,
+            "decoys_passed": row.decoys_passed,
+            "decoys_checked": row.decoys_checked,
+            "left_share": row.left_share,
+            "agreement": row.agreement,
+            "expected_agreement": row.expected_agreement,
+            "median_time_ms": row.median_time_ms,
+        }
+        for row in rows
+    ]

@@ -57,7 +57,22 @@ def ratings_recompute(self, category_id: int | None = None, kind: str = Kind.GEN
         snapshot = leaderboard_recompute(category=category, kind=kind)
     if category is not None:
         ratings_schedule(category_id=None, kind=kind)
+    else:
+        # The overall board follows every category's: the voters' tests read the new boards.
+        enqueue(voters_refresh)
     return f"snapshot {snapshot.id}"
+
+
+@shared_task
+def voters_refresh() -> int:
+    """Run the voters' tests; when a voter came into or out of exclusion, recompute the boards
+    that now count other votes. Returns how many voters did."""
+    from ratings.services.raters import standings_refresh
+
+    changed = standings_refresh()
+    if changed:
+        ratings_recompute_stale()
+    return changed
 
 
 @shared_task(bind=True, max_retries=None)

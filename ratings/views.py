@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
@@ -33,6 +34,7 @@ CSV_FIELDS = [
     "ci_upper", "elo", "votes", "wins", "losses", "ties", "win_rate", "p_best", "enough_votes",
     "median_latency_ms", "price_per_output", "mean_cost", "regret_bound",
     "votes_excluded_flagged", "votes_excluded_void", "votes_excluded_both_bad",
+    "votes_excluded_voter", "votes_to_flip",
 ]  # fmt: skip
 
 
@@ -128,7 +130,7 @@ def leaderboard(request: HttpRequest, slug: str = OVERALL) -> HttpResponse:
     }
     if snapshot is not None:
         payload = board_payload(snapshot)
-        excluded = _excluded(payload.get("votes_excluded", {}))
+        excluded = _excluded(payload["votes_excluded"], payload["voters_excluded"])
         context.update(
             board=payload,
             route=route_summary(route(category=category, kind=kind, alternatives=0), payload),
@@ -150,6 +152,9 @@ def route_summary(answer: dict, board: dict) -> dict | None:
         bound = answer["regret_bound"] or 0.0
         where = f"within {bound:.0f} points of the best" if bound >= 0.5 else "the best"
         status = f"{where} (tolerance {tolerance:g}): confident"
+        if answer["votes_to_flip"] is not None:
+            flip = answer["votes_to_flip"]
+            status += f"; about {_about(flip)} adversarial vote{pluralize(flip)} would undo it"
     elif answer["challenger"]:
         rival = answer["challenger"]
         status = (
@@ -187,11 +192,24 @@ EXCLUDED_WHY = {
     "flagged": "flagged (cast too fast, or before both images had loaded)",
     "void": "voided by staff",
     "both_bad": "“both bad” (left out by RATINGS_BOTH_BAD=drop)",
+    "voter": "cast by excluded voters",
+}
+VOTER_WHY = {
+    "decoys": "decoys failed",
+    "side": "a side preferred",
+    "agreement": "disagreeing with the board",
+    "promoter": "promoting a generator",
+    "hand": "excluded by staff",
 }
 
 
-def _excluded(counts: dict) -> list[tuple[int, str]]:
-    return [(counts[k], why) for k, why in EXCLUDED_WHY.items() if counts.get(k)]
+def _excluded(counts: dict, voters: dict | None = None) -> list[tuple[int, str]]:
+    reasons = (voters or {}).get("reasons", {})
+    why = dict(EXCLUDED_WHY)
+    if reasons:
+        listed = ", ".join(f"{n} {VOTER_WHY.get(k, k)}" for k, n in reasons.items())
+        why["voter"] = f"{why['voter']} ({listed})"
+    return [(counts[k], text) for k, text in why.items() if counts.get(k)]
 
 
 @login_required

@@ -406,6 +406,13 @@ RATINGS_ERROR_RATE = envfloat("RATINGS_ERROR_RATE", 0.05, minimum=0.0001, maximu
 RATINGS_ROUTE_TOLERANCE = envfloat("RATINGS_ROUTE_TOLERANCE", 25.0, minimum=0.0)
 ROUTE_MIN_CATEGORY_VOTES = envint("ROUTE_MIN_CATEGORY_VOTES", 100, minimum=0)
 RATINGS_SNAPSHOTS_KEPT = envint("RATINGS_SNAPSHOTS_KEPT", 200, minimum=1)
+# Voters' tests (docs/voters.md): the chance that an honest, attentive voter is ever excluded;
+# the lower level at which a voter is put up for review; decoys an attentive voter may fail.
+RATERS_ERROR_RATE = envfloat("RATERS_ERROR_RATE", 0.05, minimum=0.0001, maximum=0.5)
+RATERS_REVIEW_RATE = envfloat("RATERS_REVIEW_RATE", 0.2, minimum=0.0002, maximum=0.9)
+if RATERS_REVIEW_RATE <= RATERS_ERROR_RATE:
+    raise ImproperlyConfigured("RATERS_REVIEW_RATE must be above RATERS_ERROR_RATE")
+RATERS_ATTENTIVE_FAILURE = envfloat("RATERS_ATTENTIVE_FAILURE", 0.10, minimum=0.001, maximum=0.2)
 
 LOGGING = {
     "version": 1,

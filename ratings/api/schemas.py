@@ -72,6 +72,19 @@ class BoardRowSerializer(serializers.Serializer):
         help_text="Anytime-valid upper bound, in rating points, on how far this generator is "
         "below the best established one on this board (null while provisional).",
     )
+    votes_to_flip = serializers.IntegerField(
+        allow_null=True,
+        help_text="Estimate: votes for the next generator down against this one that would "
+        "put it level or above (null for the last rated row).",
+    )
+
+
+class VotersExcludedSerializer(serializers.Serializer):
+    votes = serializers.IntegerField(help_text="Votes left out because their voter is excluded.")
+    reasons = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Those votes by their voter's reason: decoys, side, agreement, promoter, hand.",
+    )
 
 
 class BoardHeaderSerializer(serializers.Serializer):
@@ -85,8 +98,10 @@ class BoardHeaderSerializer(serializers.Serializer):
     votes_excluded = serializers.DictField(
         child=serializers.IntegerField(),
         help_text="Votes left out of this board, by reason: flagged (RATINGS_FLAGGED=drop), "
-        "void (voided by staff), both_bad (RATINGS_BOTH_BAD=drop).",
+        "void (voided by staff), voter (cast by excluded voters), both_bad "
+        "(RATINGS_BOTH_BAD=drop).",
     )
+    voters_excluded = VotersExcludedSerializer()
     last_vote_id = serializers.IntegerField(allow_null=True)
     method = serializers.CharField()
     parameters = serializers.DictField()
@@ -186,6 +201,11 @@ class RouteSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Roughly how many more votes would decide the category at today's gaps "
         "(0 when confident, null when out of reach).",
+    )
+    votes_to_flip = serializers.IntegerField(
+        allow_null=True,
+        help_text="Estimate, for a confident answer: the fewest votes for one challenger "
+        "against the pick, in this category, that would undo the decision (null otherwise).",
     )
     provisional_challengers = serializers.ListField(
         child=serializers.CharField(),

@@ -21,6 +21,7 @@ from ratings.engine import PairCounts, compute_board
 from ratings.models import Snapshot, SnapshotRow
 from ratings.selectors import board_snapshots
 from ratings.services.elo import elo_of, elo_replay
+from ratings.services.raters import counted_voters, excluded_voter_votes
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def rated_votes(*, category: Category | None, kind: str | None = None) -> Vote.o
     ``kind`` picks the overall board of that kind (``category`` None); a category's board
     is of its category's kind.
     """
-    votes = _board(category, kind).filter(voided_at__isnull=True)
+    votes = counted_voters(_board(category, kind).filter(voided_at__isnull=True))
     if settings.RATINGS_BOTH_BAD == "drop":
         votes = votes.exclude(choice=Vote.Choice.BOTH_BAD)
     if settings.RATINGS_FLAGGED == "drop":
@@ -57,24 +58,30 @@ def rated_votes(*, category: Category | None, kind: str | None = None) -> Vote.o
     return votes
 
 
-def votes_excluded(*, category: Category | None, kind: str) -> dict[str, int]:
-    """How many of a board's votes its ratings leave out, by reason (one query)."""
+def votes_excluded(*, category: Category | None, kind: str) -> dict:
+    """How many of a board's votes its ratings leave out, by reason; a vote is counted once,
+    under the first of: void, flagged, its voter excluded (with the voters' reasons), "both
+    bad"."""
     live = Q(voided_at__isnull=True)
-    counts = _board(category, kind).aggregate(
-        void=Count("id", filter=~live),
-        flagged=Count("id", filter=live & Q(flagged=True)),
-        both_bad=Count("id", filter=live & Q(choice=Vote.Choice.BOTH_BAD)),
+    board = _board(category, kind)
+    counts = board.aggregate(
+        void=Count("id", filter=~live), flagged=Count("id", filter=live & Q(flagged=True))
     )
-    if settings.RATINGS_FLAGGED != "drop":
+    kept = board.filter(live)
+    if settings.RATINGS_FLAGGED == "drop":
+        kept = kept.filter(flagged=False)
+    else:
         counts["flagged"] = 0
-    if settings.RATINGS_BOTH_BAD != "drop":
-        counts["both_bad"] = 0
-    elif settings.RATINGS_FLAGGED == "drop":
-        # A flagged "both bad" vote is counted once, as flagged.
-        counts["both_bad"] = (
-            _board(category, kind).filter(live, choice=Vote.Choice.BOTH_BAD, flagged=False).count()
-        )
-    return counts
+    voters = excluded_voter_votes(kept)
+    both_bad = 0
+    if settings.RATINGS_BOTH_BAD == "drop":
+        both_bad = counted_voters(kept).filter(choice=Vote.Choice.BOTH_BAD).count()
+    return {
+        **counts,
+        "both_bad": both_bad,
+        "voter": voters["votes"],
+        "voter_reasons": voters["reasons"],
+    }
 
 
 def board_aggregate(*, category: Category | None, kind: str = Kind.GENERATE) -> BoardVotes:

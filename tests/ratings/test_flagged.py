@@ -10,6 +10,9 @@ import pytest
 from arena.models import Vote
 from ratings.services import leaderboard_recompute
 
+# No voter is left out here.
+NO_VOTERS = {"voter": 0, "voter_reasons": {}}
+
 
 @pytest.fixture
 def votes(category, generators):
@@ -32,7 +35,7 @@ def test_flagged_votes_are_dropped_by_default_and_counted(votes, settings):
 
     assert snapshot.vote_count == 4
     assert snapshot.parameters["flagged"] == "drop"
-    assert snapshot.parameters["excluded"] == {"flagged": 2, "void": 0, "both_bad": 0}
+    assert snapshot.parameters["excluded"] == {"flagged": 2, "void": 0, "both_bad": 0, **NO_VOTERS}
 
 
 def test_flagged_votes_count_when_asked(votes, settings):
@@ -41,7 +44,7 @@ def test_flagged_votes_count_when_asked(votes, settings):
     snapshot = leaderboard_recompute(category=votes)
 
     assert snapshot.vote_count == 5
-    assert snapshot.parameters["excluded"] == {"flagged": 0, "void": 0, "both_bad": 1}
+    assert snapshot.parameters["excluded"] == {"flagged": 0, "void": 0, "both_bad": 1, **NO_VOTERS}
 
 
 def test_the_board_shows_what_it_left_out_on_the_page_the_api_and_the_csv(client, voter, votes):
@@ -53,5 +56,6 @@ def test_the_board_shows_what_it_left_out_on_the_page_the_api_and_the_csv(client
     rows = list(csv.DictReader(io.StringIO(client.get(f"/leaderboard/{votes.slug}.csv").text)))
 
     assert "2 votes left out" in page and "flagged" in page
-    assert api["votes_excluded"] == {"flagged": 2, "void": 0, "both_bad": 0}
+    assert api["votes_excluded"] == {"flagged": 2, "void": 0, "both_bad": 0, "voter": 0}
+    assert api["voters_excluded"] == {"votes": 0, "reasons": {}}
     assert {row["votes_excluded_flagged"] for row in rows} == {"2"}

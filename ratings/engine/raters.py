@@ -1,0 +1,275 @@
+"""Is a voter's judgement worth counting? Four sequential tests, valid however often read.
+
+Each test is an *e-process*: a running product of per-event factors whose expectation, given
+everything before, is at most 1 for every voter the test calls good (its *null*). By Ville's
+inequality such a process ever reaches ``1 / a`` with probability at most ``a``, at whatever
+times it is read, so a voter may be judged after every vote. Each factor is a likelihood ratio
+of one alternative against the edge of the null, averaged over a small fixed grid of
+alternatives (a mixture of e-processes is an e-process): no parameter is tuned on the data.
+
+The tests
+---------
+decoys
+    A decoy's off-prompt output is preferred with probability at most ``attentive`` (10% by
+    default) by an attentive voter. Alternatives: failure rates 25% to 85%.
+side
+    Among the voter's left/right votes (ties and "both bad" left out), the left side is chosen
+    with probability within ``0.5 +/- side_margin`` (0.15 by default: sides are drawn at random,
+    so an honest voter's share is 0.5 plus the small left advantage a board fits). Alternatives:
+    shares 0.8 to 0.99 towards either side.
+agreement
+    The board's fit predicts each vote: the left side wins with log-odds ``delta`` (strengths
+    and the left advantage in natural-log units). An honest voter agrees with the board's
+    favourite with probability ``sigmoid(lam * |delta|)``; the team the board is fitted to has
+    ``lam = 1`` on average (the fit's score equations match predicted and observed wins). The
+    null is ``lam >= agreement_floor`` (0.5 by default: at least half as discerning as the
+    team); a random voter has ``lam = 0``, a contrarian one ``lam < 0``. Alternatives:
+    ``lam`` in {-1, -0.5, 0, 0.25}.
+promoter
+    For each model ``g`` the voter's left/right votes that show it: the board gives ``g`` a
+    win with log-odds ``eta``; the null is that the voter's log-odds are at most
+    ``eta + promoter_margin`` (1.0, about 174 rating points of the voter's own taste).
+    Alternatives: shifts of 2, 3 and 5. The test's e-value is the mean over the models of the
+    per-model e-processes (a mean of e-processes is one), which is the multiplicity correction;
+    the model with the largest one is named.
+
+Combining and deciding
+----------------------
+The voter's evidence is the mean of the four e-values (again an e-process on the voter's own
+stream of votes and decoys), so an honest voter's evidence ever reaches ``1 / error_rate``
+with probability at most ``error_rate``, all four tests and every look together. Crossing it
+is *exclusion*; evidence above ``1 / review_rate`` is *review*. Two approximations, said
+plainly: the board's fit stands in for the truth in the last two tests (it is fitted to the
+team, including the voter), and the tests read the whole history against today's board.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import expit, logsumexp
+from scipy.stats import beta
+
+ATTENTIVE_FAILURE = 0.10
+SIDE_MARGIN = 0.15
+AGREEMENT_FLOOR = 0.5
+PROMOTER_MARGIN = 1.0
+ERROR_RATE = 0.05
+REVIEW_RATE = 0.2
+TESTS = ("decoys", "side", "agreement", "promoter")
+
+_DECOY_ALTERNATIVES = np.array([0.25, 0.4, 0.55, 0.7, 0.85])
+_SIDE_ALTERNATIVES = np.array([0.8, 0.9, 0.95, 0.99])
+_AGREEMENT_ALTERNATIVES = np.array([-1.0, -0.5, 0.0, 0.25])
+_PROMOTER_SHIFTS = np.array([2.0, 3.0, 5.0])
+
+# Choices as the engine takes them.
+LEFT, RIGHT, TIE, BOTH_BAD = 0, 1, 2, 3
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The tests' nulls and the two levels of the decision."""
+
+    attentive: float = ATTENTIVE_FAILURE
+    side_margin: float = SIDE_MARGIN
+    agreement_floor: float = AGREEMENT_FLOOR
+    promoter_margin: float = PROMOTER_MARGIN
+    error_rate: float = ERROR_RATE
+    review_rate: float = REVIEW_RATE
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.attentive < _DECOY_ALTERNATIVES[0]:
+            raise ValueError(f"attentive must lie in (0, 0.25), got {self.attentive!r}")
+        if not 0.0 <= self.side_margin < _SIDE_ALTERNATIVES[0] - 0.5:
+            raise ValueError(f"side_margin must lie in [0, 0.3), got {self.side_margin!r}")
+        if not _AGREEMENT_ALTERNATIVES[-1] < self.agreement_floor <= 1.0:
+            raise ValueError(f"agreement_floor must lie in (0.25, 1], got {self.agreement_floor!r}")
+        if not 0.0 <= self.promoter_margin < _PROMOTER_SHIFTS[0]:
+            raise ValueError(f"promoter_margin must lie in [0, 2), got {self.promoter_margin!r}")
+        if not 0.0 < self.error_rate < self.review_rate < 1.0:
+            raise ValueError("need 0 < error_rate < review_rate < 1")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Running log e-values over a voter's events (votes and decoys, in time order).
+
+    ``paths`` maps each test to its running log e-value (length = events); ``combined`` is the
+    log of their mean; ``crossed_at`` the first event at which it reached ``log(1 /
+    error_rate)`` (None if never); ``promoted`` the model with the largest promoter e-value.
+    """
+
+    paths: dict[str, np.ndarray]
+    combined: np.ndarray
+    crossed_at: int | None
+    promoted: int | None
+
+    def final(self) -> dict[str, float]:
+        """Each test's e-value after the last event (1.0 with no events)."""
+        return {k: float(np.exp(p[-1])) if p.size else 1.0 for k, p in self.paths.items()}
+
+
+def _mixture_path(log_factors: np.ndarray) -> np.ndarray:
+    """Running log of the equal-weight mixture of products; ``log_factors`` (events, k)."""
+    if log_factors.shape[0] == 0:
+        return np.zeros(0)
+    running = np.cumsum(log_factors, axis=0)
+    return logsumexp(running, axis=1) - np.log(log_factors.shape[1])
+
+
+def decoy_path(failed: np.ndarray, *, attentive: float = ATTENTIVE_FAILURE) -> np.ndarray:
+    """Running log e-value against "fails at most ``attentive`` of decoys", one per check."""
+    failed = np.asarray(failed, dtype=bool)[:, None]
+    alt = _DECOY_ALTERNATIVES[None, :]
+    factors = np.where(failed, np.log(alt / attentive), np.log((1 - alt) / (1 - attentive)))
+    return _mixture_path(factors)
+
+
+def side_path(chose_left: np.ndarray, *, margin: float = SIDE_MARGIN) -> np.ndarray:
+    """Running log e-value against "chooses left with probability within 0.5 +/- margin"."""
+    left = np.asarray(chose_left, dtype=bool)[:, None]
+    edge, alt = 0.5 + margin, _SIDE_ALTERNATIVES[None, :]
+    towards_left = np.where(left, np.log(alt / edge), np.log((1 - alt) / (1 - edge)))
+    towards_right = np.where(left, np.log((1 - alt) / (1 - edge)), np.log(alt / edge))
+    return _mixture_path(np.concatenate([towards_left, towards_right], axis=1))
+
+
+def agreement_path(
+    agreed: np.ndarray, gap: np.ndarray, *, floor: float = AGREEMENT_FLOOR
+) -> np.ndarray:
+    """Running log e-value against "agrees with the board at least ``sigmoid(floor * gap)``".
+
+    ``gap`` is ``|delta| >= 0`` per vote, ``agreed`` whether the voter chose the side the
+    board favours.
+    """
+    agreed = np.asarray(agreed, dtype=bool)[:, None]
+    gap = np.abs(np.asarray(gap, dtype=float))[:, None]
+    lam = _AGREEMENT_ALTERNATIVES[None, :]
+    edge = expit(floor * gap)
+    alt = expit(lam * gap)
+    factors = np.where(agreed, np.log(alt / edge), np.log((1 - alt) / (1 - edge)))
+    return _mixture_path(factors)
+
+
+def promoter_paths(
+    won: np.ndarray, eta: np.ndarray, *, margin: float = PROMOTER_MARGIN
+) -> np.ndarray:
+    """Running log e-value of one model against "wins with log-odds at most ``eta + margin``"."""
+    won = np.asarray(won, dtype=bool)[:, None]
+    eta = np.asarray(eta, dtype=float)[:, None]
+    shift = _PROMOTER_SHIFTS[None, :]
+    edge, alt = expit(eta + margin), expit(eta + shift)
+    factors = np.where(won, np.log(alt / edge), np.log((1 - alt) / (1 - edge)))
+    return _mixture_path(factors)
+
+
+def _on_clock(mask: np.ndarray, path: np.ndarray) -> np.ndarray:
+    """A test's path spread over every event: it holds its value between its own events."""
+    out = np.zeros(mask.size)
+    if path.size:
+        counted = np.cumsum(mask)
+        out = np.where(counted > 0, path[np.maximum(counted - 1, 0)], 0.0)
+    return out
+
+
+def _promoter_clock(decisive, left, right, choice, delta, n_models, margin) -> tuple:
+    """Mean over ``n_models`` of the per-model promoter e-processes, on the event clock."""
+    events = decisive.size
+    total = np.full(events, float(n_models))  # e = 1 for a model before its first vote
+    best, best_value = None, -np.inf
+    known = decisive & ~np.isnan(delta) & (left >= 0) & (right >= 0)
+    for model in np.unique(np.concatenate([left[known], right[known]])):
+        shows = known & ((left == model) | (right == model))
+        on_left = left[shows] == model
+        won = np.where(on_left, choice[shows] == LEFT, choice[shows] == RIGHT)
+        eta = np.where(on_left, delta[shows], -delta[shows])
+        path = promoter_paths(won, eta, margin=margin)
+        total += np.exp(_on_clock(shows, path)) - 1.0
+        if path[-1] > best_value:
+            best, best_value = int(model), float(path[-1])
+    with np.errstate(divide="ignore"):
+        return np.log(np.maximum(total, 0.0) / max(n_models, 1)), best
+
+
+def voter_evidence(
+    *,
+    decoy: np.ndarray,
+    failed: np.ndarray,
+    choice: np.ndarray,
+    delta: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    n_models: int,
+    thresholds: Thresholds | None = None,
+) -> Evidence:
+    """The four tests on one voter's events, in the order they happened.
+
+    Parameters
+    ----------
+    decoy : numpy.ndarray of bool
+        Per event: a decoy check (True) or a vote.
+    failed : numpy.ndarray of bool
+        Per decoy check: the off-prompt output was preferred (ignored for votes).
+    choice : numpy.ndarray of int
+        Per vote: ``LEFT``, ``RIGHT``, ``TIE`` or ``BOTH_BAD`` (ignored for decoys).
+    delta : numpy.ndarray of float
+        Per vote: the board's log-odds that the left side wins (NaN when the board cannot
+        predict it: no board yet, or an unrated model).
+    left, right : numpy.ndarray of int
+        Per vote: model indices shown on each side (-1 when unknown).
+    n_models : int
+        Models the promoter test averages over (at least those in ``left`` and ``right``).
+    thresholds : Thresholds, optional
+        The nulls and levels.
+
+    Returns
+    -------
+    Evidence
+    """
+    t = thresholds or Thresholds()
+    decoy = np.asarray(decoy, dtype=bool)
+    choice, delta = np.asarray(choice, dtype=int), np.asarray(delta, dtype=float)
+    left, right = np.asarray(left, dtype=int), np.asarray(right, dtype=int)
+    decisive = ~decoy & np.isin(choice, (LEFT, RIGHT))
+    chose_left = choice == LEFT
+    informative = decisive & ~np.isnan(delta) & (delta != 0)
+    agreed = chose_left == (np.nan_to_num(delta) > 0)
+    paths = {
+        "decoys": _on_clock(decoy, decoy_path(np.asarray(failed)[decoy], attentive=t.attentive)),
+        "side": _on_clock(decisive, side_path(chose_left[decisive], margin=t.side_margin)),
+        "agreement": _on_clock(
+            informative,
+            agreement_path(agreed[informative], delta[informative], floor=t.agreement_floor),
+        ),
+    }
+    n_models = max(int(n_models), int(max(left.max(initial=-1), right.max(initial=-1))) + 1, 1)
+    paths["promoter"], promoted = _promoter_clock(
+        decisive, left, right, choice, delta, n_models, t.promoter_margin
+    )
+    stacked = np.stack([paths[k] for k in TESTS]) if decoy.size else np.zeros((4, 0))
+    combined = logsumexp(stacked, axis=0) - np.log(len(TESTS)) if decoy.size else np.zeros(0)
+    over = np.flatnonzero(combined >= -np.log(t.error_rate))
+    crossed = int(over[0]) if over.size else None
+    return Evidence(paths, combined, crossed, promoted)
+
+
+def standing(evidence: Evidence, thresholds: Thresholds | None = None) -> str:
+    """``excluded`` once the evidence ever crossed the bound, ``review`` while it is above the
+    lower level, else ``ok``."""
+    t = thresholds or Thresholds()
+    if evidence.crossed_at is not None:
+        return "excluded"
+    now = float(evidence.combined[-1]) if evidence.combined.size else 0.0
+    return "review" if now >= -np.log(t.review_rate) else "ok"
+
+
+def decoy_interval(passed: int, checks: int, *, level: float = 0.95) -> tuple[float, float]:
+    """Clopper-Pearson interval on the share of decoys passed ((0, 1) without checks)."""
+    if checks <= 0:
+        return 0.0, 1.0
+    tail = (1.0 - level) / 2.0
+    low = 0.0 if passed == 0 else float(beta.ppf(tail, passed, checks - passed + 1))
+    high = 1.0 if passed == checks else float(beta.ppf(1 - tail, passed + 1, checks - passed))
+    return low, high

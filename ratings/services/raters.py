@@ -1,0 +1,254 @@
+"""Voters' standing: the tests of :mod:`ratings.engine.raters` run on each voter's record.
+
+:func:`standings_refresh` reads every live vote cast here (voided ones are not the voter's
+record any more) and every decoy check, predicts each vote from its category's newest board,
+runs the four tests per voter and stores a :class:`~arena.models.VoterStanding`. The tests'
+exclusion is kept once reached (the error rate bounds the chance of *ever* crossing); staff's
+hand decisions hold over the tests until released. The boards leave out the votes of excluded
+voters (:func:`counted_voters`), as they leave out flagged votes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+from scipy.special import expit
+
+from arena.models import DecoyCheck, Vote, VoterStanding
+from generation.models import Generator
+from ratings.engine.raters import TESTS, Thresholds, standing, voter_evidence
+from ratings.models import Snapshot
+
+EXCLUDED = VoterStanding.State.EXCLUDED
+CHOICES = {"left": 0, "right": 1, "tie": 2, "both_bad": 3}
+
+
+def thresholds() -> Thresholds:
+    return Thresholds(
+        attentive=settings.RATERS_ATTENTIVE_FAILURE,
+        error_rate=settings.RATERS_ERROR_RATE,
+        review_rate=settings.RATERS_REVIEW_RATE,
+    )
+
+
+def _excluded_ids() -> QuerySet:
+    return VoterStanding.objects.filter(state=EXCLUDED).values("voter_id")
+
+
+def counted_voters(votes: QuerySet) -> QuerySet:
+    """``votes`` less those of excluded voters (imported votes have no voter and stay)."""
+    return votes.exclude(voter_id__in=_excluded_ids())
+
+
+def excluded_voter_votes(votes: QuerySet) -> dict:
+    """How many of ``votes`` belong to excluded voters, in all and by each voter's first reason."""
+    rows = (
+        votes.filter(voter_id__in=_excluded_ids())
+        .values("voter__standing__by_hand", "voter__standing__reason_keys")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    reasons: dict[str, int] = defaultdict(int)
+    for row in rows:
+        keys = row["voter__standing__reason_keys"] or ["hand"]
+        reasons["hand" if row["voter__standing__by_hand"] else keys[0]] += row["n"]
+    return {"votes": sum(reasons.values()), "reasons": dict(sorted(reasons.items()))}
+
+
+@dataclass
+class _Record:
+    """One voter's events in time order, as the engine takes them."""
+
+    when: list
+    decoy: list
+    failed: list
+    choice: list
+    delta: list
+    left: list
+    right: list
+    times: list
+
+
+def _predictions() -> dict[int, tuple[dict[int, float], float]]:
+    """Per category: {generator id: strength in natural-log units} and the left advantage."""
+    out = {}
+    latest = Snapshot.objects.filter(category__isnull=False).order_by("category_id", "-id")
+    seen = set()
+    for snapshot in latest.defer("matrices").prefetch_related("rows"):
+        if snapshot.category_id in seen:
+            continue
+        seen.add(snapshot.category_id)
+        params = snapshot.parameters or {}
+        points = params.get("scale", 400.0) / math.log(params.get("base", 10.0))
+        strengths = {r.generator_id: r.rating / points for r in snapshot.rows.all() if r.rated}
+        out[snapshot.category_id] = (strengths, (snapshot.position or 0.0) / points)
+    return out
+
+
+def _records(index: dict[int, int]) -> dict[int, _Record]:
+    records: dict[int, _Record] = defaultdict(lambda: _Record(*[[] for _ in range(8)]))
+    predict = _predictions()
+    votes = Vote.objects.filter(voter__isnull=False, voided_at__isnull=True).values_list(
+        "voter_id", "created_at", "category_id", "shown_left_id", "shown_right_id", "choice",
+        "time_to_vote_ms",
+    )  # fmt: skip
+    for voter, when, category, left, right, choice, ms in votes.order_by("id").iterator():
+        strengths, position = predict.get(category, ({}, 0.0))
+        delta = math.nan
+        if left in strengths and right in strengths:
+            delta = strengths[left] - strengths[right] + position
+        r = records[voter]
+        r.when.append(when), r.decoy.append(False), r.failed.append(False)
+        r.choice.append(CHOICES[choice]), r.delta.append(delta)
+        r.left.append(index.get(left, -1)), r.right.append(index.get(right, -1))
+        r.times.append(ms)
+    checks = DecoyCheck.objects.values_list("voter_id", "created_at", "passed").order_by("id")
+    for voter, when, passed in checks.iterator():
+        r = records[voter]
+        r.when.append(when), r.decoy.append(True), r.failed.append(not passed)
+        r.choice.append(2), r.delta.append(math.nan), r.left.append(-1), r.right.append(-1)
+        r.times.append(None)
+    return records
+
+
+def _arrays(record: _Record) -> dict:
+    order = sorted(range(len(record.when)), key=lambda k: (record.when[k], record.decoy[k]))
+
+    def pick(values, dtype):
+        return np.array([values[k] for k in order], dtype=dtype)
+
+    return {
+        "decoy": pick(record.decoy, bool),
+        "failed": pick(record.failed, bool),
+        "choice": pick(record.choice, int),
+        "delta": pick(record.delta, float),
+        "left": pick(record.left, int),
+        "right": pick(record.right, int),
+    }
+
+
+def _figures(arrays: dict, times: list) -> dict:
+    """What the audit shows of a voter, besides the tests."""
+    votes = ~arrays["decoy"]
+    decisive = votes & (arrays["choice"] <= 1)
+    delta = arrays["delta"]
+    judged = decisive & ~np.isnan(delta) & (delta != 0)
+    chose_left = arrays["choice"] == 0
+    agreed = chose_left[judged] == (delta[judged] > 0)
+    spent = [ms for ms in times if ms is not None]
+    return {
+        "votes": int(votes.sum()),
+        "decoys_checked": int(arrays["decoy"].sum()),
+        "decoys_passed": int((arrays["decoy"] & ~arrays["failed"]).sum()),
+        "left_share": float(chose_left[decisive].mean()) if decisive.any() else None,
+        "agreement": float(agreed.mean()) if judged.any() else None,
+        "expected_agreement": float(expit(np.abs(delta[judged])).mean()) if judged.any() else None,
+        "median_time_ms": float(np.median(spent)) if spent else None,
+    }
+
+
+def _reasons(e_values: dict, figures: dict, promoted: str | None, state: str, t) -> list:
+    """(test, words) for each test with evidence, strongest first."""
+    level = 1.0 / t.review_rate
+    strong = sorted((k for k in TESTS if e_values[k] >= level), key=lambda k: -e_values[k])
+    if state == EXCLUDED and not strong:
+        strong = [max(TESTS, key=lambda k: e_values[k])]
+    words = {
+        "decoys": f"failed {figures['decoys_checked'] - figures['decoys_passed']} of "
+        f"{figures['decoys_checked']} decoys (attentive voters fail at most {t.attentive:.0%})",
+        "side": f"chose the left side in {_share(figures['left_share'])} of decisive votes",
+        "agreement": f"agreed with the board in {_share(figures['agreement'])} of votes, where "
+        f"the team would in {_share(figures['expected_agreement'])}",
+        "promoter": f"backed {promoted or 'one generator'} far beyond what the board predicts",
+    }
+    return [(k, f"{words[k]} (e-value {e_values[k]:,.0f})") for k in strong]
+
+
+def _share(value: float | None) -> str:
+    return "\u2013" if value is None else f"{value:.0%}"
+
+
+def _tested(voter_id: int, record: _Record, names: list[str], t: Thresholds) -> dict:
+    arrays = _arrays(record)
+    evidence = voter_evidence(**arrays, n_models=len(names), thresholds=t)
+    e_values = evidence.final()
+    state = standing(evidence, t)
+    figures = _figures(arrays, record.times)
+    promoted = names[evidence.promoted] if evidence.promoted is not None else None
+    reasons = _reasons(e_values, figures, promoted, state, t)
+    combined = float(np.exp(evidence.combined[-1])) if evidence.combined.size else 1.0
+    return {
+        **figures,
+        "tested_state": state,
+        "evidence": combined,
+        "e_values": {k: round(v, 4) for k, v in e_values.items()},
+        "reason_keys": [k for k, _ in reasons],
+        "reasons": [w for _, w in reasons],
+    }
+
+
+FIELDS = ["tested_state", "evidence", "e_values", "reason_keys", "reasons", "votes",
+          "decoys_checked", "decoys_passed", "left_share", "agreement", "expected_agreement",
+          "median_time_ms", "tested_at", "state"]  # fmt: skip
+
+
+@transaction.atomic
+def standings_refresh() -> int:
+    """Run the tests on every voter with a vote or a decoy check; returns how many voters
+    came into or out of exclusion (their boards then need a recompute)."""
+    t = thresholds()
+    generators = list(Generator.objects.order_by("id").values_list("id", "name"))
+    index = {gid: k for k, (gid, _) in enumerate(generators)}
+    names = [name for _, name in generators]
+    records = _records(index)
+    current = {s.voter_id: s for s in VoterStanding.objects.select_for_update()}
+    now, changed, new = timezone.now(), 0, []
+    for voter_id, record in records.items():
+        row = current.get(voter_id) or VoterStanding(voter_id=voter_id)
+        tested = _tested(voter_id, record, names, t)
+        if row.tested_state == EXCLUDED:
+            tested["tested_state"] = EXCLUDED  # once crossed, crossed
+        was = row.state
+        for key, value in tested.items():
+            setattr(row, key, value)
+        row.tested_at = now
+        if not row.by_hand:
+            row.state = row.tested_state
+        changed += (was == EXCLUDED) != (row.state == EXCLUDED)
+        if row.pk is None:
+            new.append(row)
+    VoterStanding.objects.bulk_update([current[v] for v in records if v in current], FIELDS)
+    VoterStanding.objects.bulk_create(new)
+    return changed
+
+
+class StandingError(ValueError):
+    pass
+
+
+@transaction.atomic
+def standing_set(*, voter_id: int, state: str | None, by, reason: str) -> VoterStanding:
+    """Staff's decision on a voter: ``ok`` (clear) or ``excluded``, held over the tests; None
+    releases the voter to the tests. A reason is required for a decision."""
+    reason = " ".join((reason or "").split())
+    if state is not None and state not in (VoterStanding.State.OK, EXCLUDED):
+        raise StandingError("Staff can clear a voter (ok) or exclude one.")
+    if state is not None and not reason:
+        raise StandingError("Say why: a hand decision needs a reason.")
+    row, _ = VoterStanding.objects.select_for_update().get_or_create(voter_id=voter_id)
+    if state is None:
+        row.by_hand, row.state, row.hand_reason = False, row.tested_state, ""
+    else:
+        row.by_hand, row.state, row.hand_reason = True, state, reason[:500]
+        if state == EXCLUDED and not row.reason_keys:
+            row.reason_keys = ["hand"]
+    row.set_by, row.set_by_name, row.set_at = by, getattr(by, "username", ""), timezone.now()
+    row.save()
+    return row
