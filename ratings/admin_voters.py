@@ -33,7 +33,7 @@ class VoterStandingAdmin(admin.ModelAdmin):
     """The rater audit (staff): sortable by every figure; hand decisions are actions."""
 
     action_form = StandingActionForm
-    actions = ["clear", "exclude", "release"]
+    actions = ["clear_by_hand", "exclude_by_hand", "release_to_tests"]
     list_display = ["voter", "votes", "decoys", "side", "agreement_shown", "median_time",
                     "state", "by_hand", "evidence_shown", "why"]  # fmt: skip
     list_filter = ["state", "tested_state", "by_hand"]
@@ -95,14 +95,14 @@ class VoterStandingAdmin(admin.ModelAdmin):
 
     @admin.action(description="Clear the selected voters by hand (their votes count)",
                   permissions=["change"])  # fmt: skip
-    def clear(self, request, queryset):
+    def clear_by_hand(self, request, queryset):
         self._decide(request, queryset, VoterStanding.State.OK, "Cleared by hand")
 
     @admin.action(description="Exclude the selected voters by hand (votes kept, left out)",
                   permissions=["change"])  # fmt: skip
-    def exclude(self, request, queryset):
+    def exclude_by_hand(self, request, queryset):
         self._decide(request, queryset, VoterStanding.State.EXCLUDED, "Excluded by hand")
 
     @admin.action(description="Release the selected voters to the tests", permissions=["change"])
-    def release(self, request, queryset):
+    def release_to_tests(self, request, queryset):
         self._decide(request, queryset, None, "Released to the tests")

@@ -28,7 +28,7 @@ agreement
 promoter
     For each model ``g`` the voter's left/right votes that show it: the board gives ``g`` a
     win with log-odds ``eta``; the null is that the voter's log-odds are at most
-    ``eta + promoter_margin`` (1.0, about 174 rating points of the voter's own taste).
+    ``eta + promoter_margin`` (0.5 by default, about 87 rating points of the voter's own taste).
     Alternatives: shifts of 2, 3 and 5. The test's e-value is the mean over the models of the
     per-model e-processes (a mean of e-processes is one), which is the multiplicity correction;
     the model with the largest one is named.
@@ -54,7 +54,7 @@ from scipy.stats import beta
 ATTENTIVE_FAILURE = 0.10
 SIDE_MARGIN = 0.15
 AGREEMENT_FLOOR = 0.5
-PROMOTER_MARGIN = 1.0
+PROMOTER_MARGIN = 0.5
 ERROR_RATE = 0.05
 REVIEW_RATE = 0.2
 TESTS = ("decoys", "side", "agreement", "promoter")

@@ -145,12 +145,12 @@ def test_the_admin_clears_a_voter_with_a_reason_and_logs_it(staff_client, left_v
     row = VoterStanding.objects.get(voter=left_voter)
     url = reverse("admin:arena_voterstanding_changelist")
 
-    refused = staff_client.post(url, {"action": "clear", "_selected_action": [row.pk],
+    refused = staff_client.post(url, {"action": "clear_by_hand", "_selected_action": [row.pk],
                                       "reason": ""}, follow=True)  # fmt: skip
     assert "needs a reason" in refused.content.decode()
     assert VoterStanding.objects.get(pk=row.pk).state == EXCLUDED
 
-    staff_client.post(url, {"action": "clear", "_selected_action": [row.pk],
+    staff_client.post(url, {"action": "clear_by_hand", "_selected_action": [row.pk],
                             "reason": "Checked by hand"})  # fmt: skip
 
     assert VoterStanding.objects.get(pk=row.pk).state == OK

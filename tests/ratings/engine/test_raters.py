@@ -79,7 +79,7 @@ def test_no_factor_has_mean_above_one_within_its_null():
         p = expit(0.5 * gap)
         agree, disagree = (np.exp(agreement_path([a], [gap])[0]) for a in (True, False))
         assert agree * p + disagree * (1 - p) == pytest.approx(1.0)
-        q = expit(gap + 1.0)
+        q = expit(gap + 0.5)
         won, lost = (np.exp(promoter_paths([w], [gap])[0]) for w in (True, False))
         assert won * q + lost * (1 - q) == pytest.approx(1.0)
 
