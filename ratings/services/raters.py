@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
 from scipy.special import expit
 
@@ -77,17 +77,20 @@ class _Record:
 
 
 def _predictions() -> dict[int, tuple[dict[int, float], float]]:
-    """Per category: {generator id: strength in natural-log units} and the left advantage."""
+    """Per category: {generator id: strength in natural-log units} and the left advantage,
+    from its newest snapshot."""
+    newest = (
+        Snapshot.objects.filter(category__isnull=False)
+        .values("category_id")
+        .annotate(last=Max("id"))
+        .values_list("last", flat=True)
+    )
     out = {}
-    latest = Snapshot.objects.filter(category__isnull=False).order_by("category_id", "-id")
-    seen = set()
-    for snapshot in latest.defer("matrices").prefetch_related("rows"):
-        if snapshot.category_id in seen:
-            continue
-        seen.add(snapshot.category_id)
+    for snapshot in Snapshot.objects.filter(id__in=list(newest)).defer("matrices"):
         params = snapshot.parameters or {}
         points = params.get("scale", 400.0) / math.log(params.get("base", 10.0))
-        strengths = {r.generator_id: r.rating / points for r in snapshot.rows.all() if r.rated}
+        rows = snapshot.rows.filter(rated=True).values_list("generator_id", "rating")
+        strengths = {gid: rating / points for gid, rating in rows}
         out[snapshot.category_id] = (strengths, (snapshot.position or 0.0) / points)
     return out
 

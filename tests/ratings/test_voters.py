@@ -79,6 +79,16 @@ def test_a_voter_who_always_picks_left_is_excluded_and_leaves_the_board_and_the_
     assert sum(r.votes for r in EloRating.objects.filter(category=category)) == 2 * 40
 
 
+def test_imported_votes_without_a_voter_still_count_beside_an_excluded_voter(
+    category, generators, left_voter
+):
+    a, b = generators
+    Vote.objects.create(category=category, choice="left", shown_left=a, shown_right=b,
+                        import_key="imported-1")  # fmt: skip
+    standings_refresh()
+    assert leaderboard_recompute(category=category).vote_count == 40 + 1
+
+
 def test_the_overall_recompute_runs_the_tests_and_the_boards_follow(category, left_voter):
     ratings_recompute.delay(category_id=None)
 
