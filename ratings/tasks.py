@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.conf import settings
+from django.core.cache import cache
 
 from arena.core.lease import lease
 from arena.core.queue import enqueue
 from arena.models import Category, Kind
 
 # Tasks import services inside their bodies; services import tasks at module level.
+
+VOTERS_QUEUED = "ratings:voters:queued"
+VOTERS_EVERY = 60  # seconds
 
 
 def _running(category_id: int | None, kind: str):
@@ -57,8 +61,9 @@ def ratings_recompute(self, category_id: int | None = None, kind: str = Kind.GEN
         snapshot = leaderboard_recompute(category=category, kind=kind)
     if category is not None:
         ratings_schedule(category_id=None, kind=kind)
-    else:
+    elif voters_refresh.app.conf.task_always_eager or cache.add(VOTERS_QUEUED, 1, VOTERS_EVERY):
         # The overall board follows every category's: the voters' tests read the new boards.
+        # They read every vote, so they run at most once a minute however busy the arena is.
         enqueue(voters_refresh)
     return f"snapshot {snapshot.id}"
 
