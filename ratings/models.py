@@ -70,6 +70,16 @@ class Snapshot(models.Model):
     )
     duration_ms = models.PositiveIntegerField(default=0)
     computed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # A style-controlled board is stored beside the plain one it was computed with, and goes
+    # with it: the boards' lists, history and pruning are the plain snapshots'.
+    plain = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="controlled",
+        help_text="For a style-controlled board: the plain snapshot computed with it.",
+    )
 
     class Meta:
         ordering = ["-computed_at", "-id"]

@@ -17,8 +17,8 @@ from django.core.cache import cache
 from arena.models import Category
 from generation.models import Generator
 from ratings.engine.regret import regret_bounds
-from ratings.models import Snapshot
-from ratings.selectors import board_slug, snapshot_latest, snapshot_rows
+from ratings.models import Snapshot, SnapshotRow
+from ratings.selectors import NO_CONTROL, board_slug, snapshot_latest, snapshot_rows
 
 # Snapshots never change; the entry only ages out to free the cache.
 SNAPSHOT_CACHE_SECONDS = 24 * 3600
@@ -82,23 +82,48 @@ def _header(snapshot: Snapshot) -> dict:
         "seed": snapshot.seed,
         "position": _round(snapshot.position),
         "snapshot": snapshot.id,
+        # "style" on a style-controlled board (its plain one: "plain_snapshot"), else "none".
+        "control": "none" if snapshot.plain_id is None else "style",
+        "plain_snapshot": snapshot.plain_id,
+        # Votes with measured outputs; on a style-controlled board, what each feature is worth.
+        "style": (snapshot.parameters or {}).get("style"),
     }
 
 
 def board_payload(snapshot: Snapshot) -> dict:
     """A stored board with one row per generator, best first."""
-    key = f"ratings:board:v2:{snapshot.id}"
+    key = f"ratings:board:v3:{snapshot.id}"
     stored = cache.get(key)
     if stored is None:
         rows = [_row(row) for row in snapshot_rows(snapshot)]
         regret = _regret_by_id(snapshot, rows)
         rows = [{**r, "regret_bound": regret.get(r["generator_id"])} for r in rows]
+        if snapshot.plain_id is not None:
+            rows = _with_plain_ranks(snapshot.plain_id, rows)
         stored = {**_header(snapshot), "rows": rows}
         cache.set(key, stored, SNAPSHOT_CACHE_SECONDS)
     ids = [row["generator_id"] for row in stored["rows"]]
     generators = Generator.objects.in_bulk(ids)
     rows = [_with_generator(r, generators[r["generator_id"]]) for r in stored["rows"]]
     return {**stored, "rows": rows}
+
+
+def _with_plain_ranks(plain_id: int, rows: list[dict]) -> list[dict]:
+    """Rows of a style-controlled board with the plain board's rank, and how far each moved
+    (positive: up, once looks are taken out)."""
+    plain = dict(
+        SnapshotRow.objects.filter(snapshot_id=plain_id).values_list("generator_id", "rank")
+    )
+    return [
+        {
+            **r,
+            "rank_plain": plain.get(r["generator_id"]),
+            "rank_change": None
+            if r["rank"] is None or plain.get(r["generator_id"]) is None
+            else plain[r["generator_id"]] - r["rank"],
+        }
+        for r in rows
+    ]
 
 
 def _regret_by_id(snapshot: Snapshot, rows: list[dict]) -> dict[int, float]:
@@ -137,9 +162,10 @@ def matrix_payload(snapshot: Snapshot) -> dict:
     }
 
 
-def boards_latest(*, kind: str) -> list[Snapshot]:
+def boards_latest(*, kind: str, control: str = NO_CONTROL) -> list[Snapshot]:
     """The newest snapshot of every board of one kind that has one: the overall board of that
-    kind first, then its categories by name."""
+    kind first, then its categories by name. With ``control="style"``, the style-controlled
+    boards, where there were enough votes with measured outputs for one."""
     boards: list[Category | None] = [None, *Category.objects.filter(kind=kind).order_by("name")]
-    latest = (snapshot_latest(category=board, kind=kind) for board in boards)
+    latest = (snapshot_latest(category=board, kind=kind, control=control) for board in boards)
     return [snapshot for snapshot in latest if snapshot is not None]

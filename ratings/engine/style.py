@@ -13,8 +13,9 @@ difference is scaled, not centred, so two outputs that look alike add nothing: `
 model's strength between outputs of equal style, and ``beta_k`` the log-odds a voter adds for
 one standard deviation more of feature ``k``. Ties (half a win, or Davidson's ``nu``), the
 left-side term ``gamma`` and the prior are exactly the plain fit's; the prior covers ``theta``,
-``gamma`` and ``log nu``, never ``beta``. A feature that does not vary on a board is left out of
-the fit (its coefficient is NaN).
+``gamma`` and ``log nu``, never ``beta``. A feature that does not vary on a board, or whose
+difference is (nearly) a linear combination of the features before it, is left out of the
+fit (its coefficient is NaN; ``scale`` is 0 only for the first).
 
 The features differ from battle to battle, so votes cannot be pooled per pair as the plain fit
 pools them: the input is one row per vote, and one Newton iteration costs O(votes x features^2)
@@ -126,7 +127,7 @@ class StyleFit:
         Log-odds per standard deviation of each feature's difference, and its robust
         standard error; NaN for a feature left out.
     scale : numpy.ndarray, shape (k,)
-        ``s_k``, the standard deviation of each feature's difference (0: left out).
+        ``s_k``, the standard deviation of each feature's difference (0: it did not vary).
     covariance : numpy.ndarray
         Floored sandwich covariance in the parameter layout (``theta`` centred).
     counts : PairCounts
@@ -215,8 +216,11 @@ def style_fit(
     rated = np.bincount(np.concatenate([rows.left, rows.right]), minlength=rows.n_models) > 0
     difference = rows.left_features - rows.right_features
     scale = difference.std(axis=0)
-    used = scale > 1e-12 * np.abs(difference).max(axis=0, initial=0.0)
-    design = _design(rows, rated, difference[:, used] / scale[used], ties, position_bias, prior)
+    varies = scale > 1e-12 * np.abs(difference).max(axis=0, initial=0.0)
+    x = np.zeros_like(difference)
+    x[:, varies] = difference[:, varies] / scale[varies]
+    used = varies & _independent(x)
+    design = _design(rows, rated, x[:, used], ties, position_bias, prior)
     z, n_iter, converged = _newton(design, tol=tol, max_iter=max_iter, gauge=prior == 0)
     covariance = _covariance(design, z, gauge=prior == 0)
     start = design.n_models + int(position_bias)
@@ -225,7 +229,25 @@ def style_fit(
     coef_se[used] = np.sqrt(np.diag(covariance)[start : start + used.sum()])
     fit = fit_from_solution(design, z, rated, n_iter, converged)
     counts = PairCounts.from_votes(rows.n_models, rows.left, rows.right, rows.outcome)
-    return StyleFit(fit, coef, coef_se, np.where(used, scale, 0.0), covariance, counts)
+    return StyleFit(fit, coef, coef_se, np.where(varies, scale, 0.0), covariance, counts)
+
+
+def _independent(x: np.ndarray, tol: float = 1e-6) -> np.ndarray:
+    """Columns of ``x`` kept in order, each only if it is not (nearly) a linear combination of
+    those kept before it: its share of variance left after them is above ``tol``."""
+    gram = x.T @ x / max(x.shape[0], 1)
+    kept: list[int] = []
+    for j in range(x.shape[1]):
+        own = gram[j, j]
+        if kept:
+            known = gram[np.ix_(kept, kept)]
+            cross = gram[kept, j]
+            own -= cross @ np.linalg.lstsq(known, cross, rcond=None)[0]
+        if own > tol * max(gram[j, j], 1e-300) and gram[j, j] > 0:
+            kept.append(j)
+    mask = np.zeros(x.shape[1], dtype=bool)
+    mask[kept] = True
+    return mask
 
 
 def _design(rows, rated, x, ties, position_bias, prior) -> _Design:

@@ -162,6 +162,21 @@ def test_a_feature_that_never_varies_is_left_out():
     assert np.isfinite(fit.coef[:-1]).all() and fit.fit.converged
 
 
+def test_a_feature_that_follows_the_others_is_left_out_and_the_rest_are_fitted():
+    rows, _, _ = _board(seed=9, n_votes=1000)
+    double = rows.left_features[:, :2].sum(axis=1, keepdims=True)
+    rows = StyleRows(
+        rows.n_models, rows.left, rows.right, rows.outcome,
+        np.hstack([rows.left_features, double]),
+        np.hstack([rows.right_features, rows.right_features[:, :2].sum(axis=1, keepdims=True)]),
+    )  # fmt: skip
+    fit = style_fit(rows)
+    assert np.isnan(fit.coef[-1]) and fit.scale[-1] > 0
+    alone = style_fit(StyleRows(rows.n_models, rows.left, rows.right, rows.outcome,
+                                rows.left_features[:, :3], rows.right_features[:, :3]))  # fmt: skip
+    np.testing.assert_allclose(fit.coef[:3], alone.coef, atol=1e-9)
+
+
 def test_the_95_percent_intervals_of_the_coefficients_cover_the_truth():
     # 120 boards x 3 coefficients = 360 cases; at a true 95% the share lies in 0.92-0.98
     # with probability above 0.99 (binomial, ignoring the mild dependence within a board).
