@@ -51,10 +51,9 @@ def board_kind(category: Category | None, kind: str | None) -> str:
 
 def board_snapshots(*, category: Category | None, kind: str = Kind.GENERATE):
     """The plain snapshots of one board: a category's, or the overall board of one kind."""
-    plain = Snapshot.objects.filter(plain__isnull=True)
     if category is not None:
-        return plain.filter(category=category)
-    return plain.filter(category__isnull=True, kind=kind)
+        return Snapshot.objects.filter(category=category)
+    return Snapshot.objects.filter(category__isnull=True, kind=kind)
 
 
 def snapshot_latest(
@@ -75,7 +74,7 @@ def snapshot_latest(
     )
     if plain is None or control == NO_CONTROL:
         return plain
-    return Snapshot.objects.defer("matrices").filter(plain=plain).first()
+    return Snapshot.with_controlled.defer("matrices").filter(plain=plain).first()
 
 
 class TooFewStyleVotes(LookupError):

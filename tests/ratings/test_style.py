@@ -61,7 +61,7 @@ def test_too_few_votes_with_outputs_store_no_controlled_board(category, trio, se
     plain = leaderboard_recompute(category=category)
     assert snapshot_latest(category=category, control="style") is None
     assert style_votes(plain) == (40, 100)
-    assert Snapshot.objects.count() == 1
+    assert Snapshot.with_controlled.count() == 1
 
 
 def test_a_controlled_board_goes_with_its_plain_one(styled, category, settings):
@@ -70,7 +70,7 @@ def test_a_controlled_board_goes_with_its_plain_one(styled, category, settings):
     newer = leaderboard_recompute(category=category)
     assert snapshots_prune(category=category) == 0  # the old one is its day's last: kept
     Snapshot.objects.filter(id=styled.id).delete()
-    assert list(Snapshot.objects.values_list("plain_id", flat=True).order_by("id")) == [
+    assert list(Snapshot.with_controlled.values_list("plain_id", flat=True).order_by("id")) == [
         None,
         newer.id,
     ]
