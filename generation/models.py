@@ -194,3 +194,31 @@ class Generation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.generator} on prompt {self.prompt_id} ({self.status})"
+
+
+class OutputStyle(models.Model):
+    """How one image output looks, apart from what it shows (see generation.features).
+
+    Measured once, when the output is stored; ``manage.py measure_styles`` fills outputs stored
+    before. The ratings app fits how much each feature sways voters (style control).
+    """
+
+    generation = models.OneToOneField(
+        Generation, on_delete=models.CASCADE, primary_key=True, related_name="style"
+    )
+    colourfulness = models.FloatField(help_text="Hasler-Süsstrunk colourfulness (0-255 scale).")
+    saturation = models.FloatField(help_text="Mean HSV saturation, 0-1.")
+    contrast = models.FloatField(help_text="RMS contrast: standard deviation of the luma, 0-1.")
+    brightness = models.FloatField(help_text="Mean luma, 0-1.")
+    sharpness = models.FloatField(help_text="Variance of the Laplacian of the luma.")
+    detail = models.FloatField(help_text="Bytes per pixel of the luma compressed losslessly.")
+    preservation = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Edits: mean absolute difference to the source (0-1) where the mask keeps it, "
+        "or over the whole picture without a mask.",
+    )
+    measured_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"style of generation {self.generation_id}"

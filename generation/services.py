@@ -25,6 +25,7 @@ from generation.providers import Output, ProviderError, get_provider_class
 from generation.safety import allowed_hosts, key_host_problem, key_hosts, key_variable_problem
 from generation.signals import generation_finished
 from generation.sources import conform, image_size, read_source
+from generation.style import output_style_record
 
 logger = logging.getLogger(__name__)
 # A battle's kind has the same names as a generator's capabilities.
@@ -238,7 +239,7 @@ def _record_success(generation, claim, output, content, media_type, latency_ms) 
     cost = (
         output.cost if output.cost is not None else Decimal(generation.generator.price_per_output)
     )
-    Generation.objects.filter(
+    updated = Generation.objects.filter(
         id=generation.id, status=Generation.Status.RUNNING, claimed_by=claim
     ).update(
         status=Generation.Status.SUCCEEDED,
@@ -252,6 +253,9 @@ def _record_success(generation, claim, output, content, media_type, latency_ms) 
         error="",
         finished_at=timezone.now(),
     )
+    if updated and content is not None:
+        # Measured from the bytes as stored, once: style control compares what voters saw.
+        output_style_record(generation_id=generation.id, content=content, prompt=generation.prompt)
 
 
 def generation_fail(*, generation_id: int, claim: str | None, error: str) -> bool:

@@ -39,11 +39,23 @@ class EloRating(models.Model):
         return f"{self.generator} {self.rating:.1f} ({self.category or 'overall'})"
 
 
+class PlainSnapshots(models.Manager):
+    """Plain boards only: a style-controlled one is reached through its plain snapshot."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(plain__isnull=True)
+
+
+class SnapshotsWithControlled(models.Manager):
+    """Plain and style-controlled boards alike."""
+
+
 class Snapshot(models.Model):
     """A leaderboard as computed at one moment, with everything needed to compute it again.
 
     A board is a category's, or the overall board of one kind (no category): generation and
-    edit votes are never rated together.
+    edit votes are never rated together. ``Snapshot.objects`` holds the plain boards, the
+    boards of record; ``Snapshot.with_controlled`` the style-controlled ones too.
     """
 
     category = models.ForeignKey(
@@ -70,6 +82,19 @@ class Snapshot(models.Model):
     )
     duration_ms = models.PositiveIntegerField(default=0)
     computed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # A style-controlled board is stored beside the plain one it was computed with, and goes
+    # with it: the boards' lists, history and pruning are the plain snapshots'.
+    plain = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="controlled",
+        help_text="For a style-controlled board: the plain snapshot computed with it.",
+    )
+
+    objects = PlainSnapshots()
+    with_controlled = SnapshotsWithControlled()
 
     class Meta:
         ordering = ["-computed_at", "-id"]

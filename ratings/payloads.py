@@ -18,8 +18,8 @@ from arena.models import Category
 from generation.models import Generator
 from ratings.engine.flip import rows_votes_to_flip
 from ratings.engine.regret import regret_bounds
-from ratings.models import Snapshot
-from ratings.selectors import board_slug, snapshot_latest, snapshot_rows
+from ratings.models import Snapshot, SnapshotRow
+from ratings.selectors import NO_CONTROL, board_slug, snapshot_latest, snapshot_rows
 
 # Snapshots never change; the entry only ages out to free the cache.
 SNAPSHOT_CACHE_SECONDS = 24 * 3600
@@ -85,6 +85,11 @@ def _header(snapshot: Snapshot) -> dict:
         "seed": snapshot.seed,
         "position": _round(snapshot.position),
         "snapshot": snapshot.id,
+        # "style" on a style-controlled board (its plain one: "plain_snapshot"), else "none".
+        "control": "none" if snapshot.plain_id is None else "style",
+        "plain_snapshot": snapshot.plain_id,
+        # Votes with measured outputs; on a style-controlled board, what each feature is worth.
+        "style": (snapshot.parameters or {}).get("style"),
     }
 
 
@@ -105,12 +110,32 @@ def board_payload(snapshot: Snapshot) -> dict:
              "votes_to_flip": flip.get(r["generator_id"])}
             for r in rows
         ]  # fmt: skip
+        if snapshot.plain_id is not None:
+            rows = _with_plain_ranks(snapshot.plain_id, rows)
         stored = {**_header(snapshot), "rows": rows}
         cache.set(key, stored, SNAPSHOT_CACHE_SECONDS)
     ids = [row["generator_id"] for row in stored["rows"]]
     generators = Generator.objects.in_bulk(ids)
     rows = [_with_generator(r, generators[r["generator_id"]]) for r in stored["rows"]]
     return {**stored, "rows": rows}
+
+
+def _with_plain_ranks(plain_id: int, rows: list[dict]) -> list[dict]:
+    """Rows of a style-controlled board with the plain board's rank, and how far each moved
+    (positive: up, once looks are taken out)."""
+    plain = dict(
+        SnapshotRow.objects.filter(snapshot_id=plain_id).values_list("generator_id", "rank")
+    )
+    return [
+        {
+            **r,
+            "rank_plain": plain.get(r["generator_id"]),
+            "rank_change": None
+            if r["rank"] is None or plain.get(r["generator_id"]) is None
+            else plain[r["generator_id"]] - r["rank"],
+        }
+        for r in rows
+    ]
 
 
 def _regret_by_id(snapshot: Snapshot, rows: list[dict]) -> tuple[dict, dict]:
@@ -155,9 +180,10 @@ def matrix_payload(snapshot: Snapshot) -> dict:
     }
 
 
-def boards_latest(*, kind: str) -> list[Snapshot]:
+def boards_latest(*, kind: str, control: str = NO_CONTROL) -> list[Snapshot]:
     """The newest snapshot of every board of one kind that has one: the overall board of that
-    kind first, then its categories by name."""
+    kind first, then its categories by name. With ``control="style"``, the style-controlled
+    boards, where there were enough votes with measured outputs for one."""
     boards: list[Category | None] = [None, *Category.objects.filter(kind=kind).order_by("name")]
-    latest = (snapshot_latest(category=board, kind=kind) for board in boards)
+    latest = (snapshot_latest(category=board, kind=kind, control=control) for board in boards)
     return [snapshot for snapshot in latest if snapshot is not None]

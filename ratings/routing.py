@@ -32,7 +32,7 @@ from ratings.engine.flip import pick_votes_to_undo
 from ratings.engine.regret import regret_bounds
 from ratings.models import Snapshot
 from ratings.payloads import board_payload
-from ratings.selectors import board_slug, snapshot_latest
+from ratings.selectors import NO_CONTROL, board_slug, snapshot_latest
 
 CONFIDENT = "confident"
 INSUFFICIENT = "insufficient_data"
@@ -304,6 +304,7 @@ def route(
     alternatives: int = 10,
     tolerance: float | None = None,
     objective: str = "quality",
+    control: str = NO_CONTROL,
 ) -> dict:
     """The recommendation for a category (None: the overall board of ``kind``), with up to N
     ranked alternatives.
@@ -313,18 +314,19 @@ def route(
     too thin to name one falls back to the leader of the overall board of its own kind: an edit
     category is never answered from generation votes, nor the reverse. ``tolerance`` is in
     rating points (None: the category's); ``objective`` picks among the good-enough generators.
+    ``control="style"`` decides on the style-controlled boards instead of the plain ones.
     """
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {OBJECTIVES}, got {objective!r}")
     tolerance = route_tolerance(category, tolerance)
     kind = category.kind if category is not None else kind
-    board = snapshot_latest(category=category, kind=kind)
+    board = snapshot_latest(category=category, kind=kind, control=control)
     decide = {"max_cost": max_cost, "tolerance": tolerance}
     decision = category_decision(board, **decide) if board else None
     reason = _fallback_reason(board, decision)
     used, used_decision = board, decision
     if reason is not None and category is not None:
-        used = snapshot_latest(category=None, kind=kind)
+        used = snapshot_latest(category=None, kind=kind, control=control)
         used_decision = category_decision(used, **decide) if used else None
     payload = board_payload(used) if used else None
     ranked = _ranked(payload, max_cost) if payload else []
@@ -355,6 +357,7 @@ def route(
         "error_rate": own.error_rate,
         "tolerance": tolerance,
         "objective": objective,
+        "control": control,
         "board_used": payload["board"] if payload else None,
         "recommended": _choice(pick, regret) if pick else None,
         "regret_bound": regret.get(pick["generator"]) if pick else None,

@@ -13,6 +13,8 @@ from ratings.battles_io import battle_record
 from ratings.models import EloRating, Snapshot, SnapshotRow
 
 OVERALL = "overall"
+NO_CONTROL, STYLE = "none", "style"
+CONTROLS = (NO_CONTROL, STYLE)
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}")
 
 
@@ -48,20 +50,63 @@ def board_kind(category: Category | None, kind: str | None) -> str:
 
 
 def board_snapshots(*, category: Category | None, kind: str = Kind.GENERATE):
-    """The snapshots of one board: a category's, or the overall board of one kind."""
+    """The plain snapshots of one board: a category's, or the overall board of one kind."""
     if category is not None:
         return Snapshot.objects.filter(category=category)
     return Snapshot.objects.filter(category__isnull=True, kind=kind)
 
 
-def snapshot_latest(*, category: Category | None, kind: str = Kind.GENERATE) -> Snapshot | None:
-    """The newest snapshot of a board, without its matrices (loaded when asked for)."""
-    return (
+def snapshot_latest(
+    *, category: Category | None, kind: str = Kind.GENERATE, control: str = NO_CONTROL
+) -> Snapshot | None:
+    """The newest snapshot of a board, without its matrices (loaded when asked for).
+
+    ``control="style"``: the style-controlled board stored with the newest plain one, or None
+    when that board had too few votes with measured outputs (see :func:`style_votes`).
+    """
+    if control not in CONTROLS:
+        raise ValueError(f"control must be one of {CONTROLS}, got {control!r}")
+    plain = (
         board_snapshots(category=category, kind=kind)
         .defer("matrices")
         .order_by("-computed_at", "-id")
         .first()
     )
+    if plain is None or control == NO_CONTROL:
+        return plain
+    return Snapshot.with_controlled.defer("matrices").filter(plain=plain).first()
+
+
+class TooFewStyleVotes(LookupError):
+    """A style-controlled board was asked for, and its board had too few measured votes."""
+
+
+def snapshot_in_view(*, category: Category | None, kind: str, control: str) -> Snapshot | None:
+    """The newest snapshot of a board as asked: plain, or style-controlled.
+
+    None when the board has no snapshot yet; ``TooFewStyleVotes`` (saying how many votes it
+    had with measured outputs, and how many it needed) when there is no style-controlled one.
+    """
+    plain = snapshot_latest(category=category, kind=kind)
+    if plain is None or control == NO_CONTROL:
+        return plain
+    controlled = snapshot_latest(category=category, kind=kind, control=control)
+    if controlled is None:
+        votes, needed = style_votes(plain)
+        name = f"overall ({kind})" if category is None else category.slug
+        raise TooFewStyleVotes(
+            f"Too few votes with measured outputs for a style-controlled board of {name!r}: "
+            f"{votes} of the {needed or 'needed'} votes whose battles have both outputs' styles "
+            "measured. The plain board counts every vote."
+        )
+    return controlled
+
+
+def style_votes(plain: Snapshot) -> tuple[int, int]:
+    """Votes a plain snapshot's board had with both outputs' styles measured, and how many a
+    style-controlled board needed then."""
+    counted = (plain.parameters or {}).get("style", {})
+    return counted.get("votes", 0), counted.get("min_votes", 0)
 
 
 def snapshot_rows(snapshot: Snapshot) -> list[SnapshotRow]:

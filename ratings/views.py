@@ -6,7 +6,7 @@ import csv
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -18,13 +18,17 @@ from ratings import plots
 from ratings.payloads import board_payload, matrix_payload
 from ratings.routing import route
 from ratings.selectors import (
+    CONTROLS,
+    NO_CONTROL,
     OVERALL,
+    STYLE,
     UnknownBoard,
     board_category,
     board_kind,
     board_slug,
     rating_history,
     snapshot_latest,
+    style_votes,
 )
 
 HEATMAP_MODELS = 40
@@ -115,10 +119,33 @@ def _csv_url(category: Category | None, kind: str) -> str:
     return f"{url}?kind={kind}" if category is None and kind != Kind.GENERATE else url
 
 
+def _control(request: HttpRequest) -> str | None:
+    """The view asked for (``?control=``): plain (``none``, the default) or ``style``."""
+    control = request.GET.get("control", NO_CONTROL)
+    return control if control in CONTROLS else None
+
+
+def _view_urls(request: HttpRequest) -> dict[str, str]:
+    """This page as the plain and as the style-controlled view, other parameters kept."""
+    query = request.GET.copy()
+    query.pop("control", None)
+    plain = f"?{query.urlencode()}" if query else "?"
+    query["control"] = STYLE
+    return {"plain": plain, "style": f"?{query.urlencode()}"}
+
+
 @login_required
 @require_GET
 def leaderboard(request: HttpRequest, slug: str = OVERALL) -> HttpResponse:
+    control = _control(request)
+    if control is None:
+        return HttpResponseBadRequest(
+            f"Unknown control {request.GET['control']!r}; use none (the plain board) or style.",
+            content_type="text/plain; charset=utf-8",
+        )
     category, kind, snapshot = _board(request, slug)
+    if control == STYLE and snapshot is not None:
+        return _style_view(request, category, kind, snapshot)
     context = {
         "tabs": _tabs(category, kind),
         "csv_url": _csv_url(category, kind),
@@ -127,6 +154,8 @@ def leaderboard(request: HttpRequest, slug: str = OVERALL) -> HttpResponse:
         "snapshot": snapshot,
         "min_votes": settings.RATINGS_MIN_VOTES,
         "heatmap_limit": HEATMAP_MODELS,
+        "control": control,
+        "views": _view_urls(request),
     }
     if snapshot is not None:
         payload = board_payload(snapshot)
@@ -139,6 +168,41 @@ def leaderboard(request: HttpRequest, slug: str = OVERALL) -> HttpResponse:
             excluded_total=sum(count for count, _ in excluded),
         )
     return render(request, "ratings/leaderboard.html", context)
+
+
+def _style_view(request: HttpRequest, category, kind: str, plain) -> HttpResponse:
+    """The style-controlled board beside the plain one, and what voters reward here."""
+    controlled = snapshot_latest(category=category, kind=kind, control=STYLE)
+    plain_board = board_payload(plain)
+    votes, needed = style_votes(plain)
+    tabs = [
+        {**tab, "url": tab["url"] + ("&" if "?" in tab["url"] else "?") + "control=style"}
+        for tab in _tabs(category, kind)
+    ]
+    context = {
+        "tabs": tabs,
+        "kind": kind,
+        "category": category,
+        "snapshot": plain,
+        "min_votes": settings.RATINGS_MIN_VOTES,
+        "control": STYLE,
+        "views": _view_urls(request),
+        "plain_board": plain_board,
+        "style_votes": votes,
+        "style_needed": needed or settings.RATINGS_STYLE_MIN_VOTES,
+    }
+    if controlled is not None:
+        board = board_payload(controlled)
+        answer = route(category=category, kind=kind, alternatives=0, control=STYLE)
+        context.update(
+            board=board,
+            controlled=controlled,
+            route=route_summary(answer, board),
+            effects=board["style"]["features"],
+            forest=plots.forest(board["rows"]),
+            forest_narrow=plots.forest(board["rows"], plot_width=PHONE_PLOT_WIDTH),
+        )
+    return render(request, "ratings/leaderboard_style.html", context)
 
 
 def route_summary(answer: dict, board: dict) -> dict | None:

@@ -392,6 +392,8 @@ RATINGS_RECOMPUTE_INTERVAL = envfloat("RATINGS_RECOMPUTE_INTERVAL", 10.0, minimu
 # hold of a worker that died lapses within this many seconds.
 RATINGS_RECOMPUTE_LEASE_SECONDS = envfloat("RATINGS_RECOMPUTE_LEASE_SECONDS", 30.0, minimum=1.0)
 RATINGS_MIN_VOTES = envint("RATINGS_MIN_VOTES", 20, minimum=0)
+# Votes whose battles have both outputs' styles measured that a style-controlled board needs.
+RATINGS_STYLE_MIN_VOTES = envint("RATINGS_STYLE_MIN_VOTES", 200, minimum=1)
 # Prior strength in virtual tied games per model; 0 is the plain maximum-likelihood fit.
 RATINGS_PRIOR = envfloat("RATINGS_PRIOR", 1.0, minimum=0.0)
 if RATINGS_PRIOR == 0 and RATINGS_INTERVAL == "bootstrap":

@@ -77,6 +77,15 @@ class BoardRowSerializer(serializers.Serializer):
         help_text="Estimate: votes for the next generator down against this one that would "
         "put it level or above (null for the last rated row).",
     )
+    rank_plain = serializers.IntegerField(
+        allow_null=True, required=False, help_text="Style-controlled boards: the plain rank."
+    )
+    rank_change = serializers.IntegerField(
+        allow_null=True,
+        required=False,
+        help_text="Style-controlled boards: places moved up (negative: down) against the plain "
+        "board, once looks are taken out.",
+    )
 
 
 class VotersExcludedSerializer(serializers.Serializer):
@@ -85,6 +94,27 @@ class VotersExcludedSerializer(serializers.Serializer):
         child=serializers.IntegerField(),
         help_text="Those votes by their voter's reason: decoys, side, agreement, promoter, hand.",
     )
+
+
+class StyleEffectSerializer(serializers.Serializer):
+    feature = serializers.CharField()
+    label = serializers.CharField()
+    points = serializers.FloatField(
+        allow_null=True,
+        help_text="Rating points a voter adds for one standard deviation more of this feature's "
+        "difference between the two sides (null: it did not vary on this board).",
+    )
+    lower = serializers.FloatField(allow_null=True, help_text="95% interval (sandwich).")
+    upper = serializers.FloatField(allow_null=True)
+    sd = serializers.FloatField(
+        allow_null=True, help_text="One standard deviation of the difference, in its units."
+    )
+
+
+class BoardStyleSerializer(serializers.Serializer):
+    votes = serializers.IntegerField(help_text="Votes whose battles have both styles measured.")
+    min_votes = serializers.IntegerField(help_text="RATINGS_STYLE_MIN_VOTES when computed.")
+    features = StyleEffectSerializer(many=True, required=False)
 
 
 class BoardHeaderSerializer(serializers.Serializer):
@@ -108,6 +138,17 @@ class BoardHeaderSerializer(serializers.Serializer):
     seed = serializers.IntegerField()
     position = serializers.FloatField(allow_null=True, help_text="Left-side advantage, points.")
     snapshot = serializers.IntegerField()
+    control = serializers.ChoiceField(
+        ["none", "style"], help_text="style: a style-controlled board; none: the plain one."
+    )
+    plain_snapshot = serializers.IntegerField(
+        allow_null=True, help_text="A style-controlled board's plain snapshot."
+    )
+    style = BoardStyleSerializer(
+        allow_null=True,
+        help_text="Votes with both outputs' styles measured and the minimum a style-controlled "
+        "board needs; on a style-controlled board, what each feature is worth.",
+    )
 
 
 class BoardSerializer(BoardHeaderSerializer):
@@ -187,6 +228,9 @@ class RouteSerializer(serializers.Serializer):
         help_text="Rating points a confident pick may be below the best: the one used."
     )
     objective = serializers.ChoiceField(choices=["quality", "cost", "latency"])
+    control = serializers.ChoiceField(
+        ["none", "style"], help_text="Which boards decided: plain, or style-controlled."
+    )
     board_used = serializers.CharField(allow_null=True, help_text="Board the choice came from.")
     recommended = RouteChoiceSerializer(allow_null=True)
     regret_bound = serializers.FloatField(
@@ -258,11 +302,24 @@ def _kind_field() -> serializers.ChoiceField:
     )
 
 
+def _control_field() -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        ["none", "style"],
+        required=False,
+        default="none",
+        help_text="none (the default): the plain board of every vote; style: the style-"
+        "controlled board, its votes those whose battles have both outputs' styles measured, "
+        "with what each style feature is worth taken out.",
+        error_messages={"invalid_choice": "{input!r} is not a control; use none or style."},
+    )
+
+
 class KindQuerySerializer(CategoryQuerySerializer):
-    """The kind of board asked for; also checks it."""
+    """The kind of board asked for, plain or style-controlled; also checks it."""
 
     category = None  # not a field here: the board is named by the path, or all are listed
     kind = _kind_field()
+    control = _control_field()
 
 
 class ExportQuerySerializer(CategoryQuerySerializer):
@@ -279,6 +336,7 @@ class RouteQuerySerializer(CategoryQuerySerializer):
     """The query of /route/; also checks it."""
 
     kind = _kind_field()
+    control = _control_field()
 
     max_cost = serializers.FloatField(
         required=False, min_value=0, max_value=1e9, help_text="Best generator within this cost."
@@ -314,6 +372,7 @@ class ValidationErrorSerializer(serializers.Serializer):
     alternatives = serializers.ListField(child=serializers.CharField(), required=False)
     category = serializers.ListField(child=serializers.CharField(), required=False)
     kind = serializers.ListField(child=serializers.CharField(), required=False)
+    control = serializers.ListField(child=serializers.CharField(), required=False)
 
 
 class PageQuerySerializer(serializers.Serializer):

@@ -21,11 +21,13 @@ from ratings.api.strict import StrictQuery
 from ratings.payloads import board_payload, boards_latest, matrix_payload
 from ratings.routing import route
 from ratings.selectors import (
+    NO_CONTROL,
+    TooFewStyleVotes,
     UnknownBoard,
     battle_records,
     board_category,
     board_kind,
-    snapshot_latest,
+    snapshot_in_view,
 )
 
 
@@ -52,8 +54,11 @@ def _query(serializer_class, request) -> dict:
     return query.validated_data
 
 
-def _latest(category: Category | None, kind: str):
-    snapshot = snapshot_latest(category=category, kind=kind)
+def _latest(category: Category | None, kind: str, control: str = NO_CONTROL):
+    try:
+        snapshot = snapshot_in_view(category=category, kind=kind, control=control)
+    except TooFewStyleVotes as exc:
+        raise NotFound(str(exc)) from None
     if snapshot is None:
         name = f"overall ({kind})" if category is None else category.slug
         raise NotFound(f"No leaderboard for {name!r} has been computed yet.")
@@ -157,9 +162,11 @@ class LeaderboardList(StrictQuery, APIView):
         parameters=[schemas.PageQuerySerializer, schemas.KindQuerySerializer],
     )
     def get(self, request):
-        kind = _query(schemas.KindQuerySerializer, request).get("kind", Kind.GENERATE)
+        query = _query(schemas.KindQuerySerializer, request)
+        kind, control = query.get("kind", Kind.GENERATE), query["control"]
+        boards = boards_latest(kind=kind, control=control)
         paginator = Pages()
-        snapshots = paginator.paginate_queryset(boards_latest(kind=kind), request, view=self)
+        snapshots = paginator.paginate_queryset(boards, request, view=self)
         return paginator.get_paginated_response([board_payload(s) for s in snapshots])
 
 
@@ -174,8 +181,9 @@ class _SnapshotView(StrictQuery, APIView):
 
     @extend_schema(parameters=[schemas.KindQuerySerializer])
     def get(self, request, category: str):
-        kind = _query(schemas.KindQuerySerializer, request).get("kind")
-        return conditional_json(request, self.payload(_latest(*_board(category, kind))))
+        query = _query(schemas.KindQuerySerializer, request)
+        snapshot = _latest(*_board(category, query.get("kind")), query["control"])
+        return conditional_json(request, self.payload(snapshot))
 
 
 @extend_schema_view(
@@ -238,6 +246,7 @@ class Route(StrictQuery, APIView):
             alternatives=query["alternatives"],
             tolerance=query.get("tolerance"),
             objective=query["objective"],
+            control=query["control"],
         )
         return conditional_json(request, answer)
 

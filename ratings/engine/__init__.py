@@ -17,7 +17,8 @@ resample    exact multinomial draws of cell counts, fast enough for 1000 rounds.
 decision    the route's anytime-valid rule (a leader, a tolerance) and the board's tiers.
 regret      anytime-valid regret bounds: how far each model may be below the best.
 board       :func:`compute_board`, the one call the Django side makes per board.
-simulate    boards from known strengths and the coverage of the interval methods.
+style       style control: strengths at equal looks, and what each style feature is worth.
+simulate    boards from known strengths (and looks) and the coverage of the interval methods.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ from .intervals import (
     theta_intervals,
 )
 from .likelihood import DEFAULT_PRIOR, TIE_MODELS, bt_negloglik, bt_negloglik_grad
-from .simulate import Coverage, interval_coverage, simulate_votes
+from .simulate import Coverage, interval_coverage, simulate_style_votes, simulate_votes
+from .style import StyleFit, StyleRows, compute_style_board, style_fit
 
 __all__ = [
     "DEFAULT_INTERVAL",
@@ -48,6 +50,8 @@ __all__ = [
     "Board",
     "Coverage",
     "PairCounts",
+    "StyleFit",
+    "StyleRows",
     "bootstrap_thetas",
     "bt_covariance",
     "bt_fit",
@@ -55,6 +59,7 @@ __all__ = [
     "bt_negloglik_grad",
     "competition_ranks",
     "compute_board",
+    "compute_style_board",
     "count_matrix",
     "elo_online",
     "interval_coverage",
@@ -62,7 +67,9 @@ __all__ = [
     "p_best",
     "predicted_matrix",
     "rank_intervals",
+    "simulate_style_votes",
     "simulate_votes",
+    "style_fit",
     "theta_intervals",
     "to_elo_scale",
     "win_rate_matrix",

@@ -152,10 +152,11 @@ def compute_board(
     settings |= {"error_rate": float(error_rate)}
     diagnostics = {"converged": bool(fit.converged), "n_iter": int(fit.n_iter), **spread.notes}
     params = common | settings | diagnostics
-    return _bt_board(counts, fit, spread, params)
+    return board_from_fit(counts, fit, spread, params)
 
 
-def _bt_board(counts: PairCounts, fit: BTFit, spread, params: dict[str, Any]) -> Board:
+def board_from_fit(counts: PairCounts, fit: BTFit, spread, params: dict[str, Any]) -> Board:
+    """The board of a fit and its uncertainty (an ``intervals.Uncertainty``) over ``counts``."""
     anchor, scale, base = params["anchor"], params["scale"], params["base"]
     points = scale / math.log(base)
     lower, upper = (anchor + points * bound for bound in (spread.lower, spread.upper))

@@ -19,7 +19,7 @@ from scipy.special import expit
 from .counts import PairCounts
 from .likelihood import (
     DEFAULT_PRIOR,
-    Problem,
+    Layout,
     build_problem,
     check_options,
     davidson_probabilities,
@@ -122,12 +122,13 @@ def bt_fit(
     )
     z0 = np.zeros((1, problem.n_params))
     z, n_iter, converged = newton(problem, cells, z0, tol=tol, max_iter=max_iter, gauge=prior == 0)
-    return _fit_from_solution(problem, z[0], rated, int(n_iter[0]), bool(converged[0]))
+    return fit_from_solution(problem, z[0], rated, int(n_iter[0]), bool(converged[0]))
 
 
-def _fit_from_solution(
-    problem: Problem, z: np.ndarray, rated: np.ndarray, n_iter: int, converged: bool
+def fit_from_solution(
+    problem: Layout, z: np.ndarray, rated: np.ndarray, n_iter: int, converged: bool
 ) -> BTFit:
+    """The fit at the optimum ``z`` of ``problem`` (read for its layout only)."""
     m = problem.n_models
     theta = np.full(rated.size, np.nan)
     theta[rated] = z[:m] - z[:m].mean()

@@ -171,8 +171,27 @@ def bt_covariance(fit: BTFit, counts: PairCounts, *, kind: str = "sandwich") -> 
     if kind not in COVARIANCE_KINDS:
         raise ValueError(f"kind must be one of {COVARIANCE_KINDS}, got {kind!r}")
     inverse, meat, dispersion, information = _covariance_parts(fit, counts)
+    return covariance_of(inverse, meat, dispersion, information, kind=kind)
+
+
+def covariance_of(
+    inverse: np.ndarray,
+    meat: np.ndarray,
+    dispersion: float,
+    information: np.ndarray,
+    *,
+    kind: str,
+) -> np.ndarray:
+    """The covariance of one ``kind`` from a fit's parts, ``theta`` centred.
+
+    ``inverse`` is the inverse penalised Hessian and ``meat`` the sandwich meat, both over the
+    rated models' ``theta`` first and any further parameters after; ``dispersion`` is the
+    board's Pearson dispersion and ``information`` the Hessian's diagonal over ``theta``.
+    """
+    if kind not in COVARIANCE_KINDS:
+        raise ValueError(f"kind must be one of {COVARIANCE_KINDS}, got {kind!r}")
     centre = np.eye(inverse.shape[0])
-    m = int(fit.rated.sum())
+    m = information.size
     centre[:m, :m] -= 1.0 / m
     if kind == "fisher":
         return centre @ inverse @ centre.T

@@ -81,8 +81,23 @@ class Cells:
         return taken
 
 
+class Layout:
+    """Where the parameters sit: ``theta`` first, ``gamma`` next, ``log nu`` last.
+
+    Subclasses give ``n_models``, ``n_params``, ``ties``, ``position_bias`` and ``prior``.
+    """
+
+    @property
+    def eta_col(self) -> int | None:
+        return self.n_params - 1 if self.ties == "davidson" else None
+
+    @property
+    def pos_col(self) -> int | None:
+        return self.n_models if self.position_bias else None
+
+
 @dataclass(frozen=True)
-class Problem:
+class Problem(Layout):
     """The design of one fit: which pairs exist and how parameters enter each of them."""
 
     models: np.ndarray
@@ -102,14 +117,6 @@ class Problem:
     @property
     def n_params(self) -> int:
         return self.n_models + int(self.position_bias) + int(self.ties == "davidson")
-
-    @property
-    def eta_col(self) -> int | None:
-        return self.n_params - 1 if self.ties == "davidson" else None
-
-    @property
-    def pos_col(self) -> int | None:
-        return self.n_models if self.position_bias else None
 
 
 def check_options(ties: str, prior: float) -> None:
@@ -230,7 +237,7 @@ def evaluate(
     if order >= 2:
         q = problem.n_params
         h = (problem.hess_map @ np.concatenate(terms[2], axis=1).T).T.reshape(-1, q, q)
-    _add_penalty(problem, z, f, g, h, gauge=gauge)
+    add_penalty(problem, z, f, g, h, gauge=gauge)
     return f, g, h
 
 
@@ -275,8 +282,8 @@ def _davidson_terms(d: np.ndarray, eta: np.ndarray, c: Cells, order: int) -> _Te
     return nll, grads, hess
 
 
-def _add_penalty(
-    problem: Problem,
+def add_penalty(
+    problem: Layout,
     z: np.ndarray,
     f: np.ndarray,
     g: np.ndarray | None,
@@ -284,7 +291,11 @@ def _add_penalty(
     *,
     gauge: bool,
 ) -> None:
-    """Add the prior (and the gauge term) to ``f``, ``g`` and ``h`` in place."""
+    """Add the prior (and the gauge term) to ``f``, ``g`` and ``h`` in place.
+
+    ``problem`` is read for its layout and prior only; parameters between ``gamma`` and
+    ``log nu`` (style coefficients) are left unpenalised.
+    """
     c, m = problem.prior, problem.n_models
     penalised = [slice(0, m)] + ([slice(m, m + 1)] if problem.position_bias else [])
     for cols in penalised:

@@ -25,6 +25,7 @@ from .bt import bt_fit
 from .counts import PairCounts
 from .intervals import theta_intervals
 from .likelihood import DEFAULT_PRIOR
+from .style import StyleRows
 
 
 @dataclass(frozen=True)
@@ -77,14 +78,56 @@ def simulate_votes(
     if not 0.0 <= tie_rate <= 0.5:
         raise ValueError(f"tie_rate must lie in [0, 0.5], got {tie_rate!r}")
     n = theta.size
+    left, right = _random_pairs(n, n_votes, rng)
+    outcome = _verdicts(theta[left] - theta[right] + position, tie_rate, rng)
+    return left, right, outcome
+
+
+def _random_pairs(n: int, n_votes: int, rng: np.random.Generator):
     left = rng.integers(0, n, size=n_votes)
     right = rng.integers(0, n - 1, size=n_votes)
     right += right >= left
-    p = expit(theta[left] - theta[right] + position)
+    return left, right
+
+
+def _verdicts(d: np.ndarray, tie_rate: float, rng: np.random.Generator) -> np.ndarray:
+    """1.0 / 0.5 / 0.0 per vote, with expected score ``sigmoid(d)`` and ties as described."""
+    p = expit(d)
     tie = tie_rate * 4.0 * p * (1.0 - p)
-    u = rng.random(n_votes)
-    outcome = np.where(u < p - tie / 2, 1.0, np.where(u < p + tie / 2, 0.5, 0.0))
-    return left, right, outcome
+    u = rng.random(d.size)
+    return np.where(u < p - tie / 2, 1.0, np.where(u < p + tie / 2, 0.5, 0.0))
+
+
+def simulate_style_votes(
+    theta: np.ndarray,
+    style: np.ndarray,
+    beta: np.ndarray,
+    n_votes: int,
+    *,
+    rng: np.random.Generator,
+    noise: float = 1.0,
+    correlation: float = 0.0,
+    tie_rate: float = 0.2,
+    position: float = 0.0,
+) -> StyleRows:
+    """Votes swayed by looks as well as strength (the model of :mod:`ratings.engine.style`).
+
+    Each output's features are its model's row of ``style`` (shape (n, k)) plus normal noise
+    of standard deviation ``noise``, equally correlated across features at ``correlation``;
+    the left side's expected score is ``sigmoid(theta_l - theta_r + position + beta . (f_l -
+    f_r))`` with ``beta`` in log-odds per unit of each feature, ties drawn as in
+    :func:`simulate_votes`.
+    """
+    k = style.shape[1]
+    if not 0.0 <= correlation < 1.0:
+        raise ValueError(f"correlation must lie in [0, 1), got {correlation!r}")
+    root = np.linalg.cholesky(np.full((k, k), correlation) + (1.0 - correlation) * np.eye(k))
+    left, right = _random_pairs(theta.size, n_votes, rng)
+    features = [
+        style[side] + noise * rng.standard_normal((n_votes, k)) @ root.T for side in (left, right)
+    ]
+    d = theta[left] - theta[right] + position + (features[0] - features[1]) @ beta
+    return StyleRows(theta.size, left, right, _verdicts(d, tie_rate, rng), *features)
 
 
 def interval_coverage(

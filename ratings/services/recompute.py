@@ -22,6 +22,7 @@ from ratings.models import Snapshot, SnapshotRow
 from ratings.selectors import board_snapshots
 from ratings.services.elo import elo_of, elo_replay
 from ratings.services.raters import counted_voters, excluded_voter_votes
+from ratings.services.style import StyleBoard, style_board
 
 logger = logging.getLogger(__name__)
 
@@ -170,8 +171,13 @@ def leaderboard_recompute(
     board = compute_board(data.counts, **options)
     elo = _elo(category, kind, from_start=elo_from_start)
     excluded = votes_excluded(category=category, kind=kind)
+    style = _style(category, kind, data, options)
     duration_ms = round((time.monotonic() - started) * 1000)
-    snapshot = _store(category, kind, data, board, options, elo, duration_ms, excluded)
+    with transaction.atomic():
+        extra = {"style": style.summary()}
+        snapshot = _store(category, kind, data, board, options, elo, duration_ms, excluded, extra)
+        if style.board is not None:
+            _store_style(snapshot, data, style, options, excluded)
     logger.info(
         "recomputed %s: %d votes in %d ms",
         category.slug if category else f"overall ({kind})",
@@ -179,6 +185,22 @@ def leaderboard_recompute(
         duration_ms,
     )
     return snapshot
+
+
+def _style(category, kind: str, data: BoardVotes, options: dict) -> StyleBoard:
+    """The style-controlled fit of the votes the plain board counted (ratings.services.style)."""
+    votes = rated_votes(category=category, kind=kind).filter(id__lte=data.last_vote_id or 0)
+    return style_board(votes=votes, kind=kind, generator_ids=data.generator_ids, options=options)
+
+
+def _store_style(plain: Snapshot, data: BoardVotes, style: StyleBoard, options, excluded):
+    """The style-controlled board, stored beside its plain snapshot (and deleted with it)."""
+    votes = BoardVotes(data.generator_ids, style.fit.counts, style.votes, style.last_vote_id)
+    extra = {"style": style.parameters()}
+    return _store(
+        plain.category, plain.kind, votes, style.board, options, {}, style.duration_ms,
+        excluded, extra, plain=plain,
+    )  # fmt: skip
 
 
 def _number(value) -> float | None:
@@ -192,17 +214,19 @@ def _integer(value) -> int | None:
 
 
 @transaction.atomic
-def _store(category, kind, data: BoardVotes, board, options, elo, duration_ms, excluded):
+def _store(category, kind, data, board, options, elo, duration_ms, excluded, extra, plain=None):
     parameters = {
         **board.params,
         "both_bad": settings.RATINGS_BOTH_BAD,
         "flagged": settings.RATINGS_FLAGGED,
         "excluded": excluded,
+        **extra,
     }
     snapshot = Snapshot.objects.create(
         category=category,
         kind=kind,
-        method=options["method"],
+        plain=plain,
+        method=board.params["method"],
         parameters=parameters,
         seed=options["seed"],
         vote_count=data.vote_count,
@@ -223,7 +247,8 @@ def _store(category, kind, data: BoardVotes, board, options, elo, duration_ms, e
     SnapshotRow.objects.bulk_create(
         [_row(snapshot, gid, board, i, elo, stats) for i, gid in enumerate(data.generator_ids)]
     )
-    snapshots_prune(category=category, kind=kind)
+    if plain is None:  # a style-controlled board goes with its plain one
+        snapshots_prune(category=category, kind=kind)
     return snapshot
 
 

@@ -302,7 +302,7 @@ def test_a_misspelt_category_no_longer_answers_for_the_overall_board(api, boards
     response = api.get("/api/v1/route/?categroy=people")
     assert response.status_code == 400
     message = response.json()["categroy"][0]
-    assert "alternatives, category, kind, max_cost, objective, tolerance" in message
+    assert "alternatives, category, control, kind, max_cost, objective, tolerance" in message
     assert api.get("/api/v1/route/?category=people&format=json").status_code == 200
 
 

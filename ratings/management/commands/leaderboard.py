@@ -1,4 +1,5 @@
-"""manage.py leaderboard [CATEGORY] [--method bt|elo] [--json]: print a stored board."""
+"""manage.py leaderboard [CATEGORY] [--method bt|elo] [--control none|style] [--json]: print a
+stored board."""
 
 from __future__ import annotations
 
@@ -9,12 +10,16 @@ from django.core.management.base import BaseCommand, CommandError
 from arena.models import Kind
 from generation.models import Generator
 from ratings.selectors import (
+    CONTROLS,
+    NO_CONTROL,
+    STYLE,
+    TooFewStyleVotes,
     UnknownBoard,
     board_category,
     board_kind,
     board_slug,
     elo_board,
-    snapshot_latest,
+    snapshot_in_view,
     snapshot_rows,
 )
 from ratings.services.elo import elo_of
@@ -47,6 +52,12 @@ class Command(BaseCommand):
             "--kind", choices=Kind.values, help="Overall: generate (default), edit."
         )
         parser.add_argument("--method", choices=["bt", "elo"], default="bt")
+        parser.add_argument(
+            "--control",
+            choices=CONTROLS,
+            default=NO_CONTROL,
+            help="style: the style-controlled board, with what each style feature is worth.",
+        )
         parser.add_argument("--json", action="store_true", help="JSON rows instead of a table.")
 
     def handle(self, *args, **options):
@@ -59,17 +70,37 @@ class Command(BaseCommand):
             rows = self._elo_rows(category, kind)
             position = None
         else:
-            snapshot = snapshot_latest(category=category, kind=kind)
-            if snapshot is None:
-                raise CommandError(
-                    f"No snapshot of {board_slug(category)} yet: run manage.py recompute_ratings."
-                )
+            snapshot = self._snapshot(category, kind, options["control"])
             rows = [self._bt_row(r) for r in snapshot_rows(snapshot)]
             position = snapshot.position
         if options["json"]:
             self.stdout.write(json.dumps(self._with_position(rows, position), indent=2))
         else:
             self._table(rows, position)
+            if options["method"] == "bt" and options["control"] == STYLE:
+                self._effects(snapshot)
+
+    def _snapshot(self, category, kind: str, control: str):
+        try:
+            snapshot = snapshot_in_view(category=category, kind=kind, control=control)
+        except TooFewStyleVotes as exc:
+            raise CommandError(str(exc)) from None
+        if snapshot is None:
+            raise CommandError(
+                f"No snapshot of {board_slug(category)} yet: run manage.py recompute_ratings."
+            )
+        return snapshot
+
+    def _effects(self, snapshot) -> None:
+        self.stdout.write("What voters reward here (rating points per SD, 95% interval):")
+        for effect in snapshot.parameters["style"]["features"]:
+            if effect["points"] is None:
+                self.stdout.write(f"  {effect['label']}: did not vary")
+                continue
+            self.stdout.write(
+                f"  {effect['label']}: {effect['points']:+.1f} "
+                f"({effect['lower']:+.1f} to {effect['upper']:+.1f})"
+            )
 
     def _elo_rows(self, category, kind: str) -> list[dict]:
         if category is not None:
