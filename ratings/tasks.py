@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
@@ -16,26 +18,28 @@ VOTERS_QUEUED = "ratings:voters:queued"
 VOTERS_EVERY = 60  # seconds
 
 
-def _running(category_id: int | None, kind: str):
+@contextmanager
+def _board_held(task, category_id: int | None, kind: str):
+    """``(category, kind)`` of the board, held for this run (None: the category is gone).
+
+    While another run holds it, the task retries: never given up, since the run holding the
+    board renews its lease while it works and the lease of a worker that died lapses within
+    RATINGS_RECOMPUTE_LEASE_SECONDS, so waiting ends.
+    """
     from ratings.services import board_key
 
-    return lease(
-        f"{board_key(category_id, kind)}:running",
-        seconds=settings.RATINGS_RECOMPUTE_LEASE_SECONDS,
-    )
-
-
-def _wait_for_the_running_one(task):
-    # Never given up: the run holding the board renews its lease while it works, and the lease
-    # of a worker that died lapses within RATINGS_RECOMPUTE_LEASE_SECONDS, so waiting ends.
-    return task.retry(countdown=max(settings.RATINGS_RECOMPUTE_INTERVAL, 1))
-
-
-def _board(category_id: int | None) -> tuple[bool, Category | None]:
-    if category_id is None:
-        return True, None
-    category = Category.objects.filter(id=category_id).first()
-    return category is not None, category
+    category = None
+    if category_id is not None:
+        category = Category.objects.filter(id=category_id).first()
+        if category is None:
+            yield None
+            return
+        kind = category.kind
+    key = f"{board_key(category_id, kind)}:running"
+    with lease(key, seconds=settings.RATINGS_RECOMPUTE_LEASE_SECONDS) as held:
+        if not held:
+            raise task.retry(countdown=max(settings.RATINGS_RECOMPUTE_INTERVAL, 1))
+        yield category, kind
 
 
 # No retry limit: a retry here only ever waits for another run of the same board (see above).
@@ -49,13 +53,10 @@ def ratings_recompute(self, category_id: int | None = None, kind: str = Kind.GEN
     """
     from ratings.services import board_is_current, leaderboard_recompute, ratings_schedule
 
-    exists, category = _board(category_id)
-    if not exists:
-        return "missing"
-    kind = category.kind if category is not None else kind
-    with _running(category_id, kind) as held:
-        if not held:
-            raise _wait_for_the_running_one(self)
+    with _board_held(self, category_id, kind) as board:
+        if board is None:
+            return "missing"
+        category, kind = board
         if board_is_current(category=category, kind=kind):
             return "current"
         snapshot = leaderboard_recompute(category=category, kind=kind)
@@ -85,13 +86,10 @@ def ratings_rebuild(self, category_id: int | None = None, kind: str = Kind.GENER
     """Recompute a board with its online Elo replayed from the first vote (after a void)."""
     from ratings.services import leaderboard_recompute
 
-    exists, category = _board(category_id)
-    if not exists:
-        return "missing"
-    kind = category.kind if category is not None else kind
-    with _running(category_id, kind) as held:
-        if not held:
-            raise _wait_for_the_running_one(self)
+    with _board_held(self, category_id, kind) as board:
+        if board is None:
+            return "missing"
+        category, kind = board
         snapshot = leaderboard_recompute(category=category, kind=kind, elo_from_start=True)
         return f"snapshot {snapshot.id}"
 

@@ -9,12 +9,14 @@ from django.core.cache import cache
 from arena.models import Battle, Category, Prompt
 from arena.services import battle_assign_next, battle_create
 from generation.models import Generator
+from ratings.services import schedule
 
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     # Ids repeat across rolled-back tests, so cached payloads keyed by id must not leak.
     cache.clear()
+    schedule._queued_until.clear()
     yield
 
 

@@ -56,3 +56,16 @@ def test_counters_report_nothing_while_redis_is_down(dead_redis_cache):
     from arena.core.cache import count_hit
 
     assert count_hit("hits", timeout=30) == 0
+
+
+def test_a_flag_is_not_known_set_while_redis_is_down(dead_redis_cache):
+    from arena.core.cache import add_flag
+
+    assert add_flag("flag", timeout=10) == (False, 0.0)
+
+
+def test_a_flag_added_on_the_local_memory_cache_lives_its_timeout(db):
+    from arena.core.cache import add_flag
+
+    assert add_flag("flag", timeout=10) == (True, 10)
+    assert add_flag("flag", timeout=10) == (False, 0.0)

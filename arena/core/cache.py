@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 
-from django.core.cache import cache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -38,7 +38,38 @@ def _resilient(name: str, fallback):
     return method
 
 
+class _OneClientPerPool(RedisCacheClient):
+    """Django builds a ``redis.Redis`` (with its ~200 response callbacks) on every call; a
+    client holds no connection of its own and is thread-safe, so one per pool does."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        if index not in self._clients:
+            self._clients[index] = self._client(connection_pool=self._get_connection_pool(write))
+        return self._clients[index]
+
+
 class ResilientRedisCache(RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = _OneClientPerPool
+
+    def add_flag(self, key, timeout: float) -> tuple[bool, float]:
+        """See :func:`add_flag`: the add and the flag's time to live in one round trip."""
+        key = self.make_and_validate_key(key)
+        try:
+            pipe = self._cache.get_client(key, write=True).pipeline(transaction=False)
+            pipe.set(key, 1, nx=True, px=max(int(timeout * 1000), 1))
+            added, ttl_ms = pipe.pttl(key).execute()
+        except UNREACHABLE:
+            logger.warning("cache unreachable during add_flag; going on without it")
+            return False, 0.0
+        return bool(added), max(ttl_ms, 0) / 1000
+
     get = _resilient("get", lambda key, default=None, version=None: default)
     get_many = _resilient("get_many", lambda *args, **kwargs: {})
     has_key = _resilient("has_key", lambda *args, **kwargs: False)
@@ -49,6 +80,16 @@ class ResilientRedisCache(RedisCache):
     delete = _resilient("delete", lambda *args, **kwargs: False)
     delete_many = _resilient("delete_many", lambda *args, **kwargs: None)
     incr = _resilient("incr", _missing_key)
+
+
+def add_flag(key: str, *, timeout: float) -> tuple[bool, float]:
+    """``cache.add(key, 1, timeout)``, and for how many seconds more the flag is known to be
+    set (0: not known)."""
+    backend = caches["default"]
+    if isinstance(backend, ResilientRedisCache):
+        return backend.add_flag(key, timeout)
+    added = cache.add(key, 1, timeout=timeout)
+    return added, timeout if added else 0.0
 
 
 def count_hit(key: str, *, timeout: int) -> int:

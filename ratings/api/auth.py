@@ -32,30 +32,37 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         return f'{self.keyword} realm="api"'
 
 
-class CanRead(permissions.BasePermission):
+class _Scoped(permissions.BasePermission):
+    """Read-only requests by API keys with ``scope``, or by users ``user_may`` lets in."""
+
+    scope: str
+
+    def has_permission(self, request, view) -> bool:
+        if request.method not in permissions.SAFE_METHODS:
+            return False
+        if isinstance(request.auth, ApiKey):
+            return self.scope in request.auth.scopes
+        return bool(request.user and request.user.is_authenticated and self.user_may(request.user))
+
+    def user_may(self, user) -> bool:
+        return True
+
+
+class CanRead(_Scoped):
     """Signed-in users, or API keys with the read scope; everything here is read-only."""
 
     message = "This API key does not have the 'read' scope."
-
-    def has_permission(self, request, view) -> bool:
-        if request.method not in permissions.SAFE_METHODS:
-            return False
-        if isinstance(request.auth, ApiKey):
-            return ApiKey.Scope.READ in request.auth.scopes
-        return bool(request.user and request.user.is_authenticated)
+    scope = ApiKey.Scope.READ
 
 
-class CanExport(permissions.BasePermission):
+class CanExport(_Scoped):
     """Staff users, or API keys with the export scope: an export lists every vote."""
 
     message = "Exporting votes needs a staff account or an API key with the 'export' scope."
+    scope = ApiKey.Scope.EXPORT
 
-    def has_permission(self, request, view) -> bool:
-        if request.method not in permissions.SAFE_METHODS:
-            return False
-        if isinstance(request.auth, ApiKey):
-            return ApiKey.Scope.EXPORT in request.auth.scopes
-        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+    def user_may(self, user) -> bool:
+        return user.is_staff
 
 
 def may_see_names(request) -> bool:

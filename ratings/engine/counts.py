@@ -166,20 +166,6 @@ class PairCounts:
             self.n_models, keys[keep] // n, keys[keep] % n, lw[keep], rw[keep], ti[keep]
         )
 
-    def relabel(self, permutation: np.ndarray) -> PairCounts:
-        """Rename model ``k`` to ``permutation[k]``."""
-        perm = _as_index_array(permutation, "permutation", self.n_models)
-        if perm.size != self.n_models or np.unique(perm).size != self.n_models:
-            raise ValueError("permutation must be a permutation of range(n_models)")
-        return PairCounts(
-            self.n_models,
-            perm[self.left],
-            perm[self.right],
-            self.left_wins,
-            self.right_wins,
-            self.ties,
-        )
-
 
 def model_totals(counts: PairCounts) -> dict[str, np.ndarray]:
     """Per-model ``votes``, ``wins``, ``losses`` and ``ties`` (float arrays of length n_models)."""

@@ -7,17 +7,23 @@ queue (Redis) is down the periodic sweep recomputes every board whose snapshot i
 from __future__ import annotations
 
 import logging
+import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count, Max
 
+from arena.core.cache import add_flag
 from arena.models import Category, Kind
 from ratings.selectors import board_snapshots
 from ratings.services.recompute import rated_votes
 from ratings.tasks import ratings_recompute
 
 logger = logging.getLogger(__name__)
+
+# Until when (time.monotonic()) each board's flag is known to be set, so that the votes of a
+# burst ask the cache once an interval rather than once each: nothing removes a flag early.
+_queued_until: dict[str, float] = {}
+_QUEUED_MARGIN_SECONDS = 1.0
 
 
 def board_key(category_id: int | None, kind: str = Kind.GENERATE) -> str:
@@ -31,17 +37,24 @@ def ratings_schedule(*, category_id: int | None, kind: str = Kind.GENERATE) -> N
 
     At most one recompute per board is queued at a time: a flag in the cache lives as long as
     the recompute's countdown (``RATINGS_RECOMPUTE_INTERVAL``), so the votes of a burst are
-    counted together when it runs. A vote asks for its category's board only, one round trip
-    to the cache; the overall board is asked for by each category recompute that found new
-    votes (see :func:`ratings.tasks.ratings_recompute`), so it follows within two intervals.
+    counted together when it runs. A vote asks for its category's board only, and a process
+    that knows the flag set asks the cache nothing until it lapses; the overall board is
+    asked for by each category recompute that found new votes (see
+    :func:`ratings.tasks.ratings_recompute`), so it follows within two intervals.
     A category's board asks for the overall board of its own kind only.
     """
     interval = settings.RATINGS_RECOMPUTE_INTERVAL
     # In-process mode has no later worker to run a delayed recompute: run it now.
     eager = ratings_recompute.app.conf.task_always_eager
     queued = f"{board_key(category_id, kind)}:queued"
-    if not eager and not cache.add(queued, 1, timeout=max(interval, 1)):
-        return
+    if not eager:
+        now = time.monotonic()
+        if _queued_until.get(queued, 0.0) > now:
+            return
+        added, ttl = add_flag(queued, timeout=max(interval, 1))
+        _queued_until[queued] = now + ttl - _QUEUED_MARGIN_SECONDS
+        if not added:
+            return
     try:
         ratings_recompute.apply_async(
             kwargs={"category_id": category_id, "kind": kind}, countdown=0 if eager else interval

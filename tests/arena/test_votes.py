@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 
 from arena.models import Battle, Vote
 from arena.services import BattleNotFound, BattleNotOpen, VoteConflict, VoteError, vote_cast
@@ -210,3 +211,16 @@ def test_a_vote_rolled_back_with_its_transaction_is_not_announced(
         vote_cast(voter=voter, battle_token=shown_battle.token, choice="left")
         raise RuntimeError("the request failed after the vote")
     assert recorded == [] and not Vote.objects.exists()
+
+
+def test_a_vote_through_the_page_takes_five_statements(client, shown_battle, voter):
+    """The signed-in user, the voter's lock, the battle with the counts, the close, the insert."""
+    client.force_login(voter)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            f"/vote/{shown_battle.token}/", {"choice": "left"}, HTTP_ACCEPT="application/json"
+        )
+    assert response.status_code == 200 and response.json()["counted"] is True
+    statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"].upper()]
+    assert len(statements) == 5, statements
+    assert "FOR UPDATE" in statements[1] or connection.vendor == "sqlite"

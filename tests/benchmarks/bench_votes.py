@@ -6,7 +6,8 @@ sends POST /vote/<battle>/ with wrk (a Lua script gives every request its own vo
 and battle). No worker runs: each vote queues its board's recompute, as in production, and
 nothing takes it from the queue. Afterwards the recompute runs once per board, as the worker
 would, and the script checks that the votes stored equal the successful responses and that
-the online Elo it moved on equals one replay of all the votes from the start.
+the category's online Elo it moved on equals one replay of all the votes from the start (the
+overall board keeps no Elo rows).
 
 With ``--floor`` every request names a choice that does not exist: it goes through the same
 server, middleware, session, CSRF check and user lookup and is answered 400 before the vote
@@ -64,7 +65,8 @@ generations = {{}}
 for p in prompts:
     for g in generators:
         generations[p.id, g.id] = Generation(prompt=p, generator=g, params_hash="x", reusable=False,
-            status="succeeded", file="outputs/x.png", media_type="image/png")
+            status="succeeded", file="outputs/x.png", media_type="image/png",
+            digest=f"{{p.id:032x}}{{g.id:032x}}")
 Generation.objects.bulk_create(generations.values())
 users = get_user_model().objects.bulk_create(
     get_user_model()(username=f"voter{{i}}") for i in range(voters))
@@ -102,12 +104,13 @@ from ratings.services.recompute import rated_votes
 from django.conf import settings
 for board in (Category.objects.get(slug="bench"), None):
     leaderboard_recompute(category=board)
-rows = list(rated_votes(category=None).order_by("id").values_list("shown_left_id", "shown_right_id", "choice"))
+bench = Category.objects.get(slug="bench")
+rows = list(rated_votes(category=bench).order_by("id").values_list("shown_left_id", "shown_right_id", "choice"))
 ids = sorted({{r[0] for r in rows}} | {{r[1] for r in rows}})
 index = {{g: i for i, g in enumerate(ids)}}
 replay = elo_online(len(ids), np.array([index[r[0]] for r in rows]), np.array([index[r[1]] for r in rows]),
     np.array([SCORES[r[2]] for r in rows]), k=settings.RATINGS_ELO_K, initial=settings.RATINGS_ELO_INITIAL)
-online = dict(EloRating.objects.filter(category__isnull=True).values_list("generator_id", "rating"))
+online = dict(EloRating.objects.filter(category=bench).values_list("generator_id", "rating"))
 worst = max((abs(online[g] - replay[index[g]]) for g in ids), default=0.0)
 print(f"CHECK votes={{Vote.objects.count()}} rated={{len(rows)}} distinct_battles={{Vote.objects.values('battle').distinct().count()}} elo_max_diff={{worst:.2e}}")
 """

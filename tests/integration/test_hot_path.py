@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import caches
 from django.db import connection, connections
 
-from arena.core.cache import count_hit
+from arena.core.cache import add_flag, count_hit
 from arena.models import Vote
 from arena.services import vote_cast
 from arena.signals import vote_recorded
@@ -50,6 +50,14 @@ def redis_cache(settings, redis_url):
 
 def test_count_hit_counts_and_starts_the_expiry_once(redis_cache):
     assert [count_hit("window", timeout=30) for _ in range(3)] == [1, 2, 3]
+
+
+def test_a_flag_set_already_says_how_long_it_lives_on(redis_cache):
+    added, ttl = add_flag("flag", timeout=30)
+    assert added and 29 < ttl <= 30
+    again, left = add_flag("flag", timeout=30)
+    assert not again and 0 < left <= ttl
+    assert redis_cache.get("flag") == 1
 
 
 def _battles(category, generators, voters, per_voter: int) -> list:

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from arena.models import Vote
 from arena.project.celery import app as celery_app
 from ratings.models import Snapshot
-from ratings.services import board_key, boards_behind, ratings_schedule
+from ratings.services import board_key, boards_behind, ratings_schedule, schedule
 from ratings.tasks import ratings_recompute, ratings_recompute_stale
 
 
@@ -63,6 +63,7 @@ def test_votes_while_a_recompute_is_queued_queue_no_other(category, monkeypatch,
     assert len(sent) == 1
     # Once the queued recompute is due (its flag gone), the next vote queues the next one.
     cache.clear()
+    schedule._queued_until.clear()
     ratings_schedule(category_id=category.id)
     assert len(sent) == 2
 

@@ -103,12 +103,3 @@ def test_n_models_must_be_a_non_negative_integer():
         PairCounts.from_votes(-1, [], [], [])
     with pytest.raises(ValueError, match="n_models"):
         PairCounts.from_votes(2.0, [0], [1], [1.0])
-
-
-def test_relabel_renames_models():
-    counts = make_counts().relabel(np.array([2, 0, 1]))
-    assert sorted(zip(counts.left.tolist(), counts.right.tolist(), strict=True)) == [
-        (0, 2),
-        (1, 2),
-        (2, 0),
-    ]
