@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 from django.core.cache import cache
+
+from arena.core.broker import broker_is_sqlalchemy, broker_sweep
 
 REFILL_LOCK_SECONDS = 60
 
@@ -23,3 +26,12 @@ def battles_refill(category_id: int | None = None) -> int:
         return battles_refill_service(category_id=category_id)
     finally:
         cache.delete(lock)
+
+
+@shared_task
+def broker_messages_sweep() -> int:
+    """Delete the messages the SQLite-file broker has delivered (it keeps them otherwise)."""
+    if not broker_is_sqlalchemy(settings.CELERY_BROKER_URL):
+        return 0
+    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    return broker_sweep(settings.CELERY_BROKER_URL, connect_args=options.get("connect_args"))

@@ -317,6 +317,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": envfloat("RATINGS_SWEEP_INTERVAL", 300.0, minimum=1.0),
     },
 }
+if CELERY_BROKER_URL.startswith("sqla+"):
+    # The SQLAlchemy transport keeps every delivered message: delete them now and then.
+    CELERY_BEAT_SCHEDULE["sweep-broker"] = {
+        "task": "arena.tasks.broker_messages_sweep",
+        "schedule": envfloat("CELERY_BROKER_SWEEP_INTERVAL", 600.0, minimum=1.0),
+    }
 
 # The arena itself.
 ARENA_BATTLE_BUFFER = envint("ARENA_BATTLE_BUFFER", 4, minimum=0)
