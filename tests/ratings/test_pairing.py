@@ -272,7 +272,7 @@ def test_a_category_is_settled_once_its_pick_is_within_its_tolerance(db, tmp_pat
 def test_where_prices_differ_votes_also_go_to_what_the_cheaper_pick_lacks(db, tmp_path):
     from tests.ratings.test_route_tolerance import _twin_lines
 
-    import_lines(tmp_path, _twin_lines(votes=600))
+    import_lines(tmp_path, _twin_lines(votes=400))
     twins = _category("twins")
     names = dict(Generator.objects.values_list("id", "slug"))
     # A tolerance just past the estimated gap: the runner-up may be good enough, not yet shown.

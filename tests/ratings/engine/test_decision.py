@@ -10,6 +10,7 @@ from scipy.stats import norm
 
 from ratings.engine import PairCounts, compute_board, simulate_votes
 from ratings.engine.decision import (
+    TUNED_SE,
     leader_decision,
     mixture_radius,
     simultaneous_critical,
@@ -50,6 +51,61 @@ def test_a_random_walk_with_no_drift_rarely_ever_crosses_the_bound():
     one_look = (estimate - norm.isf(0.05) * se > 0).any(axis=1)
     assert crossed.mean() <= 0.05 + 0.015
     assert one_look.mean() > 0.3  # the one-look bound, asked 400 times, fails far more often
+
+
+POINTS = 400.0 / math.log(10.0)
+
+
+def test_the_radius_at_its_tuning_is_the_closed_form():
+    """Known answer: at ``se = TUNED_SE`` (``v = rho``), ``se * sqrt(4 log(sqrt(2) / 2a + 1))``."""
+    alpha = 0.05 / 9
+    expected = TUNED_SE * math.sqrt(4.0 * math.log(math.sqrt(2.0) / (2.0 * alpha) + 1.0))
+    assert float(mixture_radius(TUNED_SE, alpha)) == pytest.approx(expected, rel=1e-12)
+    assert float(mixture_radius(0.1, alpha, tuned_se=0.1)) == pytest.approx(
+        expected * 0.1 / TUNED_SE, rel=1e-12
+    )
+
+
+def test_one_tuning_serves_the_close_race_and_the_far_challengers():
+    """From 5 to 80 points of standard error the radius stays within 15% of its best tuning."""
+    alpha = 0.05 / 9
+    se = np.array([5.0, 10.0, 20.0, 40.0, 80.0]) / POINTS
+    shipped = mixture_radius(se, alpha)
+    tunings = np.geomspace(0.01, 10.0, 400)
+    best = np.min([mixture_radius(se, alpha, tuned_se=t) for t in tunings], axis=0)
+    assert (shipped >= best * (1 - 1e-9)).all()
+    assert (shipped <= 1.15 * best).all()
+
+
+def test_a_challenger_far_below_is_cleared_at_the_tolerance_not_exactly():
+    """Known answer: 150 points below, known to 58 points: radius 161.4 points at alpha 0.05
+    (315 points at the former tuning of 0.15, which cleared nothing here)."""
+    theta = np.array([0.0, -150.0]) / POINTS
+    cov = np.diag([58.0**2 / 2, 58.0**2 / 2]) / POINTS**2
+    radius = float(mixture_radius(58.0 / POINTS, 0.05)) * POINTS
+    assert radius == pytest.approx(161.401, abs=1e-3)
+    assert float(mixture_radius(58.0 / POINTS, 0.05, tuned_se=0.15)) * POINTS > 300.0
+    established = np.ones(2, dtype=bool)
+    loose = leader_decision(theta, cov, established, tolerance=25.0 / POINTS)
+    exact = leader_decision(theta, cov, established)
+    assert loose.confident and not exact.confident
+    assert loose.regret_bound * POINTS == pytest.approx(radius - 150.0, rel=1e-9)
+
+
+@pytest.mark.parametrize("step", [0.05, 4.0, 400.0])
+def test_the_shipped_tuning_holds_at_every_scale(step):
+    """The guarantee at the shipped tuning, on seeded walks whose standard error runs from
+    about 780 points to 0.4 (step 0.05), 87 to 0.4 (step 4) and 8.7 to 0.4 (step 400, far
+    finer than the tuning): a margin truly 0, 2,000 paths of 400 looks; the share ever
+    crossing must be at most 0.05 plus three binomial standard errors (0.015).
+    """
+    rng = np.random.default_rng(int(step * 100) + 5)
+    paths, looks = 2000, 400
+    information = step * np.arange(1, looks + 1)
+    score = np.cumsum(rng.normal(0.0, math.sqrt(step), (paths, looks)), axis=1)
+    se = 1.0 / np.sqrt(information)
+    crossed = (score / information - mixture_radius(se, 0.05) > 0).any(axis=1)
+    assert crossed.mean() <= 0.05 + 0.015
 
 
 def _board(theta, se, votes):
