@@ -129,19 +129,21 @@ def battle_reveal(battle: Battle, answer: Vote | DecoyCheck | None = None) -> di
         (right.generator.name, right.latency_ms, right.cost),
     )
     if isinstance(answer, DecoyCheck):
-        reveal.update(decoy_reveal(passed=answer.passed, left_is_a=battle.left_is_a))
+        return decoy_reveal(reveal, passed=answer.passed, left_is_a=battle.left_is_a)
     return reveal
 
 
-def decoy_reveal(*, passed: bool, left_is_a: bool) -> dict:
-    """What a decoy battle's reveal adds: that it was an attention check, and its outcome."""
+def decoy_reveal(reveal: dict, *, passed: bool, left_is_a: bool) -> dict:
+    """A decoy battle's reveal: who was on which side, that it was an attention check (naming
+    the off-prompt output by its model: "left" is "top" on a phone) and its outcome."""
     off_side = "right" if left_is_a else "left"
-    outcome = "Passed." if passed else "Not passed: it needs the output made for this prompt."
+    outcome = "Passed." if passed else "Not passed: it asks for the output made for this prompt."
     words = (
-        f"This was an attention check: the {off_side} output was made for another prompt, "
-        f"so this answer counts for no board. {outcome}"
+        f"This was an attention check: the output by {reveal[off_side]} was made for another "
+        f"prompt, so this answer counts for no board. {outcome}"
     )
-    return {"decoy": True, "decoy_passed": passed, "decoy_side": off_side, "decoy_message": words}
+    decoy = {"decoy": True, "decoy_passed": passed, "decoy_side": off_side, "decoy_message": words}
+    return {**reveal, **decoy}
 
 
 def reveal_sides(left: tuple, right: tuple) -> dict:

@@ -77,8 +77,10 @@ def vote_cast(*, voter, battle_token, choice: str, images_loaded: bool | None = 
     battle = _ballot(voter=voter, token=token, now=now)
     if battle.decoy:  # an attention check: the same checks, but a DecoyCheck, never a Vote
         check, created = decoy_check_cast(ballot=battle, voter=voter, choice=choice, now=now)
-        reveal = selectors.decoy_reveal(passed=check.passed, left_is_a=battle.left_is_a)
-        return VoteCast(check, created, battle.votes_today, {**battle.reveal, **reveal})
+        reveal = selectors.decoy_reveal(
+            battle.reveal, passed=check.passed, left_is_a=battle.left_is_a
+        )
+        return VoteCast(check, created, battle.votes_today, reveal)
     if battle.status == Battle.Status.VOTED:
         vote = _already_cast(battle, voter, choice)
         return VoteCast(vote, False, battle.votes_today, battle.reveal)

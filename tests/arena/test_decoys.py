@@ -213,7 +213,7 @@ def test_the_reveal_says_it_was_an_attention_check(shown_decoy, voter_client):
     assert reveal["decoy"] is True and reveal["decoy_passed"] is False
     assert reveal["decoy_side"] == off
     assert reveal["decoy_message"].startswith(
-        f"This was an attention check: the {off} output was made for another prompt"
+        f"This was an attention check: the output by {reveal[off]} was made for another prompt"
     )
     assert "Not passed" in reveal["decoy_message"]
     assert reveal["left"] and reveal["right"]  # both models are named, as after any vote

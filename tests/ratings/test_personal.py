@@ -69,7 +69,7 @@ def test_the_board_ranks_the_models_by_the_voters_own_votes(client, voter, other
     html = client.get("/leaderboard/mine/logos/").content.decode()
     assert names_in_order(html) == ["flux-2", "seedream-4", "nano-banana-pro", "gpt-image-2"]
     assert "300 of your votes on this board" in html
-    assert "Team rank" in html
+    assert 'Team<span class="wide-only"> rank</span>' in html
     mine = personal_board(voter=voter, category=Category.objects.get(slug="logos"), kind="generate")
     theirs = personal_board(
         voter=other_voter, category=Category.objects.get(slug="logos"), kind="generate"
