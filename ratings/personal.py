@@ -8,6 +8,7 @@ less those the settings drop), restricted to the voter; decoy battles' answers a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 
@@ -45,7 +46,7 @@ class PersonalBoard:
     votes: int  # the voter's votes on this board
     rows: list[dict]  # rated models by the voter's rank, with the team's rank beside
     agreement: Agreement
-    team_computed_at: object  # when the team board compared with was computed (None: none)
+    team_computed_at: datetime | None  # when the team board compared with was computed
 
 
 def personal_votes_total(voter) -> int:

@@ -3,6 +3,8 @@ from __future__ import annotations
 import random
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from arena.models import Battle, DecoyCheck, Prompt, Vote
 from arena.services import (
@@ -244,3 +246,12 @@ def test_a_decoy_never_shows_an_output_the_voter_has_seen(
         given = battle_assign_next(voter=voter)
     assert given is None or given.pk != decoy_battle.pk
     assert Battle.objects.get(id=decoy_battle.id).voter_id is None
+
+
+def test_a_normal_vote_pays_no_query_for_decoys(shown_battle, voter):
+    with CaptureQueriesContext(connection) as queries:
+        vote_cast(voter=voter, battle_token=shown_battle.token, choice="left")
+    statements = [q["sql"].lower() for q in queries.captured_queries]
+    assert not any("decoycheck" in sql for sql in statements)
+    # The voter's lock, the one read of the battle, the close, the insert.
+    assert len([s for s in statements if not s.startswith(("savepoint", "release"))]) == 4
