@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from arena import classify
 from arena.addresses import output_address
-from arena.models import Battle, Category, Kind, Prompt, Vote
+from arena.models import Battle, Category, DecoyCheck, Kind, Prompt, Vote
 from generation.models import Generation
 
 
@@ -118,13 +118,32 @@ def source_readable(*, user, name: str) -> bool:
     return Battle.objects.filter(prompt__source_image=name, voter=user).exists()
 
 
-def battle_reveal(battle: Battle) -> dict:
-    """Who was on which side, how long each took and what it cost: shown after the vote."""
+def battle_reveal(battle: Battle, answer: Vote | DecoyCheck | None = None) -> dict:
+    """Who was on which side, how long each took and what it cost: shown after the vote.
+
+    For a decoy battle's ``answer`` (its DecoyCheck), also that it was an attention check.
+    """
     left, right = battle.as_shown(battle.generation_a, battle.generation_b)
-    return reveal_sides(
+    reveal = reveal_sides(
         (left.generator.name, left.latency_ms, left.cost),
         (right.generator.name, right.latency_ms, right.cost),
     )
+    if isinstance(answer, DecoyCheck):
+        return decoy_reveal(reveal, passed=answer.passed, left_is_a=battle.left_is_a)
+    return reveal
+
+
+def decoy_reveal(reveal: dict, *, passed: bool, left_is_a: bool) -> dict:
+    """A decoy battle's reveal: who was on which side, that it was an attention check (naming
+    the off-prompt output by its model: "left" is "top" on a phone) and its outcome."""
+    off_side = "right" if left_is_a else "left"
+    outcome = "Passed." if passed else "Not passed: it asks for the output made for this prompt."
+    words = (
+        f"This was an attention check: the output by {reveal[off_side]} was made for another "
+        f"prompt, so this answer counts for no board. {outcome}"
+    )
+    decoy = {"decoy": True, "decoy_passed": passed, "decoy_side": off_side, "decoy_message": words}
+    return {**reveal, **decoy}
 
 
 def reveal_sides(left: tuple, right: tuple) -> dict:
@@ -226,7 +245,10 @@ def votes_today(*, voter) -> int:
     return Vote.objects.filter(voter=voter, created_at__gte=day_start()).count()
 
 
-def vote_of(*, battle: Battle, voter) -> Vote | None:
+def vote_of(*, battle: Battle, voter) -> Vote | DecoyCheck | None:
+    """The voter's answer to a battle: its Vote, or a decoy battle's DecoyCheck."""
+    if battle.decoy:
+        return DecoyCheck.objects.filter(battle=battle, voter=voter).first()
     return Vote.objects.filter(battle=battle, voter=voter).first()
 
 

@@ -97,7 +97,7 @@ def battle(request: HttpRequest, token: str) -> HttpResponse:
         "vote": vote,
         "left": left,
         "right": right,
-        "reveal": selectors.battle_reveal(battle) if vote is not None else {},
+        "reveal": selectors.battle_reveal(battle, vote) if vote is not None else {},
         "votes_today": selectors.votes_today(voter=request.user),
         "daily_cap": settings.ARENA_DAILY_VOTE_CAP,
     }

@@ -92,19 +92,27 @@ def _plots(category, kind: str, snapshot, payload: dict, show_all: bool) -> dict
     }
 
 
-def _tabs(category: Category | None, kind: str) -> list[dict]:
-    """Generation boards, then edit boards, each kind's overall board first; edits marked."""
+def board_link(slug: str | None, kind: str) -> str:
+    """The team board's address: a category's (``slug``), or the overall board of ``kind``."""
+    if slug is not None:
+        return reverse("ratings:board", args=[slug])
     overall = reverse("ratings:overall")
+    return overall if kind == Kind.GENERATE else f"{overall}?kind={kind}"
+
+
+def board_tabs(category: Category | None, kind: str, link=board_link) -> list[dict]:
+    """Generation boards, then edit boards, each kind's overall board first; edits marked.
+
+    ``link(slug, kind)`` gives a tab's address (the team boards', or a voter's own).
+    """
     rows = Category.objects.order_by("name").values_list("id", "slug", "name", "kind")
     tabs = []
-    for of, url, label in (
-        (Kind.GENERATE, overall, "Overall"),
-        (Kind.EDIT, f"{overall}?kind=edit", "Overall (edit)"),
-    ):
-        tabs.append({"url": url, "name": label, "current": category is None and kind == of})
+    for of, label in ((Kind.GENERATE, "Overall"), (Kind.EDIT, "Overall (edit)")):
+        current = category is None and kind == of
+        tabs.append({"url": link(None, of), "name": label, "current": current})
         tabs += [
             {
-                "url": reverse("ratings:board", args=[slug]),
+                "url": link(slug, of),
                 "name": f"{name} (edit)" if of == Kind.EDIT else name,
                 "current": category is not None and category.id == cid,
             }
@@ -147,7 +155,7 @@ def leaderboard(request: HttpRequest, slug: str = OVERALL) -> HttpResponse:
     if control == STYLE and snapshot is not None:
         return _style_view(request, category, kind, snapshot)
     context = {
-        "tabs": _tabs(category, kind),
+        "tabs": board_tabs(category, kind),
         "csv_url": _csv_url(category, kind),
         "kind": kind,
         "category": category,
@@ -177,7 +185,7 @@ def _style_view(request: HttpRequest, category, kind: str, plain) -> HttpRespons
     votes, needed = style_votes(plain)
     tabs = [
         {**tab, "url": tab["url"] + ("&" if "?" in tab["url"] else "?") + "control=style"}
-        for tab in _tabs(category, kind)
+        for tab in board_tabs(category, kind)
     ]
     context = {
         "tabs": tabs,

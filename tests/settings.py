@@ -24,5 +24,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 ARENA_BATTLE_BUFFER = 2
+# No decoy battles unless a test asks for them: most tests count the votes they cast.
+ARENA_DECOY_RATE = 0.0
 # A small canonical box keeps in-process generation fast; tests of the size set their own.
 ARENA_OUTPUT_SIZE = (256, 256)

@@ -47,6 +47,7 @@ def samples(shown_battle, other_voter):
         "token": shown_battle.token,
         "slug": "overall",
         "category": "overall",
+        "username": other_voter.get_username(),  # a voter's own board: theirs and staff's
         "name": shown_battle.generation_a.file.name.split("/")[-1],
         "signed": output_address(shown_battle, "left").rsplit("/", 1)[-1],
     }

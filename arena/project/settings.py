@@ -378,6 +378,8 @@ ARENA_PAIRING_EXPLORATION = envfloat("ARENA_PAIRING_EXPLORATION", 0.1, minimum=0
 if ARENA_PAIRING_EXPLORATION > 1.0:
     raise ImproperlyConfigured("ARENA_PAIRING_EXPLORATION must be a share between 0 and 1")
 ARENA_PROMPT_REPEAT_HOURS = envfloat("ARENA_PROMPT_REPEAT_HOURS", 24.0, minimum=0.0)
+# The share of new pool battles made as decoys (attention checks, see docs/blindness.md).
+ARENA_DECOY_RATE = envfloat("ARENA_DECOY_RATE", 0.03, minimum=0.0, maximum=1.0)
 
 # Ratings (see docs/ratings.md for what each choice means).
 RATINGS_ELO_K = envfloat("RATINGS_ELO_K", 4.0, minimum=0.0)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from arena.core.queue import enqueue, enqueue_on_commit
 from arena.models import Battle, Category, Kind, Prompt
+from arena.services.decoys import decoy_output
 from arena.services.pairing import pairs_draw
 from arena.tasks import battles_refill as refill_task
 from generation.models import Generation, Generator
@@ -37,22 +38,30 @@ def battle_create(
     generator_b: Generator,
     requested_by=None,
     fresh: bool = False,
+    decoy: Generation | None = None,
 ) -> Battle:
     """Create a battle and start whichever of its two generations is not already there.
 
     ``requested_by``: the voter who typed the prompt; the battle is kept for them alone.
     ``fresh``: two new outputs, reusing none (for a voter who has seen the usual ones).
+    ``decoy``: a finished output of ``generator_b`` for another prompt, as output b: the
+    battle is an attention check (see :mod:`arena.services.decoys`).
     """
     if generator_a.pk == generator_b.pk:
         raise ValueError("a battle needs two different generators")
     if not (generator_a.can(prompt.kind) and generator_b.can(prompt.kind)):
         raise ValueError(f"both generators must be able to {prompt.kind} for this prompt")
+    if decoy is not None and decoy.generator_id != generator_b.pk:
+        raise ValueError("a decoy's off-prompt output must be generator b's")
     generation_a, new_a = generation_get_or_create(
         prompt=prompt, generator=generator_a, fresh=fresh
     )
-    generation_b, new_b = generation_get_or_create(
-        prompt=prompt, generator=generator_b, fresh=fresh
-    )
+    if decoy is None:
+        generation_b, new_b = generation_get_or_create(
+            prompt=prompt, generator=generator_b, fresh=fresh
+        )
+    else:
+        generation_b, new_b = decoy, False
     battle = Battle.objects.create(
         prompt=prompt,
         generator_a=generator_a,
@@ -60,6 +69,7 @@ def battle_create(
         generation_a=generation_a,
         generation_b=generation_b,
         requested_by=requested_by,
+        decoy=decoy is not None,
     )
     for generation, new in ((generation_a, new_a), (generation_b, new_b)):
         if new:
@@ -120,9 +130,23 @@ def battles_refill(*, category_id: int | None = None, buffer: int | None = None)
         pairs = pick_pairs(generators, category_id=category.id, count=missing) if missing else []
         for pair in pairs:
             prompt = Prompt.objects.get(id=_rng.choice(prompts))
-            battle_create(prompt=prompt, generator_a=pair[0], generator_b=pair[1])
+            battle_or_decoy_create(prompt=prompt, pair=pair)
             created += 1
     return created
+
+
+def battle_or_decoy_create(*, prompt: Prompt, pair: tuple[Generator, Generator]) -> Battle:
+    """A pool battle on this prompt and pair: at ``ARENA_DECOY_RATE`` a decoy, if one can be
+    made (a finished output of either generator for another prompt of the category)."""
+    rate = settings.ARENA_DECOY_RATE
+    if rate > 0 and _rng.random() < rate:
+        for generator_a, generator_b in (pair, pair[::-1]):
+            output = decoy_output(prompt=prompt, generator=generator_b, rng=_rng)
+            if output is not None:
+                return battle_create(
+                    prompt=prompt, generator_a=generator_a, generator_b=generator_b, decoy=output
+                )
+    return battle_create(prompt=prompt, generator_a=pair[0], generator_b=pair[1])
 
 
 def prompts_of_kind(kind: str) -> Q:

@@ -29,7 +29,8 @@ from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 
 from arena import selectors
-from arena.models import Battle, Prompt, Vote
+from arena.models import Battle, DecoyCheck, Prompt, Vote
+from arena.services.decoys import decoy_check_cast
 from arena.services.errors import BattleNotFound, BattleNotOpen, VoteConflict, VoteError
 from arena.services.limits import VOTE_RATE_WINDOW, vote_allowance_check
 from arena.signals import vote_recorded
@@ -39,7 +40,8 @@ __all__ = ["BattleNotFound", "BattleNotOpen", "VoteCast", "VoteConflict", "VoteE
 
 
 class VoteCast(NamedTuple):
-    vote: Vote
+    # A decoy battle's answer is a DecoyCheck (see arena.services.decoys), never a Vote.
+    vote: Vote | DecoyCheck
     # False when the same vote was posted again (a retry): it was counted the first time.
     created: bool
     # The voter's votes today, this one included.
@@ -73,6 +75,12 @@ def vote_cast(*, voter, battle_token, choice: str, images_loaded: bool | None = 
     _execute(_lock_sql(connection.vendor), [voter.pk])
     now = timezone.now()
     battle = _ballot(voter=voter, token=token, now=now)
+    if battle.decoy:  # an attention check: the same checks, but a DecoyCheck, never a Vote
+        check, created = decoy_check_cast(ballot=battle, voter=voter, choice=choice, now=now)
+        reveal = selectors.decoy_reveal(
+            battle.reveal, passed=check.passed, left_is_a=battle.left_is_a
+        )
+        return VoteCast(check, created, battle.votes_today, reveal)
     if battle.status == Battle.Status.VOTED:
         vote = _already_cast(battle, voter, choice)
         return VoteCast(vote, False, battle.votes_today, battle.reveal)
@@ -99,6 +107,7 @@ class Ballot(NamedTuple):
     generator_a_id: int
     generator_b_id: int
     category_id: int | None
+    decoy: bool
     votes_today: int
     votes_last_minute: int
     reveal: dict
@@ -119,7 +128,8 @@ def _ballot_sql(vendor: str) -> str:
     # of theirs committed before the lock was granted is counted.
     return f"""
         SELECT b.id, b.status, b.left_is_a, b.shown_at, b.generator_a_id, b.generator_b_id,
-               p.category_id, xa.name, na.latency_ms, na.cost, xb.name, nb.latency_ms, nb.cost,
+               p.category_id, b.decoy,
+               xa.name, na.latency_ms, na.cost, xb.name, nb.latency_ms, nb.cost,
                (SELECT COUNT(*) FROM {vote} v
                 WHERE v.voter_id = %(voter)s AND v.created_at >= %(midnight)s),
                (SELECT COUNT(*) FROM {vote} v
@@ -195,7 +205,7 @@ def _ballot(*, voter, token: uuid.UUID, now: datetime.datetime) -> Ballot:
         row = cursor.fetchone()
     if row is None:
         raise BattleNotFound("No such battle.")
-    (id_, status, left_is_a, shown_at, generator_a_id, generator_b_id, category_id,
+    (id_, status, left_is_a, shown_at, generator_a_id, generator_b_id, category_id, decoy,
      *sides, votes_today, votes_last_minute) = row  # fmt: skip
     field, cost = Battle._meta.get_field, Generation._meta.get_field("cost")
     a, b = (
@@ -206,7 +216,7 @@ def _ballot(*, voter, token: uuid.UUID, now: datetime.datetime) -> Ballot:
     left, right = (a, b) if left_is_a else (b, a)
     return Ballot(
         id_, status, left_is_a, _from_db(field("shown_at"), shown_at), generator_a_id,
-        generator_b_id, category_id, votes_today, votes_last_minute,
+        generator_b_id, category_id, bool(decoy), votes_today, votes_last_minute,
         selectors.reveal_sides(left, right),
     )  # fmt: skip
 

@@ -24,7 +24,7 @@
   const el = {
     form: $("vote-form"), prompt: $("prompt"), category: $("category"), loading: $("loading"),
     verdict: $("verdict"), error: $("vote-error"), after: $("after"), next: $("next"),
-    tally: $("tally-count"), tallyUnit: $("tally-unit"),
+    tally: $("tally-count"), tallyUnit: $("tally-unit"), decoy: $("decoy-note"),
   };
   const csrf = el.form.querySelector("[name=csrfmiddlewaretoken]").value;
   const state = {
@@ -143,6 +143,9 @@
     el.verdict.replaceChildren("You voted: ", strong(sideWords(data.choice_label)), ".");
     el.tally.textContent = data.votes_today;
     el.tallyUnit.textContent = data.votes_today === 1 ? "vote" : "votes";
+    // An attention check says so once answered (arena.services.decoys).
+    el.decoy.textContent = data.reveal.decoy ? data.reveal.decoy_message : "";
+    el.decoy.hidden = !data.reveal.decoy;
     showAfter();
     afterPaint("arena:revealed");
   }
@@ -266,6 +269,8 @@
     el.after.hidden = true;
     el.error.hidden = true;
     el.verdict.textContent = "";
+    el.decoy.textContent = "";
+    el.decoy.hidden = true;
     section.dataset.state = "voting";
     state.mode = "voting";
     document.title = "Vote · Arena";

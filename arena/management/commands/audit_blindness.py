@@ -77,6 +77,7 @@ class Tally:
     typed: int = 0  # battles on a pool prompt typed by the voter, voted and revealed
     uploaded: int = 0  # of them, edits of a pool source the voter uploaded
     taken_away: int = 0  # pool battles no longer the voter's to judge once they typed
+    decoys: int = 0  # of the votes, decoy battles (attention checks) the reveal said so of
 
 
 class Command(BaseCommand):
@@ -136,6 +137,7 @@ class Command(BaseCommand):
         guesses = len(tally.baseline_hits)
         write(f"Votes cast: {tally.votes}; sides guessed: {guesses} ({seconds:.0f} s)")
         write(f"Addresses shown again: {tally.addresses_again}; outputs: {tally.outputs_again}")
+        write(f"Decoy battles (attention checks) among the votes: {tally.decoys}")
         write(
             f"Pool prompts typed: {tally.typed} (of them pool sources uploaded: "
             f"{tally.uploaded}); pool battles taken away after typing: {tally.taken_away}"
@@ -224,6 +226,7 @@ def _play(
         else:
             tally.votes, cast = tally.votes + 1, cast + 1
             reveal = answer.json()["reveal"]
+            tally.decoys += bool(reveal.get("decoy"))
             _score(tally, guesses, sides, reveal, {**attackers, None: baseline})
         current = _next(client, held, wait)
 

@@ -1,0 +1,91 @@
+"""Decoy battles: attention checks that look like any other battle.
+
+A decoy is a pool battle whose output b was made for another prompt of the same category (for
+an edit, another instruction on the same source picture) by a different generator, as in any
+battle. Output a answers the prompt on the page. The refill makes one at ``ARENA_DECOY_RATE``
+(see :func:`arena.services.battles.battles_refill`); everything a voter is sent before the vote
+follows the rules of every battle (addresses, served bytes, sides, the seen-output rule).
+
+Its vote goes through :func:`arena.services.votes.vote_cast` and its checks, but is stored as a
+:class:`~arena.models.DecoyCheck`, never a Vote, so it reaches no board, export or Elo. The
+check is passed unless the voter preferred the off-prompt side or called a tie: "both bad" is
+a pass (the on-prompt output may be bad too).
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+
+from arena.models import Battle, DecoyCheck, Prompt, Vote
+from arena.services.errors import BattleNotOpen, VoteConflict
+from arena.services.limits import vote_allowance_check
+from generation.models import Generation
+
+# How many finished outputs of other prompts a decoy draws its off-prompt side from.
+_CANDIDATES = 50
+
+
+def decoy_output(*, prompt: Prompt, generator, rng: random.Random) -> Generation | None:
+    """A finished output of ``generator`` made for another active prompt of the category.
+
+    For an edit: another instruction on the same source picture. None when there is none
+    (a category with one prompt, a source with one instruction, nothing finished yet).
+    """
+    if prompt.category_id is None:
+        return None
+    others = (
+        Prompt.objects.filter(category_id=prompt.category_id, active=True)
+        .exclude(id=prompt.id)
+        .exclude(text=prompt.text)
+        .filter(source_image=prompt.source_image)
+    )
+    outputs = Generation.objects.filter(
+        prompt__in=others, generator=generator, status=Generation.Status.SUCCEEDED
+    ).exclude(digest="")
+    ids = list(outputs.order_by("id").values_list("id", flat=True)[:_CANDIDATES])
+    return Generation.objects.get(id=rng.choice(ids)) if ids else None
+
+
+def decoy_passed(*, choice: str, left_is_a: bool) -> bool:
+    """Passed unless the voter preferred the off-prompt side (b) or called a tie."""
+    off_prompt = Vote.Choice.RIGHT if left_is_a else Vote.Choice.LEFT
+    return choice not in (off_prompt, Vote.Choice.TIE)
+
+
+def decoy_check_cast(*, ballot, voter, choice: str, now: datetime.datetime):
+    """Answer a decoy battle: (its DecoyCheck, whether it was created now).
+
+    ``ballot`` is the battle as the vote read it (``arena.services.votes.Ballot``); the vote
+    has already taken the voter's lock. The same rules as a vote: a retry with the same choice
+    returns the stored answer, another choice is a conflict, the voter's limits apply.
+    """
+    if ballot.status == Battle.Status.VOTED:
+        existing = DecoyCheck.objects.filter(battle_id=ballot.id, voter=voter).first()
+        if existing is None:
+            raise BattleNotOpen("This battle is no longer open for voting.")
+        if existing.choice != choice:
+            raise VoteConflict("You already voted on this battle with a different choice.")
+        return existing, False
+    if ballot.status != Battle.Status.ASSIGNED:
+        raise BattleNotOpen("This battle is no longer open for voting.")
+    vote_allowance_check(
+        voter=voter, votes_today=ballot.votes_today, votes_last_minute=ballot.votes_last_minute
+    )
+    closed = Battle.objects.filter(
+        id=ballot.id, status=Battle.Status.ASSIGNED, voter_id=voter.pk
+    ).update(status=Battle.Status.VOTED)
+    if closed != 1:
+        raise BattleNotOpen("This battle is no longer open for voting.")
+    elapsed_ms = None
+    if ballot.shown_at is not None:
+        elapsed_ms = max((now - ballot.shown_at) // datetime.timedelta(milliseconds=1), 0)
+    check = DecoyCheck.objects.create(
+        battle_id=ballot.id,
+        voter=voter,
+        choice=choice,
+        passed=decoy_passed(choice=choice, left_is_a=ballot.left_is_a),
+        time_to_vote_ms=elapsed_ms,
+        created_at=now,
+    )
+    return check, True
