@@ -174,3 +174,22 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class PromptRouteIndex(models.Model):
+    """The prompt route's index of a category's board, built by its recompute.
+
+    Its voted prompts as TF-IDF vectors and their votes by pair (ratings.prompt_index), as
+    numpy's npz bytes: built once per snapshot, read by every prompt route until the next.
+    """
+
+    snapshot = models.OneToOneField(
+        Snapshot, on_delete=models.CASCADE, related_name="prompt_route_index"
+    )
+    data = models.BinaryField()
+    prompts = models.PositiveIntegerField(help_text="Voted prompts with their text.")
+    votes = models.PositiveIntegerField(help_text="Their votes: the board's, less imported ones.")
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"prompt index of {self.snapshot} ({self.prompts} prompts)"

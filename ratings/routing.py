@@ -335,13 +335,44 @@ def route(
         # Votes of the past: a generator that can no longer do this kind is not offered.
         capable = _capable_slugs(kind)
         ranked = [r for r in ranked if r["generator"] in capable]
-    # A board whose generators are all provisional still has a best guess: its top row.
-    name = used_decision.leader if used_decision else None
-    leader = next((r for r in ranked if r["generator"] == name), ranked[0] if ranked else None)
     own = decision or CategoryDecision(
         None, False, reason or "", settings.RATINGS_ERROR_RATE, tolerance=tolerance
     )
-    regret = used_decision.regret_bounds if used_decision else {}
+    return answer_of(
+        category=category, kind=kind, payload=payload, ranked=ranked, own=own, reason=reason,
+        leader_name=used_decision.leader if used_decision else None,
+        regret=used_decision.regret_bounds if used_decision else {},
+        objective=objective, max_cost=max_cost, alternatives=alternatives, control=control,
+        capable=capable,
+    )  # fmt: skip
+
+
+def answer_of(
+    *,
+    category: Category | None,
+    kind: str,
+    payload: dict | None,
+    ranked: list[dict],
+    own: CategoryDecision,
+    reason: str | None,
+    leader_name: str | None,
+    regret: dict[str, float],
+    objective: str,
+    max_cost: float | None,
+    alternatives: int,
+    control: str = NO_CONTROL,
+    capable: set[str] | None = None,
+) -> dict:
+    """The route's answer from a decision and the ranked rows it was made on.
+
+    ``own`` is the decision of the board asked about, ``reason`` why it could not name a
+    leader (None when it could), ``leader_name`` the leader of the board answered from and
+    ``regret`` its bounds. The prompt route (ratings.prompt_route) answers through it too.
+    """
+    # A board whose generators are all provisional still has a best guess: its top row.
+    leader = next(
+        (r for r in ranked if r["generator"] == leader_name), ranked[0] if ranked else None
+    )
     decided = own.confident and reason is None
     good = _good_enough(ranked, own.regret_bounds if reason is None else {}, own)
     pick, verdict, why = _objective_pick(objective, leader, good, own, decided, reason)
@@ -355,7 +386,7 @@ def route(
         "decision": verdict,
         "reason": why,
         "error_rate": own.error_rate,
-        "tolerance": tolerance,
+        "tolerance": own.tolerance,
         "objective": objective,
         "control": control,
         "board_used": payload["board"] if payload else None,

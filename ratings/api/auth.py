@@ -55,6 +55,18 @@ class CanRead(_Scoped):
     scope = ApiKey.Scope.READ
 
 
+class CanRoute(CanRead):
+    """As CanRead, and POST too: a prompt route is a read whose question (the prompt) is too
+    long for a query string. It changes nothing."""
+
+    def has_permission(self, request, view) -> bool:
+        if request.method != "POST":
+            return super().has_permission(request, view)
+        if isinstance(request.auth, ApiKey):
+            return self.scope in request.auth.scopes
+        return bool(request.user and request.user.is_authenticated)
+
+
 class CanExport(_Scoped):
     """Staff users, or API keys with the export scope: an export lists every vote."""
 

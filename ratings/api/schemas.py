@@ -10,7 +10,7 @@ import math
 
 from rest_framework import serializers
 
-from arena.models import Category, Kind
+from arena.models import PROMPT_MAX_LENGTH, Category, Kind
 from generation.models import Generator
 
 
@@ -264,6 +264,43 @@ class RouteSerializer(serializers.Serializer):
     votes_total = serializers.IntegerField()
 
 
+class PromptNeighboursSerializer(serializers.Serializer):
+    prompts = serializers.IntegerField(
+        help_text="Past voted prompts the answer drew on (kernel weight at least 5%)."
+    )
+    votes = serializers.IntegerField(help_text="Their votes.")
+    effective_votes = serializers.FloatField(
+        help_text="Kish effective number of votes of the weighted fit: (sum w)^2 / sum w^2."
+    )
+    nearest = serializers.FloatField(
+        allow_null=True, help_text="Cosine similarity (0-1) of the nearest voted prompt."
+    )
+    similarity = serializers.FloatField(
+        allow_null=True, help_text="Mean similarity of the votes drawn on, as they are weighed."
+    )
+    agrees = serializers.BooleanField(
+        allow_null=True, help_text="Whether the prompt's leader is the category route's pick."
+    )
+    leader = serializers.CharField(
+        allow_null=True, help_text="The generator rated highest for prompts like this one."
+    )
+
+
+class PromptRouteSerializer(RouteSerializer):
+    basis = serializers.ChoiceField(
+        choices=["prompt", "category"],
+        help_text="prompt: the answer rests on the votes of prompts like this one (confident "
+        "there, or the same pick as the category's); category: the category route's answer.",
+    )
+    category_guessed = serializers.BooleanField(
+        help_text="The category was not given: the nearest one by the prompt's words."
+    )
+    prompt = PromptNeighboursSerializer()
+    fallback_reason = serializers.CharField(
+        allow_null=True, help_text="Why the category answered; null on the prompt basis."
+    )
+
+
 class PagedBoardsSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     next = serializers.URLField(allow_null=True)
@@ -365,6 +402,25 @@ class RouteQuerySerializer(CategoryQuerySerializer):
         return value
 
 
+class PromptRouteBodySerializer(RouteQuerySerializer):
+    """The body of POST /route/: a prompt and the category route's options."""
+
+    # Some text that is not space, and no NUL character (a text column cannot hold one). The
+    # classes are spelled out: Python's \s and a JSON schema's differ on rare characters.
+    prompt = serializers.RegexField(
+        r"^[^\x00]*[^ \t\n\r\f\v\x00][^\x00]*$",
+        max_length=PROMPT_MAX_LENGTH,
+        trim_whitespace=False,
+        error_messages={"invalid": "Must hold some text other than spaces, and no NUL."},
+        help_text=f"The prompt to route (1 to {PROMPT_MAX_LENGTH} characters, not all spaces).",
+    )
+    category = serializers.RegexField(
+        r"^[-a-zA-Z0-9_]{1,60}$",
+        required=False,
+        help_text="Category slug; omit to use the nearest category by the prompt's words.",
+    )
+
+
 class ValidationErrorSerializer(serializers.Serializer):
     max_cost = serializers.ListField(child=serializers.CharField(), required=False)
     tolerance = serializers.ListField(child=serializers.CharField(), required=False)
@@ -373,6 +429,7 @@ class ValidationErrorSerializer(serializers.Serializer):
     category = serializers.ListField(child=serializers.CharField(), required=False)
     kind = serializers.ListField(child=serializers.CharField(), required=False)
     control = serializers.ListField(child=serializers.CharField(), required=False)
+    prompt = serializers.ListField(child=serializers.CharField(), required=False)
 
 
 class PageQuerySerializer(serializers.Serializer):

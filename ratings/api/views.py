@@ -11,14 +11,17 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, pagination
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.views import APIView
 
 from arena.models import Category, Kind
+from arena.selectors import category_guess
 from generation.models import Generator
 from ratings.api import schemas
-from ratings.api.auth import CanExport, may_see_names
+from ratings.api.auth import CanExport, CanRoute, may_see_names
 from ratings.api.strict import StrictQuery
 from ratings.payloads import board_payload, boards_latest, matrix_payload
+from ratings.prompt_route import prompt_route
 from ratings.routing import route
 from ratings.selectors import (
     NO_CONTROL,
@@ -222,7 +225,11 @@ class Matrix(_SnapshotView):
 
 
 class Route(StrictQuery, APIView):
-    """The generator to use for a category, with alternatives and how sure the arena is."""
+    """The generator to use for a category (GET) or for one prompt (POST), with alternatives
+    and how sure the arena is."""
+
+    permission_classes = [CanRoute]
+    parser_classes = [JSONParser]
 
     query_serializers = (schemas.RouteQuerySerializer,)
 
@@ -249,6 +256,50 @@ class Route(StrictQuery, APIView):
             control=query["control"],
         )
         return conditional_json(request, answer)
+
+    @extend_schema(
+        operation_id="route_prompt",
+        summary="Which generator to use for this prompt",
+        tags=["Routing"],
+        request=schemas.PromptRouteBodySerializer,
+        responses=schemas.with_errors(
+            schemas.PromptRouteSerializer,
+            {**schemas.NOT_FOUND, 400: schemas.ValidationErrorSerializer},
+        ),
+    )
+    def post(self, request):
+        body = schemas.PromptRouteBodySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        category, kind, guessed = _prompt_category(data)
+        answer = prompt_route(
+            prompt=data["prompt"],
+            category=category,
+            kind=kind,
+            max_cost=data.get("max_cost"),
+            alternatives=data["alternatives"],
+            tolerance=data.get("tolerance"),
+            objective=data["objective"],
+            control=data["control"],
+        )
+        body = json.dumps({**answer, "category_guessed": guessed}, separators=(",", ":"))
+        return HttpResponse(body, content_type="application/json")
+
+
+def _prompt_category(data: dict) -> tuple[Category | None, str, bool]:
+    """The category asked for (404 when unknown, as the category route answers), else the
+    nearest by the prompt's words."""
+    slug = data.get("category")
+    if slug is None:
+        kind = data.get("kind", Kind.GENERATE)
+        return category_guess(data["prompt"], kind=kind), kind, True
+    category = Category.objects.filter(slug=slug).first()
+    if category is None:
+        raise NotFound(f"There is no category {slug!r}.")
+    try:
+        return category, board_kind(category, data.get("kind")), False
+    except UnknownBoard as exc:
+        raise ValidationError({"kind": [str(exc)]}) from None
 
 
 class BattlesExport(StrictQuery, APIView):

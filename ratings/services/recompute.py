@@ -21,6 +21,7 @@ from ratings.engine import PairCounts, compute_board
 from ratings.models import Snapshot, SnapshotRow
 from ratings.selectors import board_snapshots
 from ratings.services.elo import elo_of, elo_replay
+from ratings.services.prompt_index import prompt_index_store
 from ratings.services.raters import counted_voters, excluded_voter_votes
 from ratings.services.style import StyleBoard, style_board
 
@@ -178,6 +179,8 @@ def leaderboard_recompute(
         snapshot = _store(category, kind, data, board, options, elo, duration_ms, excluded, extra)
         if style.board is not None:
             _store_style(snapshot, data, style, options, excluded)
+    if category is not None:
+        prompt_index_store(snapshot=snapshot, votes=rated_votes(category=category, kind=kind))
     logger.info(
         "recomputed %s: %d votes in %d ms",
         category.slug if category else f"overall ({kind})",

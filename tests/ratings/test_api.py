@@ -234,8 +234,8 @@ def test_the_schema_names_its_operations_for_a_router_route_first(api):
     operations = [op["operationId"] for item in schema["paths"].values() for op in item.values()]
     assert operations[0] == "route"
     assert set(operations) == {
-        "route", "leaderboards", "leaderboard", "matrix", "categories", "generators",
-        "battles_export",
+        "route", "route_prompt", "leaderboards", "leaderboard", "matrix", "categories",
+        "generators", "battles_export",
     }  # fmt: skip
     route = schema["paths"]["/api/v1/route/"]["get"]
     assert route["summary"] and route["tags"] == ["Routing"]

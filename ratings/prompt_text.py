@@ -1,0 +1,87 @@
+"""Prompts as vectors: TF-IDF over the category classifier's features, hashed, unit length.
+
+The features are :func:`arena.classify.features`: word stems, the character 3- to 5-grams of
+each stem (spellings and compounds the stems miss) and a marker per piece of lettering asked
+for. Each is hashed to a fixed space with CRC-32 (stable across processes, unlike ``hash``),
+so an index stores only the columns its prompts use. The word block (stems, markers) and the
+character block are each of unit length and weigh half, so the many character n-grams do not
+drown the words.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import scipy.sparse as sp
+
+from arena.classify import features
+
+# Word features hash below _HALF, character n-grams above: the block is the top bit.
+_HALF = 1 << 23
+
+
+@lru_cache(maxsize=1 << 18)
+def _term_id(term: str) -> int:
+    """A feature's column before fitting (cached: terms repeat across prompts)."""
+    block = _HALF if term.startswith("#") else 0
+    return block + zlib.crc32(term.encode()) % _HALF
+
+
+def _triples(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every (text, block, hashed feature, count) of ``texts``, as four arrays."""
+    rows, ids = [], []
+    for row, text in enumerate(texts):
+        found = [_term_id(term) for term in features(text)]
+        rows.extend([row] * len(found))
+        ids.extend(found)
+    keys = np.array(rows, dtype=np.int64) * (2 * _HALF) + np.array(ids, dtype=np.int64)
+    keys, counts = np.unique(keys, return_counts=True)
+    rows, ids = np.divmod(keys, 2 * _HALF)
+    return rows, ids // _HALF, ids, counts.astype(float)
+
+
+@dataclass(frozen=True)
+class Vectorizer:
+    """Fitted columns (sorted hashed ids) and their inverse document frequencies."""
+
+    columns: np.ndarray
+    idf: np.ndarray
+
+    def transform(self, texts: list[str]) -> sp.csr_array:
+        """Unit-length TF-IDF rows of ``texts``; features not fitted are left out."""
+        return self._rows(len(texts), *_triples(texts))
+
+    def _rows(self, n_texts: int, rows, blocks, ids, counts) -> sp.csr_array:
+        if self.columns.size == 0:
+            return sp.csr_array((n_texts, 0))
+        where = np.searchsorted(self.columns, ids)
+        clipped = np.minimum(where, self.columns.size - 1)
+        known = (where < self.columns.size) & (self.columns[clipped] == ids)
+        rows, blocks, where, counts = rows[known], blocks[known], where[known], counts[known]
+        weight = (1.0 + np.log(counts)) * self.idf[where]
+        # Each (text, block) to unit length, then each block weighs half.
+        group = rows * 2 + blocks
+        norms = np.sqrt(np.bincount(group, weights=weight**2, minlength=2 * n_texts))
+        weight = weight / norms[group] / np.sqrt(2.0)
+        shape = (n_texts, self.columns.size)
+        return sp.csr_array(sp.coo_array((weight, (rows, where)), shape=shape))
+
+
+# A feature in more than this share of the prompts says little (its IDF is low) and would
+# cost every query the most postings: it is left out (kept while the prompts are few).
+MAX_SHARE = 0.5
+MIN_KEPT_FREQUENCY = 50
+
+
+def fit_transform(texts: list[str]) -> tuple[Vectorizer, sp.csr_array]:
+    """Columns the texts use, their smoothed IDF (as scikit-learn's), and the texts' rows."""
+    triples = _triples(texts)
+    columns, df = np.unique(triples[2], return_counts=True)
+    keep = df <= max(MAX_SHARE * len(texts), MIN_KEPT_FREQUENCY)
+    columns, df = columns[keep], df[keep]
+    idf = np.log((1 + len(texts)) / (1 + df)) + 1.0
+    vectorizer = Vectorizer(columns=columns.astype(np.int64), idf=idf)
+    return vectorizer, vectorizer._rows(len(texts), *triples)
