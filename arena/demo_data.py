@@ -7,11 +7,16 @@ the tests read it. Three parts, each like something real voters do:
 ``quality`` (0 to 1, per generator)
     How good its pictures are overall. The simulated voters prefer the stronger of two
     generators with Bradley-Terry odds: log-odds of ``4 x`` the strength difference.
-``vividness`` (0 to 1, per generator; its built-in knob of the same name)
-    Saturated, contrasted colours sway people: a voter adds ``VIVIDNESS_BONUS`` (0.3) quality
-    units per unit of vividness to a generator's strength. Cypress (quality 0.6, vividness
-    0.8) is judged as 0.84 on plain prompts, above Basalt (0.75): the plain board lifts it
-    above its true third place; a board that takes style out should put it back.
+the look of each picture (per output, measured)
+    Saturated, colourful pictures sway people: a voter adds ``LOOK_BONUS`` (0.5) quality units
+    per unit of an output's look, the mean of its colourfulness and saturation standardised by
+    ``LOOK_SCALE`` (the built-in pictures' mean and standard deviation), read from the style
+    measured when the output was stored (``generation.OutputStyle``). Cypress's vividness knob
+    (0.8) draws more saturated colours: its pictures average about +0.35 in look against
+    Basalt's -0.15, so it is judged about 0.78 on plain prompts against Basalt's 0.68 and the
+    plain board lifts it above its true third place. The bonus follows the pixels, not the
+    generator, so a board that takes colourfulness and saturation out (style control) puts it
+    back.
 lettering (per curated generation prompt: ``LETTERING_PROMPTS``)
     A sub-kind inside a category, not a field of the prompt: a prompt whose point is legible
     text (a sign, a label, a wordmark) rather than a picture (a product, a person, a symbol).
@@ -21,12 +26,19 @@ lettering (per curated generation prompt: ``LETTERING_PROMPTS``)
     (text_quality 0.75) wins the rest. Logos hold both sub-kinds, so a per-prompt route should
     send wordmarks and symbols to different generators.
 
-Edits are judged by quality alone (Cypress cannot edit).
+Edits are judged by quality alone, whatever they look like (Cypress cannot edit).
 """
 
 from __future__ import annotations
 
-VIVIDNESS_BONUS = 0.3
+LOOK_BONUS = 0.5
+# Simulated votes are drawn over every second curated prompt of each category, in text order
+# (6 of 11 pictures, 2 of 4 edits; a logo of each sub-kind, 3 and 3): every output the votes
+# show is made once, and fewer prompts make a fresh demo quicker, with the same boards.
+VOTED_PROMPT_STEP = 2
+# Mean and standard deviation of the built-in pictures' colourfulness and saturation, over
+# every curated generation prompt and demo generator.
+LOOK_SCALE = {"colourfulness": (81.4, 51.1), "saturation": (0.531, 0.284)}
 LETTERING_WEIGHT = 0.85
 
 CATEGORIES = [
@@ -167,14 +179,22 @@ _BY_SLUG = {spec["slug"]: spec for spec in GENERATORS}
 
 
 def judged_strength(slug: str, prompt: str, *, edit: bool = False) -> float:
-    """How strong a demo voter judges a generator's output for this prompt (quality units)."""
+    """How strong a demo voter judges a generator for this prompt (quality units), before
+    the look of the picture shown (``look_bonus``)."""
     spec = _BY_SLUG[slug]
     if edit:
         return spec["quality"]
     quality = spec["quality"]
     if prompt in LETTERING_PROMPTS:
         quality = LETTERING_WEIGHT * spec["text_quality"] + (1 - LETTERING_WEIGHT) * quality
-    return quality + VIVIDNESS_BONUS * spec["vividness"]
+    return quality
+
+
+def look_bonus(*, colourfulness: float, saturation: float) -> float:
+    """What the look of one picture adds to how strong a demo voter judges it."""
+    values = {"colourfulness": colourfulness, "saturation": saturation}
+    standard = [(values[name] - mean) / sd for name, (mean, sd) in LOOK_SCALE.items()]
+    return LOOK_BONUS * sum(standard) / len(standard)
 
 
 # Edit categories: each prompt is a scene the built-in provider draws as the source image,

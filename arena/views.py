@@ -177,7 +177,7 @@ def battle_output(request: HttpRequest, signed: str) -> FileResponse:
     if generation is None:
         raise Http404("No such output.")
     try:
-        name = served_store(generation.file.name)  # at once unless stored before there was one
+        name = served_store(generation.file.name)  # written when its battle got ready, else now
     except (FileNotFoundError, OSError):
         raise Http404("No such output.") from None
     # One voter's address: a shared cache must never keep it for another.

@@ -19,9 +19,11 @@ The cost is size: 3 bytes a pixel (1024 x 1024 RGB: 3.1 MB), against a compresse
 exact length without filler, and a stream compressed on the fly (gzip) would let its
 transfer size vary again.
 
-It is written once per stored output (named after it, under ``SERVED_DIR``) when the output
-is stored, so serving is reading a file in fixed blocks: no work that depends on the
-original.
+It is written once per stored output (named after it, under ``SERVED_DIR``) when a battle
+that shows the output becomes ready (``arena.services.battles.battles_settle``), so serving
+is reading a file in fixed blocks: no work that depends on the original. Outputs no battle
+waits on (the demo's, judged by simulated voters) get none until one does, or until a
+voter's request finds it missing and the view writes it then.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
+from arena.demo_data import GENERATORS
+from arena.management.commands import demo as demo_command
 from arena.models import Battle, Category, Prompt
 from arena.services import battle_assign_next, battle_create
 from generation.models import Generator
@@ -162,3 +164,16 @@ def ready_edit_battle(edit_prompt, editors, django_capture_on_commit_callbacks):
     battle.refresh_from_db()
     assert battle.status == Battle.Status.READY
     return battle
+
+
+@pytest.fixture
+def demo_drawn_small(settings, monkeypatch):
+    """``manage.py demo`` drawing every picture at 96 pixels: its simulated votes' outputs are
+    real generations, hundreds of them. A test that wants larger outputs sets
+    ``ARENA_OUTPUT_SIZE`` again after it (the pictures are enlarged to that box)."""
+    settings.ARENA_OUTPUT_SIZE = (96, 96)
+    # The edit prompts' source pictures too: every edit is fitted to its source's size.
+    monkeypatch.setitem(demo_command.SOURCE_PARAMETERS, "size", 96)
+    for spec in GENERATORS:
+        monkeypatch.setitem(spec, "parameters", {**spec["parameters"], "size": 96})
+        monkeypatch.setitem(spec, "edit_parameters", {**spec["edit_parameters"], "max_size": 96})

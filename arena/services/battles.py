@@ -18,6 +18,7 @@ from arena.services.pairing import pairs_draw
 from arena.tasks import battles_refill as refill_task
 from generation.models import Generation, Generator
 from generation.selectors import generators_enabled
+from generation.served import served_store
 from generation.services import generation_get_or_create
 from generation.tasks import generate as generate_task
 
@@ -164,6 +165,7 @@ def battles_settle(*, generation_id: int) -> None:
     for battle in waiting:
         statuses = {battle.generation_a.status, battle.generation_b.status}
         if statuses == {succeeded}:
+            _served_prepare(battle.generation_a, battle.generation_b)
             Battle.objects.filter(id=battle.id, status=Battle.Status.PENDING).update(
                 status=Battle.Status.READY
             )
@@ -173,6 +175,17 @@ def battles_settle(*, generation_id: int) -> None:
                 status=Battle.Status.FAILED, failure="; ".join(errors)[:2000]
             )
             refill_later(battle.prompt.category_id)
+
+
+def _served_prepare(*generations: Generation) -> None:
+    """Write what voters are sent of each output before its battle is shown (see served)."""
+    for generation in generations:
+        if not generation.file:
+            continue
+        try:
+            served_store(generation.file.name)
+        except OSError as exc:  # the output view writes it on first request instead
+            logger.warning("served copy of generation %s not written: %s", generation.id, exc)
 
 
 def refill_later(category_id: int | None) -> None:

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from arena.demo_data import GENERATORS, judged_strength
+from arena.demo_data import GENERATORS, VOTED_PROMPT_STEP, judged_strength, look_bonus
 from arena.models import Battle, Category, Kind, Prompt, Vote
 from arena.services.battles import prompts_of_kind
 from arena.services.demo_outputs import demo_outputs_make
-from generation.models import Generator
+from generation.models import Generator, OutputStyle
 
 KEY_PREFIX = "demo:"
 VOTERS = 5
@@ -42,10 +42,11 @@ class Plan:
     a: Generator
     b: Generator
     left_is_a: bool
-    choice: str
+    draws: tuple[float, float, float]  # the verdict's chances, drawn before the outputs exist
     voter_index: int
     age: timedelta
     time_to_vote_ms: int
+    choice: str = ""  # judged once the two outputs and their looks are known
 
 
 def demo_votes_cast(*, count: int, seed: int = 0) -> int:
@@ -67,6 +68,8 @@ def demo_votes_cast(*, count: int, seed: int = 0) -> int:
         keys=[(plan.prompt.id, g.id) for plan in plans for g in (plan.a, plan.b)],
     )
     plans = [p for p in plans if {(p.prompt.id, p.a.id), (p.prompt.id, p.b.id)} <= outputs.keys()]
+    looks = _looks(outputs.values())
+    plans = [replace(plan, choice=_verdict(plan, outputs, looks)) for plan in plans]
     _write(plans, outputs, _voters(), seed=seed)
     return len(plans)
 
@@ -75,7 +78,7 @@ def _pools(generators: list[Generator]) -> list[tuple[list[Prompt], list[Generat
     """Per category (in slug order): its curated prompts and the demo generators of its kind."""
     pools = []
     for category in Category.objects.order_by("slug"):
-        prompts = list(
+        prompts = voted_prompts(
             Prompt.objects.filter(category=category, active=True, source=Prompt.Source.CURATED)
             .filter(prompts_of_kind(category.kind))
             .select_related("category")
@@ -87,40 +90,66 @@ def _pools(generators: list[Generator]) -> list[tuple[list[Prompt], list[Generat
     return pools
 
 
+def voted_prompts(prompts) -> list:
+    """The prompts of one category that simulated votes are drawn over: in text order (by
+    code point, whatever the database's collation), every ``VOTED_PROMPT_STEP``-th."""
+    return sorted(prompts, key=lambda prompt: prompt.text)[::VOTED_PROMPT_STEP]
+
+
 def _plan(rng: random.Random, i: int, pools) -> Plan:
     prompts, generators = rng.choice(pools)
     prompt = rng.choice(prompts)
     a, b = rng.sample(generators, 2)
-    left_is_a = rng.random() < 0.5
-    left, right = (a, b) if left_is_a else (b, a)
     return Plan(
         i=i,
         prompt=prompt,
         a=a,
         b=b,
-        left_is_a=left_is_a,
-        choice=_judge(rng, _strength(left, prompt), _strength(right, prompt)),
+        left_is_a=rng.random() < 0.5,
+        draws=(rng.random(), rng.random(), rng.random()),
         voter_index=rng.randrange(VOTERS),
         age=timedelta(seconds=rng.uniform(0, SPREAD_DAYS * 86400)),
         time_to_vote_ms=rng.randint(1500, 12000),
     )
 
 
-def _strength(generator: Generator, prompt: Prompt) -> float:
-    """The hidden truth for this prompt: quality, lettering and vividness (see demo_data)."""
-    edit = prompt.category.kind == Kind.EDIT
-    return judged_strength(generator.slug, prompt.text, edit=edit)
+def _looks(generations) -> dict[int, float]:
+    """What each output's measured look adds to its judged strength (see demo_data)."""
+    styles = OutputStyle.objects.filter(generation_id__in=[g.id for g in generations])
+    return {
+        style.generation_id: look_bonus(
+            colourfulness=style.colourfulness, saturation=style.saturation
+        )
+        for style in styles.only("generation_id", "colourfulness", "saturation")
+    }
 
 
-def _judge(rng: random.Random, left: float, right: float) -> str:
+def _verdict(plan: Plan, outputs, looks: dict[int, float]) -> str:
+    left, right = (plan.a, plan.b) if plan.left_is_a else (plan.b, plan.a)
+    strengths = [
+        _strength(generator, plan.prompt, outputs[(plan.prompt.id, generator.id)].id, looks)
+        for generator in (left, right)
+    ]
+    return _judge(plan.draws, *strengths)
+
+
+def _strength(generator: Generator, prompt: Prompt, output_id: int, looks) -> float:
+    """The hidden truth for this prompt (quality, lettering) and, on a generation prompt, the
+    look of the output shown (see demo_data); an output without a measured style adds none."""
+    if prompt.category.kind == Kind.EDIT:
+        return judged_strength(generator.slug, prompt.text, edit=True)
+    return judged_strength(generator.slug, prompt.text) + looks.get(output_id, 0.0)
+
+
+def _judge(draws: tuple[float, float, float], left: float, right: float) -> str:
     """One voter's verdict on a pair of the given strengths (Bradley-Terry, with ties)."""
     p_left = 1 / (1 + math.exp(-STRENGTH_SCALE * (left - right)))
-    draw = rng.random()
-    if max(left, right) < BOTH_BAD_BELOW and draw < 0.3:
+    both_bad, tie, side = draws
+    if max(left, right) < BOTH_BAD_BELOW and both_bad < 0.3:
         return Vote.Choice.BOTH_BAD
-    if rng.random() < TIE_SHARE * (1 - abs(2 * p_left - 1)):
+    if tie < TIE_SHARE * (1 - abs(2 * p_left - 1)):
         return Vote.Choice.TIE
-    return Vote.Choice.LEFT if rng.random() < p_left else Vote.Choice.RIGHT
+    return Vote.Choice.LEFT if side < p_left else Vote.Choice.RIGHT
 
 
 @transaction.atomic

@@ -58,7 +58,8 @@ def edit(instruction: str, image: bytes, mask: bytes | None, params: dict[str, A
     rng = random.Random(builtin.seed_of(instruction, options, *sources))
     result = apply_edit(source, area, instruction, options, rng)
     buffer = io.BytesIO()
-    result.save(buffer, format="PNG")
+    # Read once and stored re-encoded (generation.outputs): the fastest level will do.
+    result.save(buffer, format="PNG", compress_level=1)
     return Output(content=buffer.getvalue(), media_type="image/png", model_version="builtin-edit-1")
 
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from arena.demo_data import CATEGORIES, EDIT_CATEGORIES, GENERATORS
-from arena.management.commands import demo as demo_command
+from arena.demo_data import CATEGORIES, EDIT_CATEGORIES
 from arena.models import Category, Kind, Prompt
 
 
@@ -40,15 +39,3 @@ def demo_categories(db):
         Prompt.objects.bulk_create(
             Prompt(text=instruction, category=category) for _, instruction in spec["prompts"]
         )
-
-
-@pytest.fixture
-def demo_drawn_small(settings, monkeypatch):
-    """``manage.py demo`` drawing every picture at 96 pixels: its simulated votes' outputs are
-    real generations, hundreds of them."""
-    settings.ARENA_OUTPUT_SIZE = (96, 96)
-    # The edit prompts' source pictures too: every edit is fitted to its source's size.
-    monkeypatch.setitem(demo_command.SOURCE_PARAMETERS, "size", 96)
-    for spec in GENERATORS:
-        monkeypatch.setitem(spec, "parameters", {**spec["parameters"], "size": 96})
-        monkeypatch.setitem(spec, "edit_parameters", {**spec["edit_parameters"], "max_size": 96})

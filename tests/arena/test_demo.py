@@ -9,12 +9,21 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import RequestFactory
 
-from arena.demo_data import CATEGORIES, GENERATORS, LETTERING_PROMPTS, judged_strength
+from arena.demo_data import (
+    CATEGORIES,
+    GENERATORS,
+    LETTERING_PROMPTS,
+    LOOK_SCALE,
+    VOTED_PROMPT_STEP,
+    judged_strength,
+    look_bonus,
+)
 from arena.models import Battle, Category, Kind, Prompt, SeenOutput, Vote
 from arena.services import battle_assign_next
 from arena.services.demo import demo_votes_cast
-from generation.models import Generation, Generator
+from generation.models import Generation, Generator, OutputStyle
 from ratings.models import Snapshot
+from ratings.selectors import snapshot_latest
 
 
 def _run_demo(**options) -> str:
@@ -61,9 +70,19 @@ def test_demo_brings_an_older_demos_fixed_look_generators_to_the_blind_ones(tran
     assert "faithfulness" in Generator.objects.get(slug="aurora").parameters
 
 
-def _ratings(category=None, kind="generate") -> dict[str, float]:
-    board = Snapshot.objects.filter(category=category, kind=kind).latest("computed_at")
+def _ratings(category=None, kind="generate", control="none") -> dict[str, float]:
+    board = snapshot_latest(category=category, kind=kind, control=control)
     return {row.generator.slug: row.rating for row in board.rows.all()}
+
+
+def _looks() -> dict[str, float]:
+    """Each generator's mean look bonus over its outputs of generation prompts."""
+    styles = OutputStyle.objects.filter(generation__prompt__source_image="")
+    looks: dict[str, list[float]] = {}
+    for style in styles.select_related("generation__generator"):
+        bonus = look_bonus(colourfulness=style.colourfulness, saturation=style.saturation)
+        looks.setdefault(style.generation.generator.slug, []).append(bonus)
+    return {slug: sum(values) / len(values) for slug, values in looks.items()}
 
 
 def test_demo_votes_follow_the_hidden_truth_and_a_second_run_adds_none(transactional_db, small):
@@ -74,10 +93,13 @@ def test_demo_votes_follow_the_hidden_truth_and_a_second_run_adds_none(transacti
     edits = Snapshot.objects.filter(category=None, kind="edit").latest("computed_at")
     board = Snapshot.objects.filter(category=None, kind="generate").latest("computed_at")
     assert board.vote_count + edits.vote_count == 2000
-    # What the voters judge, averaged over the generation prompts (each drawn as often).
-    prompts = [text for spec in CATEGORIES for text in spec["prompts"]]
+    # What the voters judge, averaged over the generation prompts (each drawn as often), with
+    # the look of each generator's pictures as measured.
+    prompts = [text for spec in CATEGORIES for text in sorted(spec["prompts"])[::VOTED_PROMPT_STEP]]
+    looks = _looks()
     judged = {
         spec["slug"]: sum(judged_strength(spec["slug"], text) for text in prompts) / len(prompts)
+        + looks[spec["slug"]]
         for spec in GENERATORS
     }
     ratings = _ratings()
@@ -86,14 +108,21 @@ def test_demo_votes_follow_the_hidden_truth_and_a_second_run_adds_none(transacti
     for better, worse in itertools.permutations(judged, 2):
         if judged[better] - judged[worse] >= 0.1:
             assert ratings[better] > ratings[worse], (better, worse)
-    # The vivid generator is lifted above one of truly better quality.
+    # The vivid generator's pictures look best, which lifts it above one of truly better
+    # quality; the style-controlled board takes the look out and puts it back below.
+    assert max(looks, key=looks.get) == "cypress"
     quality = {spec["slug"]: spec["quality"] for spec in GENERATORS}
     assert quality["cypress"] < quality["basalt"] and ratings["cypress"] > ratings["basalt"]
+    controlled = _ratings(control="style")
+    assert controlled["cypress"] < controlled["basalt"]
+    style = snapshot_latest(category=None, control="style").parameters["style"]
+    effects = {effect["feature"]: effect for effect in style["features"]}
+    assert any(effects[name]["lower"] > 0 for name in LOOK_SCALE)
     # Lettering prompts want the lettering generator; pictures do not.
     text_board = _ratings(Category.objects.get(slug="text-in-image"))
     assert max(text_board, key=text_board.get) == "dynamo"
     shots = _ratings(Category.objects.get(slug="product-shots"))
-    assert sorted(shots, key=shots.get, reverse=True).index("dynamo") == 3
+    assert sorted(shots, key=shots.get, reverse=True).index("dynamo") >= 2
     # Edits by quality alone, in its true order.
     edit_board = _ratings(kind="edit")
     assert sorted(edit_board, key=edit_board.get, reverse=True) == [
@@ -105,13 +134,18 @@ def test_demo_votes_follow_the_hidden_truth_and_a_second_run_adds_none(transacti
     assert Vote.objects.count() == 2000
 
 
-def test_the_hidden_truth_is_quality_with_a_vividness_bonus_and_lettering_by_text_quality():
+def test_the_hidden_truth_is_quality_with_lettering_by_text_quality_and_a_look_bonus():
     picture = "A red leather handbag on a white marble table, soft window light"
     lettering = "A neon sign that reads OPEN LATE above a diner door"
     wordmark = "A tech startup wordmark 'Lumina' with a light-ray motif"
     symbol = "A minimal geometric fox logo in orange on white"
     assert judged_strength("basalt", picture) == pytest.approx(0.75)
-    assert judged_strength("cypress", picture) == pytest.approx(0.6 + 0.3 * 0.8)
+    assert judged_strength("cypress", picture) == pytest.approx(0.6)
+    # The look of a picture: its colourfulness and saturation, standardised.
+    middle = {name: mean for name, (mean, _) in LOOK_SCALE.items()}
+    vivid = {name: mean + sd for name, (mean, sd) in LOOK_SCALE.items()}
+    assert look_bonus(**middle) == pytest.approx(0)
+    assert look_bonus(**vivid) == pytest.approx(0.5)
     assert judged_strength("dynamo", lettering) == pytest.approx(0.85 * 1.0 + 0.15 * 0.45)
     assert judged_strength("aurora", lettering) == pytest.approx(0.85 * 0.75 + 0.15 * 0.9)
     assert judged_strength("cypress", picture, edit=True) == pytest.approx(0.6)
@@ -160,6 +194,11 @@ def test_each_demo_vote_judges_a_voted_battle_of_two_stored_outputs_of_its_promp
             assert generation.status == Generation.Status.SUCCEEDED and generation.digest
             assert generation.generator == generator and generation.prompt == battle.prompt
         assert battle.created_at == battle.assigned_at < battle.shown_at < vote.created_at
+    # Drawn over every second curated prompt of each category: fewer outputs to make.
+    voted = {text for spec in CATEGORIES for text in sorted(spec["prompts"])[::VOTED_PROMPT_STEP]}
+    assert {
+        vote.battle.prompt.text for vote in votes if not vote.battle.prompt.source_image
+    } <= voted
     # One output per (prompt, generator), shared by every vote that judged it.
     outputs = Generation.objects.filter(battles_as_a__votes__in=votes).distinct().count()
     keys = {(v.battle.prompt_id, g) for v in votes for g in (v.shown_left_id, v.shown_right_id)}

@@ -5,10 +5,13 @@ import re
 import uuid
 from pathlib import Path
 
+from django.core.files.storage import default_storage
 from django.urls import reverse
 from PIL import Image
 
 from arena.models import Battle, Vote
+from generation.outputs import store_output
+from generation.served import served_name
 
 
 def _names(battle) -> list[str]:
@@ -201,3 +204,14 @@ def test_reloading_the_vote_page_keeps_the_battle_and_its_sides(client, voter, r
     assert re.findall(rb'<img src="([^"]+)"', page_one) == re.findall(
         rb'<img src="([^"]+)"', page_two
     )
+
+
+def test_what_voters_are_sent_is_written_when_the_battle_is_ready_not_when_stored(
+    ready_battle,
+):
+    for generation in (ready_battle.generation_a, ready_battle.generation_b):
+        assert default_storage.exists(served_name(generation.file.name))
+    png = io.BytesIO()
+    Image.new("RGB", (12, 8), "#a0b0c0").save(png, "PNG")
+    alone = store_output(png.getvalue(), "image/png")  # an output no battle waits on
+    assert not default_storage.exists(served_name(alone))

@@ -16,7 +16,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def demo(settings):
+def demo(settings, demo_drawn_small):
+    # Drawn small and enlarged to the box: the simulated votes' outputs are quick to make.
     settings.ARENA_OUTPUT_SIZE = (512, 512)
     call_command("demo", battles=1, stdout=io.StringIO())
     return list(Generator.objects.values_list("name", flat=True))

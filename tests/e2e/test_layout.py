@@ -32,7 +32,8 @@ OVERFLOW = """(width) => document.documentElement.scrollWidth
 
 
 @pytest.fixture
-def demo(settings):
+def demo(settings, demo_drawn_small):
+    settings.ARENA_OUTPUT_SIZE = (256, 256)  # drawn small, enlarged: quick to make
     settings.ARENA_BATTLE_BUFFER = 1
     call_command("demo", "--battles", "1", "--votes", "400", "--password", "demo-arena")
     # The generation vote page is measured here; an edit battle in the test after it.

@@ -7,7 +7,7 @@ from PIL import Image, PngImagePlugin
 
 from generation.outputs import PAD_COLOUR, reencode_image, store_output
 from generation.providers import ProviderError
-from generation.served import served_length
+from generation.served import served_length, served_store
 from generation.services import generation_get_or_create, generation_run
 from tests.conftest import make_generator
 
@@ -82,9 +82,7 @@ def test_bytes_that_are_not_an_image_fail_permanently():
     assert "not an image" in str(error.value)
 
 
-def test_outputs_are_stored_under_their_content_hash_once_with_what_voters_are_sent(
-    settings, tmp_path
-):
+def test_outputs_are_stored_under_their_content_hash_once(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
     png = io.BytesIO()
     Image.new("RGB", (20, 10), "#336699").save(png, "PNG")
@@ -93,7 +91,9 @@ def test_outputs_are_stored_under_their_content_hash_once_with_what_voters_are_s
     assert len(name.split("/")[1]) == 64 + 4
     assert store_output(png.getvalue(), "image/png") == name
     assert len(list((tmp_path / "outputs").iterdir())) == 1
-    # The served form is written with it, once, named after it.
+    # What voters are sent is written when a battle shows it, once, named after it.
+    assert not (tmp_path / "served").exists()
+    assert served_store(name) == served_store(name) == f"served/{name.split('/')[1]}"
     served = list((tmp_path / "served").iterdir())
     assert [path.name for path in served] == [name.split("/")[1]]
     assert served[0].stat().st_size == served_length(20, 10, 3)
