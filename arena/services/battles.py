@@ -7,6 +7,7 @@ import random
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -210,5 +211,8 @@ def generations_requeue_stalled(*, older_than_seconds: int = 120) -> int:
     ).values_list("id", flat=True)
     count = 0
     for generation_id in stalled[:500]:
-        count += enqueue(generate_task, generation_id)
+        # Once per period, however many refills ask: a worker that is only behind would
+        # otherwise find the same generation queued again on every refill, and do nothing else.
+        if cache.add(f"arena:requeued:{generation_id}", 1, timeout=older_than_seconds):
+            count += enqueue(generate_task, generation_id)
     return count

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.utils import timezone
 
 from arena.models import Battle
@@ -86,3 +87,21 @@ def test_a_fresh_run_of_another_task_is_not_taken_over(prompt, generators):
 
 def test_a_task_for_a_generation_that_is_gone_is_skipped(db):
     assert generate.apply(args=[987654]).get() == "skipped"
+
+
+def test_a_stalled_generation_is_sent_again_once_per_period_however_often_refills_ask(
+    prompt, generators, django_capture_on_commit_callbacks
+):
+    battle = _pending_battle(prompt, generators, django_capture_on_commit_callbacks)
+    long_ago = timezone.now() - timedelta(hours=1)
+    Generation.objects.filter(id__in=[battle.generation_a_id, battle.generation_b_id]).update(
+        created_at=long_ago
+    )
+    stuck = Generation.objects.filter(id__in=[battle.generation_a_id, battle.generation_b_id])
+    sent = []
+    for _ in range(5):
+        sent.append(generations_requeue_stalled())
+        stuck.update(status=Generation.Status.PENDING)  # the worker is still behind
+    assert sent == [2, 0, 0, 0, 0]
+    cache.clear()  # the period is over
+    assert generations_requeue_stalled() == 2
