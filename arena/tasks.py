@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
 from arena.core.broker import broker_is_sqlalchemy, broker_sweep
@@ -12,20 +13,31 @@ REFILL_LOCK_SECONDS = 60
 
 
 @shared_task
-def battles_refill(category_id: int | None = None) -> int:
-    """Keep the buffer of ready battles full; one refill per category runs at a time."""
+def battles_refill(category_id: int | None = None, voter_id: int | None = None) -> int:
+    """Keep the buffer of ready battles full, and ``ARENA_BATTLES_AHEAD`` battles on their way
+    that the voter who just took one has not seen; one refill per category, and one per
+    voter, runs at a time."""
     from arena.services import battles_refill as battles_refill_service
     from arena.services import generations_requeue_stalled
+    from arena.services.unseen import battles_ahead
 
+    created = 0
     lock = f"arena:refill:{category_id or 'all'}"
-    if not cache.add(lock, 1, timeout=REFILL_LOCK_SECONDS):
-        return 0
-    try:
-        if category_id is None:
-            generations_requeue_stalled()
-        return battles_refill_service(category_id=category_id)
-    finally:
-        cache.delete(lock)
+    if cache.add(lock, 1, timeout=REFILL_LOCK_SECONDS):
+        try:
+            if category_id is None:
+                generations_requeue_stalled()
+            created += battles_refill_service(category_id=category_id)
+        finally:
+            cache.delete(lock)
+    voter = get_user_model().objects.filter(id=voter_id).first() if voter_id else None
+    lock = f"arena:ahead:{voter_id}"
+    if voter is not None and cache.add(lock, 1, timeout=REFILL_LOCK_SECONDS):
+        try:
+            created += battles_ahead(voter=voter, count=settings.ARENA_BATTLES_AHEAD)
+        finally:
+            cache.delete(lock)
+    return created
 
 
 @shared_task

@@ -148,6 +148,11 @@ class Generation(models.Model):
     reusable = models.BooleanField(
         default=True, help_text="May be shown again in new battles instead of generating anew."
     )
+    variant = models.PositiveIntegerField(
+        default=0,
+        help_text="Which of the reusable outputs for this prompt, generator and parameters: "
+        "1, 2, … are drawn anew (a seed of their own) for voters who have seen the ones before.",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     file = models.FileField(blank=True)
     text = models.TextField(blank=True)
@@ -174,9 +179,9 @@ class Generation(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            # One live output per (prompt, generator, parameters) so that reuse never pays twice.
+            # One live output per (prompt, generator, parameters, variant): reuse never pays twice.
             models.UniqueConstraint(
-                fields=["prompt", "generator", "params_hash"],
+                fields=["prompt", "generator", "params_hash", "variant"],
                 condition=Q(reusable=True) & ~Q(status="failed"),
                 name="generation_one_reusable_per_prompt_generator_params",
             ),

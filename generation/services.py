@@ -81,12 +81,14 @@ def fresh_parameters(parameters: dict, generator: Generator) -> dict:
 
 
 def generation_get_or_create(
-    *, prompt, generator: Generator, fresh: bool = False
+    *, prompt, generator: Generator, fresh: bool = False, variant: int = 0
 ) -> tuple[Generation, bool]:
     """Reuse a live generation for the same prompt, generator and parameters, or create one.
 
     ``fresh``: always a new output, never reused later (with a new seed where the provider
     takes one; one without seeds simply generates again).
+    ``variant``: which reusable output; above 0 it is drawn with a seed of its own, for voters
+    who have seen the ones before it.
     """
     kind = prompt_kind(prompt)
     parameters = generator.parameters_for(kind)
@@ -95,11 +97,11 @@ def generation_get_or_create(
         "generator": generator,
         "params_hash": prompt_params_hash(prompt, generator),
     }
-    if fresh:
+    if fresh or variant:
         parameters = fresh_parameters(parameters, generator)
+    if fresh or not settings.ARENA_REUSE_GENERATIONS:
         return Generation.objects.create(**fields, parameters=parameters, reusable=False), True
-    if not settings.ARENA_REUSE_GENERATIONS:
-        return Generation.objects.create(**fields, parameters=parameters, reusable=False), True
+    fields["variant"] = variant
     live = Generation.objects.filter(**fields, reusable=True).exclude(
         status=Generation.Status.FAILED
     )

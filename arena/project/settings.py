@@ -326,6 +326,8 @@ if CELERY_BROKER_URL.startswith("sqla+"):
 
 # The arena itself.
 ARENA_BATTLE_BUFFER = envint("ARENA_BATTLE_BUFFER", 4, minimum=0)
+# Open battles kept on their way for each voter who takes one, holding no output they have seen.
+ARENA_BATTLES_AHEAD = envint("ARENA_BATTLES_AHEAD", 2, minimum=0)
 ARENA_REUSE_GENERATIONS = envbool("ARENA_REUSE_GENERATIONS", True)
 ARENA_IMAGE_FORMAT = envchoice("ARENA_IMAGE_FORMAT", "png", ("png", "webp", "jpeg"))
 # Every image output is scaled to fit this box and padded to fill it, so that dimensions say

@@ -40,12 +40,14 @@ def battle_create(
     generator_b: Generator,
     requested_by=None,
     fresh: bool = False,
+    variants: tuple[int, int] = (0, 0),
     decoy: Generation | None = None,
 ) -> Battle:
     """Create a battle and start whichever of its two generations is not already there.
 
     ``requested_by``: the voter who typed the prompt; the battle is kept for them alone.
-    ``fresh``: two new outputs, reusing none (for a voter who has seen the usual ones).
+    ``fresh``: two new outputs, never reused (a voter's own prompt).
+    ``variants``: which reusable output of each generator (see ``Generation.variant``).
     ``decoy``: a finished output of ``generator_b`` for another prompt, as output b: the
     battle is an attention check (see :mod:`arena.services.decoys`).
     """
@@ -56,11 +58,11 @@ def battle_create(
     if decoy is not None and decoy.generator_id != generator_b.pk:
         raise ValueError("a decoy's off-prompt output must be generator b's")
     generation_a, new_a = generation_get_or_create(
-        prompt=prompt, generator=generator_a, fresh=fresh
+        prompt=prompt, generator=generator_a, fresh=fresh, variant=variants[0]
     )
     if decoy is None:
         generation_b, new_b = generation_get_or_create(
-            prompt=prompt, generator=generator_b, fresh=fresh
+            prompt=prompt, generator=generator_b, fresh=fresh, variant=variants[1]
         )
     else:
         generation_b, new_b = decoy, False
@@ -76,7 +78,12 @@ def battle_create(
     for generation, new in ((generation_a, new_a), (generation_b, new_b)):
         if new:
             _enqueue_generation(generation.id)
-    # Both outputs may already exist (reused): the battle is ready at once.
+    # Both outputs may already exist (reused): the battle is ready at once, within the caller's
+    # transaction, so that a claim made in it can take the battle. Otherwise, once committed,
+    # a generation that finished meanwhile settles it.
+    done = Generation.Status.SUCCEEDED
+    if generation_a.status == done and generation_b.status == done:
+        battles_settle(generation_id=generation_a.id)
     transaction.on_commit(lambda: battles_settle(generation_id=generation_a.id))
     return battle
 
@@ -189,11 +196,12 @@ def _served_prepare(*generations: Generation) -> None:
             logger.warning("served copy of generation %s not written: %s", generation.id, exc)
 
 
-def refill_later(category_id: int | None) -> None:
-    """Top the category's buffer up once this transaction commits."""
+def refill_later(category_id: int | None, *, voter=None) -> None:
+    """Top the category's buffer up once this transaction commits, and make battles ahead of
+    ``voter`` (see :func:`arena.services.unseen.battles_ahead`)."""
     if category_id is None:
         return
-    enqueue_on_commit(refill_task, category_id=category_id)
+    enqueue_on_commit(refill_task, category_id=category_id, voter_id=getattr(voter, "pk", None))
 
 
 def generations_requeue_stalled(*, older_than_seconds: int = 120) -> int:

@@ -146,9 +146,8 @@ def _claim(*, voter, category_id: int | None, show: bool) -> Battle | None:
         battle = _claim_best(candidates, voter=voter, category_id=category_id, show=show)
         if battle is not None:
             return battle
-    if not pool.exists():
-        return None
-    # Every open battle holds an output this voter has seen: make one they have not.
+    # No open battle holds only outputs this voter has not seen: make one (unless one is on
+    # its way already).
     if battle_create_unseen(voter=voter, category_id=category_id) is None:
         return None
     return _claim_best(
@@ -183,7 +182,7 @@ def _claim_from(pool, *, voter, show: bool) -> Battle | None:
             _give_back(voter=voter, battle_id=candidate)
             continue
         battle = Battle.objects.select_related("prompt").get(id=candidate)
-        refill_later(battle.prompt.category_id)
+        refill_later(battle.prompt.category_id, voter=voter)
         return battle
     return None
 

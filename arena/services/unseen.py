@@ -6,8 +6,10 @@ output handed to a voter's browser is recorded (``SeenOutput``) by its content: 
 the SHA-256 of what is stored. Two generations with the same pixels are one output to the
 voter, whichever made them: a generator with a fixed seed draws the same picture for the same
 prompt, typed again by a voter or stored twice. Claims skip battles holding one of them, and
-when every open battle does, a battle this voter has not seen is made: on another prompt or
-pair whose outputs they have not seen, or else with fresh outputs.
+when every open battle does, a battle this voter has not seen is made, from outputs other
+voters were shown where there are some, else from a new variant of an output (drawn with a
+seed of its own) that then serves every voter who needs it. After each claim the arena makes
+such battles ahead of the voter (``ARENA_BATTLES_AHEAD``), so that the next one is ready.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from arena.services.errors import NothingUnseen
 from generation.models import Generation, Generator
 from generation.services import prompt_params_hash
 
-_TRIES = 8
 _rng = random.SystemRandom()
 
 
@@ -75,7 +76,7 @@ def battle_create_unseen(*, voter, category_id: int | None = None) -> Battle | N
     """Start a battle whose outputs this voter has not seen; None while one is on its way.
 
     Raises ``NothingUnseen`` when no battle can be made at all (no active prompt, or no two
-    enabled generators of one kind), or none this voter has not seen (fresh outputs came out
+    enabled generators of one kind), or none this voter has not seen (new outputs came out
     as pixels they saw before).
     """
     scope = Battle.objects.filter(requested_by__isnull=True)
@@ -83,30 +84,112 @@ def battle_create_unseen(*, voter, category_id: int | None = None) -> Battle | N
         scope = scope.filter(prompt__category_id=category_id)
     if scope.filter(unseen_by(voter), status=Battle.Status.PENDING).exists():
         return None
+    return _battle_unseen_create(voter=voter, category_id=category_id)
+
+
+def battles_ahead(*, voter, count: int) -> int:
+    """Make pool battles until ``count`` open ones hold no output this voter has seen.
+
+    Run after each claim (see :mod:`arena.tasks`), so that a voter's next battle is on its
+    way before they ask for it, however many voters there are. Returns how many were made.
+    """
+    scope = Battle.objects.filter(
+        requested_by__isnull=True,
+        status__in=(Battle.Status.PENDING, Battle.Status.READY),
+    ).filter(unseen_by(voter))
+    made = 0
+    for _ in range(max(count - scope.count(), 0)):
+        try:
+            _battle_unseen_create(voter=voter, category_id=None)
+        except NothingUnseen:
+            break
+        made += 1
+    return made
+
+
+def _battle_unseen_create(*, voter, category_id: int | None) -> Battle:
+    """A pool battle on outputs this voter has not seen, reusing what others were shown.
+
+    Its prompt is one where both generators of the pair have a reusable output this voter has
+    not seen, if there is one; else any prompt, and each generator's output is the first of
+    its variants (see ``Generation.variant``) this voter has not seen, made anew if none is.
+    So a new variant, made for the first voter to need it, serves every voter after them.
+    """
     prompts = Prompt.objects.filter(active=True, category__isnull=False)
     if category_id is not None:
         prompts = prompts.filter(category_id=category_id)
     generators = list(Generator.objects.filter(enabled=True))
     # Only prompts that two enabled generators able to do their kind (generate, edit) can take.
-    prompt_ids = [
-        prompt.id
-        for prompt in prompts.only("id", "source_image")
-        if pick_pair([g for g in generators if g.can(prompt.kind)]) is not None
+    capable, by_id = {}, {}
+    for prompt in prompts:
+        able = [g for g in generators if g.can(prompt.kind)]
+        if pick_pair(able) is not None:
+            capable[prompt.id], by_id[prompt.id] = able, prompt
+    if not capable:
+        raise NothingUnseen(_NOTHING_NEW)
+    unseen = _unseen_outputs(voter, by_id, {g.id: g for g in generators})
+    ready = [
+        prompt_id
+        for prompt_id, able in capable.items()
+        if pick_pair([g for g in able if (prompt_id, g.id) in unseen]) is not None
     ]
-    if not prompt_ids:
+    prompt = by_id[_rng.choice(ready or list(capable))]
+    able = capable[prompt.id]
+    if ready:
+        able = [g for g in able if (prompt.id, g.id) in unseen]
+    pair = pick_pair(able, category_id=prompt.category_id)
+    variants = []
+    for generator in pair:
+        variant = unseen.get((prompt.id, generator.id))
+        if variant is None:
+            variant = _variant_next(voter, prompt, generator)
+        variants.append(variant)
+    return battle_create(
+        prompt=prompt, generator_a=pair[0], generator_b=pair[1], variants=tuple(variants)
+    )
+
+
+def _unseen_outputs(voter, prompts: dict, generators: dict) -> dict[tuple[int, int], int]:
+    """The first variant, per (prompt, generator), of the live reusable outputs with today's
+    parameters that this voter has not seen (one still being made has no digest: not seen)."""
+    seen = SeenOutput.objects.filter(voter=voter).values("digest")
+    rows = (
+        Generation.objects.filter(
+            prompt_id__in=list(prompts), generator_id__in=list(generators), reusable=True
+        )
+        .exclude(status=Generation.Status.FAILED)
+        .exclude(digest__in=seen)
+        .order_by("-variant")
+        .values_list("prompt_id", "generator_id", "params_hash", "variant")
+    )
+    current = {}
+    first: dict[tuple[int, int], int] = {}
+    for prompt_id, generator_id, params, variant in rows:
+        key = (prompt_id, generator_id)
+        if key not in current:
+            current[key] = prompt_params_hash(prompts[prompt_id], generators[generator_id])
+        if params == current[key]:
+            first[key] = variant  # rows come highest variant first: the last one is lowest
+    return first
+
+
+def _variant_next(voter, prompt: Prompt, generator: Generator) -> int:
+    """The variant to make for a voter who has seen every live one of this output.
+
+    Raises ``NothingUnseen`` when the generator draws the same pixels again for a new variant
+    (a provider without a seed): making more would only cost.
+    """
+    outputs = Generation.objects.filter(
+        prompt=prompt,
+        generator=generator,
+        params_hash=prompt_params_hash(prompt, generator),
+        reusable=True,
+    ).exclude(status=Generation.Status.FAILED)
+    digests = [d for d in outputs.values_list("digest", flat=True) if d]
+    if len(digests) != len(set(digests)):
         raise NothingUnseen(_NOTHING_NEW)
-    for _ in range(_TRIES):
-        prompt = Prompt.objects.get(id=_rng.choice(prompt_ids))
-        capable = [g for g in generators if g.can(prompt.kind)]
-        pair = pick_pair(capable, category_id=prompt.category_id)
-        if not _seen_reusable(voter, prompt, pair):
-            return battle_create(prompt=prompt, generator_a=pair[0], generator_b=pair[1])
-    # Every pair tried would reuse an output this voter saw: generate anew, unless fresh
-    # outputs made before came out as pixels this voter has seen (generators without a seed
-    # that draw the same picture again): making more would only cost.
-    if _fresh_repeats(voter, scope):
-        raise NothingUnseen(_NOTHING_NEW)
-    return battle_create(prompt=prompt, generator_a=pair[0], generator_b=pair[1], fresh=True)
+    highest = outputs.order_by("-variant").values_list("variant", flat=True).first()
+    return 0 if highest is None else highest + 1
 
 
 _NOTHING_NEW = (
@@ -114,24 +197,3 @@ _NOTHING_NEW = (
     "active prompt and two enabled generators of one kind that can do it, drawing pictures "
     "you have not seen."
 )
-
-
-def _seen_reusable(voter, prompt: Prompt, pair: tuple[Generator, Generator]) -> bool:
-    """Whether the outputs a plain battle on this prompt and pair would reuse were seen."""
-    either = Q()
-    for generator in pair:
-        either |= Q(generator=generator, params_hash=prompt_params_hash(prompt, generator))
-    outputs = Generation.objects.filter(
-        either, prompt=prompt, reusable=True, status=Generation.Status.SUCCEEDED
-    )
-    return SeenOutput.objects.filter(voter=voter, digest__in=outputs.values("digest")).exists()
-
-
-def _fresh_repeats(voter, battles) -> bool:
-    """Whether a fresh pool battle among ``battles`` waits, holding pixels this voter saw."""
-    fresh = battles.filter(
-        status=Battle.Status.READY,
-        generation_a__reusable=False,
-        generation_b__reusable=False,
-    )
-    return fresh.exclude(unseen_by(voter)).exists()

@@ -40,7 +40,7 @@ def test_a_battle_with_an_output_the_voter_saw_goes_to_another_voter(
     assert battle_assign_next(voter=other_voter).id in {b.id for b in twin_battles}
 
 
-def test_when_every_open_battle_was_seen_fresh_outputs_get_a_new_seed(
+def test_when_every_open_battle_was_seen_a_new_variant_gets_a_new_seed(
     twin_battles, voter, django_capture_on_commit_callbacks
 ):
     # One prompt, one pair: the only way to something unseen is to generate again.
@@ -52,7 +52,8 @@ def test_when_every_open_battle_was_seen_fresh_outputs_get_a_new_seed(
     assert not _outputs(held) & _outputs(shown)
     held.refresh_from_db()
     for generation in (held.generation_a, held.generation_b):
-        assert not generation.reusable and isinstance(generation.parameters["seed"], int)
+        assert generation.reusable and generation.variant == 1
+        assert isinstance(generation.parameters["seed"], int)
     assert held.generation_a.file.name != shown.generation_a.file.name
     assert SeenOutput.objects.filter(voter=voter).count() == 4
 
@@ -103,3 +104,60 @@ def test_a_battle_lost_to_such_a_race_goes_back_to_the_pool(twin_battles, voter,
     assert second.status == Battle.Status.READY and second.voter is None
     assert not SeenOutput.objects.filter(voter=voter, battle=second).exists()
     assert battle_assign_next(voter=other_voter).id == second.id
+
+
+def test_a_variant_made_for_one_voter_serves_the_next_without_generating_again(
+    twin_battles, voter, other_voter, django_capture_on_commit_callbacks, settings
+):
+    from generation.models import Generation
+
+    settings.ARENA_BATTLE_BUFFER = settings.ARENA_BATTLES_AHEAD = 0  # only what claims make
+
+    for each in (voter, other_voter):  # both have seen the two reusable outputs
+        battle = battle_assign_next(voter=each)
+        if battle is None:
+            continue
+        Battle.objects.filter(id=battle.id).update(status=Battle.Status.VOTED)
+    for each in (voter, other_voter):
+        SeenOutput.objects.get_or_create(
+            voter=each,
+            digest=twin_battles[0].generation_a.digest,
+            defaults={"generation": twin_battles[0].generation_a, "battle": twin_battles[0]},
+        )
+        SeenOutput.objects.get_or_create(
+            voter=each,
+            digest=twin_battles[0].generation_b.digest,
+            defaults={"generation": twin_battles[0].generation_b, "battle": twin_battles[0]},
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert battle_assign_next(voter=voter) is None  # its new variant is being made
+    made = Generation.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        mine = battle_assign_next(voter=voter)
+    with django_capture_on_commit_callbacks(execute=True):
+        theirs = battle_assign_next(voter=other_voter)
+    assert mine is not None and theirs is not None and mine.id != theirs.id
+    # The two new outputs made for the first voter, shown to the second: nothing generated.
+    assert _outputs(mine) == _outputs(theirs)
+    assert Generation.objects.filter(id__in=_outputs(mine), variant=1).count() == 2
+    assert Generation.objects.count() == made
+
+
+def test_battles_are_made_ahead_of_a_voter_who_has_seen_the_pool(
+    twin_battles, voter, django_capture_on_commit_callbacks
+):
+    from arena.services.unseen import battles_ahead, unseen_by
+
+    shown = battle_assign_next(voter=voter)
+    Battle.objects.filter(id=shown.id).update(status=Battle.Status.VOTED)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert battles_ahead(voter=voter, count=2) == 2
+    ahead = set(
+        Battle.objects.filter(unseen_by(voter), status=Battle.Status.READY).values_list(
+            "id", flat=True
+        )
+    )
+    assert len(ahead) == 2
+    assert battles_ahead(voter=voter, count=2) == 0  # enough on their way already
+    claimed = battle_assign_next(voter=voter)
+    assert claimed is not None and claimed.id in ahead

@@ -168,6 +168,10 @@ class Voter(threading.Thread):
             # The arena asks which category this is: the voter picks one and sends it again.
             self.counts["category asked"] += 1
             answer = self.post(client, "/prompt/", {"text": text, "category": options[0]})
+        if answer.status_code == 429:
+            # The arena's hourly limit on typed prompts (ARENA_PROMPT_RATE_PER_HOUR): as meant.
+            self.counts["prompts limited"] += 1
+            return
         self.counts["prompts" if answer.status_code == 200 else f"prompt {answer.status_code}"] += 1
 
 
@@ -230,10 +234,11 @@ def main() -> int:
     print(f"  votes cast {total['votes']} (stored {stored}); tries {total['tries']}, "
           f"waits {total['waits']} ({waits:.2%})")  # fmt: skip
     print(f"  generations made {made}, lost {unfinished}; typed prompts {total['prompts']} "
-          f"(category asked for {total['category asked']})")  # fmt: skip
+          f"(category asked for {total['category asked']}, "
+          f"{total['prompts limited']} more refused by the hourly limit)")  # fmt: skip
     print(f"  worker crashes {unrecoverable}, worker restarts {restarts}; "
           f"./dev up still serving at the end: {'yes' if alive else 'no'}")  # fmt: skip
-    expected = ("votes", "tries", "waits", "prompts", "category asked")
+    expected = ("votes", "tries", "waits", "prompts", "category asked", "prompts limited")
     other = {k: v for k, v in total.items() if k not in expected}
     if other:
         print(f"  other answers: {dict(other)}")
