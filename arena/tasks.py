@@ -19,7 +19,6 @@ def battles_refill(category_id: int | None = None, voter_id: int | None = None) 
     voter, runs at a time."""
     from arena.services import battles_refill as battles_refill_service
     from arena.services import generations_requeue_stalled
-    from arena.services.unseen import battles_ahead
 
     created = 0
     lock = f"arena:refill:{category_id or 'all'}"
@@ -30,14 +29,25 @@ def battles_refill(category_id: int | None = None, voter_id: int | None = None) 
             created += battles_refill_service(category_id=category_id)
         finally:
             cache.delete(lock)
-    voter = get_user_model().objects.filter(id=voter_id).first() if voter_id else None
-    lock = f"arena:ahead:{voter_id}"
-    if voter is not None and cache.add(lock, 1, timeout=REFILL_LOCK_SECONDS):
-        try:
-            created += battles_ahead(voter=voter, count=settings.ARENA_BATTLES_AHEAD)
-        finally:
-            cache.delete(lock)
+    if voter_id is not None:
+        created += battles_ahead(voter_id)
     return created
+
+
+@shared_task
+def battles_ahead(voter_id: int) -> int:
+    """Keep ``ARENA_BATTLES_AHEAD`` open battles this voter has not seen on their way; one run
+    per voter at a time."""
+    from arena.services.unseen import battles_ahead as battles_ahead_service
+
+    voter = get_user_model().objects.filter(id=voter_id).first()
+    lock = f"arena:ahead:{voter_id}"
+    if voter is None or not cache.add(lock, 1, timeout=REFILL_LOCK_SECONDS):
+        return 0
+    try:
+        return battles_ahead_service(voter=voter, count=settings.ARENA_BATTLES_AHEAD)
+    finally:
+        cache.delete(lock)
 
 
 @shared_task

@@ -16,6 +16,7 @@ from arena.core.queue import enqueue, enqueue_on_commit
 from arena.models import Battle, Category, Kind, Prompt
 from arena.services.decoys import decoy_output
 from arena.services.pairing import pairs_draw
+from arena.tasks import battles_ahead as ahead_task
 from arena.tasks import battles_refill as refill_task
 from generation.models import Generation, Generator
 from generation.selectors import generators_enabled
@@ -194,6 +195,11 @@ def _served_prepare(*generations: Generation) -> None:
             served_store(generation.file.name)
         except OSError as exc:  # the output view writes it on first request instead
             logger.warning("served copy of generation %s not written: %s", generation.id, exc)
+
+
+def ahead_later(voter) -> None:
+    """Make battles ahead of this voter once this transaction commits (see ``refill_later``)."""
+    enqueue_on_commit(ahead_task, voter_id=voter.pk)
 
 
 def refill_later(category_id: int | None, *, voter=None) -> None:

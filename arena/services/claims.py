@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from arena.models import Battle
-from arena.services.battles import refill_later
+from arena.services.battles import ahead_later, refill_later
 from arena.services.pairing import categories_order
 from arena.services.unseen import (
     battle_create_unseen,
@@ -146,8 +146,11 @@ def _claim(*, voter, category_id: int | None, show: bool) -> Battle | None:
         battle = _claim_best(candidates, voter=voter, category_id=category_id, show=show)
         if battle is not None:
             return battle
-    # No open battle holds only outputs this voter has not seen: make one (unless one is on
-    # its way already).
+    if not pool.exists():
+        # The refill is on its way; battles are made ahead of this voter beside it.
+        ahead_later(voter)
+        return None
+    # Every open battle holds an output this voter has seen: make one they have not.
     if battle_create_unseen(voter=voter, category_id=category_id) is None:
         return None
     return _claim_best(

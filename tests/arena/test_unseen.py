@@ -107,40 +107,25 @@ def test_a_battle_lost_to_such_a_race_goes_back_to_the_pool(twin_battles, voter,
 
 
 def test_a_variant_made_for_one_voter_serves_the_next_without_generating_again(
-    twin_battles, voter, other_voter, django_capture_on_commit_callbacks, settings
+    twin_battles, voter, other_voter, django_capture_on_commit_callbacks
 ):
+    from arena.services.unseen import battle_create_unseen
     from generation.models import Generation
 
-    settings.ARENA_BATTLE_BUFFER = settings.ARENA_BATTLES_AHEAD = 0  # only what claims make
-
-    for each in (voter, other_voter):  # both have seen the two reusable outputs
-        battle = battle_assign_next(voter=each)
-        if battle is None:
-            continue
-        Battle.objects.filter(id=battle.id).update(status=Battle.Status.VOTED)
-    for each in (voter, other_voter):
-        SeenOutput.objects.get_or_create(
-            voter=each,
-            digest=twin_battles[0].generation_a.digest,
-            defaults={"generation": twin_battles[0].generation_a, "battle": twin_battles[0]},
-        )
-        SeenOutput.objects.get_or_create(
-            voter=each,
-            digest=twin_battles[0].generation_b.digest,
-            defaults={"generation": twin_battles[0].generation_b, "battle": twin_battles[0]},
-        )
+    first, second = twin_battles
+    assert outputs_mark_seen(voter=voter, battle_id=first.id)  # both voters saw the two
+    assert outputs_mark_seen(voter=other_voter, battle_id=second.id)
     with django_capture_on_commit_callbacks(execute=True):
-        assert battle_assign_next(voter=voter) is None  # its new variant is being made
+        mine = battle_create_unseen(voter=voter)
     made = Generation.objects.count()
-    with django_capture_on_commit_callbacks(execute=True):
-        mine = battle_assign_next(voter=voter)
-    with django_capture_on_commit_callbacks(execute=True):
-        theirs = battle_assign_next(voter=other_voter)
-    assert mine is not None and theirs is not None and mine.id != theirs.id
-    # The two new outputs made for the first voter, shown to the second: nothing generated.
-    assert _outputs(mine) == _outputs(theirs)
-    assert Generation.objects.filter(id__in=_outputs(mine), variant=1).count() == 2
-    assert Generation.objects.count() == made
+    theirs = battle_create_unseen(voter=other_voter)
+    assert mine.id != theirs.id and _outputs(mine) == _outputs(theirs)
+    assert Generation.objects.count() == made  # nothing generated for the second voter
+    assert set(
+        Generation.objects.filter(id__in=_outputs(mine)).values_list("variant", flat=True)
+    ) == {1}
+    theirs.refresh_from_db()
+    assert theirs.status == Battle.Status.READY  # at once: its outputs were there
 
 
 def test_battles_are_made_ahead_of_a_voter_who_has_seen_the_pool(
