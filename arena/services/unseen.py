@@ -79,6 +79,9 @@ def battle_create_unseen(*, voter, category_id: int | None = None) -> Battle | N
     enabled generators of one kind), or none this voter has not seen (new outputs came out
     as pixels they saw before).
     """
+    made = _battle_unseen_create(voter=voter, category_id=category_id, finished_only=True)
+    if made is not None:
+        return made  # ready at once: its outputs are there
     scope = Battle.objects.filter(requested_by__isnull=True)
     if category_id is not None:
         scope = scope.filter(prompt__category_id=category_id)
@@ -107,13 +110,17 @@ def battles_ahead(*, voter, count: int) -> int:
     return made
 
 
-def _battle_unseen_create(*, voter, category_id: int | None) -> Battle:
+def _battle_unseen_create(
+    *, voter, category_id: int | None, finished_only: bool = False
+) -> Battle | None:
     """A pool battle on outputs this voter has not seen, reusing what others were shown.
 
-    Its prompt is one where both generators of the pair have a reusable output this voter has
-    not seen, if there is one; else any prompt, and each generator's output is the first of
-    its variants (see ``Generation.variant``) this voter has not seen, made anew if none is.
-    So a new variant, made for the first voter to need it, serves every voter after them.
+    Its prompt is one where two generators of a pair have a finished reusable output this
+    voter has not seen and no open battle holds, if there is one (``finished_only``: else
+    None); then one where they have such outputs still being made; else any prompt, and each
+    generator's output is the first of its variants (see ``Generation.variant``) this voter has
+    not seen, made anew if none is. So a new variant, made for the first voter to need it,
+    serves every voter after them.
     """
     prompts = Prompt.objects.filter(active=True, category__isnull=False)
     if category_id is not None:
@@ -127,20 +134,26 @@ def _battle_unseen_create(*, voter, category_id: int | None) -> Battle:
             capable[prompt.id], by_id[prompt.id] = able, prompt
     if not capable:
         raise NothingUnseen(_NOTHING_NEW)
-    unseen = _unseen_outputs(voter, by_id, {g.id: g for g in generators})
-    ready = [
-        prompt_id
-        for prompt_id, able in capable.items()
-        if pick_pair([g for g in able if (prompt_id, g.id) in unseen]) is not None
-    ]
-    prompt = by_id[_rng.choice(ready or list(capable))]
-    able = capable[prompt.id]
-    if ready:
-        able = [g for g in able if (prompt.id, g.id) in unseen]
+    finished, unseen = _unseen_outputs(voter, by_id, {g.id: g for g in generators})
+    for outputs in (finished,) if finished_only else (finished, unseen):
+        ready = [
+            prompt_id
+            for prompt_id, able in capable.items()
+            if pick_pair([g for g in able if (prompt_id, g.id) in outputs]) is not None
+        ]
+        if ready:
+            prompt = by_id[_rng.choice(ready)]
+            able = [g for g in capable[prompt.id] if (prompt.id, g.id) in outputs]
+            break
+    else:
+        if finished_only:
+            return None
+        prompt = by_id[_rng.choice(list(capable))]
+        able, outputs = capable[prompt.id], unseen
     pair = pick_pair(able, category_id=prompt.category_id)
     variants = []
     for generator in pair:
-        variant = unseen.get((prompt.id, generator.id))
+        variant = outputs.get((prompt.id, generator.id))
         if variant is None:
             variant = _variant_next(voter, prompt, generator)
         variants.append(variant)
@@ -149,28 +162,39 @@ def _battle_unseen_create(*, voter, category_id: int | None) -> Battle:
     )
 
 
-def _unseen_outputs(voter, prompts: dict, generators: dict) -> dict[tuple[int, int], int]:
-    """The first variant, per (prompt, generator), of the live reusable outputs with today's
-    parameters that this voter has not seen (one still being made has no digest: not seen)."""
+def _unseen_outputs(voter, prompts: dict, generators: dict) -> tuple[dict, dict]:
+    """The live reusable outputs with today's parameters that this voter has not seen and no
+    open battle holds, as {(prompt, generator): variant}: the finished ones, and all of them
+    (one still being made has no digest: not seen), the lowest variant first."""
     seen = SeenOutput.objects.filter(voter=voter).values("digest")
+    held = Battle.objects.filter(
+        status__in=(Battle.Status.PENDING, Battle.Status.READY), voter__isnull=True
+    )
     rows = (
         Generation.objects.filter(
             prompt_id__in=list(prompts), generator_id__in=list(generators), reusable=True
         )
         .exclude(status=Generation.Status.FAILED)
         .exclude(digest__in=seen)
+        .exclude(id__in=held.values("generation_a_id"))
+        .exclude(id__in=held.values("generation_b_id"))
         .order_by("-variant")
-        .values_list("prompt_id", "generator_id", "params_hash", "variant")
+        .values_list("prompt_id", "generator_id", "params_hash", "variant", "status")
     )
     current = {}
-    first: dict[tuple[int, int], int] = {}
-    for prompt_id, generator_id, params, variant in rows:
+    finished: dict[tuple[int, int], int] = {}
+    unseen: dict[tuple[int, int], int] = {}
+    for prompt_id, generator_id, params, variant, status in rows:
         key = (prompt_id, generator_id)
         if key not in current:
             current[key] = prompt_params_hash(prompts[prompt_id], generators[generator_id])
-        if params == current[key]:
-            first[key] = variant  # rows come highest variant first: the last one is lowest
-    return first
+        if params != current[key]:
+            continue
+        # Rows come highest variant first: the last one kept is the lowest.
+        unseen[key] = variant
+        if status == Generation.Status.SUCCEEDED:
+            finished[key] = variant
+    return finished, unseen
 
 
 def _variant_next(voter, prompt: Prompt, generator: Generator) -> int:

@@ -202,24 +202,35 @@ FIELDS = ["tested_state", "evidence", "e_values", "reason_keys", "reasons", "vot
           "median_time_ms", "tested_at", "state"]  # fmt: skip
 
 
-@transaction.atomic
 def standings_refresh() -> int:
     """Run the tests on every voter with a vote or a decoy check; returns how many voters
-    came into or out of exclusion (their boards then need a recompute)."""
+    came into or out of exclusion (their boards then need a recompute).
+
+    The tests run before the write transaction, which then only stores their results: on
+    the embedded SQLite default a write transaction holds the one write lock, and votes wait
+    for it.
+    """
     t = thresholds()
     generators = list(Generator.objects.order_by("id").values_list("id", "name"))
     index = {gid: k for k, (gid, _) in enumerate(generators)}
     names = [name for _, name in generators]
-    records = _records(index)
+    tested = {
+        voter_id: _tested(voter_id, record, names, t)
+        for voter_id, record in _records(index).items()
+    }
+    return _standings_store(tested)
+
+
+@transaction.atomic
+def _standings_store(tested: dict[int, dict]) -> int:
     current = {s.voter_id: s for s in VoterStanding.objects.select_for_update()}
     now, changed, new = timezone.now(), 0, []
-    for voter_id, record in records.items():
+    for voter_id, results in tested.items():
         row = current.get(voter_id) or VoterStanding(voter_id=voter_id)
-        tested = _tested(voter_id, record, names, t)
         if row.tested_state == EXCLUDED:
-            tested["tested_state"] = EXCLUDED  # once crossed, crossed
+            results = {**results, "tested_state": EXCLUDED}  # once crossed, crossed
         was = row.state
-        for key, value in tested.items():
+        for key, value in results.items():
             setattr(row, key, value)
         row.tested_at = now
         if not row.by_hand:
@@ -227,7 +238,7 @@ def standings_refresh() -> int:
         changed += (was == EXCLUDED) != (row.state == EXCLUDED)
         if row.pk is None:
             new.append(row)
-    VoterStanding.objects.bulk_update([current[v] for v in records if v in current], FIELDS)
+    VoterStanding.objects.bulk_update([current[v] for v in tested if v in current], FIELDS)
     VoterStanding.objects.bulk_create(new)
     return changed
 

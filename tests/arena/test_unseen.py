@@ -117,6 +117,7 @@ def test_a_variant_made_for_one_voter_serves_the_next_without_generating_again(
     assert outputs_mark_seen(voter=other_voter, battle_id=second.id)
     with django_capture_on_commit_callbacks(execute=True):
         mine = battle_create_unseen(voter=voter)
+    assert battle_assign_next(voter=voter) == mine  # made, then claimed by its voter
     made = Generation.objects.count()
     theirs = battle_create_unseen(voter=other_voter)
     assert mine.id != theirs.id and _outputs(mine) == _outputs(theirs)
@@ -146,3 +147,22 @@ def test_battles_are_made_ahead_of_a_voter_who_has_seen_the_pool(
     assert battles_ahead(voter=voter, count=2) == 0  # enough on their way already
     claimed = battle_assign_next(voter=voter)
     assert claimed is not None and claimed.id in ahead
+
+
+def test_finished_outputs_make_a_battle_at_once_though_another_is_on_its_way(
+    twin_battles, voter, other_voter, prompt, generators, django_user_model
+):
+    from arena.services.unseen import battle_create_unseen
+
+    third = django_user_model.objects.create_user(username="third", password="third-pass-123")
+    battle_assign_next(voter=other_voter)  # both twins claimed: their outputs are in no open one
+    battle_assign_next(voter=third)
+    pending = battle_create(
+        prompt=prompt, generator_a=generators[0], generator_b=generators[1], variants=(5, 5)
+    )
+    assert pending.status == Battle.Status.PENDING  # its outputs are still to be made
+    made = battle_create_unseen(voter=voter)
+    assert made is not None and made.id != pending.id
+    made.refresh_from_db()
+    assert made.status == Battle.Status.READY
+    assert _outputs(made) == _outputs(twin_battles[0])
