@@ -76,7 +76,8 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's, with the user lookup of each request compiled once (arena/core/auth.py).
+    "arena.core.auth.ModelBackend",
 ]
 # Login rate limit: this many failures for one username from one address locks it out.
 AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5, minimum=1)
