@@ -50,7 +50,6 @@ class VoteCast(NamedTuple):
     reveal: dict
 
 
-@transaction.atomic
 def vote_cast(*, voter, battle_token, choice: str, images_loaded: bool | None = None) -> VoteCast:
     """Record a vote and close the battle.
 
@@ -70,8 +69,9 @@ def vote_cast(*, voter, battle_token, choice: str, images_loaded: bool | None = 
         token = uuid.UUID(str(battle_token))
     except ValueError:
         raise BattleNotFound("No such battle.") from None
-    # The lock, the read and the close share one cursor.
-    with connection.cursor() as cursor:
+    # A request refused above never opened a transaction. The lock, the read and the close
+    # share one cursor.
+    with transaction.atomic(), connection.cursor() as cursor:
         # Every vote of this voter takes this row lock first, so their limits are counted
         # exactly. (SQLite takes its one write lock when the transaction begins, which
         # serialises as well.)
