@@ -63,6 +63,17 @@ def test_pages_carry_a_strict_content_security_policy(client, voter):
     assert "frame-ancestors 'none'" in policy
 
 
+def test_the_header_built_once_is_the_one_django_csp_builds(client, voter):
+    from csp.middleware import CSPMiddleware
+
+    client.force_login(voter)
+    response = client.get("/leaderboard/")
+    built = CSPMiddleware(lambda request: None).process_response(
+        response.wsgi_request, type(response)()
+    )
+    assert response["Content-Security-Policy"] == built["Content-Security-Policy"]
+
+
 def test_a_page_that_changes_the_policy_gets_its_own(client, voter):
     client.force_login(voter)
     policy = client.get("/api/v1/docs/")["Content-Security-Policy"]

@@ -68,14 +68,16 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the site's header built once (arena/core/csp.py).
+    "arena.core.csp.CSPMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into a 429 page.
     "axes.middleware.AxesMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's, with the user lookup of each request compiled once (arena/core/auth.py).
+    "arena.core.auth.ModelBackend",
 ]
 # Login rate limit: this many failures for one username from one address locks it out.
 AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5, minimum=1)
@@ -130,9 +132,21 @@ DATABASES = {
         env="DATABASE_URL",
         default=f"sqlite:///{VAR_DIR / 'arena.sqlite3'}",
         conn_max_age=envint("DATABASE_CONN_MAX_AGE", 60, minimum=0),
-        conn_health_checks=True,
+        # Off, Django's default: on, every request that reuses a connection first asks the
+        # server SELECT 1. Off, a connection broken while idle fails the one request that finds
+        # it (503, see arena.core.errors) and is closed at its end; the next connects anew.
+        conn_health_checks=envbool("DATABASE_HEALTH_CHECKS", False),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters are bound on the server, and a statement a connection runs again and again
+    # (a vote's, a page's) is prepared there after its second run: PostgreSQL parses and plans
+    # it once per connection instead of once per run. Off behind a pooler that cannot keep
+    # prepared statements (PgBouncer before 1.21 in transaction mode).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True,
+        prepare_threshold=2 if envbool("DATABASE_PREPARED_STATEMENTS", True) else None,
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # One machine, several threads: take the write lock at BEGIN and let readers go on
     # while a write happens, so two requests writing at once wait instead of failing.

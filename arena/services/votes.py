@@ -50,7 +50,6 @@ class VoteCast(NamedTuple):
     reveal: dict
 
 
-@transaction.atomic
 def vote_cast(*, voter, battle_token, choice: str, images_loaded: bool | None = None) -> VoteCast:
     """Record a vote and close the battle.
 
@@ -70,11 +69,22 @@ def vote_cast(*, voter, battle_token, choice: str, images_loaded: bool | None = 
         token = uuid.UUID(str(battle_token))
     except ValueError:
         raise BattleNotFound("No such battle.") from None
-    # Every vote of this voter takes this row lock first, so their limits are counted exactly.
-    # (SQLite takes its one write lock when the transaction begins, which serialises as well.)
-    _execute(_lock_sql(connection.vendor), [voter.pk])
-    now = timezone.now()
-    battle = _ballot(voter=voter, token=token, now=now)
+    # A request refused above never opened a transaction. The lock, the read and the close
+    # share one cursor.
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Every vote of this voter takes this row lock first, so their limits are counted
+        # exactly. (SQLite takes its one write lock when the transaction begins, which
+        # serialises as well.)
+        cursor.execute(_lock_sql(connection.vendor), [voter.pk])
+        now = timezone.now()
+        battle = _ballot(cursor, voter=voter, token=token, now=now)
+        return _cast(
+            cursor, battle, voter=voter, choice=choice, images_loaded=images_loaded, now=now
+        )
+
+
+def _cast(cursor, battle: Ballot, *, voter, choice: str, images_loaded, now) -> VoteCast:
+    """The rest of :func:`vote_cast`, once the battle is read under the voter's lock."""
     if battle.decoy:  # an attention check: the same checks, but a DecoyCheck, never a Vote
         check, created = decoy_check_cast(ballot=battle, voter=voter, choice=choice, now=now)
         reveal = selectors.decoy_reveal(
@@ -89,7 +99,9 @@ def vote_cast(*, voter, battle_token, choice: str, images_loaded: bool | None = 
     vote_allowance_check(
         voter=voter, votes_today=battle.votes_today, votes_last_minute=battle.votes_last_minute
     )
-    vote = _write(battle=battle, voter=voter, choice=choice, images_loaded=images_loaded, now=now)
+    vote = _write(
+        cursor, battle=battle, voter=voter, choice=choice, images_loaded=images_loaded, now=now
+    )
     # Sent after commit, once per vote stored: a retry or a rolled-back vote sends nothing.
     transaction.on_commit(
         lambda: vote_recorded.send(sender=Vote, vote_id=vote.id, category_id=vote.category_id)
@@ -169,25 +181,25 @@ def _compiled(query, *, expected: tuple) -> str:
     return sql
 
 
-def _execute(sql: str, params: list) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
-
-
 def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
 def _from_db(field, value):
     """``value`` as the ORM would give it for ``field`` (an aware datetime, a decimal, a bool)."""
-    column = field.get_col(field.model._meta.db_table)
-    for convert in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
+    column, converters = _converters(connection.vendor, field)
+    for convert in converters:
         value = convert(value, column, connection)
     return value
 
 
-def _ballot(*, voter, token: uuid.UUID, now: datetime.datetime) -> Ballot:
+@cache
+def _converters(vendor: str, field) -> tuple:
+    column = field.get_col(field.model._meta.db_table)
+    return column, connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+
+
+def _ballot(cursor, *, voter, token: uuid.UUID, now: datetime.datetime) -> Ballot:
     """The voter's battle with the reveal, its category and the voter's counts, in one read.
 
     Someone else's battle, or one in the pool, is answered like a missing one: its existence
@@ -200,9 +212,8 @@ def _ballot(*, voter, token: uuid.UUID, now: datetime.datetime) -> Ballot:
         "midnight": adapt(selectors.day_start(now)),
         "window": adapt(now - datetime.timedelta(seconds=VOTE_RATE_WINDOW)),
     }
-    with connection.cursor() as cursor:
-        cursor.execute(_ballot_sql(connection.vendor), params)
-        row = cursor.fetchone()
+    cursor.execute(_ballot_sql(connection.vendor), params)
+    row = cursor.fetchone()
     if row is None:
         raise BattleNotFound("No such battle.")
     (id_, status, left_is_a, shown_at, generator_a_id, generator_b_id, category_id, decoy,
@@ -248,14 +259,14 @@ def vote_flags(*, time_to_vote_ms: int | None, images_loaded: bool | None) -> li
     return reasons
 
 
-def _write(*, battle: Ballot, voter, choice: str, images_loaded, now) -> Vote:
+def _write(cursor, *, battle: Ballot, voter, choice: str, images_loaded, now) -> Vote:
     elapsed_ms = None
     if battle.shown_at is not None:
         elapsed_ms = max((now - battle.shown_at) // datetime.timedelta(milliseconds=1), 0)
     reasons = vote_flags(time_to_vote_ms=elapsed_ms, images_loaded=images_loaded)
     params = [Battle.Status.VOTED, battle.id, Battle.Status.ASSIGNED, voter.pk]
-    closed = _execute(_close_sql(connection.vendor), params)
-    if closed != 1:  # cannot happen under the voter's lock; the constraint's guard
+    cursor.execute(_close_sql(connection.vendor), params)
+    if cursor.rowcount != 1:  # cannot happen under the voter's lock; the constraint's guard
         raise BattleNotOpen("This battle is no longer open for voting.")
     left, right = battle.as_shown(battle.generator_a_id, battle.generator_b_id)
     return Vote.objects.create(

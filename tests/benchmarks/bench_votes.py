@@ -48,6 +48,7 @@ from bench_api import PG, ROOT, free_port, fresh_database, machine, run
 
 SEED = """
 import os, random, secrets
+from django.conf import settings
 from django.contrib.auth import get_user_model, HASH_SESSION_KEY, SESSION_KEY, BACKEND_SESSION_KEY
 from django.contrib.sessions.backends.cached_db import SessionStore
 from django.utils import timezone
@@ -70,11 +71,13 @@ for p in prompts:
 Generation.objects.bulk_create(generations.values())
 users = get_user_model().objects.bulk_create(
     get_user_model()(username=f"voter{{i}}") for i in range(voters))
+# The backend a sign-in records: the first that loads users (django-axes's comes before it).
+backend = next(path for path in settings.AUTHENTICATION_BACKENDS if not path.startswith("axes."))
 shown = timezone.now() - timezone.timedelta(seconds=30)
 battles, lines = [], []
 for user in users:
     store = SessionStore()
-    store[SESSION_KEY], store[BACKEND_SESSION_KEY] = str(user.pk), "django.contrib.auth.backends.ModelBackend"
+    store[SESSION_KEY], store[BACKEND_SESSION_KEY] = str(user.pk), backend
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.create()
     csrf = secrets.token_hex(16)
