@@ -20,6 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # admin, checks and URLs.
 NOT_AT_START = (*LIBRARIES, "generation.providers.builtin", "generation.providers.http")
 
+SERVICES = ("CACHE_URL", "CELERY_BROKER_URL", "DATABASE_URL")
+
 # Runs a management command as manage.py does (or loads the WSGI application as a server
 # does), then lists which of the modules were loaded.
 PROBE = """
@@ -34,8 +36,10 @@ print(json.dumps(sorted(m for m in json.loads(sys.argv[1]) if m in sys.modules))
 
 
 def _loaded(*command: str) -> list[str]:
-    # The environment of `./dev manage`: the project's settings, debug on.
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "arena.project.settings", "DEBUG": "true"}
+    # The environment of `./dev manage` on the embedded default: the project's settings, debug
+    # on, no service named (a Redis cache would load redis for the checks, as it should).
+    env = {k: v for k, v in os.environ.items() if k not in SERVICES}
+    env |= {"DJANGO_SETTINGS_MODULE": "arena.project.settings", "DEBUG": "true"}
     result = subprocess.run(
         [sys.executable, "-c", PROBE, json.dumps(NOT_AT_START), *command],
         cwd=ROOT,
