@@ -10,7 +10,6 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from arena import classify
 from arena.addresses import output_address
 from arena.models import Battle, Category, DecoyCheck, Kind, Prompt, Vote
 from generation.models import Generation
@@ -218,6 +217,8 @@ def category_ranking(
     """The nearest category of this kind to ``text``, its runner-up, and whether the nearest
     is clear of it (``classify.MARGIN``). ``leave_out`` is a curated prompt's id to fit
     without, for measuring the guess on the arena's own prompts."""
+    from arena import classify
+
     categories = list(Category.objects.filter(kind=kind).order_by("id"))
     if not categories:
         return CategoryGuess(None, None, False)

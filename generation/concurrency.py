@@ -19,9 +19,12 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-import redis
 from django.conf import settings
+
+if TYPE_CHECKING:
+    import redis
 
 logger = logging.getLogger(__name__)
 RECHECK_SECONDS = 1.0  # how often a waiter looks for expired leases while nobody releases
@@ -114,6 +117,8 @@ def generator_slot(*, generator_id: int, limit: int, token: str) -> Iterator[Non
     Without a Redis URL (in-process mode) there is nothing to share a cap with: no cap.
     Redis being unreachable counts as busy, so a capped provider is never called uncapped.
     """
+    import redis
+
     url = settings.ARENA_CONCURRENCY_REDIS_URL
     if limit <= 0 or not url:
         yield
@@ -134,6 +139,8 @@ def generator_slot(*, generator_id: int, limit: int, token: str) -> Iterator[Non
 @contextmanager
 def _renewing(slots: Slots, token: str) -> Iterator[None]:
     """Renew the lease from a daemon thread every third of it until the block ends."""
+    import redis
+
     stop = threading.Event()
 
     def renew() -> None:
@@ -155,6 +162,8 @@ def _renewing(slots: Slots, token: str) -> Iterator[None]:
 
 
 def _release_quietly(slots: Slots, token: str) -> None:
+    import redis
+
     try:
         slots.release(token)
     except redis.RedisError as exc:
@@ -164,6 +173,8 @@ def _release_quietly(slots: Slots, token: str) -> None:
 
 @functools.cache
 def _client(url: str) -> redis.Redis:
+    import redis
+
     # No read timeout below the longest wait on the wake-up list.
     return redis.Redis.from_url(url, socket_connect_timeout=5, health_check_interval=30)
 

@@ -13,8 +13,6 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from generation.providers.guard import BlockedAddress, normalise_hosts, public_addresses
-from generation.providers.keys import url_host
 from generation.providers.registry import ProviderLookupError, get_provider_class
 
 
@@ -41,6 +39,8 @@ def key_hosts(variable: str) -> frozenset[str]:
 
 def key_host_problem(variable: str, provider: str, base_url: str) -> str:
     """Why the key in ``variable`` may not go where this generator sends it, or "" when it may."""
+    from generation.providers.keys import url_host
+
     if not variable or key_variable_problem(variable):
         return ""
     try:
@@ -63,11 +63,15 @@ def key_host_problem(variable: str, provider: str, base_url: str) -> str:
 
 
 def allowed_hosts() -> frozenset[str]:
+    from generation.providers.guard import normalise_hosts
+
     return normalise_hosts(settings.GENERATION_ALLOWED_HOSTS)
 
 
 def base_url_problem(url: str) -> str:
     """Why a base URL may not be used, or "" when it may (or cannot be resolved from here)."""
+    from generation.providers.guard import BlockedAddress, public_addresses
+
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     if not host or host in allowed_hosts():

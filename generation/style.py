@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from django.core.files.storage import default_storage
 from PIL import Image, UnidentifiedImageError
 
-from generation.features import decode, image_features, preservation
 from generation.models import Generation, OutputStyle
 from generation.sources import read_source
 
@@ -30,6 +29,8 @@ UNREADABLE = (
 
 def output_style_measure(*, content: bytes, prompt) -> dict[str, float]:
     """The style features of an output's stored bytes; an edit's also compare its source."""
+    from generation.features import decode, image_features, preservation
+
     pixels = decode(content)
     values = image_features(pixels)
     if prompt.source_image:

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from ratings import prompt_text
 from ratings.engine.local import PairTallies, kernel_weights, tallies_from
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 # Outcome of a vote for the first (lower-index) model of its pair: a column block each.
 FIRST, SECOND, TIE = 0, 1, 2
@@ -65,6 +68,8 @@ def build(texts: list[str], votes: np.ndarray, generators: list[int] | np.ndarra
     ``votes`` has one row per vote: (prompt position in ``texts``, left generator position,
     right generator position, outcome) with outcome 0 left won, 1 right won, 2 tie.
     """
+    import scipy.sparse as sp
+
     generators = np.asarray(generators, dtype=np.int64)
     vectorizer, rows = prompt_text.fit_transform(texts)
     votes = np.asarray(votes, dtype=np.int64).reshape(-1, 4)
@@ -78,6 +83,8 @@ def build(texts: list[str], votes: np.ndarray, generators: list[int] | np.ndarra
 
 
 def _tallies(votes: np.ndarray, n_prompts: int, n_models: int) -> sp.csr_array:
+    import scipy.sparse as sp
+
     prompt, left, right, outcome = votes.T
     first, second = np.minimum(left, right), np.maximum(left, right)
     # A left win is a first win when the left model is the pair's first; a tie is a tie.
@@ -188,5 +195,7 @@ def _csr(name: str, matrix: sp.csr_array) -> dict:
 
 
 def _from_csr(arrays, name: str) -> sp.csr_array:
+    import scipy.sparse as sp
+
     parts = (arrays[f"{name}_data"], arrays[f"{name}_indices"], arrays[f"{name}_indptr"])
     return sp.csr_array(parts, shape=tuple(arrays[f"{name}_shape"]))

@@ -13,11 +13,14 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from arena.classify import features
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 # Word features hash below _HALF, character n-grams above: the block is the top bit.
 _HALF = 1 << 23
@@ -55,6 +58,8 @@ class Vectorizer:
         return self._rows(len(texts), *_triples(texts))
 
     def _rows(self, n_texts: int, rows, blocks, ids, counts) -> sp.csr_array:
+        import scipy.sparse as sp
+
         if self.columns.size == 0:
             return sp.csr_array((n_texts, 0))
         where = np.searchsorted(self.columns, ids)

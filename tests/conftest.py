@@ -9,9 +9,16 @@ from django.core.cache import cache
 from arena.demo_data import GENERATORS
 from arena.management.commands import demo as demo_command
 from arena.models import Battle, Category, Prompt
+from arena.project.warm import warm
 from arena.services import battle_assign_next, battle_create
 from generation.models import Generator
 from ratings.services import schedule
+
+
+def pytest_sessionstart(session):
+    # Tests run pages, tasks and live servers in this process, as a server does: what a server
+    # loads at start is loaded before the first test, so no test times a first import.
+    warm()
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # (where site-packages is), and does nothing else.
 STUB = """#!/bin/sh
 echo "$*" >> "$STUB_LOG"
+echo "${PYTHONDONTWRITEBYTECODE-unset}" >> "$STUB_LOG.env"
 case "$1" in -c) echo "$STUB_LOG.purelib" ;; esac
 """
 
@@ -54,3 +55,11 @@ def test_manage_installs_once_with_bytecode_then_only_runs_the_command(tmp_path)
     assert second.returncode == 0, second.stderr
     assert "Installing" not in second.stdout
     assert log.read_text().splitlines() == ["manage.py check"]
+
+
+def test_manage_lets_python_keep_the_projects_bytecode(tmp_path, monkeypatch):
+    venv, log = _stub_venv(tmp_path), tmp_path / "calls.log"
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    result = _dev("manage", "check", venv=venv, log=log)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "calls.log.env").read_text().splitlines()[-1] == "unset"

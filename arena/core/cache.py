@@ -12,11 +12,17 @@ import logging
 
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
-UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+
+
+def _unreachable() -> tuple[type[Exception], ...]:
+    """What an unreachable Redis raises; read only while an error is handled, so that Django
+    starts without importing redis (the default cache is in memory)."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    return RedisConnectionError, RedisTimeoutError, OSError
 
 
 def _missing_key(key, *args, **kwargs):
@@ -30,7 +36,7 @@ def _resilient(name: str, fallback):
     def method(self, *args, **kwargs):
         try:
             return getattr(RedisCache, name)(self, *args, **kwargs)
-        except UNREACHABLE:
+        except _unreachable():
             logger.warning("cache unreachable during %s; going on without it", name)
             return fallback(*args, **kwargs)
 
@@ -65,7 +71,7 @@ class ResilientRedisCache(RedisCache):
             pipe = self._cache.get_client(key, write=True).pipeline(transaction=False)
             pipe.set(key, 1, nx=True, px=max(int(timeout * 1000), 1))
             added, ttl_ms = pipe.pttl(key).execute()
-        except UNREACHABLE:
+        except _unreachable():
             logger.warning("cache unreachable during add_flag; going on without it")
             return False, 0.0
         return bool(added), max(ttl_ms, 0) / 1000

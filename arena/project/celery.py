@@ -9,6 +9,8 @@ from celery import Celery
 from celery.signals import beat_init, before_task_publish, task_prerun, worker_init
 from django.db import close_old_connections
 
+from arena.project.warm import warm
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arena.project.settings")
 
 app = Celery("arena")
@@ -23,6 +25,12 @@ def _check_database_connection(task=None, **kwargs) -> None:
     # In-process tasks run inside a request, which already did this.
     if task is not None and not task.request.is_eager:
         close_old_connections()
+
+
+@worker_init.connect
+def _warm(**kwargs) -> None:
+    # Before the pool starts, so that its processes share what was loaded (see warm.py).
+    warm()
 
 
 @worker_init.connect

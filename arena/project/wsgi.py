@@ -6,5 +6,8 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from arena.project.warm import warm
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arena.project.settings")
 application = get_wsgi_application()
+warm()

@@ -1,29 +1,27 @@
-"""Maps provider names (Generator.provider) to their classes."""
+"""Maps provider names (Generator.provider) to their classes.
+
+A provider's module is imported when its class is first asked for, not when Django starts:
+the adapters bring httpx, numpy and Pillow with them, which most commands never use.
+"""
 
 from __future__ import annotations
 
-from generation.providers.base import Provider
-from generation.providers.builtin_edit import BuiltinProvider
-from generation.providers.external import ExternalProvider
-from generation.providers.fal import FalProvider
-from generation.providers.gemini import GeminiProvider
-from generation.providers.openai_chat import OpenAIChatProvider
-from generation.providers.openai_images import OpenAIImagesProvider
-from generation.providers.replicate import ReplicateProvider
-from generation.providers.webhook import WebhookProvider
+from importlib import import_module
+from typing import TYPE_CHECKING
 
-_PROVIDERS: dict[str, type[Provider]] = {
-    cls.name: cls
-    for cls in (
-        BuiltinProvider,
-        ExternalProvider,
-        FalProvider,
-        GeminiProvider,
-        OpenAIChatProvider,
-        OpenAIImagesProvider,
-        ReplicateProvider,
-        WebhookProvider,
-    )
+if TYPE_CHECKING:
+    from generation.providers.base import Provider
+
+# Each name is its class's ``name`` (a test holds them to it).
+_PROVIDERS: dict[str, str] = {
+    "builtin": "generation.providers.builtin_edit.BuiltinProvider",
+    "external": "generation.providers.external.ExternalProvider",
+    "fal": "generation.providers.fal.FalProvider",
+    "gemini": "generation.providers.gemini.GeminiProvider",
+    "openai_chat": "generation.providers.openai_chat.OpenAIChatProvider",
+    "openai_images": "generation.providers.openai_images.OpenAIImagesProvider",
+    "replicate": "generation.providers.replicate.ReplicateProvider",
+    "webhook": "generation.providers.webhook.WebhookProvider",
 }
 
 
@@ -33,10 +31,12 @@ def provider_names() -> list[str]:
 
 def get_provider_class(name: str) -> type[Provider]:
     try:
-        return _PROVIDERS[name]
+        path = _PROVIDERS[name]
     except KeyError:
         known = ", ".join(provider_names())
         raise ProviderLookupError(f"Unknown provider {name!r}; known: {known}") from None
+    module, _, cls = path.rpartition(".")
+    return getattr(import_module(module), cls)
 
 
 class ProviderLookupError(LookupError):

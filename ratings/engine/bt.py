@@ -12,9 +12,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
-from scipy.special import expit
 
 from .counts import PairCounts
 from .likelihood import (
@@ -164,6 +161,9 @@ def _empty_fit(n_models: int, ties: str, position_bias: bool, prior: float) -> B
 
 
 def _require_connected(counts: PairCounts, models: np.ndarray) -> None:
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
     c = counts.canonical()
     n = counts.n_models
     graph = sp.coo_array((np.ones(c.left.size), (c.left, c.right)), shape=(n, n))
@@ -208,6 +208,8 @@ def predicted_matrix(fit: BTFit) -> np.ndarray:
     compare directly: ``sigmoid(theta_i - theta_j)`` for ``ties="half"`` and
     ``P(win) + P(tie) / 2`` under Davidson. NaN for unrated models and on the diagonal.
     """
+    from scipy.special import expit
+
     gap = fit.theta[:, None] - fit.theta[None, :]
     if fit.ties == "davidson" and fit.tie_param is not None:
         eta = np.full_like(gap, math.log(fit.tie_param))

@@ -56,7 +56,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq
 
 DEFAULT_ERROR_RATE = 0.05
 # The standard error (natural-log units, about 174 rating points: rho = 1) that tunes the
@@ -215,6 +214,8 @@ def _growth_needed(gaps: np.ndarray, se: np.ndarray, alpha: float) -> float | No
 
     Information grows in proportion to votes, so ``se`` shrinks as ``1 / sqrt(growth)``.
     """
+    from scipy.optimize import brentq
+
     if (gaps <= 0).any() or not np.isfinite(se).all():
         # A challenger level with the leader (and no tolerance) is never cleared.
         return None

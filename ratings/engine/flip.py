@@ -27,8 +27,6 @@ import itertools
 import math
 
 import numpy as np
-from scipy.optimize import brentq
-from scipy.special import expit
 
 from .decision import mixture_radius, within_tolerance
 
@@ -48,6 +46,9 @@ def votes_to_flip(gap: float, variance: float) -> int | None:
 
 def _shifted(gap: float, variance: float, n: float) -> tuple[float, float]:
     """``d_n`` and its standard error after ``n`` adversarial votes."""
+    from scipy.optimize import brentq
+    from scipy.special import expit
+
     if n <= 0:
         return gap, math.sqrt(variance)
     low = gap - n * variance  # each vote moves d by at most V

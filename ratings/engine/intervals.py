@@ -63,7 +63,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy.special import ndtri
 
 from .bootstrap import bootstrap_thetas
 from .bt import BTFit
@@ -301,6 +300,8 @@ def rank_intervals(lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np
 
 
 def _z_value(level: float) -> float:
+    from scipy.special import ndtri
+
     if not 0.0 < level < 1.0:
         raise ValueError(f"level must lie strictly between 0 and 1, got {level!r}")
     return float(ndtri(0.5 + level / 2.0))

@@ -38,12 +38,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.special import expit
 
 from .counts import PairCounts
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 TIE_MODELS = ("half", "davidson")
 DEFAULT_PRIOR = 1.0
@@ -214,6 +216,8 @@ def _derivative_maps(
 
 def _sparse(entries: list[tuple], shape: tuple[int, int]) -> sp.csr_array:
     """CSR matrix from (values, rows, columns) triples that broadcast; repeats are summed."""
+    import scipy.sparse as sp
+
     flat = [[np.ravel(a) for a in np.broadcast_arrays(*triple)] for triple in entries]
     values, rows, cols = (np.concatenate(parts) for parts in zip(*flat, strict=True))
     return sp.csr_array((values, (rows, cols)), shape)
@@ -296,6 +300,8 @@ def add_penalty(
     ``problem`` is read for its layout and prior only; parameters between ``gamma`` and
     ``log nu`` (style coefficients) are left unpenalised.
     """
+    from scipy.special import expit
+
     c, m = problem.prior, problem.n_models
     penalised = [slice(0, m)] + ([slice(m, m + 1)] if problem.position_bias else [])
     for cols in penalised:
@@ -330,6 +336,8 @@ def meat_weights(d: np.ndarray, eta: np.ndarray | None, cells: Cells) -> list[np
     Assembled with ``Problem.hess_map`` exactly like the Hessian, they give the "meat" of the
     sandwich covariance.
     """
+    from scipy.special import expit
+
     c = cells
     if eta is None:
         p = expit(d)

@@ -25,7 +25,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit
 
 from .decision import DEFAULT_ERROR_RATE, mixture_radius
 
@@ -108,6 +107,8 @@ def weighted_bt(
     numpy.ndarray
         Strengths, shape ``(n_models,)``, mean zero.
     """
+    from scipy.special import expit
+
     if precision <= 0:
         raise ValueError("precision must be positive")
     m = tallies.n_models
@@ -129,6 +130,8 @@ def weighted_bt(
 
 def sandwich(tallies: PairTallies, theta: np.ndarray, precision: float) -> np.ndarray:
     """``H^-1 M H^-1`` of the weighted fit: the meat sums squared weights (see the module)."""
+    from scipy.special import expit
+
     x = _design(tallies)
     p = expit(x @ theta)
     bread = (x.T * (tallies.total * p * (1 - p))) @ x + precision * np.eye(tallies.n_models)
@@ -187,6 +190,8 @@ def kernel_weights(distance: np.ndarray) -> np.ndarray:
 
 def pair_log_loss(theta: np.ndarray, tallies: PairTallies) -> tuple[float, float]:
     """Summed log-loss of ``theta`` on the tallies (ties half a win each) and the weight summed."""
+    from scipy.special import expit
+
     p = np.clip(expit(theta[tallies.first] - theta[tallies.second]), 1e-12, 1 - 1e-12)
     wins = tallies.first_wins + 0.5 * tallies.ties
     losses = tallies.second_wins + 0.5 * tallies.ties

@@ -48,8 +48,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit, logsumexp
-from scipy.stats import beta
 
 ATTENTIVE_FAILURE = 0.10
 SIDE_MARGIN = 0.15
@@ -113,6 +111,8 @@ class Evidence:
 
 def _mixture_path(log_factors: np.ndarray) -> np.ndarray:
     """Running log of the equal-weight mixture of products; ``log_factors`` (events, k)."""
+    from scipy.special import logsumexp
+
     if log_factors.shape[0] == 0:
         return np.zeros(0)
     running = np.cumsum(log_factors, axis=0)
@@ -144,6 +144,8 @@ def agreement_path(
     ``gap`` is ``|delta| >= 0`` per vote, ``agreed`` whether the voter chose the side the
     board favours.
     """
+    from scipy.special import expit
+
     agreed = np.asarray(agreed, dtype=bool)[:, None]
     gap = np.abs(np.asarray(gap, dtype=float))[:, None]
     lam = _AGREEMENT_ALTERNATIVES[None, :]
@@ -157,6 +159,8 @@ def promoter_paths(
     won: np.ndarray, eta: np.ndarray, *, margin: float = PROMOTER_MARGIN
 ) -> np.ndarray:
     """Running log e-value of one model against "wins with log-odds at most ``eta + margin``"."""
+    from scipy.special import expit
+
     won = np.asarray(won, dtype=bool)[:, None]
     eta = np.asarray(eta, dtype=float)[:, None]
     shift = _PROMOTER_SHIFTS[None, :]
@@ -228,6 +232,8 @@ def voter_evidence(
     -------
     Evidence
     """
+    from scipy.special import logsumexp
+
     t = thresholds or Thresholds()
     decoy = np.asarray(decoy, dtype=bool)
     choice, delta = np.asarray(choice, dtype=int), np.asarray(delta, dtype=float)
@@ -267,6 +273,8 @@ def standing(evidence: Evidence, thresholds: Thresholds | None = None) -> str:
 
 def decoy_interval(passed: int, checks: int, *, level: float = 0.95) -> tuple[float, float]:
     """Clopper-Pearson interval on the share of decoys passed ((0, 1) without checks)."""
+    from scipy.stats import beta
+
     if checks <= 0:
         return 0.0, 1.0
     tail = (1.0 - level) / 2.0

@@ -19,7 +19,6 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit
 
 from .bt import bt_fit
 from .counts import PairCounts
@@ -92,6 +91,8 @@ def _random_pairs(n: int, n_votes: int, rng: np.random.Generator):
 
 def _verdicts(d: np.ndarray, tie_rate: float, rng: np.random.Generator) -> np.ndarray:
     """1.0 / 0.5 / 0.0 per vote, with expected score ``sigmoid(d)`` and ties as described."""
+    from scipy.special import expit
+
     p = expit(d)
     tie = tie_rate * 4.0 * p * (1.0 - p)
     u = rng.random(d.size)

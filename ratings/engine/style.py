@@ -34,10 +34,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.special import ndtri
 
 from .board import Board, board_from_fit
 from .bt import BTFit, fit_from_solution
@@ -54,6 +53,9 @@ from .likelihood import (
     pair_terms,
 )
 from .posterior import posterior_draws
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 METHOD = "bt_style"
 _RELATIVE_SLACK = 1e-12
@@ -143,6 +145,8 @@ class StyleFit:
 
     def effects(self, points: float, *, level: float = LEVEL) -> np.ndarray:
         """(k, 3): each feature's effect and interval bounds, in ``points`` per log-odds unit."""
+        from scipy.special import ndtri
+
         z = float(ndtri(0.5 + level / 2.0))
         return points * np.stack(
             [self.coef, self.coef - z * self.coef_se, self.coef + z * self.coef_se], axis=1
@@ -251,6 +255,8 @@ def _independent(x: np.ndarray, tol: float = 1e-6) -> np.ndarray:
 
 
 def _design(rows, rated, x, ties, position_bias, prior) -> _Design:
+    import scipy.sparse as sp
+
     local = np.cumsum(rated) - 1
     m, n = int(rated.sum()), rows.left.size
     key = local[rows.left] * m + local[rows.right]

@@ -19,7 +19,6 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
-from scipy.special import expit
 
 from arena.models import DecoyCheck, Vote, VoterStanding
 from generation.models import Generator
@@ -139,6 +138,8 @@ def _arrays(record: _Record) -> dict:
 
 def _figures(arrays: dict, times: list) -> dict:
     """What the audit shows of a voter, besides the tests."""
+    from scipy.special import expit
+
     votes = ~arrays["decoy"]
     decisive = votes & (arrays["choice"] <= 1)
     delta = arrays["delta"]
