@@ -180,7 +180,7 @@ def _share(value: float | None) -> str:
 
 def _tested(voter_id: int, record: _Record, names: list[str], t: Thresholds) -> dict:
     arrays = _arrays(record)
-    evidence = voter_evidence(**arrays, n_models=len(names), thresholds=t)
+    evidence = voter_evidence(**arrays, thresholds=t)
     e_values = evidence.final()
     state = standing(evidence, t)
     figures = _figures(arrays, record.times)

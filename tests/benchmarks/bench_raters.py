@@ -7,9 +7,13 @@ virtual environment.
 Part 1, per kind of bad voter: one category of 10 models (the realistic mix of
 ``regret_simulation``: the runner-up a median 40 points below the best, the rest 10-200 below
 it), 200 honest voters and 5% or 15% more bad voters of one kind, each casting ``--votes``
-votes on uniformly drawn pairs with random sides and answering a decoy at the decoy rate
-(0.03). The board's prediction is the Bradley-Terry fit of all their votes (the bad ones
-included, as a recompute would see them). Honest voters: Bradley-Terry choices with their own
+votes on uniformly drawn pairs with random sides and answering decoys at the arena's rates:
+each battle is a decoy at 25% during a voter's first 50 votes (``ARENA_DECOY_RATE_NEW``), at
+60% while they have failed more than 10% of their decoys (``ARENA_DECOY_RATE_DOUBT``), else at
+3% (``ARENA_DECOY_RATE``). The board's prediction is the Bradley-Terry fit of all their votes
+(the bad ones included, as a recompute would see them); as in the arena, the voters the tests
+exclude then leave the board and the tests run again on the new fit, until no one more is
+excluded. Honest voters: Bradley-Terry choices with their own
 discernment (log-odds scaled by a log-normal factor, sd 0.3), a side lean (log-odds shift, sd
 0.2), a taste of their own for each model (sd 0.15, about 26 points), 10% ties, 3% decoys
 failed. Bad voters:
@@ -26,7 +30,7 @@ Part 2, the route under promoters: ``--categories`` categories of the realistic 
 each, two of them (10% of votes) promoting a model ranked 2nd to 4th (one a promoter can lift
 past the best), read by the route's rule (tolerance 25 points) every 100 votes up to
 ``--horizon``, uniform and active pairing; the voters' tests every 500 votes, excluded voters'
-votes left out from then on.
+votes left out from then on (a decoy at 3% of each voter's events here).
 Printed: the share of categories ever confident with a pick more than the tolerance below the
 best, with no promoters, with promoters and no tests, with promoters and the tests; and the
 promoted model's share of battles in each.
@@ -52,7 +56,11 @@ from ratings.engine.regret import confident_leaders
 from tests.benchmarks import regret_simulation as sim
 
 MODELS = 10
-DECOY_RATE = 0.03
+DECOY_RATE = 0.03  # ARENA_DECOY_RATE
+DECOY_RATE_NEW = 0.25  # ARENA_DECOY_RATE_NEW, for a voter's first ARENA_DECOY_NEW_VOTES votes
+DECOY_NEW_VOTES = 50
+DECOY_RATE_DOUBT = 0.6  # ARENA_DECOY_RATE_DOUBT, while failing more than ATTENTIVE of decoys
+ATTENTIVE = 0.1  # RATERS_ATTENTIVE_FAILURE
 KINDS = ("random", "always-left", "promoter", "careless")
 PROMOTED_RANK = 7  # the 8th of 10: a weak model
 TOLERANCE = 25.0
@@ -83,17 +91,35 @@ def _voter(rng, truth, kind, votes, promoted):
         choice, fail = np.where(rng.random(votes) < 0.7, coin, honest), 0.35
     else:
         choice = honest
-    decoys = rng.random(votes) < DECOY_RATE
-    failed = rng.random(votes) < fail
-    # A decoy comes before the vote it is drawn beside: one event each, in time order.
-    events = votes + int(decoys.sum())
-    is_decoy = np.zeros(events, bool)
-    is_decoy[np.flatnonzero(decoys) + np.arange(decoys.sum())] = True
+    is_decoy, failed = _decoys(rng, votes, fail)
+    events = is_decoy.size
     out = {k: np.zeros(events, t) for k, t in
-           (("choice", int), ("left", int), ("right", int), ("failed", bool))}  # fmt: skip
+           (("choice", int), ("left", int), ("right", int))}  # fmt: skip
     out["choice"][~is_decoy], out["left"][~is_decoy], out["right"][~is_decoy] = choice, left, right
-    out["failed"][is_decoy] = failed[decoys]
+    out["failed"] = failed
     return {**out, "decoy": is_decoy}
+
+
+def _decoys(rng, votes: int, fail: float) -> tuple[np.ndarray, np.ndarray]:
+    """Which of a voter's events are decoys, and which of those they failed.
+
+    Each battle is a decoy at the voter's rate, as the arena decides it from their past: the
+    new voters' rate for their first votes, the rate in doubt while they have failed more than
+    an attentive voter's share of their decoys, else the pool's.
+    """
+    is_decoy, failed, passes, fails = [], [], 0, 0
+    for k in range(votes):
+        while True:
+            rate = DECOY_RATE_NEW if k < DECOY_NEW_VOTES else DECOY_RATE
+            if fails > ATTENTIVE * (fails + passes):
+                rate = max(rate, DECOY_RATE_DOUBT)
+            if rng.random() >= rate:
+                break
+            miss = bool(rng.random() < fail)
+            is_decoy.append(True), failed.append(miss)
+            fails, passes = fails + miss, passes + (not miss)
+        is_decoy.append(False), failed.append(False)
+    return np.array(is_decoy), np.array(failed)
 
 
 def _fit(voters: list[dict]) -> np.ndarray:
@@ -117,15 +143,30 @@ def _crossed_vote(voter: dict, theta: np.ndarray) -> float:
     evidence = voter_evidence(
         decoy=decoy, failed=voter["failed"], delta=delta, choice=voter["choice"],
         left=np.where(decoy, -1, voter["left"]), right=np.where(decoy, -1, voter["right"]),
-        n_models=MODELS,
     )  # fmt: skip
     if evidence.crossed_at is None:
         return np.inf
     return float((~voter["decoy"][: evidence.crossed_at + 1]).sum())
 
 
+def _crossings(voters: list[dict]) -> np.ndarray:
+    """Each voter's votes cast when first excluded (inf: never), as the arena's loop finds it:
+    the board is fitted, the tests run, the excluded voters' votes leave the board, and again
+    until no one more is excluded (an exclusion, once reached, stays)."""
+    crossed = np.full(len(voters), np.inf)
+    for _ in range(8):
+        theta = _fit([v for v, c in zip(voters, crossed, strict=True) if not np.isfinite(c)])
+        now = np.minimum(crossed, [_crossed_vote(v, theta) for v in voters])
+        if np.array_equal(np.isfinite(now), np.isfinite(crossed)):
+            return now
+        crossed = now
+    return crossed
+
+
 def part_one(args) -> None:
-    print(f"Part 1: 200 honest voters plus bad ones, {args.votes} votes each, decoy rate 0.03")
+    print(f"Part 1: 200 honest voters plus bad ones, {args.votes} votes each, decoy rates "
+          f"{DECOY_RATE_NEW:g} (first {DECOY_NEW_VOTES} votes), {DECOY_RATE_DOUBT:g} (in doubt), "
+          f"{DECOY_RATE:g}")  # fmt: skip
     print(f"{'kind':>12} {'share':>6} {'caught <=50':>12} {'caught <=100':>12} {'caught ever':>12} "
           f"{'honest ever':>12} {'95% upper':>10}")  # fmt: skip
     for share in (0.05, 0.15):
@@ -136,8 +177,7 @@ def part_one(args) -> None:
             bad = round(200 * share / (1 - share))
             kinds = ["honest"] * 200 + [kind] * bad
             voters = [_voter(rng, truth, who, args.votes, promoted) for who in kinds]
-            theta = _fit(voters)
-            crossed = np.array([_crossed_vote(v, theta) for v in voters])
+            crossed = _crossings(voters)
             honest, caught = crossed[:200], crossed[200:]
             ever = int(np.isfinite(honest).sum())
             upper = beta.ppf(0.975, ever + 1, 200 - ever)
@@ -235,7 +275,7 @@ def _tested(rng, allv, theta, fit, n, voters, bad) -> np.ndarray:
             decoy = np.random.default_rng([c, v]).random(sel.size) < DECOY_RATE
             evidence = voter_evidence(decoy=decoy, failed=decoy & (rng.random(sel.size) < 0.03),
                                       choice=choice, delta=theta[c, left] - theta[c, right],
-                                      left=left, right=right, n_models=MODELS)  # fmt: skip
+                                      left=left, right=right)  # fmt: skip
             out[c, v] = evidence.crossed_at is not None
     return out
 

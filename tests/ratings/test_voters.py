@@ -102,7 +102,7 @@ def test_evidence_short_of_the_bound_puts_a_voter_up_for_review(category, genera
         empty = np.full(n, np.nan)
         return standing(voter_evidence(decoy=np.zeros(n, bool), failed=np.zeros(n, bool),
                                        choice=np.full(n, LEFT), delta=empty, left=np.full(n, -1),
-                                       right=np.full(n, -1), n_models=2))  # fmt: skip
+                                       right=np.full(n, -1)))  # fmt: skip
 
     n = next(k for k in range(1, 60) if state(k) == REVIEW)
     cast(category, generators, voter, ["left"] * n, tag="few")  # no board yet: side test only

@@ -43,7 +43,7 @@ def _voter(rng, n=120, *, kind="honest", decoy_rate=0.05, promoted=0):
     decoy = rng.random(n) < decoy_rate
     failed = decoy & (rng.random(n) < (0.6 if kind == "careless" else 0.03))
     return {"decoy": decoy, "failed": failed, "choice": choice, "delta": delta, "left": left,
-            "right": right, "n_models": MODELS}  # fmt: skip
+            "right": right}  # fmt: skip
 
 
 def test_an_honest_voter_is_rarely_ever_excluded_however_often_read():
@@ -87,7 +87,7 @@ def test_no_factor_has_mean_above_one_within_its_null():
 def test_a_voter_with_no_events_is_ok():
     empty = np.zeros(0)
     evidence = voter_evidence(decoy=empty, failed=empty, choice=empty, delta=empty, left=empty,
-                              right=empty, n_models=0)  # fmt: skip
+                              right=empty)  # fmt: skip
     assert standing(evidence) == "ok"
     assert evidence.final() == {"decoys": 1.0, "side": 1.0, "agreement": 1.0, "promoter": 1.0}
 
@@ -96,7 +96,7 @@ def test_votes_the_board_cannot_predict_leave_the_board_tests_alone():
     n = 30
     evidence = voter_evidence(decoy=np.zeros(n, bool), failed=np.zeros(n, bool),
                               choice=np.full(n, RIGHT), delta=np.full(n, np.nan),
-                              left=np.full(n, -1), right=np.full(n, -1), n_models=3)  # fmt: skip
+                              left=np.full(n, -1), right=np.full(n, -1))  # fmt: skip
     final = evidence.final()
     assert final["agreement"] == 1.0 and final["promoter"] == 1.0
     assert final["side"] > 1.0
