@@ -123,3 +123,33 @@ def test_the_decoy_interval_is_clopper_pearson():
     assert low == pytest.approx(beta.ppf(0.025, 3, 2))
     assert high == pytest.approx(beta.ppf(0.975, 4, 1))
     assert decoy_interval(4, 4)[1] == 1.0
+
+
+def _promoter_stream(rng, models: int, votes: int = 60) -> dict:
+    """A voter backing model 0 whenever shown, and siding with the board otherwise."""
+    left = np.where(rng.random(votes) < 0.5, 0, rng.integers(1, models, votes))
+    right = np.where(left == 0, rng.integers(1, models, votes), 0)
+    delta = np.where(left == 0, -0.5, 0.5)  # model 0 is 0.5 weaker than each opponent
+    choice = np.where(left == 0, LEFT, RIGHT)
+    none = np.zeros(votes, bool)
+    return {"decoy": none, "failed": none, "choice": choice, "delta": delta, "left": left,
+            "right": right}  # fmt: skip
+
+
+def test_the_promoter_test_follows_the_leader_and_pays_nothing_for_many_models():
+    # The same votes for model 0 against 2 or 30 opponents: the evidence is the same.
+    few = voter_evidence(**_promoter_stream(np.random.default_rng(1), 3))
+    many = voter_evidence(**_promoter_stream(np.random.default_rng(1), 31))
+    assert few.promoted == many.promoted == 0
+    assert few.paths["promoter"][-1] == pytest.approx(many.paths["promoter"][-1])
+    assert few.crossed_at is not None and few.crossed_at == many.crossed_at
+
+
+def test_the_promoter_test_bets_only_on_a_model_with_evidence_before_the_vote():
+    # The first vote for a model cannot be bet on: no model has evidence yet.
+    events = _promoter_stream(np.random.default_rng(2), 5, votes=1)
+    assert voter_evidence(**events).paths["promoter"][0] == 0.0
+    events = _promoter_stream(np.random.default_rng(2), 5, votes=2)
+    path = voter_evidence(**events).paths["promoter"]
+    step = promoter_paths([True, True], [-0.5, -0.5])
+    assert path[1] == pytest.approx(step[1] - step[0])
