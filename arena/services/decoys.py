@@ -9,15 +9,13 @@ follows the rules of every battle (addresses, served bytes, sides, the seen-outp
 Some voters get more: a voter's first ``ARENA_DECOY_NEW_VOTES`` votes come with decoys at
 ``ARENA_DECOY_RATE_NEW``, and a voter who has failed more of their decoys than an attentive voter
 would (``RATERS_ATTENTIVE_FAILURE``) gets them at ``ARENA_DECOY_RATE_DOUBT`` until the share
-falls back (:func:`decoy_rate`). The extra ones are made when the voter claims a battle, from
-finished outputs they have not seen (:func:`arena.services.battles.decoy_battle_for`), as pool
-battles like any other. The rate is decided from the voter's past only, which keeps the decoy
-test valid (``ratings.engine.raters``).
-
-Its vote goes through :func:`arena.services.votes.vote_cast` and its checks, but is stored as a
-:class:`~arena.models.DecoyCheck`, never a Vote, so it reaches no board, export or Elo. The
-check is passed unless the voter preferred the off-prompt side or called a tie: "both bad" is
-a pass (the on-prompt output may be bad too).
+falls back (:func:`decoy_rate`). So does a voter the promoter test suspects of backing one
+generator (``VoterStanding.suspect``): their decoys put that generator's output on the
+off-prompt side, which an attentive voter turns down whatever its model. The extra decoys are
+made when the voter claims a battle, from finished outputs they have not seen
+(:func:`arena.services.battles.decoy_battle_for`), as pool battles like any other. The rate is
+decided from the voter's past only, which keeps the decoy test valid
+(``ratings.engine.raters``).
 """
 
 from __future__ import annotations
@@ -28,7 +26,7 @@ import random
 from django.conf import settings
 from django.db.models import Count, Q
 
-from arena.models import Battle, DecoyCheck, Prompt, Vote
+from arena.models import Battle, DecoyCheck, Prompt, Vote, VoterStanding
 from arena.services.errors import BattleNotOpen, VoteConflict
 from arena.services.limits import vote_allowance_check
 from generation.models import Generation
@@ -49,7 +47,18 @@ def decoy_rate(voter) -> float:
         )
         if checks["failed"] > settings.RATERS_ATTENTIVE_FAILURE * checks["n"]:
             rate = settings.ARENA_DECOY_RATE_DOUBT
+    if rate < settings.ARENA_DECOY_RATE_DOUBT and decoy_suspect(voter) is not None:
+        rate = settings.ARENA_DECOY_RATE_DOUBT
     return rate
+
+
+def decoy_suspect(voter) -> int | None:
+    """The generator the promoter test suspects this voter of backing, if any."""
+    return (
+        VoterStanding.objects.filter(voter=voter, suspect__isnull=False)
+        .values_list("suspect_id", flat=True)
+        .first()
+    )
 
 
 def decoy_extra_chance(voter) -> float:

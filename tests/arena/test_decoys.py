@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from arena.models import Battle, DecoyCheck, Prompt, SeenOutput, Vote
+from arena.models import Battle, DecoyCheck, Prompt, SeenOutput, Vote, VoterStanding
 from arena.services import (
     VoteConflict,
     battle_assign_next,
@@ -298,3 +298,16 @@ def test_a_voters_decoy_rate_is_higher_while_new_and_while_in_doubt(shown_decoy,
     assert decoy_rate(voter) == 0.03
     settings.ARENA_DECOY_RATE_NEW = settings.ARENA_DECOY_RATE_DOUBT = 0.0
     assert decoy_extra_chance(voter) == 0.0
+
+
+def test_a_voter_suspected_of_promoting_gets_decoys_against_that_generator(
+    ready_battle, other_prompt, off_prompt_output, voter, generators, settings, seeded
+):
+    settings.ARENA_DECOY_RATE_DOUBT = 1.0
+    assert decoy_rate(voter) == 0.0
+    VoterStanding.objects.create(voter=voter, suspect=generators[0])
+    assert decoy_rate(voter) == 1.0
+    given = battle_assign_next(voter=voter)
+    # The suspected generator's output is the one made for another prompt.
+    assert given.decoy and given.generator_b_id == generators[0].id
+    assert given.generation_b.prompt_id != given.prompt_id

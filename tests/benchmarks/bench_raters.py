@@ -61,6 +61,8 @@ DECOY_RATE_NEW = 0.25  # ARENA_DECOY_RATE_NEW, for a voter's first ARENA_DECOY_N
 DECOY_NEW_VOTES = 50
 DECOY_RATE_DOUBT = 0.6  # ARENA_DECOY_RATE_DOUBT, while failing more than ATTENTIVE of decoys
 ATTENTIVE = 0.1  # RATERS_ATTENTIVE_FAILURE
+SUSPECT_LEVEL = 2.0  # ratings.services.raters.SUSPECT_LEVEL: the promoter test's e-value
+REFRESH = 5  # votes between two refreshes of a voter's standing
 KINDS = ("random", "always-left", "promoter", "careless")
 PROMOTED_RANK = 7  # the 8th of 10: a weak model
 TOLERANCE = 25.0
@@ -73,7 +75,7 @@ def _honest_choice(rng, delta, lam, lean):
 
 
 def _voter(rng, truth, kind, votes, promoted):
-    """One voter's events: votes on uniform pairs with random sides, decoys at the rate."""
+    """One voter's votes on uniform pairs with random sides, and how they answer decoys."""
     left = rng.integers(0, MODELS, votes)
     right = (left + rng.integers(1, MODELS, votes)) % MODELS
     taste = rng.normal(0, 0.15, MODELS)  # a voter's own liking of each model, ~26 points
@@ -91,35 +93,55 @@ def _voter(rng, truth, kind, votes, promoted):
         choice, fail = np.where(rng.random(votes) < 0.7, coin, honest), 0.35
     else:
         choice = honest
-    is_decoy, failed = _decoys(rng, votes, fail)
-    events = is_decoy.size
-    out = {k: np.zeros(events, t) for k, t in
-           (("choice", int), ("left", int), ("right", int))}  # fmt: skip
-    out["choice"][~is_decoy], out["left"][~is_decoy], out["right"][~is_decoy] = choice, left, right
-    out["failed"] = failed
-    return {**out, "decoy": is_decoy}
+    none = np.zeros(votes, bool)
+    return {"choice": choice, "left": left, "right": right, "decoy": none, "failed": none,
+            "fail": fail, "promoter": kind == "promoter"}  # fmt: skip
 
 
-def _decoys(rng, votes: int, fail: float) -> tuple[np.ndarray, np.ndarray]:
-    """Which of a voter's events are decoys, and which of those they failed.
+def _with_decoys(rng, voter: dict, theta: np.ndarray) -> dict:
+    """The voter's votes with the decoys they answer between them, in time order.
 
     Each battle is a decoy at the voter's rate, as the arena decides it from their past: the
-    new voters' rate for their first votes, the rate in doubt while they have failed more than
-    an attentive voter's share of their decoys, else the pool's.
+    new voters' rate for their first votes; the rate in doubt while they have failed more than
+    an attentive voter's share of their decoys, or while the promoter test (refreshed every
+    ``REFRESH`` votes, against ``theta``) has an e-value of at least 2, when the decoys made for
+    them put the suspected model's output on the off-prompt side; else the pool's rate, whose
+    decoys hold a random model's. An honest voter fails 3% of decoys, whatever their model; a
+    promoter fails the decoys whose off-prompt output is by the model they back, and 3% of the
+    others.
     """
+    votes = voter["choice"].size
+    evidence = voter_evidence(**_votes_only(voter, theta))
+    suspected = np.asarray(evidence.paths["promoter"]) >= np.log(SUSPECT_LEVEL)
     is_decoy, failed, passes, fails = [], [], 0, 0
     for k in range(votes):
+        refreshed = k - k % REFRESH - 1
+        suspect = refreshed >= 0 and bool(suspected[refreshed])
         while True:
             rate = DECOY_RATE_NEW if k < DECOY_NEW_VOTES else DECOY_RATE
-            if fails > ATTENTIVE * (fails + passes):
+            if fails > ATTENTIVE * (fails + passes) or suspect:
                 rate = max(rate, DECOY_RATE_DOUBT)
             if rng.random() >= rate:
                 break
+            targeted = suspect and rng.random() >= DECOY_RATE / rate
+            fail = voter["fail"]
+            if voter["promoter"] and (targeted or rng.random() < 1 / MODELS):
+                fail = 1.0  # their model's output, off the prompt: they back it
             miss = bool(rng.random() < fail)
             is_decoy.append(True), failed.append(miss)
             fails, passes = fails + miss, passes + (not miss)
         is_decoy.append(False), failed.append(False)
-    return np.array(is_decoy), np.array(failed)
+    is_decoy = np.array(is_decoy)
+    out = {k: np.zeros(is_decoy.size, int) for k in ("choice", "left", "right")}
+    for key in out:
+        out[key][~is_decoy] = voter[key]
+    return {**out, "decoy": is_decoy, "failed": np.array(failed)}
+
+
+def _votes_only(voter: dict, theta: np.ndarray) -> dict:
+    return {"decoy": np.zeros(voter["choice"].size, bool), "failed": voter["failed"],
+            "choice": voter["choice"], "left": voter["left"], "right": voter["right"],
+            "delta": theta[voter["left"]] - theta[voter["right"]]}  # fmt: skip
 
 
 def _fit(voters: list[dict]) -> np.ndarray:
@@ -163,12 +185,18 @@ def _crossings(voters: list[dict]) -> np.ndarray:
     return crossed
 
 
+def _decoys_within(voter: dict, votes: int) -> int:
+    """Decoys a voter answered before their ``votes``-th vote."""
+    cast = np.cumsum(~voter["decoy"])
+    return int(voter["decoy"][cast < votes].sum())
+
+
 def part_one(args) -> None:
     print(f"Part 1: 200 honest voters plus bad ones, {args.votes} votes each, decoy rates "
           f"{DECOY_RATE_NEW:g} (first {DECOY_NEW_VOTES} votes), {DECOY_RATE_DOUBT:g} (in doubt), "
           f"{DECOY_RATE:g}")  # fmt: skip
     print(f"{'kind':>12} {'share':>6} {'caught <=50':>12} {'caught <=100':>12} {'caught ever':>12} "
-          f"{'honest ever':>12} {'95% upper':>10}")  # fmt: skip
+          f"{'honest ever':>12} {'95% upper':>10} {'honest decoys':>14}")  # fmt: skip
     for share in (0.05, 0.15):
         for k, kind in enumerate(KINDS):
             rng = np.random.default_rng([args.seed, k, int(share * 100)])
@@ -177,13 +205,18 @@ def part_one(args) -> None:
             bad = round(200 * share / (1 - share))
             kinds = ["honest"] * 200 + [kind] * bad
             voters = [_voter(rng, truth, who, args.votes, promoted) for who in kinds]
+            theta = _fit(voters)
+            voters = [_with_decoys(rng, v, theta) for v in voters]
             crossed = _crossings(voters)
+            early = np.mean([_decoys_within(v, 50) for v in voters[:200]])
+            later = np.mean([_decoys_within(v, args.votes) for v in voters[:200]]) - early
             honest, caught = crossed[:200], crossed[200:]
             ever = int(np.isfinite(honest).sum())
             upper = beta.ppf(0.975, ever + 1, 200 - ever)
             shares = [np.mean(caught <= 50), np.mean(caught <= 100), np.mean(np.isfinite(caught))]
+            cost = f"{early:>6.1f} + {later:>5.1f}"
             print(f"{kind:>12} {share:>6.0%} " + " ".join(f"{x:>12.0%}" for x in shares)
-                  + f" {ever / 200:>12.1%} {upper:>10.1%}")  # fmt: skip
+                  + f" {ever / 200:>12.1%} {upper:>10.1%} {cost}")  # fmt: skip
 
 
 def _route_run(args, *, aim, promoters: bool, tests: bool, seed: int):

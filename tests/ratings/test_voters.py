@@ -205,3 +205,16 @@ def test_a_category_with_one_voter_gets_sensible_answers(client, category, team)
     assert VoterStanding.objects.get(voter=team).state == OK
     client.force_login(team)
     assert client.get(f"/leaderboard/{category.slug}/").status_code == 200
+
+
+def test_a_voter_backing_the_weaker_generator_is_suspected_of_promoting_it(
+    category, generators, voter, team
+):
+    cast(category, generators, voter, ["b"] * 12, tag="promoter")
+    leaderboard_recompute(category=category)
+    standings_refresh()
+    row = VoterStanding.objects.get(voter=voter)
+    assert row.e_values["promoter"] >= 2.0
+    assert row.suspect_id == generators[1].id
+    honest = VoterStanding.objects.get(voter=team)
+    assert honest.suspect_id is None
