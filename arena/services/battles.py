@@ -234,14 +234,14 @@ def _decoy_made_with(voter, category, seen, generators: dict, off: set) -> Battl
                             prompt=output.prompt,
                             generator_a=generators[output.generator_id],
                             generator_b=generator_b,
+                            variants=(output.variant, 0),
                             decoy=elsewhere,
                         )
                         if battle.generation_a_id != output.id:
                             raise _NotReady  # another live output of the pair is reused first
                 except _NotReady:
                     continue
-                battles_settle(generation_id=output.id)
-                battle.refresh_from_db()
+                battle.refresh_from_db()  # both outputs are finished: it is ready
                 return battle if battle.status == Battle.Status.READY else None
     return None
 
