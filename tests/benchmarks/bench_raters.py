@@ -9,22 +9,25 @@ Part 1, per kind of bad voter: one category of 10 models (the realistic mix of
 it), 200 honest voters and 5% or 15% more bad voters of one kind, each casting ``--votes``
 votes on uniformly drawn pairs with random sides and answering decoys at the arena's rates:
 each battle is a decoy at 25% during a voter's first 50 votes (``ARENA_DECOY_RATE_NEW``), at
-60% while they have failed more than 10% of their decoys (``ARENA_DECOY_RATE_DOUBT``), else at
-3% (``ARENA_DECOY_RATE``). The board's prediction is the Bradley-Terry fit of all their votes
-(the bad ones included, as a recompute would see them); as in the arena, the voters the tests
-exclude then leave the board and the tests run again on the new fit, until no one more is
-excluded. Honest voters: Bradley-Terry choices with their own
-discernment (log-odds scaled by a log-normal factor, sd 0.3), a side lean (log-odds shift, sd
-0.2), a taste of their own for each model (sd 0.15, about 26 points), 10% ties, 3% decoys
+60% (``ARENA_DECOY_RATE_DOUBT``) while they have failed more than 10% of their decoys or the
+promoter test suspects them (then with the suspected model's output off the prompt), else at
+3% (``ARENA_DECOY_RATE``); see :func:`_with_decoys`. The board's prediction is the
+Bradley-Terry fit of all their votes (the bad ones included, as a recompute would see them);
+as in the arena, the voters the tests exclude then leave the board and the tests run again on
+the new fit, until no one more is excluded. Honest voters: Bradley-Terry choices with their
+own discernment (log-odds scaled by a log-normal factor, sd 0.3), a side lean (log-odds shift,
+sd 0.2), a taste of their own for each model (sd 0.15, about 26 points), 10% ties, 3% decoys
 failed. Bad voters:
 
 * random: left or right at random (ties as honest voters), decoys failed half the time;
 * always-left: left every time, decoys failed half the time (the off-prompt side is random);
-* promoter: votes for a weak model (the 8th of 10) whenever it is shown, honestly otherwise;
+* promoter: votes for a weak model (the 8th of 10) whenever it is shown, honestly otherwise,
+  on decoys too: a decoy whose off-prompt output is by that model is failed, others 3%;
 * careless: a random click 70% of the time, honest otherwise; decoys failed 35% of the time.
 
-Printed per kind: the share excluded within 50 of their votes and within all of them, and the
-share of honest voters ever excluded with its 95% Clopper-Pearson upper bound.
+Printed per kind: the share excluded within 50, 100 and all of their votes, the share of
+honest voters ever excluded with its 95% Clopper-Pearson upper bound, and the decoys an
+honest voter answered over their first 50 votes and after.
 
 Part 2, the route under promoters: ``--categories`` categories of the realistic mix, 20 voters
 each, two of them (10% of votes) promoting a model ranked 2nd to 4th (one a promoter can lift
