@@ -390,6 +390,15 @@ class VoterStanding(models.Model):
         null=True, blank=True, help_text="The share the board predicts for the team's voters."
     )
     median_time_ms = models.FloatField(null=True, blank=True)
+    suspect = models.ForeignKey(
+        "generation.Generator",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The generator the promoter test names while it has some evidence: the "
+        "voter's decoys put its outputs on the off-prompt side.",
+    )
     by_hand = models.BooleanField(default=False, help_text="Staff decided; the tests wait.")
     set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -26,5 +26,7 @@ STORAGES = {
 ARENA_BATTLE_BUFFER = 2
 # No decoy battles unless a test asks for them: most tests count the votes they cast.
 ARENA_DECOY_RATE = 0.0
+ARENA_DECOY_RATE_NEW = 0.0
+ARENA_DECOY_RATE_DOUBT = 0.0
 # A small canonical box keeps in-process generation fast; tests of the size set their own.
 ARENA_OUTPUT_SIZE = (256, 256)

@@ -396,6 +396,11 @@ if ARENA_PAIRING_EXPLORATION > 1.0:
 ARENA_PROMPT_REPEAT_HOURS = envfloat("ARENA_PROMPT_REPEAT_HOURS", 24.0, minimum=0.0)
 # The share of new pool battles made as decoys (attention checks, see docs/blindness.md).
 ARENA_DECOY_RATE = envfloat("ARENA_DECOY_RATE", 0.03, minimum=0.0, maximum=1.0)
+# A voter's first ARENA_DECOY_NEW_VOTES votes come with decoys at ARENA_DECOY_RATE_NEW (a share
+# of their battles); one failing more decoys than RATERS_ATTENTIVE_FAILURE, ARENA_DECOY_RATE_DOUBT.
+ARENA_DECOY_RATE_NEW = envfloat("ARENA_DECOY_RATE_NEW", 0.25, minimum=0.0, maximum=0.9)
+ARENA_DECOY_NEW_VOTES = envint("ARENA_DECOY_NEW_VOTES", 50, minimum=0)
+ARENA_DECOY_RATE_DOUBT = envfloat("ARENA_DECOY_RATE_DOUBT", 0.6, minimum=0.0, maximum=0.9)
 
 # Ratings (see docs/ratings.md for what each choice means).
 RATINGS_ELO_K = envfloat("RATINGS_ELO_K", 4.0, minimum=0.0)

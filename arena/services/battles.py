@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -13,8 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from arena.core.queue import enqueue, enqueue_on_commit
-from arena.models import Battle, Category, Kind, Prompt
-from arena.services.decoys import decoy_output
+from arena.models import Battle, Category, Kind, Prompt, SeenOutput
+from arena.services.decoys import decoy_extra_chance, decoy_output, decoy_suspect
 from arena.services.pairing import pairs_draw
 from arena.tasks import battles_ahead as ahead_task
 from arena.tasks import battles_refill as refill_task
@@ -157,6 +158,92 @@ def battle_or_decoy_create(*, prompt: Prompt, pair: tuple[Generator, Generator])
                     prompt=prompt, generator_a=generator_a, generator_b=generator_b, decoy=output
                 )
     return battle_create(prompt=prompt, generator_a=pair[0], generator_b=pair[1])
+
+
+class _NotReady(Exception):
+    pass
+
+
+def decoy_battle_for(*, voter, categories: Callable[[], list[int | None]]) -> Battle | None:
+    """A decoy made now for this voter's claim, at the chance :func:`decoy_extra_chance` gives
+    (None otherwise, or when none can be made).
+
+    It is a ready pool battle of the first of ``categories`` (called only then) where one can
+    be made from finished outputs the voter has not seen: a reused output of a prompt they
+    were not given within ``ARENA_PROMPT_REPEAT_HOURS`` (if there is one), and another
+    generator's output for another prompt (:func:`arena.services.decoys.decoy_output`): the
+    suspected generator's, when the promoter test suspects the voter of backing one that can
+    take part. Nothing is generated for it.
+    """
+    if _rng.random() >= decoy_extra_chance(voter):
+        return None
+    seen = SeenOutput.objects.filter(voter=voter).values("digest")
+    suspect = decoy_suspect(voter)
+    for category in categories()[:3]:
+        battle = _decoy_made(voter, category, seen, suspect)
+        if battle is not None:
+            return battle
+    return None
+
+
+def _decoy_made(voter, category_id: int | None, seen, suspect: int | None) -> Battle | None:
+    category = Category.objects.filter(id=category_id).first()
+    if category is None:
+        return None
+    generators = {g.pk: g for g in generators_enabled(kind=category.kind)}
+    if suspect in generators:
+        made = _decoy_made_with(voter, category, seen, generators, off={suspect})
+        if made is not None:
+            return made
+    return _decoy_made_with(voter, category, seen, generators, off=set(generators))
+
+
+def _decoy_made_with(voter, category, seen, generators: dict, off: set) -> Battle | None:
+    """A decoy whose off-prompt output is by one of the generators in ``off``."""
+    outputs = Generation.objects.filter(
+        prompt__category=category,
+        prompt__active=True,
+        generator_id__in=[pk for pk in generators if {pk} != off],
+        reusable=True,
+        status=Generation.Status.SUCCEEDED,
+    ).exclude(Q(digest="") | Q(digest__in=seen))
+    no_source = Q(prompt__source_image="")
+    outputs = outputs.filter(~no_source if category.kind == Kind.EDIT else no_source)
+    hours = settings.ARENA_PROMPT_REPEAT_HOURS
+    recent = Battle.objects.filter(
+        voter=voter, assigned_at__gte=timezone.now() - timedelta(hours=hours)
+    ).values("prompt_id")
+    for candidates in (outputs.exclude(prompt_id__in=recent), outputs) if hours > 0 else (outputs,):
+        ids = list(candidates.order_by("-id").values_list("id", flat=True)[:50])
+        _rng.shuffle(ids)
+        for output in Generation.objects.filter(id__in=ids[:5]).select_related("prompt"):
+            others = [g for pk, g in generators.items() if pk != output.generator_id and pk in off]
+            _rng.shuffle(others)
+            for generator_b in others:
+                elsewhere = decoy_output(
+                    prompt=output.prompt,
+                    generator=generator_b,
+                    rng=_rng,
+                    unseen=~Q(digest__in=seen),
+                )
+                if elsewhere is None or elsewhere.digest == output.digest:
+                    continue
+                try:
+                    with transaction.atomic():
+                        battle = battle_create(
+                            prompt=output.prompt,
+                            generator_a=generators[output.generator_id],
+                            generator_b=generator_b,
+                            variants=(output.variant, 0),
+                            decoy=elsewhere,
+                        )
+                        if battle.generation_a_id != output.id:
+                            raise _NotReady  # another live output of the pair is reused first
+                except _NotReady:
+                    continue
+                battle.refresh_from_db()  # both outputs are finished: it is ready
+                return battle if battle.status == Battle.Status.READY else None
+    return None
 
 
 def prompts_of_kind(kind: str) -> Q:

@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from arena.models import Battle
-from arena.services.battles import ahead_later, refill_later
+from arena.services.battles import ahead_later, decoy_battle_for, refill_later
 from arena.services.pairing import categories_order
 from arena.services.unseen import (
     battle_create_unseen,
@@ -141,6 +141,17 @@ def _claim(*, voter, category_id: int | None, show: bool) -> Battle | None:
     if category_id is not None:
         pool = pool.filter(prompt__category_id=category_id)
     unseen = pool.filter(unseen_by(voter))
+    # A decoy made for this voter, at their rate (more for new voters and voters in doubt).
+    made = decoy_battle_for(
+        voter=voter,
+        categories=lambda: (
+            [category_id] if category_id is not None else _categories_for(voter, unseen)
+        ),
+    )
+    if made is not None:
+        battle = _claim_from(Battle.objects.filter(id=made.id), voter=voter, show=show)
+        if battle is not None:
+            return battle
     # A prompt this voter was given within the repeat window only when no other is left.
     for candidates in (unseen.filter(_prompt_not_recent(voter)), unseen):
         battle = _claim_best(candidates, voter=voter, category_id=category_id, show=show)

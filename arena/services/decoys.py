@@ -6,10 +6,16 @@ battle. Output a answers the prompt on the page. The refill makes one at ``ARENA
 (see :func:`arena.services.battles.battles_refill`); everything a voter is sent before the vote
 follows the rules of every battle (addresses, served bytes, sides, the seen-output rule).
 
-Its vote goes through :func:`arena.services.votes.vote_cast` and its checks, but is stored as a
-:class:`~arena.models.DecoyCheck`, never a Vote, so it reaches no board, export or Elo. The
-check is passed unless the voter preferred the off-prompt side or called a tie: "both bad" is
-a pass (the on-prompt output may be bad too).
+Some voters get more: a voter's first ``ARENA_DECOY_NEW_VOTES`` votes come with decoys at
+``ARENA_DECOY_RATE_NEW``, and a voter who has failed more of their decoys than an attentive voter
+would (``RATERS_ATTENTIVE_FAILURE``) gets them at ``ARENA_DECOY_RATE_DOUBT`` until the share
+falls back (:func:`decoy_rate`). So does a voter the promoter test suspects of backing one
+generator (``VoterStanding.suspect``): their decoys put that generator's output on the
+off-prompt side, which an attentive voter turns down whatever its model. The extra decoys are
+made when the voter claims a battle, from finished outputs they have not seen
+(:func:`arena.services.battles.decoy_battle_for`), as pool battles like any other. The rate is
+decided from the voter's past only, which keeps the decoy test valid
+(``ratings.engine.raters``).
 """
 
 from __future__ import annotations
@@ -17,7 +23,10 @@ from __future__ import annotations
 import datetime
 import random
 
-from arena.models import Battle, DecoyCheck, Prompt, Vote
+from django.conf import settings
+from django.db.models import Count, Q
+
+from arena.models import Battle, DecoyCheck, Prompt, Vote, VoterStanding
 from arena.services.errors import BattleNotOpen, VoteConflict
 from arena.services.limits import vote_allowance_check
 from generation.models import Generation
@@ -26,11 +35,48 @@ from generation.models import Generation
 _CANDIDATES = 50
 
 
-def decoy_output(*, prompt: Prompt, generator, rng: random.Random) -> Generation | None:
+def decoy_rate(voter) -> float:
+    """The share of this voter's battles that should be decoys now (see the module)."""
+    rate = settings.ARENA_DECOY_RATE
+    new, new_rate = settings.ARENA_DECOY_NEW_VOTES, settings.ARENA_DECOY_RATE_NEW
+    if new_rate > rate and Vote.objects.filter(voter=voter)[:new].count() < new:
+        rate = new_rate
+    if rate < settings.ARENA_DECOY_RATE_DOUBT:
+        checks = DecoyCheck.objects.filter(voter=voter).aggregate(
+            n=Count("id"), failed=Count("id", filter=Q(passed=False))
+        )
+        if checks["failed"] > settings.RATERS_ATTENTIVE_FAILURE * checks["n"]:
+            rate = settings.ARENA_DECOY_RATE_DOUBT
+    if rate < settings.ARENA_DECOY_RATE_DOUBT and decoy_suspect(voter) is not None:
+        rate = settings.ARENA_DECOY_RATE_DOUBT
+    return rate
+
+
+def decoy_suspect(voter) -> int | None:
+    """The generator the promoter test suspects this voter of backing, if any."""
+    return (
+        VoterStanding.objects.filter(voter=voter, suspect__isnull=False)
+        .values_list("suspect_id", flat=True)
+        .first()
+    )
+
+
+def decoy_extra_chance(voter) -> float:
+    """The chance that a claim of this voter's takes a decoy made for them: with the pool's own
+    decoys (``ARENA_DECOY_RATE``), their battles are decoys at :func:`decoy_rate`."""
+    base = settings.ARENA_DECOY_RATE
+    rate = decoy_rate(voter)
+    return 0.0 if rate <= base or base >= 1.0 else (rate - base) / (1.0 - base)
+
+
+def decoy_output(
+    *, prompt: Prompt, generator, rng: random.Random, unseen: Q | None = None
+) -> Generation | None:
     """A finished output of ``generator`` made for another active prompt of the category.
 
     For an edit: another instruction on the same source picture. None when there is none
     (a category with one prompt, a source with one instruction, nothing finished yet).
+    ``unseen``: a filter on the outputs (those a voter has not seen).
     """
     if prompt.category_id is None:
         return None
@@ -43,6 +89,8 @@ def decoy_output(*, prompt: Prompt, generator, rng: random.Random) -> Generation
     outputs = Generation.objects.filter(
         prompt__in=others, generator=generator, status=Generation.Status.SUCCEEDED
     ).exclude(digest="")
+    if unseen is not None:
+        outputs = outputs.filter(unseen)
     ids = list(outputs.order_by("id").values_list("id", flat=True)[:_CANDIDATES])
     return Generation.objects.get(id=rng.choice(ids)) if ids else None
 

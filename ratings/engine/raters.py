@@ -11,7 +11,10 @@ The tests
 ---------
 decoys
     A decoy's off-prompt output is preferred with probability at most ``attentive`` (10% by
-    default) by an attentive voter. Alternatives: failure rates 25% to 85%.
+    default) by an attentive voter. Alternatives: failure rates 25% to 70% (a voter clicking
+    at random fails half). How many decoys a voter gets may depend on their past answers
+    (the arena gives more to new voters and to voters failing them): each check is still
+    failed with probability at most ``attentive`` given everything before, so the test holds.
 side
     Among the voter's left/right votes (ties and "both bad" left out), the left side is chosen
     with probability within ``0.5 +/- side_margin`` (0.15 by default: sides are drawn at random,
@@ -29,18 +32,21 @@ promoter
     For each model ``g`` the voter's left/right votes that show it: the board gives ``g`` a
     win with log-odds ``eta``; the null is that the voter's log-odds are at most
     ``eta + promoter_margin`` (0.5 by default, about 87 rating points of the voter's own taste).
-    Alternatives: shifts of 2, 3 and 5. The test's e-value is the mean over the models of the
-    per-model e-processes (a mean of e-processes is one), which is the multiplicity correction;
-    the model with the largest one is named.
+    Alternatives: shifts of 2, 3 and 5, one e-process per model. The test follows the leader:
+    at each vote it bets on the model with the most evidence so far (chosen from the past, so
+    no multiplicity correction is due), which is the model named.
 
 Combining and deciding
 ----------------------
-The voter's evidence is the mean of the four e-values (again an e-process on the voter's own
-stream of votes and decoys), so an honest voter's evidence ever reaches ``1 / error_rate``
-with probability at most ``error_rate``, all four tests and every look together. Crossing it
-is *exclusion*; evidence above ``1 / review_rate`` is *review*. Two approximations, said
-plainly: the board's fit stands in for the truth in the last two tests (it is fitted to the
-team, including the voter), and the tests read the whole history against today's board.
+The voter's evidence is a weighted mean of the four e-values, with weights fixed in advance
+(:data:`WEIGHTS`: most on the decoy and promoter tests, whose evidence builds slowest; the side
+and agreement tests, when they have evidence, have it by orders of magnitude). A weighted
+mean of e-processes is again one on the voter's own stream of votes and decoys, so an honest
+voter's evidence ever reaches ``1 / error_rate`` with probability at most ``error_rate``, all
+four tests and every look together. Crossing it is *exclusion*; evidence above
+``1 / review_rate`` is *review*. Two approximations, said plainly: the board's fit stands in
+for the truth in the last two tests (it is fitted to the team, including the voter), and the
+tests read the whole history against today's board.
 """
 
 from __future__ import annotations
@@ -56,8 +62,10 @@ PROMOTER_MARGIN = 0.5
 ERROR_RATE = 0.05
 REVIEW_RATE = 0.2
 TESTS = ("decoys", "side", "agreement", "promoter")
+# The share of the voter's evidence each test's e-value stakes (fixed in advance, summing to 1).
+WEIGHTS = {"decoys": 0.35, "side": 0.05, "agreement": 0.05, "promoter": 0.55}
 
-_DECOY_ALTERNATIVES = np.array([0.25, 0.4, 0.55, 0.7, 0.85])
+_DECOY_ALTERNATIVES = np.array([0.25, 0.35, 0.5, 0.7])
 _SIDE_ALTERNATIVES = np.array([0.8, 0.9, 0.95, 0.99])
 _AGREEMENT_ALTERNATIVES = np.array([-1.0, -0.5, 0.0, 0.25])
 _PROMOTER_SHIFTS = np.array([2.0, 3.0, 5.0])
@@ -178,23 +186,33 @@ def _on_clock(mask: np.ndarray, path: np.ndarray) -> np.ndarray:
     return out
 
 
-def _promoter_clock(decisive, left, right, choice, delta, n_models, margin) -> tuple:
-    """Mean over ``n_models`` of the per-model promoter e-processes, on the event clock."""
+def _promoter_clock(decisive, left, right, choice, delta, margin) -> tuple:
+    """The promoter test on the event clock, following the leader; and the model it names.
+
+    Each model has its own e-process (:func:`promoter_paths`). At each vote the test bets on
+    the model with the most evidence before that vote, if it has any (above 1), with that
+    model's own mixture over the shifts: the factor is the step that model's e-process takes
+    at this vote (1 when it is not shown). The model is chosen from the past only, so each
+    factor has expectation at most 1 under the null and the product is an e-process, with no
+    division by the number of models; it loses only the votes before the promoted model leads.
+    """
     events = decisive.size
-    total = np.full(events, float(n_models))  # e = 1 for a model before its first vote
-    best, best_value = None, -np.inf
     known = decisive & ~np.isnan(delta) & (left >= 0) & (right >= 0)
-    for model in np.unique(np.concatenate([left[known], right[known]])):
+    models = np.unique(np.concatenate([left[known], right[known]]))
+    if not models.size:
+        return np.zeros(events), None
+    clocks = np.zeros((models.size, events))
+    for row, model in enumerate(models):
         shows = known & ((left == model) | (right == model))
         on_left = left[shows] == model
         won = np.where(on_left, choice[shows] == LEFT, choice[shows] == RIGHT)
         eta = np.where(on_left, delta[shows], -delta[shows])
-        path = promoter_paths(won, eta, margin=margin)
-        total += np.exp(_on_clock(shows, path)) - 1.0
-        if path[-1] > best_value:
-            best, best_value = int(model), float(path[-1])
-    with np.errstate(divide="ignore"):
-        return np.log(np.maximum(total, 0.0) / max(n_models, 1)), best
+        clocks[row] = _on_clock(shows, promoter_paths(won, eta, margin=margin))
+    before = np.concatenate([np.zeros((models.size, 1)), clocks[:, :-1]], axis=1)
+    leader = np.argmax(before, axis=0)
+    at = np.arange(events)
+    steps = np.where(before[leader, at] > 0, clocks[leader, at] - before[leader, at], 0.0)
+    return np.cumsum(steps), int(models[np.argmax(clocks[:, -1])])
 
 
 def voter_evidence(
@@ -205,7 +223,6 @@ def voter_evidence(
     delta: np.ndarray,
     left: np.ndarray,
     right: np.ndarray,
-    n_models: int,
     thresholds: Thresholds | None = None,
 ) -> Evidence:
     """The four tests on one voter's events, in the order they happened.
@@ -223,8 +240,6 @@ def voter_evidence(
         predict it: no board yet, or an unrated model).
     left, right : numpy.ndarray of int
         Per vote: model indices shown on each side (-1 when unknown).
-    n_models : int
-        Models the promoter test averages over (at least those in ``left`` and ``right``).
     thresholds : Thresholds, optional
         The nulls and levels.
 
@@ -250,12 +265,12 @@ def voter_evidence(
             agreement_path(agreed[informative], delta[informative], floor=t.agreement_floor),
         ),
     }
-    n_models = max(int(n_models), int(max(left.max(initial=-1), right.max(initial=-1))) + 1, 1)
     paths["promoter"], promoted = _promoter_clock(
-        decisive, left, right, choice, delta, n_models, t.promoter_margin
+        decisive, left, right, choice, delta, t.promoter_margin
     )
     stacked = np.stack([paths[k] for k in TESTS]) if decoy.size else np.zeros((4, 0))
-    combined = logsumexp(stacked, axis=0) - np.log(len(TESTS)) if decoy.size else np.zeros(0)
+    weights = np.array([WEIGHTS[k] for k in TESTS])[:, None]
+    combined = logsumexp(stacked, axis=0, b=weights) if decoy.size else np.zeros(0)
     over = np.flatnonzero(combined >= -np.log(t.error_rate))
     crossed = int(over[0]) if over.size else None
     return Evidence(paths, combined, crossed, promoted)

@@ -26,6 +26,8 @@ from ratings.engine.raters import TESTS, Thresholds, standing, voter_evidence
 from ratings.models import Snapshot
 
 EXCLUDED = VoterStanding.State.EXCLUDED
+# The promoter test's e-value from which the generator it names is the voter's ``suspect``.
+SUSPECT_LEVEL = 2.0
 CHOICES = {"left": 0, "right": 1, "tie": 2, "both_bad": 3}
 
 
@@ -179,13 +181,16 @@ def _share(value: float | None) -> str:
     return "\u2013" if value is None else f"{value:.0%}"
 
 
-def _tested(voter_id: int, record: _Record, names: list[str], t: Thresholds) -> dict:
+def _tested(voter_id: int, record: _Record, generators: list[tuple], t: Thresholds) -> dict:
     arrays = _arrays(record)
-    evidence = voter_evidence(**arrays, n_models=len(names), thresholds=t)
+    evidence = voter_evidence(**arrays, thresholds=t)
     e_values = evidence.final()
     state = standing(evidence, t)
     figures = _figures(arrays, record.times)
-    promoted = names[evidence.promoted] if evidence.promoted is not None else None
+    named = generators[evidence.promoted] if evidence.promoted is not None else (None, None)
+    promoted = named[1]
+    # While the promoter test has some evidence, the voter's decoys test it (arena.services.decoys).
+    suspect = named[0] if e_values["promoter"] >= SUSPECT_LEVEL else None
     reasons = _reasons(e_values, figures, promoted, state, t)
     combined = float(np.exp(evidence.combined[-1])) if evidence.combined.size else 1.0
     return {
@@ -195,12 +200,13 @@ def _tested(voter_id: int, record: _Record, names: list[str], t: Thresholds) -> 
         "e_values": {k: round(v, 4) for k, v in e_values.items()},
         "reason_keys": [k for k, _ in reasons],
         "reasons": [w for _, w in reasons],
+        "suspect_id": suspect,
     }
 
 
 FIELDS = ["tested_state", "evidence", "e_values", "reason_keys", "reasons", "votes",
           "decoys_checked", "decoys_passed", "left_share", "agreement", "expected_agreement",
-          "median_time_ms", "tested_at", "state"]  # fmt: skip
+          "median_time_ms", "tested_at", "state", "suspect"]  # fmt: skip
 
 
 def standings_refresh() -> int:
@@ -214,9 +220,8 @@ def standings_refresh() -> int:
     t = thresholds()
     generators = list(Generator.objects.order_by("id").values_list("id", "name"))
     index = {gid: k for k, (gid, _) in enumerate(generators)}
-    names = [name for _, name in generators]
     tested = {
-        voter_id: _tested(voter_id, record, names, t)
+        voter_id: _tested(voter_id, record, generators, t)
         for voter_id, record in _records(index).items()
     }
     return _standings_store(tested)

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from arena.models import Battle, DecoyCheck, Prompt, Vote
+from arena.models import Battle, DecoyCheck, Prompt, SeenOutput, Vote, VoterStanding
 from arena.services import (
     VoteConflict,
     battle_assign_next,
@@ -16,7 +16,7 @@ from arena.services import (
     vote_cast,
 )
 from arena.services import battles as battles_service
-from arena.services.decoys import decoy_passed
+from arena.services.decoys import decoy_extra_chance, decoy_passed, decoy_rate
 from arena.signals import vote_recorded
 from generation.models import Generation
 from tests.conftest import source_png
@@ -255,3 +255,59 @@ def test_a_normal_vote_pays_no_query_for_decoys(shown_battle, voter):
     assert not any("decoycheck" in sql for sql in statements)
     # The voter's lock, the one read of the battle, the close, the insert.
     assert len([s for s in statements if not s.startswith(("savepoint", "release"))]) == 4
+
+
+def test_a_new_voter_is_given_a_decoy_made_for_their_claim(
+    ready_battle, other_prompt, off_prompt_output, voter, settings, seeded
+):
+    # The pool holds two plain battles; at a new voter's rate of 1 the claim makes a decoy.
+    settings.ARENA_DECOY_RATE_NEW = 1.0
+    given = battle_assign_next(voter=voter)
+    assert given.decoy and given.voter_id == voter.id and given.shown_at is not None
+    assert given.generation_a.prompt_id == given.prompt_id
+    assert given.generation_b.prompt_id != given.prompt_id
+    assert given.generation_b.prompt.category_id == given.prompt.category_id
+    assert given.generation_a.generator_id == given.generator_a_id != given.generator_b_id
+    # Nothing was generated for it: both outputs existed, and the voter had seen neither.
+    assert Generation.objects.count() == 4
+    seen = SeenOutput.objects.filter(voter=voter, battle=given)
+    assert seen.count() == 2
+
+
+def test_no_decoy_is_made_for_a_claim_without_a_second_prompt(
+    ready_battle, voter, settings, seeded
+):
+    settings.ARENA_DECOY_RATE_NEW = 1.0
+    given = battle_assign_next(voter=voter)
+    assert given.pk == ready_battle.pk and not given.decoy
+    assert Battle.objects.count() == 1
+
+
+def test_a_voters_decoy_rate_is_higher_while_new_and_while_in_doubt(shown_decoy, voter, settings):
+    settings.ARENA_DECOY_RATE = 0.03
+    settings.ARENA_DECOY_RATE_NEW, settings.ARENA_DECOY_NEW_VOTES = 0.25, 1
+    settings.ARENA_DECOY_RATE_DOUBT = 0.6
+    assert decoy_rate(voter) == 0.25  # no vote yet
+    assert decoy_extra_chance(voter) == pytest.approx((0.25 - 0.03) / 0.97)
+    vote_cast(voter=voter, battle_token=shown_decoy.token, choice=_off_prompt_side(shown_decoy))
+    # A decoy is no vote; one failed of one is above what an attentive voter fails.
+    assert decoy_rate(voter) == 0.6
+    DecoyCheck.objects.update(passed=True)
+    assert decoy_rate(voter) == 0.25
+    settings.ARENA_DECOY_NEW_VOTES = 0
+    assert decoy_rate(voter) == 0.03
+    settings.ARENA_DECOY_RATE_NEW = settings.ARENA_DECOY_RATE_DOUBT = 0.0
+    assert decoy_extra_chance(voter) == 0.0
+
+
+def test_a_voter_suspected_of_promoting_gets_decoys_against_that_generator(
+    ready_battle, other_prompt, off_prompt_output, voter, generators, settings, seeded
+):
+    settings.ARENA_DECOY_RATE_DOUBT = 1.0
+    assert decoy_rate(voter) == 0.0
+    VoterStanding.objects.create(voter=voter, suspect=generators[0])
+    assert decoy_rate(voter) == 1.0
+    given = battle_assign_next(voter=voter)
+    # The suspected generator's output is the one made for another prompt.
+    assert given.decoy and given.generator_b_id == generators[0].id
+    assert given.generation_b.prompt_id != given.prompt_id

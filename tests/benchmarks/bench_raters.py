@@ -7,26 +7,33 @@ virtual environment.
 Part 1, per kind of bad voter: one category of 10 models (the realistic mix of
 ``regret_simulation``: the runner-up a median 40 points below the best, the rest 10-200 below
 it), 200 honest voters and 5% or 15% more bad voters of one kind, each casting ``--votes``
-votes on uniformly drawn pairs with random sides and answering a decoy at the decoy rate
-(0.03). The board's prediction is the Bradley-Terry fit of all their votes (the bad ones
-included, as a recompute would see them). Honest voters: Bradley-Terry choices with their own
-discernment (log-odds scaled by a log-normal factor, sd 0.3), a side lean (log-odds shift, sd
-0.2), a taste of their own for each model (sd 0.15, about 26 points), 10% ties, 3% decoys
+votes on uniformly drawn pairs with random sides and answering decoys at the arena's rates:
+each battle is a decoy at 25% during a voter's first 50 votes (``ARENA_DECOY_RATE_NEW``), at
+60% (``ARENA_DECOY_RATE_DOUBT``) while they have failed more than 10% of their decoys or the
+promoter test suspects them (then with the suspected model's output off the prompt), else at
+3% (``ARENA_DECOY_RATE``); see :func:`_with_decoys`. The board's prediction is the
+Bradley-Terry fit of all their votes (the bad ones included, as a recompute would see them);
+as in the arena, the voters the tests exclude then leave the board and the tests run again on
+the new fit, until no one more is excluded. Honest voters: Bradley-Terry choices with their
+own discernment (log-odds scaled by a log-normal factor, sd 0.3), a side lean (log-odds shift,
+sd 0.2), a taste of their own for each model (sd 0.15, about 26 points), 10% ties, 3% decoys
 failed. Bad voters:
 
 * random: left or right at random (ties as honest voters), decoys failed half the time;
 * always-left: left every time, decoys failed half the time (the off-prompt side is random);
-* promoter: votes for a weak model (the 8th of 10) whenever it is shown, honestly otherwise;
+* promoter: votes for a weak model (the 8th of 10) whenever it is shown, honestly otherwise,
+  on decoys too: a decoy whose off-prompt output is by that model is failed, others 3%;
 * careless: a random click 70% of the time, honest otherwise; decoys failed 35% of the time.
 
-Printed per kind: the share excluded within 50 of their votes and within all of them, and the
-share of honest voters ever excluded with its 95% Clopper-Pearson upper bound.
+Printed per kind: the share excluded within 50, 100 and all of their votes, the share of
+honest voters ever excluded with its 95% Clopper-Pearson upper bound, and the decoys an
+honest voter answered over their first 50 votes and after.
 
 Part 2, the route under promoters: ``--categories`` categories of the realistic mix, 20 voters
 each, two of them (10% of votes) promoting a model ranked 2nd to 4th (one a promoter can lift
 past the best), read by the route's rule (tolerance 25 points) every 100 votes up to
 ``--horizon``, uniform and active pairing; the voters' tests every 500 votes, excluded voters'
-votes left out from then on.
+votes left out from then on (a decoy at 3% of each voter's events here).
 Printed: the share of categories ever confident with a pick more than the tolerance below the
 best, with no promoters, with promoters and no tests, with promoters and the tests; and the
 promoted model's share of battles in each.
@@ -52,7 +59,13 @@ from ratings.engine.regret import confident_leaders
 from tests.benchmarks import regret_simulation as sim
 
 MODELS = 10
-DECOY_RATE = 0.03
+DECOY_RATE = 0.03  # ARENA_DECOY_RATE
+DECOY_RATE_NEW = 0.25  # ARENA_DECOY_RATE_NEW, for a voter's first ARENA_DECOY_NEW_VOTES votes
+DECOY_NEW_VOTES = 50
+DECOY_RATE_DOUBT = 0.6  # ARENA_DECOY_RATE_DOUBT, while failing more than ATTENTIVE of decoys
+ATTENTIVE = 0.1  # RATERS_ATTENTIVE_FAILURE
+SUSPECT_LEVEL = 2.0  # ratings.services.raters.SUSPECT_LEVEL: the promoter test's e-value
+REFRESH = 5  # votes between two refreshes of a voter's standing
 KINDS = ("random", "always-left", "promoter", "careless")
 PROMOTED_RANK = 7  # the 8th of 10: a weak model
 TOLERANCE = 25.0
@@ -65,7 +78,7 @@ def _honest_choice(rng, delta, lam, lean):
 
 
 def _voter(rng, truth, kind, votes, promoted):
-    """One voter's events: votes on uniform pairs with random sides, decoys at the rate."""
+    """One voter's votes on uniform pairs with random sides, and how they answer decoys."""
     left = rng.integers(0, MODELS, votes)
     right = (left + rng.integers(1, MODELS, votes)) % MODELS
     taste = rng.normal(0, 0.15, MODELS)  # a voter's own liking of each model, ~26 points
@@ -83,17 +96,55 @@ def _voter(rng, truth, kind, votes, promoted):
         choice, fail = np.where(rng.random(votes) < 0.7, coin, honest), 0.35
     else:
         choice = honest
-    decoys = rng.random(votes) < DECOY_RATE
-    failed = rng.random(votes) < fail
-    # A decoy comes before the vote it is drawn beside: one event each, in time order.
-    events = votes + int(decoys.sum())
-    is_decoy = np.zeros(events, bool)
-    is_decoy[np.flatnonzero(decoys) + np.arange(decoys.sum())] = True
-    out = {k: np.zeros(events, t) for k, t in
-           (("choice", int), ("left", int), ("right", int), ("failed", bool))}  # fmt: skip
-    out["choice"][~is_decoy], out["left"][~is_decoy], out["right"][~is_decoy] = choice, left, right
-    out["failed"][is_decoy] = failed[decoys]
-    return {**out, "decoy": is_decoy}
+    none = np.zeros(votes, bool)
+    return {"choice": choice, "left": left, "right": right, "decoy": none, "failed": none,
+            "fail": fail, "promoter": kind == "promoter"}  # fmt: skip
+
+
+def _with_decoys(rng, voter: dict, theta: np.ndarray) -> dict:
+    """The voter's votes with the decoys they answer between them, in time order.
+
+    Each battle is a decoy at the voter's rate, as the arena decides it from their past: the
+    new voters' rate for their first votes; the rate in doubt while they have failed more than
+    an attentive voter's share of their decoys, or while the promoter test (refreshed every
+    ``REFRESH`` votes, against ``theta``) has an e-value of at least 2, when the decoys made for
+    them put the suspected model's output on the off-prompt side; else the pool's rate, whose
+    decoys hold a random model's. An honest voter fails 3% of decoys, whatever their model; a
+    promoter fails the decoys whose off-prompt output is by the model they back, and 3% of the
+    others.
+    """
+    votes = voter["choice"].size
+    evidence = voter_evidence(**_votes_only(voter, theta))
+    suspected = np.asarray(evidence.paths["promoter"]) >= np.log(SUSPECT_LEVEL)
+    is_decoy, failed, passes, fails = [], [], 0, 0
+    for k in range(votes):
+        refreshed = k - k % REFRESH - 1
+        suspect = refreshed >= 0 and bool(suspected[refreshed])
+        while True:
+            rate = DECOY_RATE_NEW if k < DECOY_NEW_VOTES else DECOY_RATE
+            if fails > ATTENTIVE * (fails + passes) or suspect:
+                rate = max(rate, DECOY_RATE_DOUBT)
+            if rng.random() >= rate:
+                break
+            targeted = suspect and rng.random() >= DECOY_RATE / rate
+            fail = voter["fail"]
+            if voter["promoter"] and (targeted or rng.random() < 1 / MODELS):
+                fail = 1.0  # their model's output, off the prompt: they back it
+            miss = bool(rng.random() < fail)
+            is_decoy.append(True), failed.append(miss)
+            fails, passes = fails + miss, passes + (not miss)
+        is_decoy.append(False), failed.append(False)
+    is_decoy = np.array(is_decoy)
+    out = {k: np.zeros(is_decoy.size, int) for k in ("choice", "left", "right")}
+    for key in out:
+        out[key][~is_decoy] = voter[key]
+    return {**out, "decoy": is_decoy, "failed": np.array(failed)}
+
+
+def _votes_only(voter: dict, theta: np.ndarray) -> dict:
+    return {"decoy": np.zeros(voter["choice"].size, bool), "failed": voter["failed"],
+            "choice": voter["choice"], "left": voter["left"], "right": voter["right"],
+            "delta": theta[voter["left"]] - theta[voter["right"]]}  # fmt: skip
 
 
 def _fit(voters: list[dict]) -> np.ndarray:
@@ -117,17 +168,38 @@ def _crossed_vote(voter: dict, theta: np.ndarray) -> float:
     evidence = voter_evidence(
         decoy=decoy, failed=voter["failed"], delta=delta, choice=voter["choice"],
         left=np.where(decoy, -1, voter["left"]), right=np.where(decoy, -1, voter["right"]),
-        n_models=MODELS,
     )  # fmt: skip
     if evidence.crossed_at is None:
         return np.inf
     return float((~voter["decoy"][: evidence.crossed_at + 1]).sum())
 
 
+def _crossings(voters: list[dict]) -> np.ndarray:
+    """Each voter's votes cast when first excluded (inf: never), as the arena's loop finds it:
+    the board is fitted, the tests run, the excluded voters' votes leave the board, and again
+    until no one more is excluded (an exclusion, once reached, stays)."""
+    crossed = np.full(len(voters), np.inf)
+    for _ in range(8):
+        theta = _fit([v for v, c in zip(voters, crossed, strict=True) if not np.isfinite(c)])
+        now = np.minimum(crossed, [_crossed_vote(v, theta) for v in voters])
+        if np.array_equal(np.isfinite(now), np.isfinite(crossed)):
+            return now
+        crossed = now
+    return crossed
+
+
+def _decoys_within(voter: dict, votes: int) -> int:
+    """Decoys a voter answered before their ``votes``-th vote."""
+    cast = np.cumsum(~voter["decoy"])
+    return int(voter["decoy"][cast < votes].sum())
+
+
 def part_one(args) -> None:
-    print(f"Part 1: 200 honest voters plus bad ones, {args.votes} votes each, decoy rate 0.03")
+    print(f"Part 1: 200 honest voters plus bad ones, {args.votes} votes each, decoy rates "
+          f"{DECOY_RATE_NEW:g} (first {DECOY_NEW_VOTES} votes), {DECOY_RATE_DOUBT:g} (in doubt), "
+          f"{DECOY_RATE:g}")  # fmt: skip
     print(f"{'kind':>12} {'share':>6} {'caught <=50':>12} {'caught <=100':>12} {'caught ever':>12} "
-          f"{'honest ever':>12} {'95% upper':>10}")  # fmt: skip
+          f"{'honest ever':>12} {'95% upper':>10} {'honest decoys':>14}")  # fmt: skip
     for share in (0.05, 0.15):
         for k, kind in enumerate(KINDS):
             rng = np.random.default_rng([args.seed, k, int(share * 100)])
@@ -137,13 +209,17 @@ def part_one(args) -> None:
             kinds = ["honest"] * 200 + [kind] * bad
             voters = [_voter(rng, truth, who, args.votes, promoted) for who in kinds]
             theta = _fit(voters)
-            crossed = np.array([_crossed_vote(v, theta) for v in voters])
+            voters = [_with_decoys(rng, v, theta) for v in voters]
+            crossed = _crossings(voters)
+            early = np.mean([_decoys_within(v, 50) for v in voters[:200]])
+            later = np.mean([_decoys_within(v, args.votes) for v in voters[:200]]) - early
             honest, caught = crossed[:200], crossed[200:]
             ever = int(np.isfinite(honest).sum())
             upper = beta.ppf(0.975, ever + 1, 200 - ever)
             shares = [np.mean(caught <= 50), np.mean(caught <= 100), np.mean(np.isfinite(caught))]
+            cost = f"{early:>6.1f} + {later:>5.1f}"
             print(f"{kind:>12} {share:>6.0%} " + " ".join(f"{x:>12.0%}" for x in shares)
-                  + f" {ever / 200:>12.1%} {upper:>10.1%}")  # fmt: skip
+                  + f" {ever / 200:>12.1%} {upper:>10.1%} {cost}")  # fmt: skip
 
 
 def _route_run(args, *, aim, promoters: bool, tests: bool, seed: int):
@@ -235,7 +311,7 @@ def _tested(rng, allv, theta, fit, n, voters, bad) -> np.ndarray:
             decoy = np.random.default_rng([c, v]).random(sel.size) < DECOY_RATE
             evidence = voter_evidence(decoy=decoy, failed=decoy & (rng.random(sel.size) < 0.03),
                                       choice=choice, delta=theta[c, left] - theta[c, right],
-                                      left=left, right=right, n_models=MODELS)  # fmt: skip
+                                      left=left, right=right)  # fmt: skip
             out[c, v] = evidence.crossed_at is not None
     return out
 

@@ -102,7 +102,7 @@ def test_evidence_short_of_the_bound_puts_a_voter_up_for_review(category, genera
         empty = np.full(n, np.nan)
         return standing(voter_evidence(decoy=np.zeros(n, bool), failed=np.zeros(n, bool),
                                        choice=np.full(n, LEFT), delta=empty, left=np.full(n, -1),
-                                       right=np.full(n, -1), n_models=2))  # fmt: skip
+                                       right=np.full(n, -1)))  # fmt: skip
 
     n = next(k for k in range(1, 60) if state(k) == REVIEW)
     cast(category, generators, voter, ["left"] * n, tag="few")  # no board yet: side test only
@@ -205,3 +205,16 @@ def test_a_category_with_one_voter_gets_sensible_answers(client, category, team)
     assert VoterStanding.objects.get(voter=team).state == OK
     client.force_login(team)
     assert client.get(f"/leaderboard/{category.slug}/").status_code == 200
+
+
+def test_a_voter_backing_the_weaker_generator_is_suspected_of_promoting_it(
+    category, generators, voter, team
+):
+    cast(category, generators, voter, ["b"] * 12, tag="promoter")
+    leaderboard_recompute(category=category)
+    standings_refresh()
+    row = VoterStanding.objects.get(voter=voter)
+    assert row.e_values["promoter"] >= 2.0
+    assert row.suspect_id == generators[1].id
+    honest = VoterStanding.objects.get(voter=team)
+    assert honest.suspect_id is None

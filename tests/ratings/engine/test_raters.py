@@ -43,7 +43,7 @@ def _voter(rng, n=120, *, kind="honest", decoy_rate=0.05, promoted=0):
     decoy = rng.random(n) < decoy_rate
     failed = decoy & (rng.random(n) < (0.6 if kind == "careless" else 0.03))
     return {"decoy": decoy, "failed": failed, "choice": choice, "delta": delta, "left": left,
-            "right": right, "n_models": MODELS}  # fmt: skip
+            "right": right}  # fmt: skip
 
 
 def test_an_honest_voter_is_rarely_ever_excluded_however_often_read():
@@ -87,7 +87,7 @@ def test_no_factor_has_mean_above_one_within_its_null():
 def test_a_voter_with_no_events_is_ok():
     empty = np.zeros(0)
     evidence = voter_evidence(decoy=empty, failed=empty, choice=empty, delta=empty, left=empty,
-                              right=empty, n_models=0)  # fmt: skip
+                              right=empty)  # fmt: skip
     assert standing(evidence) == "ok"
     assert evidence.final() == {"decoys": 1.0, "side": 1.0, "agreement": 1.0, "promoter": 1.0}
 
@@ -96,7 +96,7 @@ def test_votes_the_board_cannot_predict_leave_the_board_tests_alone():
     n = 30
     evidence = voter_evidence(decoy=np.zeros(n, bool), failed=np.zeros(n, bool),
                               choice=np.full(n, RIGHT), delta=np.full(n, np.nan),
-                              left=np.full(n, -1), right=np.full(n, -1), n_models=3)  # fmt: skip
+                              left=np.full(n, -1), right=np.full(n, -1))  # fmt: skip
     final = evidence.final()
     assert final["agreement"] == 1.0 and final["promoter"] == 1.0
     assert final["side"] > 1.0
@@ -123,3 +123,33 @@ def test_the_decoy_interval_is_clopper_pearson():
     assert low == pytest.approx(beta.ppf(0.025, 3, 2))
     assert high == pytest.approx(beta.ppf(0.975, 4, 1))
     assert decoy_interval(4, 4)[1] == 1.0
+
+
+def _promoter_stream(rng, models: int, votes: int = 60) -> dict:
+    """A voter backing model 0 whenever shown, and siding with the board otherwise."""
+    left = np.where(rng.random(votes) < 0.5, 0, rng.integers(1, models, votes))
+    right = np.where(left == 0, rng.integers(1, models, votes), 0)
+    delta = np.where(left == 0, -0.5, 0.5)  # model 0 is 0.5 weaker than each opponent
+    choice = np.where(left == 0, LEFT, RIGHT)
+    none = np.zeros(votes, bool)
+    return {"decoy": none, "failed": none, "choice": choice, "delta": delta, "left": left,
+            "right": right}  # fmt: skip
+
+
+def test_the_promoter_test_follows_the_leader_and_pays_nothing_for_many_models():
+    # The same votes for model 0 against 2 or 30 opponents: the evidence is the same.
+    few = voter_evidence(**_promoter_stream(np.random.default_rng(1), 3))
+    many = voter_evidence(**_promoter_stream(np.random.default_rng(1), 31))
+    assert few.promoted == many.promoted == 0
+    assert few.paths["promoter"][-1] == pytest.approx(many.paths["promoter"][-1])
+    assert few.crossed_at is not None and few.crossed_at == many.crossed_at
+
+
+def test_the_promoter_test_bets_only_on_a_model_with_evidence_before_the_vote():
+    # The first vote for a model cannot be bet on: no model has evidence yet.
+    events = _promoter_stream(np.random.default_rng(2), 5, votes=1)
+    assert voter_evidence(**events).paths["promoter"][0] == 0.0
+    events = _promoter_stream(np.random.default_rng(2), 5, votes=2)
+    path = voter_evidence(**events).paths["promoter"]
+    step = promoter_paths([True, True], [-0.5, -0.5])
+    assert path[1] == pytest.approx(step[1] - step[0])
