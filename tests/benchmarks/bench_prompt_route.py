@@ -12,7 +12,10 @@ whose winners differ by 0, 30 or 60 points, ``--votes`` votes each. For ``--test
 prompts per category it prints how often the prompt route's pick differs from the category
 route's, the prompt pick's win rate in 20 simulated battles per such prompt against the
 category pick (Wilson 95% interval), the true gain over the category route and the oracle's
-(which knows the sub-kind), and the share of the oracle's gain recovered.
+(which knows the sub-kind), and the share of the oracle's gain recovered: over all the
+categories, and per category (mean, lowest, highest). Last, how many prompts were answered
+confidently on the prompt basis, and of those how many picked a generator more than the
+tolerance below the best of the prompt's true sub-kind (what "confident" must rule out).
 
 Section 2 (latency, a fresh SQLite file under var/): one category of ``--latency-votes``
 votes over ``--latency-prompts`` distinct prompts, recomputed once (the index build is
@@ -56,21 +59,28 @@ def quality(args) -> None:
     rule = rule_for(tolerance=settings.RATINGS_ROUTE_TOLERANCE)
     print(f"## Quality: {args.categories} categories per gap, {args.votes} votes each, "
           f"{args.tests} new prompts per category")  # fmt: skip
-    print("gap | prompts | picks differ | prompt pick won (95%) | gain | oracle gain | share")
+    print("gap | prompts | picks differ | prompt pick won (95%) | gain | oracle gain | share "
+          "| share per category: mean (lowest-highest) | confident | of which wrong")  # fmt: skip
     for gap in (0.0, 30.0, 60.0):
         differ = tests = battles = 0
-        wins, gain, oracle = 0.0, 0.0, 0.0
+        wins, gain, oracle, shares, confident, wrong = 0.0, 0.0, 0.0, [], 0, 0
         for seed in range(args.categories):
             out = sim.run(gap, args.votes, seed=1000 * int(gap) + seed, tests=args.tests,
                           battles=BATTLES, rule=rule)  # fmt: skip
             differ, tests = differ + out.differ, tests + out.tested
+            confident, wrong = confident + out.confident, wrong + out.wrong
             battles, wins = battles + out.battles, wins + out.wins
             gain, oracle = gain + out.gain * out.tested, oracle + out.oracle_gain * out.tested
+            if out.oracle_gain:
+                shares.append(out.gain / out.oracle_gain)
         low, high = wilson(wins, battles)
         rate = f"{wins / battles:.3f} ({low:.3f}-{high:.3f})" if battles else "n/a"
         share = f"{gain / oracle:.0%}" if oracle else "n/a"
+        spread = (f"{np.mean(shares):.0%} ({min(shares):.0%}-{max(shares):.0%})" if shares
+                  else "n/a")  # fmt: skip
         print(f"{gap:g} | {tests} | {differ} | {rate} | {gain / tests:+.1f} | "
-              f"{oracle / tests:+.1f} | {share}")  # fmt: skip
+              f"{oracle / tests:+.1f} | {share} | {spread} | {confident} | {wrong}",
+              flush=True)  # fmt: skip
 
 
 def latency(args) -> None:
