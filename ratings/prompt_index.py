@@ -29,6 +29,9 @@ from ratings.engine.local import PairTallies, kernel_weights, tallies_from
 FIRST, SECOND, TIE = 0, 1, 2
 # Directions looked for; a category with at most this many voted prompts keeps them all.
 MAX_DIRECTIONS = 24
+# Directions are found from at most this many voted prompts, drawn at random (seeded): the
+# strong ones show as well in a sample, and the build's cost stops growing with the prompts.
+SAMPLE = 4000
 # Beyond the first, a direction is kept when its singular value is at least this share of the
 # second's: the strongest ways the category's prompts differ, not the words of single prompts.
 STRONG_SHARE = 0.7
@@ -97,7 +100,8 @@ def directions_of(rows: sp.csr_array) -> np.ndarray:
 
     With at most ``MAX_DIRECTIONS`` prompts every direction is kept, so prompts keep their
     TF-IDF cosines. Otherwise the leading ``MAX_DIRECTIONS`` are found by a seeded randomized
-    SVD (a few sparse products) and kept are the first and those whose singular value is at
+    SVD (a few sparse products) of at most ``SAMPLE`` of the prompts, drawn at random (seeded),
+    and kept are the first and those whose singular value is at
     least ``STRONG_SHARE`` of the second's. Three hidden sub-kinds of prompts with words of
     their own give three (their mean and two contrasts); the words a single prompt has to
     itself spread over many weak directions and are left out, which is what lets prompts of
@@ -110,22 +114,43 @@ def directions_of(rows: sp.csr_array) -> np.ndarray:
         _, values, vt = np.linalg.svd(rows.toarray(), full_matrices=False)
         keep = values > 1e-6 * values[0]
     else:
-        values, vt = _randomized_svd(sp.csr_matrix(rows), MAX_DIRECTIONS)
+        sample = sp.csr_matrix(rows)
+        if n_prompts > SAMPLE:
+            sample = sample[np.sort(np.random.default_rng(0).permutation(n_prompts)[:SAMPLE])]
+        values, vt = _randomized_svd(sample, MAX_DIRECTIONS)
         keep = values >= STRONG_SHARE * values[min(1, values.size - 1)]
         keep[0] = True
     return np.ascontiguousarray(vt[keep].T, dtype=np.float32)
 
 
 def _randomized_svd(matrix, k: int, *, oversample: int = 10, power: int = 3):
-    """Leading ``k`` singular values and right vectors of a sparse matrix (Halko et al.)."""
+    """Leading ``k`` singular values and right vectors of a sparse matrix (Halko et al.).
+
+    The thin dense steps go through the small Gram matrix with ``einsum`` rather than a QR:
+    a few dozen columns do not need threaded BLAS, which on a busy machine spins for longer
+    than the arithmetic takes.
+    """
     rng = np.random.default_rng(0)
     width = min(k + oversample, *matrix.shape)
-    basis = np.linalg.qr(matrix @ rng.standard_normal((matrix.shape[1], width)))[0]
+    basis = _orthonormal(matrix @ rng.standard_normal((matrix.shape[1], width)))
     for _ in range(power):
-        basis = np.linalg.qr(matrix.T @ basis)[0]
-        basis = np.linalg.qr(matrix @ basis)[0]
-    _, values, vt = np.linalg.svd(np.asarray((matrix.T @ basis).T), full_matrices=False)
-    return values[:k], vt[:k]
+        basis = _orthonormal(matrix.T @ basis)
+        basis = _orthonormal(matrix @ basis)
+    small = np.asarray(matrix.T @ basis)  # features by width: the matrix seen in the basis
+    values, vectors = np.linalg.eigh(np.einsum("ij,ik->jk", small, small))
+    order = np.argsort(values)[::-1][:k]
+    values = np.sqrt(np.clip(values[order], 0.0, None))
+    right = np.einsum("ij,jk->ik", small, vectors[:, order])
+    right = np.divide(right, values, out=np.zeros_like(right), where=values > 0)
+    return values, right.T
+
+
+def _orthonormal(columns: np.ndarray) -> np.ndarray:
+    """An orthonormal basis of the span of a few tall columns (via their Gram matrix)."""
+    columns = np.asarray(columns)
+    values, vectors = np.linalg.eigh(np.einsum("ij,ik->jk", columns, columns))
+    keep = values > 1e-12 * max(values.max(initial=0.0), 1e-300)
+    return np.einsum("ij,jk->ik", columns, vectors[:, keep] / np.sqrt(values[keep]))
 
 
 def _unit(matrix: np.ndarray) -> np.ndarray:
