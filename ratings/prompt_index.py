@@ -183,8 +183,9 @@ def similarities(index: PromptIndex, text: str) -> tuple[np.ndarray, float]:
     TF-IDF length its projection keeps (0 when none of its features is in the index).
 
     The cosine says which voted prompts are alike *in what the category's prompts differ
-    by*; times the share it is at most the plain TF-IDF cosine (equal to it when every
-    direction is kept), which is what ``nearest`` reports.
+    by*; times the share it is at most the plain TF-IDF cosine, which is what ``nearest``
+    reports. With at most ``MAX_DIRECTIONS`` voted prompts every direction is kept and the
+    cosine returned is the plain one.
     """
     query = index.vectorizer.transform([text])
     if query.nnz == 0 or index.directions.shape[1] == 0:
@@ -194,8 +195,12 @@ def similarities(index: PromptIndex, text: str) -> tuple[np.ndarray, float]:
     if length == 0.0:
         return np.zeros(index.n_prompts), 0.0
     cosine = index.embedded @ (projected / length)
-    share = length / float(np.linalg.norm(query.data))
-    return np.clip(cosine.astype(float), -1.0, 1.0), min(share, 1.0)
+    share = min(length / float(np.linalg.norm(query.data)), 1.0)
+    if index.n_prompts <= MAX_DIRECTIONS:
+        # Every direction kept: nothing was left out as noise, and the plain cosine is the
+        # one to go by (a prompt with one word in common is not made alike by projecting it).
+        cosine = cosine * share
+    return np.clip(cosine.astype(float), -1.0, 1.0), share
 
 
 def neighbourhood(index: PromptIndex, text: str, *, similarity: float) -> Neighbourhood:
@@ -205,6 +210,7 @@ def neighbourhood(index: PromptIndex, text: str, *, similarity: float) -> Neighb
     (:func:`similarities`): 1 for the same prompt, nothing from ``similarity`` down.
     """
     cosine, share = similarities(index, text)
+    whole = index.n_prompts <= MAX_DIRECTIONS  # the cosine is the plain one already
     weights = kernel_weights((1.0 - cosine) / (1.0 - similarity))
     drawn = np.flatnonzero(weights)
     weights, votes, cosine = weights[drawn], index.votes[drawn], cosine[drawn]
@@ -216,8 +222,10 @@ def neighbourhood(index: PromptIndex, text: str, *, similarity: float) -> Neighb
         tallies=tallies,
         prompts=int(near.sum()),
         votes=int(votes[near].sum()),
-        nearest=float(cosine.max(initial=0.0)) * share,
-        weighted_similarity=float(weights * votes @ cosine / total) * share if total else 0.0,
+        nearest=float(cosine.max(initial=0.0)) * (1.0 if whole else share),
+        weighted_similarity=(
+            float(weights * votes @ cosine / total) * (1.0 if whole else share) if total else 0.0
+        ),
         effective_votes=total**2 / square if square else 0.0,
     )
 

@@ -86,7 +86,8 @@ class Vectorizer:
 
 
 # A feature in more than this share of the prompts says little (its IDF is low) and would
-# cost every query the most postings: it is left out (kept while the prompts are few).
+# weigh on the category's first direction only: it is left out (kept while the prompts are
+# few).
 MAX_SHARE = 0.5
 MIN_KEPT_FREQUENCY = 50
 
