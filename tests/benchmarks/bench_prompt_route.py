@@ -152,7 +152,7 @@ def _timed(key: str, vocab, rng, requests: int, slug: str | None) -> tuple[list,
 def _seed(votes: int, prompts: int):
     from django.contrib.auth import get_user_model
 
-    from arena.models import Category
+    from arena.models import Category, Prompt
     from tests.conftest import make_generator
     from tests.ratings.prompt_votes import seed_prompt_votes
 
@@ -165,7 +165,9 @@ def _seed(votes: int, prompts: int):
     texts = [vocab.prompt(rng, s) for s in subkind]
     prompt = rng.integers(prompts, size=votes)
     rows = np.column_stack([prompt, *sim.battles(rng, sim.truth(60.0), subkind[prompt])])
-    seed_prompt_votes(category=category, generators=models, texts=texts, rows=rows, voter=voter)
+    # Typed by voters, as a team's many prompts are: the category guess reads the curated ones.
+    seed_prompt_votes(category=category, generators=models, texts=texts, rows=rows, voter=voter,
+                      source=Prompt.Source.VOTER)  # fmt: skip
     return category, vocab
 
 
