@@ -40,6 +40,13 @@ VOTED_PROMPT_STEP = 2
 # every curated generation prompt and demo generator.
 LOOK_SCALE = {"colourfulness": (81.4, 51.1), "saturation": (0.531, 0.284)}
 LETTERING_WEIGHT = 0.85
+# A logo team's votes on top (a stream of their own, seed ``LOGO_VOTES_SEED``, over the logos'
+# voted prompts only, wordmarks and symbols alike): the per-prompt route needs about a
+# thousand votes on one wordmark before it can be sure that Dynamo, which letters best, is
+# within the route's tolerance of the best there; a few hundred leave it on Aurora, the
+# category's leader (docs/ratings.md, "Routing a prompt").
+LOGO_VOTES = 6000
+LOGO_VOTES_SEED = 1
 
 CATEGORIES = [
     {

@@ -3,7 +3,8 @@
 Shared by the API (:mod:`ratings.prompt_route`), the offline evaluation
 (:mod:`ratings.route_eval`) and the benchmark, so that all three judge the same rule:
 
-* the prompt's neighbours are weighed by a kernel over TF-IDF similarity;
+* the prompt's neighbours are weighed by a kernel over their similarity in the category's own
+  directions of its TF-IDF space (:mod:`ratings.prompt_index`);
 * the weighted Bradley-Terry fit is shrunk toward the category's strengths;
 * a generator is *established* for the prompt when its Kish effective votes reach
   ``min_votes``; the prompt's leader is the established one rated highest;
@@ -34,7 +35,7 @@ class Rule:
     error_rate: float
     min_votes: int  # effective votes a generator needs near the prompt to be picked
     min_total: int  # effective votes the prompt's neighbourhood needs at all
-    neighbours: int  # votes the kernel's width reaches (ratings.prompt_index)
+    similarity: float  # cosine from which a voted prompt weighs nothing (ratings.prompt_index)
     precision: float
     min_similarity: float = 0.1  # cosine similarity the nearest voted prompt needs
     points: float = 400.0 / math.log(10.0)  # rating points per natural-log unit, for reasons
@@ -75,7 +76,7 @@ def decide(
     """
     if index is None or index.n_prompts == 0 or index.generators.size < 2:
         return _fallback("no voted prompt of this category carries its text yet")
-    near = neighbourhood(index, text, neighbours=rule.neighbours)
+    near = neighbourhood(index, text, similarity=rule.similarity)
     if near.nearest < rule.min_similarity:
         why = (
             f"no voted prompt of this category is close to this one (the nearest is "

@@ -1,11 +1,17 @@
 """The prompt route's index of one category: its voted prompts as vectors, their votes by pair.
 
 Built by the recompute (:mod:`ratings.services.prompt_index`), read by the prompt route
-(:mod:`ratings.prompt_route`) and the offline evaluation (:mod:`ratings.route_eval`). A
-request vectorises its prompt, reads the similarity to every voted prompt off an inverted
-index (only the postings of the prompt's own features are touched), turns similarities into
-kernel weights and sums each prompt's pair tallies with them: one sparse product, whatever
-the number of votes.
+(:mod:`ratings.prompt_route`) and the offline evaluation (:mod:`ratings.route_eval`).
+
+A prompt's TF-IDF row (:mod:`ratings.prompt_text`) is mostly its own nouns; what the
+category's prompts share is in how their words go together. The build keeps the category's
+own *directions*: the leading singular vectors of its prompts' TF-IDF rows (latent semantic
+analysis), the first (what all its prompts share) and those nearly as strong as the
+strongest of the others (:func:`directions_of`). A prompt is
+its row projected on them, and two prompts are alike by the cosine of their projections. A
+request projects its prompt (only the directions' rows of its own features are touched),
+takes the cosine to every voted prompt (one small dense product), turns cosines into
+kernel weights and sums each prompt's pair tallies with them.
 """
 
 from __future__ import annotations
@@ -24,19 +30,29 @@ if TYPE_CHECKING:
 
 # Outcome of a vote for the first (lower-index) model of its pair: a column block each.
 FIRST, SECOND, TIE = 0, 1, 2
+# Directions looked for; a category with at most this many voted prompts keeps them all.
+MAX_DIRECTIONS = 24
+# Directions are found from at most this many voted prompts, drawn at random (seeded): the
+# strong ones show as well in a sample, and the build's cost stops growing with the prompts.
+SAMPLE = 4000
+# Beyond the first, a direction is kept when its singular value is at least this share of the
+# second's: the strongest ways the category's prompts differ, not the words of single prompts.
+STRONG_SHARE = 0.7
 
 
 @dataclass(frozen=True)
 class PromptIndex:
     """Voted prompts of one category (see the module docstring).
 
-    ``postings`` is features by prompts (unit rows of the prompts, transposed), ``tallies``
-    prompts by ``3 * n_pairs`` (first wins, second wins, ties of each pair), ``generators``
-    the board's generator ids in the order of its strengths.
+    ``directions`` is features by directions, ``embedded`` prompts by directions (unit rows:
+    each prompt's projection), ``tallies`` prompts by ``3 * n_pairs`` (first wins, second
+    wins, ties of each pair), ``generators`` the board's generator ids in the order of its
+    strengths.
     """
 
     vectorizer: prompt_text.Vectorizer
-    postings: sp.csr_array
+    directions: np.ndarray
+    embedded: np.ndarray
     tallies: sp.csr_array
     generators: np.ndarray
     votes: np.ndarray  # per prompt
@@ -53,7 +69,7 @@ class Neighbourhood:
     tallies: PairTallies
     prompts: int  # voted prompts with a weight of at least NEAR_WEIGHT
     votes: int  # their votes
-    nearest: float  # cosine similarity of the nearest voted prompt
+    nearest: float  # cosine similarity of the nearest voted prompt (see :func:`similarities`)
     weighted_similarity: float  # mean similarity, weighted as the fit weighs the votes
     effective_votes: float  # Kish: (sum w)^2 / sum w^2 over the votes
 
@@ -72,14 +88,79 @@ def build(texts: list[str], votes: np.ndarray, generators: list[int] | np.ndarra
 
     generators = np.asarray(generators, dtype=np.int64)
     vectorizer, rows = prompt_text.fit_transform(texts)
+    directions = directions_of(rows)
     votes = np.asarray(votes, dtype=np.int64).reshape(-1, 4)
     return PromptIndex(
         vectorizer=vectorizer,
-        postings=sp.csr_array(rows.T),
+        directions=directions,
+        embedded=_unit(np.asarray(rows @ directions, dtype=np.float32)),
         tallies=_tallies(votes, len(texts), generators.size),
         generators=generators,
         votes=np.bincount(votes[:, 0], minlength=len(texts)).astype(np.int64),
     )
+
+
+def directions_of(rows: sp.csr_array) -> np.ndarray:
+    """The category's directions, features by directions (float32; see the module docstring).
+
+    With at most ``MAX_DIRECTIONS`` prompts every direction is kept, so prompts keep their
+    TF-IDF cosines. Otherwise the leading ``MAX_DIRECTIONS`` are found by a seeded randomized
+    SVD (a few sparse products) of at most ``SAMPLE`` of the prompts, drawn at random (seeded),
+    and kept are the first and those whose singular value is at
+    least ``STRONG_SHARE`` of the second's. Three hidden sub-kinds of prompts with words of
+    their own give three (their mean and two contrasts); the words a single prompt has to
+    itself spread over many weak directions and are left out, which is what lets prompts of
+    one sub-kind look alike when they share few words.
+    """
+    n_prompts, n_features = rows.shape
+    if n_prompts == 0 or n_features == 0:
+        return np.zeros((n_features, 0), dtype=np.float32)
+    if n_prompts <= MAX_DIRECTIONS:
+        _, values, vt = np.linalg.svd(rows.toarray(), full_matrices=False)
+        keep = values > 1e-6 * values[0]
+    else:
+        sample = sp.csr_matrix(rows)
+        if n_prompts > SAMPLE:
+            sample = sample[np.sort(np.random.default_rng(0).permutation(n_prompts)[:SAMPLE])]
+        values, vt = _randomized_svd(sample, MAX_DIRECTIONS)
+        keep = values >= STRONG_SHARE * values[min(1, values.size - 1)]
+        keep[0] = True
+    return np.ascontiguousarray(vt[keep].T, dtype=np.float32)
+
+
+def _randomized_svd(matrix, k: int, *, oversample: int = 10, power: int = 3):
+    """Leading ``k`` singular values and right vectors of a sparse matrix (Halko et al.).
+
+    The thin dense steps go through the small Gram matrix with ``einsum`` rather than a QR:
+    a few dozen columns do not need threaded BLAS, which on a busy machine spins for longer
+    than the arithmetic takes.
+    """
+    rng = np.random.default_rng(0)
+    width = min(k + oversample, *matrix.shape)
+    basis = _orthonormal(matrix @ rng.standard_normal((matrix.shape[1], width)))
+    for _ in range(power):
+        basis = _orthonormal(matrix.T @ basis)
+        basis = _orthonormal(matrix @ basis)
+    small = np.asarray(matrix.T @ basis)  # features by width: the matrix seen in the basis
+    values, vectors = np.linalg.eigh(np.einsum("ij,ik->jk", small, small))
+    order = np.argsort(values)[::-1][:k]
+    values = np.sqrt(np.clip(values[order], 0.0, None))
+    right = np.einsum("ij,jk->ik", small, vectors[:, order])
+    right = np.divide(right, values, out=np.zeros_like(right), where=values > 0)
+    return values, right.T
+
+
+def _orthonormal(columns: np.ndarray) -> np.ndarray:
+    """An orthonormal basis of the span of a few tall columns (via their Gram matrix)."""
+    columns = np.asarray(columns)
+    values, vectors = np.linalg.eigh(np.einsum("ij,ik->jk", columns, columns))
+    keep = values > 1e-12 * max(values.max(initial=0.0), 1e-300)
+    return np.einsum("ij,jk->ik", columns, vectors[:, keep] / np.sqrt(values[keep]))
+
+
+def _unit(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
 
 
 def _tallies(votes: np.ndarray, n_prompts: int, n_models: int) -> sp.csr_array:
@@ -104,24 +185,42 @@ def _pair_position(first: np.ndarray, second: np.ndarray, n_models: int) -> np.n
     return first * (2 * n_models - first - 1) // 2 + (second - first - 1)
 
 
-def similarities(index: PromptIndex, text: str) -> np.ndarray:
-    """Cosine similarity of ``text`` to every voted prompt of the index."""
+def similarities(index: PromptIndex, text: str) -> tuple[np.ndarray, float]:
+    """Cosine of ``text``'s projection to every voted prompt's, and the share of ``text``'s
+    TF-IDF length its projection keeps (0 when none of its features is in the index).
+
+    The cosine says which voted prompts are alike *in what the category's prompts differ
+    by*; times the share it is at most the plain TF-IDF cosine, which is what ``nearest``
+    reports. With at most ``MAX_DIRECTIONS`` voted prompts every direction is kept and the
+    cosine returned is the plain one.
+    """
     query = index.vectorizer.transform([text])
-    if query.nnz == 0:
-        return np.zeros(index.n_prompts)
-    columns, values = query.indices, query.data
-    return np.asarray(values @ index.postings[columns], dtype=float).ravel()
+    if query.nnz == 0 or index.directions.shape[1] == 0:
+        return np.zeros(index.n_prompts), 0.0
+    projected = query.data.astype(np.float32) @ index.directions[query.indices]
+    length = float(np.linalg.norm(projected))
+    if length == 0.0:
+        return np.zeros(index.n_prompts), 0.0
+    cosine = index.embedded @ (projected / length)
+    share = min(length / float(np.linalg.norm(query.data)), 1.0)
+    if index.n_prompts <= MAX_DIRECTIONS:
+        # Every direction kept: nothing was left out as noise, and the plain cosine is the
+        # one to go by (a prompt with one word in common is not made alike by projecting it).
+        cosine = cosine * share
+    return np.clip(cosine.astype(float), -1.0, 1.0), share
 
 
-def neighbourhood(index: PromptIndex, text: str, *, neighbours: int) -> Neighbourhood:
+def neighbourhood(index: PromptIndex, text: str, *, similarity: float) -> Neighbourhood:
     """The kernel-weighted tallies of ``text``'s neighbours among the index's prompts.
 
-    The kernel reaches ``neighbours`` votes, nearest first (:func:`adaptive_weights`).
+    A voted prompt weighs ``kernel_weights((1 - c) / (1 - similarity))`` for its cosine ``c``
+    (:func:`similarities`): 1 for the same prompt, nothing from ``similarity`` down.
     """
-    similarity = similarities(index, text)
-    weights = adaptive_weights(similarity, index.votes, neighbours)
+    cosine, share = similarities(index, text)
+    whole = index.n_prompts <= MAX_DIRECTIONS  # the cosine is the plain one already
+    weights = kernel_weights((1.0 - cosine) / (1.0 - similarity))
     drawn = np.flatnonzero(weights)
-    weights, votes, similarity = weights[drawn], index.votes[drawn], similarity[drawn]
+    weights, votes, cosine = weights[drawn], index.votes[drawn], cosine[drawn]
     rows = index.tallies[drawn]
     tallies = tallies_from(weights @ rows, weights**2 @ rows, int(index.generators.size))
     total, square = float(weights @ votes), float(weights**2 @ votes)
@@ -130,46 +229,26 @@ def neighbourhood(index: PromptIndex, text: str, *, neighbours: int) -> Neighbou
         tallies=tallies,
         prompts=int(near.sum()),
         votes=int(votes[near].sum()),
-        nearest=float(similarity.max(initial=0.0)),
-        weighted_similarity=float(weights * votes @ similarity / total) if total else 0.0,
+        nearest=float(cosine.max(initial=0.0)) * (1.0 if whole else share),
+        weighted_similarity=(
+            float(weights * votes @ cosine / total) * (1.0 if whole else share) if total else 0.0
+        ),
         effective_votes=total**2 / square if square else 0.0,
     )
-
-
-def adaptive_weights(similarity: np.ndarray, votes: np.ndarray, neighbours: int) -> np.ndarray:
-    """Tricube kernel weights over the nearest votes: ``(1 - (r / neighbours)^3)^3``, where
-    ``r`` counts the votes of the prompts nearer than this one; zero from ``neighbours``.
-
-    A nearest-neighbour kernel: its width adapts to how dense the voted prompts are around
-    this one, so the votes it reaches stay ``neighbours`` whether a category has a thousand
-    votes or a million. Prompts equally similar share a weight. Only the nearest
-    ``neighbours`` prompts are sorted (a partition finds them).
-    """
-    weights = np.zeros(similarity.size)
-    if similarity.size == 0:
-        return weights
-    k = min(neighbours, similarity.size)
-    nearest = np.argpartition(-similarity, k - 1)[:k]
-    nearest = nearest[np.argsort(-similarity[nearest], kind="stable")]
-    ranked = -similarity[nearest]
-    before = np.cumsum(votes[nearest]) - votes[nearest]
-    first_equal = np.searchsorted(ranked, ranked, side="left")
-    weights[nearest] = kernel_weights(before[first_equal] / neighbours)
-    return weights
 
 
 def dumps(index: PromptIndex) -> bytes:
     """The index as bytes (numpy's npz, no pickled objects)."""
     buffer = io.BytesIO()
-    postings, tallies = index.postings, index.tallies
     np.savez_compressed(
         buffer,
         columns=index.vectorizer.columns,
         idf=index.vectorizer.idf,
+        directions=index.directions,
+        embedded=index.embedded,
         generators=index.generators,
         votes=index.votes,
-        **_csr("postings", postings),
-        **_csr("tallies", tallies),
+        **_csr("tallies", index.tallies),
     )
     return buffer.getvalue()
 
@@ -178,7 +257,8 @@ def loads(data: bytes) -> PromptIndex:
     with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
         return PromptIndex(
             vectorizer=prompt_text.Vectorizer(columns=arrays["columns"], idf=arrays["idf"]),
-            postings=_from_csr(arrays, "postings"),
+            directions=arrays["directions"],
+            embedded=arrays["embedded"],
             tallies=_from_csr(arrays, "tallies"),
             generators=arrays["generators"],
             votes=arrays["votes"],
@@ -187,7 +267,7 @@ def loads(data: bytes) -> PromptIndex:
 
 def _csr(name: str, matrix: sp.csr_array) -> dict:
     return {
-        f"{name}_data": matrix.data.astype(np.float32 if name == "postings" else np.float64),
+        f"{name}_data": matrix.data.astype(np.float64),
         f"{name}_indices": matrix.indices,
         f"{name}_indptr": matrix.indptr,
         f"{name}_shape": np.array(matrix.shape),

@@ -47,7 +47,7 @@ def rule_for(*, tolerance: float) -> Rule:
         error_rate=settings.RATINGS_ERROR_RATE,
         min_votes=settings.RATINGS_MIN_VOTES,
         min_total=settings.ROUTE_MIN_CATEGORY_VOTES,
-        neighbours=settings.ROUTE_PROMPT_NEIGHBOURS,
+        similarity=settings.ROUTE_PROMPT_SIMILARITY,
         precision=(points / settings.ROUTE_PROMPT_PRIOR_SD) ** 2,
         points=points,
     )

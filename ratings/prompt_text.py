@@ -33,17 +33,32 @@ def _term_id(term: str) -> int:
     return block + zlib.crc32(term.encode()) % _HALF
 
 
-def _triples(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _terms(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """The hashed features of ``text``, sorted, and how often each occurs."""
+    found = np.fromiter((_term_id(term) for term in features(text)), dtype=np.int64)
+    ids, counts = np.unique(found, return_counts=True)
+    return ids.astype(np.int32), counts.astype(np.int16)
+
+
+# The build featurises every voted prompt at each recompute; most were voted on before, so
+# their features are kept between recomputes (only new prompts are read again).
+_voted_terms = lru_cache(maxsize=1 << 15)(_terms)
+
+
+def _triples(
+    texts: list[str], *, voted: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Every (text, block, hashed feature, count) of ``texts``, as four arrays."""
-    rows, ids = [], []
-    for row, text in enumerate(texts):
-        found = [_term_id(term) for term in features(text)]
-        rows.extend([row] * len(found))
-        ids.extend(found)
-    keys = np.array(rows, dtype=np.int64) * (2 * _HALF) + np.array(ids, dtype=np.int64)
-    keys, counts = np.unique(keys, return_counts=True)
-    rows, ids = np.divmod(keys, 2 * _HALF)
-    return rows, ids // _HALF, ids, counts.astype(float)
+    read = _voted_terms if voted else _terms
+    parts = [read(text) for text in texts]
+    lengths = np.array([ids.size for ids, _ in parts], dtype=np.int64)
+    rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, np.zeros(0)
+    ids = np.concatenate([ids for ids, _ in parts]).astype(np.int64)
+    counts = np.concatenate([counts for _, counts in parts]).astype(float)
+    return rows, ids // _HALF, ids, counts
 
 
 @dataclass(frozen=True)
@@ -76,14 +91,15 @@ class Vectorizer:
 
 
 # A feature in more than this share of the prompts says little (its IDF is low) and would
-# cost every query the most postings: it is left out (kept while the prompts are few).
+# weigh on the category's first direction only: it is left out (kept while the prompts are
+# few).
 MAX_SHARE = 0.5
 MIN_KEPT_FREQUENCY = 50
 
 
 def fit_transform(texts: list[str]) -> tuple[Vectorizer, sp.csr_array]:
     """Columns the texts use, their smoothed IDF (as scikit-learn's), and the texts' rows."""
-    triples = _triples(texts)
+    triples = _triples(texts, voted=True)
     columns, df = np.unique(triples[2], return_counts=True)
     keep = df <= max(MAX_SHARE * len(texts), MIN_KEPT_FREQUENCY)
     columns, df = columns[keep], df[keep]

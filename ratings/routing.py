@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import numpy as np
 from django.conf import settings
@@ -148,14 +149,28 @@ def board_decision(
     if rule.runner_up is None:
         return decision
     # Each pick the route could name with confidence: how many bad votes would undo it.
-    flips = {
-        slugs[k]: pick_votes_to_undo(
-            theta, cov, established, k, alpha=rule.alpha, tolerance=tolerance / points
-        )
-        for k in np.flatnonzero(established)
-        if regret.get(slugs[k], math.inf) <= tolerance
-    }
-    return replace(decision, votes_to_flip={s: n for s, n in flips.items() if n is not None})
+    picks = tuple(
+        int(k) for k in np.flatnonzero(established) if regret.get(slugs[k], math.inf) <= tolerance
+    )
+    counts = _votes_to_undo(
+        theta.tobytes(), cov.tobytes(), established.tobytes(), picks, rule.alpha, tolerance / points
+    )
+    flips = {slugs[k]: n for k, n in zip(picks, counts, strict=True) if n is not None}
+    return replace(decision, votes_to_flip=flips)
+
+
+@lru_cache(maxsize=256)
+def _votes_to_undo(theta: bytes, cov: bytes, established: bytes, picks: tuple[int, ...],
+                   alpha: float, tolerance: float) -> tuple[int | None, ...]:  # fmt: skip
+    """:func:`pick_votes_to_undo` of each pick, kept per board: a route asked again and again
+    of the same snapshot (the prompt route asks it on every request) searches once."""
+    theta_ = np.frombuffer(theta)
+    cov_ = np.frombuffer(cov).reshape(theta_.size, theta_.size)
+    established_ = np.frombuffer(established, dtype=bool)
+    return tuple(
+        pick_votes_to_undo(theta_, cov_, established_, k, alpha=alpha, tolerance=tolerance)
+        for k in picks
+    )
 
 
 def _with_regret(decision, rule, regret: dict, theta, cov, slugs, points) -> CategoryDecision:

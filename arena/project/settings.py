@@ -436,10 +436,10 @@ RATINGS_ERROR_RATE = envfloat("RATINGS_ERROR_RATE", 0.05, minimum=0.0001, maximu
 # Rating points a confident pick may be below the best (25: a 53.6% head-to-head win rate).
 RATINGS_ROUTE_TOLERANCE = envfloat("RATINGS_ROUTE_TOLERANCE", 25.0, minimum=0.0)
 ROUTE_MIN_CATEGORY_VOTES = envint("ROUTE_MIN_CATEGORY_VOTES", 100, minimum=0)
-# The prompt route (ratings.prompt_route): how many votes of the nearest prompts its kernel
-# reaches, and how far (rating points, one standard deviation) a prompt's strengths are
-# expected to stray from its category's.
-ROUTE_PROMPT_NEIGHBOURS = envint("ROUTE_PROMPT_NEIGHBOURS", 2500, minimum=10)
+# The prompt route (ratings.prompt_route): the cosine (in the category's own directions) from
+# which a voted prompt's votes weigh nothing for another, and how far (rating points, one
+# standard deviation) a prompt's strengths are expected to stray from its category's.
+ROUTE_PROMPT_SIMILARITY = envfloat("ROUTE_PROMPT_SIMILARITY", 0.5, minimum=0.0, maximum=0.95)
 ROUTE_PROMPT_PRIOR_SD = envfloat("ROUTE_PROMPT_PRIOR_SD", 60.0, minimum=1.0)
 RATINGS_SNAPSHOTS_KEPT = envint("RATINGS_SNAPSHOTS_KEPT", 200, minimum=1)
 # Voters' tests (docs/voters.md): the chance that an honest, attentive voter is ever excluded;

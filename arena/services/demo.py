@@ -49,16 +49,18 @@ class Plan:
     choice: str = ""  # judged once the two outputs and their looks are known
 
 
-def demo_votes_cast(*, count: int, seed: int = 0) -> int:
-    """Make sure ``count`` simulated demo votes exist; returns how many were added.
+def demo_votes_cast(*, count: int, seed: int = 0, categories: list[str] | None = None) -> int:
+    """Make sure ``count`` simulated demo votes of ``seed`` exist; returns how many were added.
 
     The same seed gives the same votes, and running it again adds only the missing ones, so
     ``manage.py demo`` can run on every start. Battles and votes are written in bulk, spread
     over the last two weeks; the outputs they show are made first (see ``demo_outputs``).
+    ``categories`` (slugs) keeps the votes to those categories; each seed is a stream of its
+    own (the demo's votes on every category are seed 0).
     """
-    existing = Vote.objects.filter(import_key__startswith=KEY_PREFIX).count()
+    existing = Vote.objects.filter(import_key__startswith=f"{KEY_PREFIX}{seed}:").count()
     generators = list(Generator.objects.filter(slug__in=_SLUGS).order_by("slug"))
-    pools = _pools(generators)
+    pools = _pools(generators, categories)
     if count <= existing or not pools:
         return 0
     plans = [_plan(random.Random(f"{seed}:{i}"), i, pools) for i in range(existing, count)]
@@ -74,10 +76,16 @@ def demo_votes_cast(*, count: int, seed: int = 0) -> int:
     return len(plans)
 
 
-def _pools(generators: list[Generator]) -> list[tuple[list[Prompt], list[Generator]]]:
-    """Per category (in slug order): its curated prompts and the demo generators of its kind."""
+def _pools(
+    generators: list[Generator], slugs: list[str] | None = None
+) -> list[tuple[list[Prompt], list[Generator]]]:
+    """Per category (in slug order; only ``slugs`` when given): its voted curated prompts and
+    the demo generators of its kind."""
     pools = []
-    for category in Category.objects.order_by("slug"):
+    categories = Category.objects.order_by("slug")
+    if slugs is not None:
+        categories = categories.filter(slug__in=slugs)
+    for category in categories:
         prompts = voted_prompts(
             Prompt.objects.filter(category=category, active=True, source=Prompt.Source.CURATED)
             .filter(prompts_of_kind(category.kind))

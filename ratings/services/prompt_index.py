@@ -7,7 +7,7 @@ import time
 import numpy as np
 from django.db.models import QuerySet
 
-from arena.models import Vote
+from arena.models import Prompt, Vote
 from ratings import prompt_index
 from ratings.models import PromptRouteIndex, Snapshot
 
@@ -29,19 +29,24 @@ def prompt_index_store(*, snapshot: Snapshot, votes: QuerySet) -> PromptRouteInd
     started = time.monotonic()
     generators = snapshot.matrices.get("generators", [])
     position = {gid: i for i, gid in enumerate(generators)}
-    texts: list[str] = []
     prompts: dict[int, int] = {}
     rows = []
     cells = votes.filter(battle__isnull=False).values_list(
-        "battle__prompt_id", "battle__prompt__text", "shown_left_id", "shown_right_id", "choice"
+        "battle__prompt_id", "shown_left_id", "shown_right_id", "choice"
     )
-    for prompt_id, text, left, right, choice in cells.order_by("id").iterator(chunk_size=5000):
+    for prompt_id, left, right, choice in cells.order_by("id").iterator(chunk_size=5000):
         if left not in position or right not in position:
             continue
         if prompt_id not in prompts:
-            prompts[prompt_id] = len(texts)
-            texts.append(text)
+            prompts[prompt_id] = len(prompts)
         rows.append((prompts[prompt_id], position[left], position[right], OUTCOME[choice]))
+    # Each prompt's text once, not once per vote.
+    texts = [""] * len(prompts)
+    ids = list(prompts)
+    for start in range(0, len(ids), 900):  # under SQLite's limit on a statement's parameters
+        chunk = Prompt.objects.filter(id__in=ids[start : start + 900])
+        for prompt_id, text in chunk.values_list("id", "text"):
+            texts[prompts[prompt_id]] = text
     index = prompt_index.build(texts, np.array(rows, dtype=np.int64), generators)
     return PromptRouteIndex.objects.create(
         snapshot=snapshot,

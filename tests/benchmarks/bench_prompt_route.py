@@ -12,12 +12,16 @@ whose winners differ by 0, 30 or 60 points, ``--votes`` votes each. For ``--test
 prompts per category it prints how often the prompt route's pick differs from the category
 route's, the prompt pick's win rate in 20 simulated battles per such prompt against the
 category pick (Wilson 95% interval), the true gain over the category route and the oracle's
-(which knows the sub-kind), and the share of the oracle's gain recovered.
+(which knows the sub-kind), and the share of the oracle's gain recovered: over all the
+categories, and per category (mean, lowest, highest). Last, how many prompts were answered
+confidently on the prompt basis, and of those how many picked a generator more than the
+tolerance below the best of the prompt's true sub-kind (what "confident" must rule out).
 
 Section 2 (latency, a fresh SQLite file under var/): one category of ``--latency-votes``
-votes over ``--latency-prompts`` distinct prompts, recomputed once (the index build is
-timed), then ``--requests`` POST /api/v1/route/ with new prompts through Django's test
-client, pinned to one core; prints p50, p95 and p99 with the category given and guessed.
+votes over ``--latency-prompts`` distinct prompts, recomputed twice (wall and CPU time, and
+the index build's wall time, of each: the second reuses the prompts' features), then
+``--requests`` POST /api/v1/route/ with new prompts through Django's test client, pinned
+to one core; prints p50, p95 and p99 with the category given and guessed.
 """
 
 from __future__ import annotations
@@ -56,21 +60,28 @@ def quality(args) -> None:
     rule = rule_for(tolerance=settings.RATINGS_ROUTE_TOLERANCE)
     print(f"## Quality: {args.categories} categories per gap, {args.votes} votes each, "
           f"{args.tests} new prompts per category")  # fmt: skip
-    print("gap | prompts | picks differ | prompt pick won (95%) | gain | oracle gain | share")
+    print("gap | prompts | picks differ | prompt pick won (95%) | gain | oracle gain | share "
+          "| share per category: mean (lowest-highest) | confident | of which wrong")  # fmt: skip
     for gap in (0.0, 30.0, 60.0):
         differ = tests = battles = 0
-        wins, gain, oracle = 0.0, 0.0, 0.0
+        wins, gain, oracle, shares, confident, wrong = 0.0, 0.0, 0.0, [], 0, 0
         for seed in range(args.categories):
             out = sim.run(gap, args.votes, seed=1000 * int(gap) + seed, tests=args.tests,
                           battles=BATTLES, rule=rule)  # fmt: skip
             differ, tests = differ + out.differ, tests + out.tested
+            confident, wrong = confident + out.confident, wrong + out.wrong
             battles, wins = battles + out.battles, wins + out.wins
             gain, oracle = gain + out.gain * out.tested, oracle + out.oracle_gain * out.tested
+            if out.oracle_gain:
+                shares.append(out.gain / out.oracle_gain)
         low, high = wilson(wins, battles)
         rate = f"{wins / battles:.3f} ({low:.3f}-{high:.3f})" if battles else "n/a"
         share = f"{gain / oracle:.0%}" if oracle else "n/a"
+        spread = (f"{np.mean(shares):.0%} ({min(shares):.0%}-{max(shares):.0%})" if shares
+                  else "n/a")  # fmt: skip
         print(f"{gap:g} | {tests} | {differ} | {rate} | {gain / tests:+.1f} | "
-              f"{oracle / tests:+.1f} | {share}")  # fmt: skip
+              f"{oracle / tests:+.1f} | {share} | {spread} | {confident} | {wrong}",
+              flush=True)  # fmt: skip
 
 
 def latency(args) -> None:
@@ -84,12 +95,21 @@ def latency(args) -> None:
     vocab = sim.vocabulary(np.random.default_rng(11))
     if not (args.reuse and DATABASE.exists()):
         DATABASE.parent.mkdir(exist_ok=True)
-        DATABASE.unlink(missing_ok=True)
+        for path in (
+            DATABASE,
+            *(DATABASE.with_name(DATABASE.name + end) for end in ("-wal", "-shm")),
+        ):
+            path.unlink(missing_ok=True)  # a journal left behind would break the fresh file
         call_command("migrate", verbosity=0)
         _seed(args.latency_votes, args.latency_prompts)
-        started = time.monotonic()
-        leaderboard_recompute(category=Category.objects.get())
-        print(f"recompute {time.monotonic() - started:.1f} s")
+        # Twice: the second recompute reads again only the prompts new since the first (none).
+        for run in ("first", "second"):
+            started, cpu = time.monotonic(), time.process_time()
+            leaderboard_recompute(category=Category.objects.get())
+            built = PromptRouteIndex.objects.latest("id").duration_ms
+            wall, cpu = time.monotonic() - started, time.process_time() - cpu
+            print(f"{run} recompute {wall:.1f} s ({cpu:.1f} s CPU), of which the prompt index "
+                  f"{built / 1000:.1f} s; load average {os.getloadavg()[0]:.2f}")  # fmt: skip
     category = Category.objects.get()
     index = PromptRouteIndex.objects.latest("id")
     print(f"## Latency: {index.votes} votes, {index.prompts} prompts; the index built in "
@@ -132,7 +152,7 @@ def _timed(key: str, vocab, rng, requests: int, slug: str | None) -> tuple[list,
 def _seed(votes: int, prompts: int):
     from django.contrib.auth import get_user_model
 
-    from arena.models import Category
+    from arena.models import Category, Prompt
     from tests.conftest import make_generator
     from tests.ratings.prompt_votes import seed_prompt_votes
 
@@ -145,7 +165,9 @@ def _seed(votes: int, prompts: int):
     texts = [vocab.prompt(rng, s) for s in subkind]
     prompt = rng.integers(prompts, size=votes)
     rows = np.column_stack([prompt, *sim.battles(rng, sim.truth(60.0), subkind[prompt])])
-    seed_prompt_votes(category=category, generators=models, texts=texts, rows=rows, voter=voter)
+    # Typed by voters, as a team's many prompts are: the category guess reads the curated ones.
+    seed_prompt_votes(category=category, generators=models, texts=texts, rows=rows, voter=voter,
+                      source=Prompt.Source.VOTER)  # fmt: skip
     return category, vocab
 
 

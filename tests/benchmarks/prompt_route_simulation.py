@@ -120,6 +120,7 @@ class Outcome:
     gain: float  # mean true gain over the category pick, points, every tested prompt
     oracle_gain: float
     confident: int
+    wrong: int  # confident on the prompt basis, the pick more than the tolerance below the best
 
 
 def run(
@@ -141,7 +142,7 @@ def run(
     rule = rule or default_rule()
     names = [f"g{i}" for i in range(MODELS)]
     allowed = np.ones(MODELS, dtype=bool)
-    differ, wins, gain, oracle, confident = 0, 0.0, 0.0, 0.0, 0
+    differ, wins, gain, oracle, confident, wrong = 0, 0.0, 0.0, 0.0, 0, 0
     for t in range(tests):
         s = t % SUBKINDS
         decision = decide(index, vocab.prompt(rng, s), centre=centre, allowed=allowed,
@@ -149,6 +150,8 @@ def run(
         pick = decision.pick if decision.basis == "prompt" else category_pick
         confident += decision.confident
         truth_s = strengths[s]
+        if decision.basis == "prompt" and decision.confident:
+            wrong += bool(truth_s.max() - truth_s[pick] > rule.tolerance)
         gain += (truth_s[pick] - truth_s[category_pick]) * POINTS
         oracle += (truth_s.max() - truth_s[category_pick]) * POINTS
         if pick != category_pick:
@@ -157,11 +160,11 @@ def run(
             tie = rng.random(battles) < 0.1
             wins += float(np.where(tie, 0.5, rng.random(battles) < p).sum())
     return Outcome(gap, votes, differ, tests, differ * battles, wins, gain / tests,
-                   oracle / tests, confident)  # fmt: skip
+                   oracle / tests, confident, wrong)  # fmt: skip
 
 
 def default_rule(**overrides) -> Rule:
     """The rule at the settings' defaults (tolerance 25 points), without Django."""
     options = {"tolerance": 25.0 / POINTS, "error_rate": 0.05, "min_votes": 20,
-               "min_total": 100, "neighbours": 2500, "precision": (POINTS / 60.0) ** 2}  # fmt: skip
+               "min_total": 100, "similarity": 0.5, "precision": (POINTS / 60.0) ** 2}  # fmt: skip
     return Rule(**{**options, **overrides})

@@ -22,15 +22,18 @@ def seed_prompt_votes(
     voter,
     start: dt.datetime | None = None,
     batch: int = 5000,
+    source: str = Prompt.Source.CURATED,
 ) -> None:
-    """Prompts ``texts`` of ``category``, and one voted battle per row of ``rows``.
+    """Prompts ``texts`` of ``category`` (of ``source``), and one voted battle per row of
+    ``rows``.
 
     A row is (prompt position, left generator position, right generator position, outcome:
     0 left won, 1 right won, 2 tie); votes are a second apart from ``start``, in row order.
     """
     start = start or timezone.now() - dt.timedelta(days=30)
     prompts = Prompt.objects.bulk_create(
-        [Prompt(text=text, category=category) for text in texts], batch_size=batch
+        [Prompt(text=text, category=category, source=source) for text in texts],
+        batch_size=batch,
     )
     outputs = {}
     pairs = {(int(p), int(g)) for p, left, right, _ in rows for g in (left, right)}

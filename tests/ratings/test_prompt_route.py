@@ -28,7 +28,6 @@ def _texts(rng, words: list[str], n: int) -> list[str]:
 @pytest.fixture
 def logos(db, voter, settings):
     """A logo category of two hidden sub-kinds: lettering, won by Scribe; symbols, by Glyph."""
-    settings.ROUTE_PROMPT_NEIGHBOURS = 1000
     category = Category.objects.create(slug="logos", name="Logos", description="Logos, marks")
     Category.objects.create(slug="people", name="People", description="Portraits of people")
     models = [make_generator(n) for n in ("Scribe", "Glyph", "Plain")]

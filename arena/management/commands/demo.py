@@ -12,7 +12,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from tqdm import tqdm
 
-from arena.demo_data import CATEGORIES, EDIT_CATEGORIES, GENERATORS
+from arena.demo_data import (
+    CATEGORIES,
+    EDIT_CATEGORIES,
+    GENERATORS,
+    LOGO_VOTES,
+    LOGO_VOTES_SEED,
+)
 from arena.models import Battle, Category, Kind, Prompt
 from arena.services import battles_refill, edit_prompt_create
 from arena.services.demo import demo_votes_cast
@@ -58,6 +64,14 @@ class Command(BaseCommand):
             help="Simulated votes the demo holds, from voters who follow the generators' "
             "hidden quality (default 3000; 0 for none). Only the missing ones are cast.",
         )
+        parser.add_argument(
+            "--logo-votes",
+            type=int,
+            default=LOGO_VOTES,
+            help="More simulated votes on the logos only, wordmarks and symbols alike, so that "
+            f"the prompt route can tell them apart (default {LOGO_VOTES}; none when --votes "
+            "is 0).",
+        )
 
     def handle(self, *args, **options):
         created = self._seed()
@@ -67,7 +81,7 @@ class Command(BaseCommand):
             f"generators {created['generators']} new, edit prompts {edits} new."
         )
         self._users(options)
-        self._votes(options["votes"])
+        self._votes(options["votes"], options["logo_votes"])
         self._battles(options["battles"])
 
     @transaction.atomic
@@ -142,10 +156,14 @@ class Command(BaseCommand):
             )
         )
 
-    def _votes(self, count: int) -> None:
+    def _votes(self, count: int, logos: int) -> None:
         if count < 0:
             raise CommandError("--votes must be 0 or more.")
+        if logos < 0:
+            raise CommandError("--logo-votes must be 0 or more.")
         added = demo_votes_cast(count=count)
+        if count:
+            added += demo_votes_cast(count=logos, seed=LOGO_VOTES_SEED, categories=["logos"])
         if added:
             self.stdout.write(f"Simulated votes cast: {added}; recomputing the boards and Elo.")
             call_command("recompute_ratings", elo=True, stdout=self.stdout, stderr=self.stderr)
