@@ -84,7 +84,6 @@ def build(texts: list[str], votes: np.ndarray, generators: list[int] | np.ndarra
     ``votes`` has one row per vote: (prompt position in ``texts``, left generator position,
     right generator position, outcome) with outcome 0 left won, 1 right won, 2 tie.
     """
-    import scipy.sparse as sp
 
     generators = np.asarray(generators, dtype=np.int64)
     vectorizer, rows = prompt_text.fit_transform(texts)
