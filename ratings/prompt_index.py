@@ -118,6 +118,8 @@ def directions_of(rows: sp.csr_array) -> np.ndarray:
         _, values, vt = np.linalg.svd(rows.toarray(), full_matrices=False)
         keep = values > 1e-6 * values[0]
     else:
+        import scipy.sparse as sp
+
         sample = sp.csr_matrix(rows)
         if n_prompts > SAMPLE:
             sample = sample[np.sort(np.random.default_rng(0).permutation(n_prompts)[:SAMPLE])]
