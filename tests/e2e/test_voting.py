@@ -32,8 +32,9 @@ STRICT_CSP = (
 
 
 def test_every_key_votes_and_enter_moves_on_without_a_reload_until_none_are_left(
-    page, live_server, battles, screenshot
+    page, live_server, battles, screenshot, settings
 ):
+    settings.ARENA_BATTLES_AHEAD = 0  # the eight battles, and no new ones made ahead
     log_in(page, live_server)
     wait_until_ready(page)
     expect(page.locator("#shortcuts")).to_contain_text("both bad")
