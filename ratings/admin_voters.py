@@ -35,9 +35,9 @@ class VoterStandingAdmin(admin.ModelAdmin):
     action_form = StandingActionForm
     actions = ["clear_by_hand", "exclude_by_hand", "release_to_tests"]
     list_display = ["voter", "votes", "decoys", "side", "agreement_shown", "median_time",
-                    "state", "by_hand", "evidence_shown", "why"]  # fmt: skip
+                    "state", "by_hand", "evidence_shown", "suspect", "why"]  # fmt: skip
     list_filter = ["state", "tested_state", "by_hand"]
-    list_select_related = ["voter"]
+    list_select_related = ["voter", "suspect"]
     search_fields = ["voter__username"]
     readonly_fields = [f.name for f in VoterStanding._meta.fields]
 

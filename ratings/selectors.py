@@ -183,7 +183,9 @@ def rating_history(
 
 def voter_audit() -> list[dict]:
     """Every voter's standing as the rater audit shows it, strongest evidence first."""
-    rows = VoterStanding.objects.select_related("voter").order_by("-evidence", "voter_id")
+    rows = VoterStanding.objects.select_related("voter", "suspect").order_by(
+        "-evidence", "voter_id"
+    )
     return [
         {
             "voter": row.voter.get_username(),
@@ -202,6 +204,7 @@ def voter_audit() -> list[dict]:
             "agreement": row.agreement,
             "expected_agreement": row.expected_agreement,
             "median_time_ms": row.median_time_ms,
+            "suspect": row.suspect.name if row.suspect is not None else None,
         }
         for row in rows
     ]

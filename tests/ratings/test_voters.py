@@ -218,3 +218,8 @@ def test_a_voter_backing_the_weaker_generator_is_suspected_of_promoting_it(
     assert row.suspect_id == generators[1].id
     honest = VoterStanding.objects.get(voter=team)
     assert honest.suspect_id is None
+    out = io.StringIO()
+    call_command("rater_audit", "--json", "--no-refresh", stdout=out)
+    audit = {r["voter"]: r for r in json.loads(out.getvalue())}
+    assert audit[voter.username]["suspect"] == generators[1].name
+    assert audit[team.username]["suspect"] is None
