@@ -287,7 +287,7 @@ class Route(StrictQuery, APIView):
 
 
 def _prompt_category(data: dict) -> tuple[Category | None, str, bool]:
-    """The category asked for (404 when unknown, as the category route answers), else the
+    """The category asked for (an unknown one is a bad field of the body: 400), else the
     nearest by the prompt's words."""
     slug = data.get("category")
     if slug is None:
@@ -295,7 +295,7 @@ def _prompt_category(data: dict) -> tuple[Category | None, str, bool]:
         return category_guess(data["prompt"], kind=kind), kind, True
     category = Category.objects.filter(slug=slug).first()
     if category is None:
-        raise NotFound(f"There is no category {slug!r}.")
+        raise ValidationError({"category": [f"There is no category {slug!r}."]})
     try:
         return category, board_kind(category, data.get("kind")), False
     except UnknownBoard as exc:

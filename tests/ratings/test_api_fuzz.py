@@ -12,7 +12,9 @@ import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import positive_data_acceptance
 
+from arena.models import Category
 from tests.ratings.conftest import battle_lines, import_lines
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -40,9 +42,24 @@ def _fuzz(operation, mode, headers: dict, tried: list) -> None:
     )
     def check(case):
         tried.append(case)
-        case.call_and_validate(headers=headers)
+        # A body can be valid by the schema and name a category that does not exist: the
+        # prompt route answers 400 naming the field, which the schema documents.
+        unknown = _names_unknown_category(case)
+        case.call_and_validate(
+            headers=headers, excluded_checks=[positive_data_acceptance] if unknown else None
+        )
 
     check()
+
+
+def _names_unknown_category(case) -> bool:
+    body = case.body if isinstance(case.body, dict) else {}
+    slug = body.get("category")
+    return (
+        case.method.upper() == "POST"
+        and isinstance(slug, str)
+        and not Category.objects.filter(slug=slug).exists()
+    )
 
 
 def test_the_api_honours_its_schema_for_any_input(api_schema, api_key, capsys):

@@ -139,10 +139,10 @@ def test_bad_input_answers_400_with_the_reason(api, db, body, field):
     assert field in response.json()
 
 
-def test_an_unknown_category_answers_404_as_the_category_route_does(api, db):
+def test_an_unknown_category_answers_400_naming_the_field(api, db):
     response = post(api, {"prompt": "a logo", "category": "nope"})
-    assert response.status_code == 404
-    assert "nope" in response.json()["detail"]
+    assert response.status_code == 400
+    assert "nope" in response.json()["category"][0]
 
 
 def test_a_prompt_with_a_nul_character_or_a_form_body_answers_400_or_415(api, db):
