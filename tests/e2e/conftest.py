@@ -58,7 +58,7 @@ def browser(orm_beside_playwright):
         browser.close()
 
 
-def _close(context, page) -> None:
+def close_page(context, page) -> None:
     # The page's last requests (a preload, an output) finish before the test's database is
     # emptied: a request still running then holds locks that the flush deadlocks against.
     from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
@@ -74,7 +74,7 @@ def page(browser, live_server):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     yield page
-    _close(context, page)
+    close_page(context, page)
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def phone(browser, live_server):
     )
     page = context.new_page()
     yield page
-    _close(context, page)
+    close_page(context, page)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from arena.models import Battle
 from generation.models import Generator
-from tests.e2e.conftest import wait_until_ready
+from tests.e2e.conftest import close_page, wait_until_ready
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -54,4 +54,4 @@ def test_two_demo_voting_pages_in_a_row_name_no_model_and_share_no_look(
     assert len(set(sources)) == 4  # four outputs, four addresses, none from a stored name
     assert all("/outputs/" in src and ".png" not in src for src in sources)
     assert Battle.objects.filter(voter__username="demo", status="voted").count() == 2
-    context.close()
+    close_page(context, page)

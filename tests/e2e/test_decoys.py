@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from arena.models import Battle, DecoyCheck, Prompt, Vote
 from arena.services import battle_create
-from tests.e2e.conftest import ARTIFACTS, log_in, wait_until_ready
+from tests.e2e.conftest import ARTIFACTS, close_page, log_in, wait_until_ready
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -109,4 +109,4 @@ def test_a_decoy_looks_like_any_battle_until_the_reveal_says_what_it_was(
     assert check["headers"] == plain["headers"]
     assert Vote.objects.get().battle_id == normal.id
     assert DecoyCheck.objects.get().battle_id == decoy.id
-    context.close()
+    close_page(context, page)

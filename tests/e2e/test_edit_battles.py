@@ -10,7 +10,7 @@ from arena.models import Battle, Vote
 from arena.services import battle_create, edit_prompt_create
 from generation.sources import source_hash
 from tests.conftest import source_png
-from tests.e2e.conftest import ARTIFACTS, log_in, wait_until_ready
+from tests.e2e.conftest import ARTIFACTS, close_page, log_in, wait_until_ready
 
 pytestmark = pytest.mark.django_db(transaction=True)
 COLOURS = ["#c0c0c0", "#8fb3d9", "#d9c28f"]
@@ -20,6 +20,7 @@ COLOURS = ["#c0c0c0", "#8fb3d9", "#d9c28f"]
 def edit_battles(edit_category, editors, voter, settings):
     """Three ready edit battles, each on its own source picture; no refills meanwhile."""
     settings.ARENA_BATTLE_BUFFER = 0
+    settings.ARENA_BATTLES_AHEAD = 0
     prompts = []
     for i, colour in enumerate(COLOURS):
         prompt = edit_prompt_create(
@@ -101,7 +102,7 @@ def test_an_edit_battle_is_voted_by_keyboard_and_compared_with_its_source(
     assert [first_source.rsplit("/", 1)[-1], second_source.rsplit("/", 1)[-1]] == [
         f"{h}.png" for h in hashes
     ]
-    context.close()
+    close_page(context, page)
 
 
 def test_on_a_phone_the_source_sits_above_the_stacked_edits(phone, live_server, edit_battles):

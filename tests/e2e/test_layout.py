@@ -20,7 +20,7 @@ from generation.models import Generator
 from generation.tasks import generate
 from ratings.models import EloRating, Snapshot
 from tests.conftest import source_png
-from tests.e2e.conftest import ARTIFACTS, log_in, wait_until_ready
+from tests.e2e.conftest import ARTIFACTS, close_page, log_in, wait_until_ready
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -84,7 +84,7 @@ def _window(browser, size: str):
     try:
         yield page, errors
     finally:
-        context.close()
+        close_page(context, page)
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import close_page, log_in
 from tests.ratings.conftest import battle_lines, import_lines
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,4 +29,4 @@ def test_the_route_decision_reads_at_the_top_of_a_board(browser, live_server, vo
         screenshot(f"{width}px", of=page)
     finally:
         page.close()
-        context.close()
+        close_page(context, page)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, log_in
+from tests.e2e.conftest import ARTIFACTS, close_page, log_in
 from tests.e2e.test_layout import OVERFLOW
 from tests.ratings.conftest import boards  # noqa: F401 (a fixture: the team's boards)
 from tests.ratings.test_personal import cast
@@ -39,4 +39,4 @@ def test_the_own_board_opens_at_thirty_votes_and_fits_the_window(
     expect(page.locator("h1")).to_have_text("Your board")
     page.screenshot(path=str(ARTIFACTS / f"personal-{width}-board.png"), full_page=True)
     assert page.evaluate(OVERFLOW, width) <= 0
-    context.close()
+    close_page(context, page)

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from ratings.services import leaderboard_recompute
 from tests.conftest import make_generator
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import close_page, log_in
 from tests.ratings.style_boards import styled_votes
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -47,4 +47,4 @@ def test_both_views_of_a_board_read_with_the_moves_and_what_voters_reward(
         expect(page.locator("table.effects")).to_have_count(0)
     finally:
         page.close()
-        context.close()
+        close_page(context, page)

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from arena.models import Battle, Prompt, Vote
 from arena.services import battles_refill
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import close_page, log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -67,5 +67,5 @@ def test_voting_works_without_javascript(browser, live_server, arena_ready):
     expect(page.get_by_text("You voted: Both are bad")).to_be_visible()
     page.get_by_role("link", name="Next battle").click()
     expect(page.get_by_role("button", name="Tie")).to_be_visible()
-    context.close()
+    close_page(context, page)
     assert Vote.objects.get().choice == "both_bad"
