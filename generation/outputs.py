@@ -47,7 +47,7 @@ def reencode_image(data: bytes, *, fmt: str | None = None, size=_UNSET) -> tuple
             if source.width * source.height > MAX_PIXELS:
                 raise ProviderError("image is too large to store", permanent=True)
             source.load()
-            pixels = _bare_pixels(source, keep_alpha=fmt != "jpeg")
+            pixels = bare_pixels(source, keep_alpha=fmt != "jpeg")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ProviderError(
             f"provider returned bytes that are not an image ({exc})", permanent=True
@@ -60,13 +60,10 @@ def reencode_image(data: bytes, *, fmt: str | None = None, size=_UNSET) -> tuple
     return buffer.getvalue(), media_type
 
 
-def _bare_pixels(source: Image.Image, *, keep_alpha: bool) -> Image.Image:
+def bare_pixels(source: Image.Image, *, keep_alpha: bool = True) -> Image.Image:
     """Copy only the pixel values into a fresh image, leaving every metadata block behind."""
-    mode = (
-        "RGBA"
-        if keep_alpha and ("A" in source.getbands() or "transparency" in source.info)
-        else "RGB"
-    )
+    alpha = keep_alpha and ("A" in source.getbands() or "transparency" in source.info)
+    mode = "RGBA" if alpha else "RGB"
     converted = source.convert(mode)
     fresh = Image.new(mode, converted.size)
     fresh.paste(converted)

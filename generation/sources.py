@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from generation.outputs import bare_pixels
 from generation.store import store_hashed
 
 SOURCE_DIR = "sources"
@@ -62,7 +63,7 @@ def source_decode(data: bytes, *, what: str = "image") -> Image.Image:
             f"The {what} could not be decoded as a PNG, JPEG or WebP picture "
             f"({type(exc).__name__})."
         ) from None
-    return _bare(upright)
+    return bare_pixels(upright)
 
 
 def _check_header(image: Image.Image, what: str) -> None:
@@ -76,16 +77,6 @@ def _check_header(image: Image.Image, what: str) -> None:
         )
     if min(width, height) < MIN_EDGE:
         raise SourceImageError(f"The {what} is {width} x {height}; each side needs {MIN_EDGE} px.")
-
-
-def _bare(image: Image.Image) -> Image.Image:
-    """Only the pixel values, in a fresh image: no metadata block can come along."""
-    alpha = "A" in image.getbands() or "transparency" in image.info
-    mode = "RGBA" if alpha else "RGB"
-    converted = image.convert(mode)
-    fresh = Image.new(mode, converted.size)
-    fresh.paste(converted)
-    return fresh
 
 
 def mask_decode(data: bytes, *, size: tuple[int, int]) -> Image.Image:
