@@ -6,10 +6,6 @@ are decoded, and only the pixels are kept. EXIF (GPS included), XMP, ICC profile
 chunks and C2PA manifests stay behind, so a voter's photo cannot leak where it was taken, and
 the same picture uploaded twice is stored once. The EXIF orientation is applied first, so a
 phone photo stays upright once its EXIF is gone.
-
-A mask follows OpenAI's convention: a picture of the source's size whose transparent pixels
-mark where the edit may change the source. A mask without transparency is read as black and
-white instead (white: may change) and stored in the same convention.
 """
 
 from __future__ import annotations
@@ -80,7 +76,8 @@ def _check_header(image: Image.Image, what: str) -> None:
 
 
 def mask_decode(data: bytes, *, size: tuple[int, int]) -> Image.Image:
-    """A mask as RGBA whose transparent pixels may change; it must match the source's size."""
+    """A mask of the source's size as RGBA whose transparent pixels may change (OpenAI's
+    convention); one without transparency is read as black and white (white: may change)."""
     mask = source_decode(data, what="mask")
     if mask.size != size:
         raise SourceImageError(
@@ -117,11 +114,8 @@ def read_source(name: str) -> bytes | None:
 
 
 def conform(content: bytes, size: tuple[int, int]) -> bytes:
-    """An edit at the source's size, so that no provider betrays itself by its dimensions.
-
-    An answer of another shape is cropped to the source's shape around its centre first
-    (never stretched); bytes that are not a picture are left to the re-encoder to refuse.
-    """
+    """An edit at the source's size, so that no provider betrays itself by its dimensions:
+    cropped around its centre, never stretched; non-pictures are left to the re-encoder."""
     try:
         with Image.open(io.BytesIO(content)) as answer:
             if answer.size == size:
