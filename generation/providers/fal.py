@@ -43,7 +43,7 @@ class FalProvider(HttpProvider):
             "prompt": edit.instruction,
             **edit_inputs(edit, params, image="image_url", mask="mask_url"),
         }
-        return self._run(api, params.get("edit_model") or self.model_id, body, params)
+        return self._run(api, edit.model, body, params)
 
     def _run(self, api: Api, model: str, body: dict, params: dict[str, Any]) -> Output:
         queued = api.json("POST", f"{self.base_url}/{model}", json=body)

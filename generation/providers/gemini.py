@@ -48,8 +48,7 @@ class GeminiProvider(HttpProvider):
         parts: list[dict[str, Any]] = [{"text": edit.instruction}, _inline(edit.image)]
         if edit.mask is not None:
             parts += [_inline(edit.mask), {"text": MASK_NOTE}]
-        model = params.get("edit_model") or self.model_id
-        return self._answer(api, model, _request_body(parts, params), params)
+        return self._answer(api, edit.model, _request_body(parts, params), params)
 
     def _answer(self, api: Api, model: str, body: dict, params: dict[str, Any]) -> Output:
         model = model.removeprefix("models/")

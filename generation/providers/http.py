@@ -192,7 +192,8 @@ class HttpProvider(Provider):
     def edit(
         self, instruction: str, image: bytes, mask: bytes | None, params: dict[str, Any]
     ) -> Output:
-        edit = Edit(instruction=instruction, image=image, mask=mask)
+        model = params.get("edit_model") or self.model_id
+        edit = Edit(instruction=instruction, image=image, mask=mask, model=model)
         return self._with_api(params, lambda api: self.call_edit(api, edit, params))
 
     def _with_api(self, params: dict[str, Any], run: Callable[[Api], Output]) -> Output:
@@ -213,11 +214,12 @@ class HttpProvider(Provider):
 
 @dataclass(frozen=True)
 class Edit:
-    """One edit to make: the instruction, the source as PNG, and the optional PNG mask."""
+    """One edit to make: the instruction, the source and optional mask as PNG, the model."""
 
     instruction: str
     image: bytes
-    mask: bytes | None = None
+    mask: bytes | None
+    model: str
 
     def data_uri(self, which: str = "image") -> str:
         data = self.image if which == "image" else self.mask

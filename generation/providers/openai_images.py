@@ -33,8 +33,7 @@ class OpenAIImagesProvider(HttpProvider):
         return _output(api, data, params)
 
     def call_edit(self, api: Api, edit: Edit, params: dict[str, Any]) -> Output:
-        model = params.get("edit_model") or self.model_id
-        fields = {**model_params(params), "model": model, "prompt": edit.instruction, "n": 1}
+        fields = {**model_params(params), "model": edit.model, "prompt": edit.instruction, "n": 1}
         files = {"image": ("image.png", edit.image, "image/png")}
         if edit.mask is not None:
             files["mask"] = ("mask.png", edit.mask, "image/png")

@@ -48,7 +48,7 @@ class ReplicateProvider(HttpProvider):
         body: dict[str, Any] = {
             "input": {**model_params(params), "prompt": edit.instruction, **files}
         }
-        return self._predict(api, params.get("edit_model") or self.model_id, body, params)
+        return self._predict(api, edit.model, body, params)
 
     def _predict(self, api: Api, model_id: str, body: dict, params: dict[str, Any]) -> Output:
         model, _, version = model_id.partition(":")

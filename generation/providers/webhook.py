@@ -36,7 +36,7 @@ class WebhookProvider(HttpProvider):
         body = {
             "task": "edit",
             "prompt": edit.instruction,
-            "model": params.get("edit_model") or self.model_id,
+            "model": edit.model,
             "parameters": model_params(params),
             "image_base64": base64.b64encode(edit.image).decode(),
         }
