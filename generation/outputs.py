@@ -35,11 +35,8 @@ STORED_PNG_LEVEL = 3
 
 
 def reencode_image(data: bytes, *, fmt: str | None = None, size=_UNSET) -> tuple[bytes, str]:
-    """Decode image bytes and encode the bare pixels in the configured format and size.
-
-    Returns ``(bytes, media_type)``. Bytes that are not an image raise a permanent
-    ``ProviderError``: asking the provider again would not fix them.
-    """
+    """``(bytes, media_type)`` of the bare pixels in the configured format and size; bytes that
+    are not an image are a permanent ``ProviderError``: asking again would not fix them."""
     fmt = fmt or settings.ARENA_IMAGE_FORMAT
     pil_format, media_type = _FORMATS[fmt]
     try:

@@ -15,12 +15,7 @@ class ProviderError(Exception):
     rejected the API key, so no call with it can succeed."""
 
     def __init__(
-        self,
-        message: str,
-        *,
-        permanent: bool,
-        retry_after: float | None = None,
-        auth: bool = False,
+        self, message: str, *, permanent: bool, retry_after: float | None = None, auth: bool = False
     ):
         super().__init__(message)
         self.permanent = permanent
