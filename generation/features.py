@@ -1,26 +1,8 @@
 """Style features of an image output: how it looks, apart from what it shows.
 
-Measured once, when an output is stored (:mod:`generation.style`), from its pixels alone with
-numpy and Pillow; the ratings app fits how much each sways voters
-(:mod:`ratings.engine.style`). Every feature is a plain number of the whole picture:
-
-``colourfulness``  Hasler and Süsstrunk (2003): ``sigma_rgyb + 0.3 mu_rgyb`` over the
-                   opponent channels ``rg = R - G`` and ``yb = (R + G) / 2 - B``, on the
-                   0-255 scale; 0 for any grey picture, about 100 for a very colourful one.
-``saturation``     mean HSV saturation ``(max - min) / max`` per pixel, 0-1.
-``contrast``       RMS contrast: the standard deviation of the luma (ITU-R 601), 0-1.
-``brightness``     mean luma, 0-1.
-``sharpness``      variance of the 4-neighbour Laplacian of the luma (0-255 scale); a blurred
-                   copy has less.
-``detail``         bytes per pixel of one fixed lossless encoding of the luma (zlib, level 1,
-                   of the 8-bit luma rows): busy pictures compress worse.
-``preservation``   edits only: the mean absolute difference to the source image per RGB
-                   channel, 0-1, over the pixels the edit's mask keeps (its opaque part), or
-                   over the whole picture when the prompt has no mask. Lower means more of
-                   the source was kept.
-
-Padding added to fit the canonical output box is part of the picture and is measured too: both
-sides of a battle are in the same box.
+Plain numbers of the whole picture from its pixels alone (listed in docs/ratings.md and on
+``OutputStyle``); the ratings app fits how much each sways voters. Padding added to fit the
+canonical box is measured too: both sides of a battle are in the same box.
 """
 
 from __future__ import annotations
@@ -93,13 +75,8 @@ def laplacian_variance(grey: np.ndarray) -> float:
 
 
 def preservation(pixels: Image.Image, source: Image.Image, mask: Image.Image | None) -> float:
-    """Mean absolute RGB difference to ``source`` (0-1) where ``mask`` keeps the source.
-
-    The mask follows the edit prompt's convention (:mod:`generation.sources`): transparent
-    pixels may change, opaque ones are to be kept. Without a mask, or with one that keeps
-    nothing, the whole picture is compared. Pictures of different sizes are compared at the
-    source's size.
-    """
+    """Mean absolute RGB difference to ``source`` (0-1) where ``mask`` is opaque (keeps the
+    source); over the whole picture without a mask or with one that keeps nothing."""
     if pixels.size != source.size:
         pixels = pixels.resize(source.size, Image.Resampling.BILINEAR)
     output = np.asarray(pixels.convert("RGB"), dtype=np.int16)

@@ -35,11 +35,8 @@ STORED_PNG_LEVEL = 3
 
 
 def reencode_image(data: bytes, *, fmt: str | None = None, size=_UNSET) -> tuple[bytes, str]:
-    """Decode image bytes and encode the bare pixels in the configured format and size.
-
-    Returns ``(bytes, media_type)``. Bytes that are not an image raise a permanent
-    ``ProviderError``: asking the provider again would not fix them.
-    """
+    """``(bytes, media_type)`` of the bare pixels in the configured format and size; bytes that
+    are not an image are a permanent ``ProviderError``: asking again would not fix them."""
     fmt = fmt or settings.ARENA_IMAGE_FORMAT
     pil_format, media_type = _FORMATS[fmt]
     try:
@@ -47,7 +44,7 @@ def reencode_image(data: bytes, *, fmt: str | None = None, size=_UNSET) -> tuple
             if source.width * source.height > MAX_PIXELS:
                 raise ProviderError("image is too large to store", permanent=True)
             source.load()
-            pixels = _bare_pixels(source, keep_alpha=fmt != "jpeg")
+            pixels = bare_pixels(source, keep_alpha=fmt != "jpeg")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ProviderError(
             f"provider returned bytes that are not an image ({exc})", permanent=True
@@ -60,13 +57,10 @@ def reencode_image(data: bytes, *, fmt: str | None = None, size=_UNSET) -> tuple
     return buffer.getvalue(), media_type
 
 
-def _bare_pixels(source: Image.Image, *, keep_alpha: bool) -> Image.Image:
+def bare_pixels(source: Image.Image, *, keep_alpha: bool = True) -> Image.Image:
     """Copy only the pixel values into a fresh image, leaving every metadata block behind."""
-    mode = (
-        "RGBA"
-        if keep_alpha and ("A" in source.getbands() or "transparency" in source.info)
-        else "RGB"
-    )
+    alpha = keep_alpha and ("A" in source.getbands() or "transparency" in source.info)
+    mode = "RGBA" if alpha else "RGB"
     converted = source.convert(mode)
     fresh = Image.new(mode, converted.size)
     fresh.paste(converted)

@@ -1,29 +1,14 @@
 """What a voter is sent of an output: its pixels in a file whose length only its size decides.
 
-A compressed file's length follows its content (grain, texture, an edit's artefacts), and a
-voter who keeps notes compares lengths. Padding both sides of a battle to one length hid the
-total but not the parts: the padding's own length field, or the compressed stream inside,
-still gave each side's original size to anyone who parses the file. So what is sent is not
-the stored output but its decoded pixels written again as an uncompressed PNG, by one rule:
+A compressed file's length follows its content, and padding to one length still leaves the
+original size in the padding's own length field or the compressed stream inside. So what is sent
+is the decoded pixels written again as an uncompressed PNG by one rule (docs/blindness.md):
+8-bit RGB, or RGBA when some pixel is not opaque; every row with filter 0 in one zlib stream of
+stored deflate blocks, cut into ``IDAT`` chunks of ``IDAT_BYTES``; no other chunk. Every byte is
+then the pixels or a function of width, height and mode.
 
-- 8-bit RGB, or RGBA when some pixel is not fully opaque (which the pixels show anyway);
-- every row with filter 0 (none), in one zlib stream of stored (uncompressed) deflate blocks
-  of 65,535 bytes, cut into ``IDAT`` chunks of ``IDAT_BYTES``;
-- no other chunk: signature, ``IHDR``, the ``IDAT`` chunks, ``IEND``.
-
-Every byte is then the pixels themselves or a function of width, height and mode: two
-outputs of one size and mode are sent at exactly one length (``served_length``), with the
-same chunk, block and header bytes, and a parser finds nothing to measure but the pixels.
-The cost is size: 3 bytes a pixel (1024 x 1024 RGB: 3.1 MB), against a compressed PNG's 1 to
-2.5 MB on generated pictures. A lossy format would be smaller but no lossy encoder hits an
-exact length without filler, and a stream compressed on the fly (gzip) would let its
-transfer size vary again.
-
-It is written once per stored output (named after it, under ``SERVED_DIR``) when a battle
-that shows the output becomes ready (``arena.services.battles.battles_settle``), so serving
-is reading a file in fixed blocks: no work that depends on the original. Outputs no battle
-waits on (the demo's, judged by simulated voters) get none until one does, or until a
-voter's request finds it missing and the view writes it then.
+It is written once per stored output (under ``SERVED_DIR``) when a battle that shows it becomes
+ready, or when a voter's request finds it missing, so serving is reading a file in fixed blocks.
 """
 
 from __future__ import annotations
@@ -44,7 +29,7 @@ IDAT_BYTES = 1 << 20
 
 
 def served_png(data: bytes) -> bytes:
-    """The pixels of an image (PNG, JPEG or WebP) as the uncompressed PNG the rule above makes."""
+    """The pixels of an image (PNG, JPEG or WebP) as the uncompressed PNG of the rule above."""
     with Image.open(io.BytesIO(data)) as image:
         image.load()
         pixels = _rgb_or_rgba(image)
@@ -60,15 +45,6 @@ def served_png(data: bytes) -> bytes:
         _chunk(b"IDAT", stream[at : at + IDAT_BYTES]) for at in range(0, len(stream), IDAT_BYTES)
     ]
     return _SIGNATURE + b"".join(chunks) + _chunk(b"IEND", b"")
-
-
-def served_length(width: int, height: int, bands: int) -> int:
-    """The exact length of every served file of this size and number of bands (3 or 4)."""
-    raw = height * (1 + width * bands)
-    blocks = max(-(-raw // _STORED_BLOCK), 1)
-    stream = 2 + 5 * blocks + raw + 4
-    idats = max(-(-stream // IDAT_BYTES), 1)
-    return len(_SIGNATURE) + (12 + 13) + 12 * idats + stream + 12
 
 
 def _rgb_or_rgba(image: Image.Image) -> Image.Image:

@@ -182,8 +182,7 @@ def _record_failure(generation: Generation, claim: str, exc: ProviderError) -> N
     generation_fail(generation_id=generation.id, claim=claim, error=str(exc))
     if exc.auth:
         generator_disable(
-            generator_id=generation.generator_id,
-            reason=f"The provider rejected the API key: {exc}",
+            generator_id=generation.generator_id, reason=f"The provider rejected the API key: {exc}"
         )
 
 

@@ -6,10 +6,6 @@ are decoded, and only the pixels are kept. EXIF (GPS included), XMP, ICC profile
 chunks and C2PA manifests stay behind, so a voter's photo cannot leak where it was taken, and
 the same picture uploaded twice is stored once. The EXIF orientation is applied first, so a
 phone photo stays upright once its EXIF is gone.
-
-A mask follows OpenAI's convention: a picture of the source's size whose transparent pixels
-mark where the edit may change the source. A mask without transparency is read as black and
-white instead (white: may change) and stored in the same convention.
 """
 
 from __future__ import annotations
@@ -21,6 +17,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from generation.outputs import bare_pixels
 from generation.store import store_hashed
 
 SOURCE_DIR = "sources"
@@ -62,7 +59,7 @@ def source_decode(data: bytes, *, what: str = "image") -> Image.Image:
             f"The {what} could not be decoded as a PNG, JPEG or WebP picture "
             f"({type(exc).__name__})."
         ) from None
-    return _bare(upright)
+    return bare_pixels(upright)
 
 
 def _check_header(image: Image.Image, what: str) -> None:
@@ -78,18 +75,9 @@ def _check_header(image: Image.Image, what: str) -> None:
         raise SourceImageError(f"The {what} is {width} x {height}; each side needs {MIN_EDGE} px.")
 
 
-def _bare(image: Image.Image) -> Image.Image:
-    """Only the pixel values, in a fresh image: no metadata block can come along."""
-    alpha = "A" in image.getbands() or "transparency" in image.info
-    mode = "RGBA" if alpha else "RGB"
-    converted = image.convert(mode)
-    fresh = Image.new(mode, converted.size)
-    fresh.paste(converted)
-    return fresh
-
-
 def mask_decode(data: bytes, *, size: tuple[int, int]) -> Image.Image:
-    """A mask as RGBA whose transparent pixels may change; it must match the source's size."""
+    """A mask of the source's size as RGBA whose transparent pixels may change (OpenAI's
+    convention); one without transparency is read as black and white (white: may change)."""
     mask = source_decode(data, what="mask")
     if mask.size != size:
         raise SourceImageError(
@@ -126,11 +114,8 @@ def read_source(name: str) -> bytes | None:
 
 
 def conform(content: bytes, size: tuple[int, int]) -> bytes:
-    """An edit at the source's size, so that no provider betrays itself by its dimensions.
-
-    An answer of another shape is cropped to the source's shape around its centre first
-    (never stretched); bytes that are not a picture are left to the re-encoder to refuse.
-    """
+    """An edit at the source's size, so that no provider betrays itself by its dimensions:
+    cropped around its centre, never stretched; non-pictures are left to the re-encoder."""
     try:
         with Image.open(io.BytesIO(content)) as answer:
             if answer.size == size:

@@ -11,18 +11,11 @@ if TYPE_CHECKING:
 
 
 class ProviderError(Exception):
-    """A provider call failed; ``permanent`` says whether trying again could help.
-
-    ``auth`` says the provider rejected the API key (401/403): no call with it can succeed.
-    """
+    """A provider call failed; ``permanent``: trying again cannot help; ``auth``: the provider
+    rejected the API key, so no call with it can succeed."""
 
     def __init__(
-        self,
-        message: str,
-        *,
-        permanent: bool,
-        retry_after: float | None = None,
-        auth: bool = False,
+        self, message: str, *, permanent: bool, retry_after: float | None = None, auth: bool = False
     ):
         super().__init__(message)
         self.permanent = permanent
@@ -43,13 +36,10 @@ class Output:
 
 
 class Provider:
-    """One provider API. Subclasses set ``name`` and implement ``generate``, and ``edit``
-    where the API can change a given picture.
+    """One provider API: subclasses set ``name`` and implement ``generate`` (and ``edit``).
 
-    The HTTP client is injected so tests can hand in an ``httpx.MockTransport`` or point
-    ``base_url`` at a local test server. A client the provider builds itself reaches public
-    addresses only, plus ``allowed_hosts`` (see ``generation.providers.guard``); the API key
-    goes only to ``key_hosts`` (see ``generation.providers.keys``).
+    A client the provider builds itself reaches public addresses only, plus ``allowed_hosts``
+    (``generation.providers.guard``); the API key goes only to ``key_hosts`` (``.keys``).
     """
 
     name: ClassVar[str]
@@ -73,9 +63,7 @@ class Provider:
         self.api_key = api_key
         self.base_url = (base_url or self.default_base_url).rstrip("/")
         self.client = client
-        # Hosts a built client may reach although they are not public (GENERATION_ALLOWED_HOSTS).
         self.allowed_hosts = allowed_hosts
-        # The only hosts the key may be sent to (GENERATION_KEY_HOSTS); none unless given.
         self.key_hosts = key_hosts
 
     def generate(self, prompt: str, params: dict[str, Any]) -> Output:
@@ -84,9 +72,6 @@ class Provider:
     def edit(
         self, instruction: str, image: bytes, mask: bytes | None, params: dict[str, Any]
     ) -> Output:
-        """Apply ``instruction`` to ``image`` (PNG bytes, no metadata).
-
-        ``mask``: PNG of the image's size whose transparent pixels mark where the edit may
-        change it, or None for anywhere.
-        """
+        """Apply ``instruction`` to ``image`` (PNG bytes, no metadata) where ``mask`` (a PNG of
+        its size, or None for anywhere) is transparent."""
         raise ProviderError(f"the {self.name} provider cannot edit images", permanent=True)

@@ -1,24 +1,8 @@
 """The built-in provider: draws a real picture of the prompt with Pillow, no network, no keys.
 
-The picture is deterministic for (prompt, parameters, model id). Its style (palette,
-background layout, where the subject sits, a paper texture) is chosen per output from the
-prompt and the seed, never fixed per generator, so that a voter cannot tell generators apart
-by their look (``vividness`` alone is a style a generator may be given, as a real model may
-favour saturated colours). Generators differ in hidden quality knobs that a voter can judge:
-
-``faithfulness``  0..1; how often the prompt's named object and colour are what is drawn
-``text_quality``  0..1; lettering legibility and spelling (lower blurs, pixelates, misspells)
-``artefacts``     0..1; smudges, stray strokes and torn bands over the picture
-``balance``       0..1; how often the subject is well placed (else crowded into an edge)
-``seed``          picks the style; without one, the style follows from prompt and model id
-``palette``       fixes the palette: a name in ``PALETTES`` or a list of ``#rrggbb``
-``layout``        fixes the background: ``centered``, ``grid``, ``stripes``, ``radial``, ``split``
-``noise``         0..1; film grain over the whole picture
-``vividness``     0..1; more saturated, more contrasted colours, nothing else (a style, not a
-                  quality: the same shapes, placement and lettering)
-``size``          edge length in pixels (64..2048, default 512)
-``delay_ms``      sleep before answering, to stand in for a slow API
-``fail``          ``transient`` or ``permanent`` makes every call fail that way (for tests)
+The look (palette, background, placement, texture) follows from the prompt and a seed, never
+from the generator, so that a voter cannot tell generators apart by style; they differ in hidden
+quality knobs a voter can judge. The parameters are listed in docs/builtin-provider.md.
 """
 
 from __future__ import annotations
@@ -69,19 +53,19 @@ class BuiltinProvider(Provider):
         started = time.monotonic()
         options = _options(params)
         stand_in(options, started=started)
-        image = draw(prompt, options, model_id=self.model_id)
-        buffer = io.BytesIO()
-        # Read once and stored re-encoded (generation.outputs): the fastest level will do.
-        image.save(buffer, format="PNG", compress_level=1)
-        return Output(content=buffer.getvalue(), media_type="image/png", model_version="builtin-1")
+        return png_output(draw(prompt, options, model_id=self.model_id), "builtin-1")
+
+
+def png_output(image: Image.Image, model_version: str) -> Output:
+    buffer = io.BytesIO()
+    # Read once and stored re-encoded (generation.outputs): the fastest level will do.
+    image.save(buffer, format="PNG", compress_level=1)
+    return Output(content=buffer.getvalue(), media_type="image/png", model_version=model_version)
 
 
 def stand_in(options: dict[str, Any], *, started: float) -> None:
-    """Answer as slowly (``delay_ms`` since ``started``) or fail as the options ask.
-
-    Shared by generation and edits: the demo and the tests stand the built-in provider in
-    for a slow or failing API this way.
-    """
+    """Answer as slowly (``delay_ms`` since ``started``) or fail as the options ask, standing in
+    for a slow or failing API."""
     delay = options["delay_ms"] / 1000 - (time.monotonic() - started)
     if delay > 0:
         time.sleep(delay)
@@ -116,10 +100,7 @@ def _options(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def common_options(params: dict[str, Any], *, palette: str | None = None) -> dict[str, Any]:
-    """The options of every built-in call: its colours, and a delay or failure to act out.
-
-    ``palette`` is the default when the parameters name none (None: the style chooses).
-    """
+    """Colours (``palette`` unless the parameters name one), and a delay or failure to act out."""
     chosen = params.get("palette", palette)
     colours = PALETTES.get(chosen) if isinstance(chosen, str) else chosen
     if chosen is not None and (
@@ -148,12 +129,8 @@ def seed_of(*parts: Any) -> int:
 
 
 def style_of(prompt: str, options: dict[str, Any], *, model_id: str) -> dict[str, Any]:
-    """The look of one output (palette, background, texture), from the prompt and seed only.
-
-    Without a ``seed`` the model id stands in for it, so each generator's outputs still
-    range over every look instead of keeping one. Returns the colours, the layout, the grain
-    and the random stream that places the subject.
-    """
+    """The look of one output, from the prompt and seed only; without a ``seed`` the model id
+    stands in, so each generator's outputs still range over every look."""
     seed = options["seed"] if options["seed"] is not None else seed_of(model_id)
     rng = random.Random(seed_of(prompt, seed, options["colours"], options["layout"]))
     return {
@@ -165,11 +142,7 @@ def style_of(prompt: str, options: dict[str, Any], *, model_id: str) -> dict[str
 
 
 def draw(prompt: str, options: dict[str, Any], *, model_id: str = "builtin") -> Image.Image:
-    """Draw the picture for a prompt; the same prompt, options and model give the same pixels.
-
-    The look comes from ``style_of``; where the quality knobs strike comes from a second
-    random stream (``flaws``) seeded by everything.
-    """
+    """The picture for a prompt; the same prompt, options and model give the same pixels."""
     style = style_of(prompt, options, model_id=model_id)
     # Vividness changes only the colours: the flaws strike where they would without it.
     plain = {name: value for name, value in options.items() if name != "vividness"}
@@ -275,10 +248,7 @@ def _draw_caption(image: Image.Image, prompt: str, options: dict[str, Any], rng)
 
 
 def _add_paper(image: Image.Image, amount: float, seed: int) -> Image.Image:
-    """A paper texture: soft blotches of light and shade, a few pixels across.
-
-    Smooth, unlike film grain, so the stored picture compresses quickly at any size.
-    """
+    """Soft blotches of light and shade: smooth, unlike film grain, so it compresses quickly."""
     cells = max(image.width // 16, 2)
     shade = np.random.default_rng(seed).normal(128, 150 * amount, (cells, cells))
     blotches = Image.fromarray(np.clip(shade, 0, 255).astype(np.uint8), "L")

@@ -1,21 +1,7 @@
 """The built-in provider's edits: change a given picture as an instruction says, with Pillow.
 
-The same source, mask, instruction and parameters give the same pixels. What the edit does is
-read from the instruction's words: ``background`` repaints everything but the subject in the
-middle, ``remove``/``erase`` smudges an area away, ``style``/``painting``/``sketch`` restyles
-the whole picture, text in quotes is lettered into the picture, anything else recolours an
-area. A mask (transparent where the edit may change the picture) decides the area instead.
-
-Hidden quality knobs (the generator's edit parameters) make some built-in generators truly
-better editors than others, so edit boards have something real to rank:
-
-``instruction_following``  0..1; how fully the asked change is made (default 1)
-``fidelity``               0..1; how much of the picture outside the edit survives (default 1);
-                           lower values drift the colours, blur and add grain everywhere
-``text_quality``           0..1; how legibly quoted text is lettered (default 1)
-``palette``                the colours new content is drawn from (as for generation)
-``max_size``               longest edge of the answer in pixels (64..2048, default 1024)
-``delay_ms``, ``fail``     as for generation
+The same source, mask, instruction and parameters give the same pixels. The instruction's words
+pick the edit and hidden quality knobs make some editors better (docs/builtin-provider.md).
 """
 
 from __future__ import annotations
@@ -39,8 +25,6 @@ REMOVE_WORDS = ("remove", "erase", "delete", "get rid")
 
 
 class BuiltinProvider(builtin.BuiltinProvider):
-    """The built-in provider, able to edit as well as to generate."""
-
     def edit(
         self, instruction: str, image: bytes, mask: bytes | None, params: dict[str, Any]
     ) -> Output:
@@ -48,7 +32,6 @@ class BuiltinProvider(builtin.BuiltinProvider):
 
 
 def edit(instruction: str, image: bytes, mask: bytes | None, params: dict[str, Any]) -> Output:
-    """The built-in edit of ``image`` (PNG bytes) as ``instruction`` says."""
     started = time.monotonic()
     options = _options(params)
     builtin.stand_in(options, started=started)
@@ -56,11 +39,7 @@ def edit(instruction: str, image: bytes, mask: bytes | None, params: dict[str, A
     area = _open(mask, options["max_size"]).resize(source.size) if mask else None
     sources = hashlib.sha256(image).hexdigest(), hashlib.sha256(mask).hexdigest() if mask else ""
     rng = random.Random(builtin.seed_of(instruction, options, *sources))
-    result = apply_edit(source, area, instruction, options, rng)
-    buffer = io.BytesIO()
-    # Read once and stored re-encoded (generation.outputs): the fastest level will do.
-    result.save(buffer, format="PNG", compress_level=1)
-    return Output(content=buffer.getvalue(), media_type="image/png", model_version="builtin-edit-1")
+    return builtin.png_output(apply_edit(source, area, instruction, options, rng), "builtin-edit-1")
 
 
 def _options(params: dict[str, Any]) -> dict[str, Any]:

@@ -1,10 +1,4 @@
-"""What the built-in provider draws besides the background: the prompt's subject, and flaws.
-
-The subject is the first object the prompt names, drawn in the colour the prompt names. How
-faithfully it appears, how balanced the composition is and how many artefacts spoil it are
-the hidden quality knobs that tell one built-in generator from another; the style (palette,
-background layout, where the subject sits) comes from the prompt and a seed alone.
-"""
+"""What the built-in provider draws besides the background: the prompt's subject, and flaws."""
 
 from __future__ import annotations
 

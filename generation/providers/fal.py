@@ -1,19 +1,8 @@
 """fal.ai queue API (``https://queue.fal.run/{model_id}``).
 
-Shapes follow fal's queue documentation (docs.fal.ai/model-endpoints/queue): submitting
-answers ``{request_id, status_url, response_url}``; the status URL reports ``IN_QUEUE``,
-``IN_PROGRESS`` or ``COMPLETED``; the response URL holds the model's output, for image
-models ``{"images": [{"url", "content_type"}], "has_nsfw_concepts": [...]}``. Errors are
-``{"detail": "..."}`` or a list of validation errors. fal's safety checker answers with a
-blacked-out image and ``has_nsfw_concepts: [true]``, which is a refusal. fal reports
-neither a model version nor a price. ``poll_interval_s`` and ``deadline_s`` pace the polling.
-
-Edits go through the same queue. Edit models take the source as a file input whose name
-varies per model, so the generator's edit parameters say it: ``edit_model`` (the edit
-endpoint, e.g. ``fal-ai/flux-pro/kontext``; default the model id), ``image_param`` (default
-``image_url``), ``image_as_list`` (``true`` for models that take ``image_urls``) and
-``mask_param`` (default ``mask_url``). fal accepts files as ``data:`` URIs, so the image
-never needs a public address.
+Shapes follow docs.fal.ai/model-endpoints/queue. fal's safety checker answers a blacked-out
+image with ``has_nsfw_concepts: [true]``: a refusal, not an output. Edit inputs go as ``data:``
+URIs, so the image never needs a public address (parameters: docs/edit-battles.md).
 """
 
 from __future__ import annotations
@@ -54,7 +43,7 @@ class FalProvider(HttpProvider):
             "prompt": edit.instruction,
             **edit_inputs(edit, params, image="image_url", mask="mask_url"),
         }
-        return self._run(api, params.get("edit_model") or self.model_id, body, params)
+        return self._run(api, edit.model, body, params)
 
     def _run(self, api: Api, model: str, body: dict, params: dict[str, Any]) -> Output:
         queued = api.json("POST", f"{self.base_url}/{model}", json=body)

@@ -1,19 +1,7 @@
 """Google Gemini image generation (``POST /v1beta/models/{model}:generateContent``).
 
-Shapes follow the Gemini API reference (ai.google.dev/api/generate-content) and the image
-generation guide: the request asks for ``responseModalities`` and may carry
-``imageConfig.aspectRatio`` / ``imageSize``; the answer holds
-``candidates[0].content.parts[*].inlineData {mimeType, data}``, ``modelVersion`` and
-``usageMetadata`` (``promptTokenCount``, ``candidatesTokenCount``, ``thoughtsTokenCount``,
-the last two billed as output). A blocked prompt shows as ``promptFeedback.blockReason``, a
-blocked answer as a safety ``finishReason``; both are refusals. Generator parameters
-``aspect_ratio`` and ``image_size`` fill ``imageConfig``; other model parameters go into
-``generationConfig`` under the API's own names (``temperature``, ``seed``, ...).
-
-An edit is the same call with the source image inline after the instruction
-(``{"inlineData": {"mimeType": "image/png", "data": <base64>}}``), as in the image editing
-guide. Gemini takes no mask: a mask goes as a second inline image, and the instruction says
-that only its transparent area may change.
+Shapes follow ai.google.dev/api/generate-content and the image generation and editing guides.
+Gemini takes no mask: a mask goes as a second inline image, explained in words.
 """
 
 from __future__ import annotations
@@ -35,18 +23,10 @@ from generation.providers.http import (
     unexpected,
 )
 
-BLOCKING_FINISH_REASONS = frozenset(
-    {
-        "SAFETY",
-        "PROHIBITED_CONTENT",
-        "BLOCKLIST",
-        "SPII",
-        "RECITATION",
-        "IMAGE_SAFETY",
-        "IMAGE_PROHIBITED_CONTENT",
-        "IMAGE_RECITATION",
-    }
-)
+BLOCKING_FINISH_REASONS = frozenset({
+    "SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "RECITATION",
+    "IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT", "IMAGE_RECITATION",
+})  # fmt: skip
 IMAGE_CONFIG = {"aspect_ratio": "aspectRatio", "image_size": "imageSize"}
 MASK_NOTE = (
     "The second image is a mask of the first: change only where the mask is transparent "
@@ -68,8 +48,7 @@ class GeminiProvider(HttpProvider):
         parts: list[dict[str, Any]] = [{"text": edit.instruction}, _inline(edit.image)]
         if edit.mask is not None:
             parts += [_inline(edit.mask), {"text": MASK_NOTE}]
-        model = params.get("edit_model") or self.model_id
-        return self._answer(api, model, _request_body(parts, params), params)
+        return self._answer(api, edit.model, _request_body(parts, params), params)
 
     def _answer(self, api: Api, model: str, body: dict, params: dict[str, Any]) -> Output:
         model = model.removeprefix("models/")

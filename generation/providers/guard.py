@@ -115,23 +115,15 @@ class GuardedBackend(httpcore.SyncBackend):
         raise BlockedAddress("a Unix socket")
 
 
-# httpcore's errors and the httpx errors callers catch, as httpx's own transport maps them.
+# httpcore's errors and the httpx errors callers catch (same names), as httpx's transport maps them.
 HTTPX_ERRORS: dict[type[Exception], type[httpx.TransportError]] = {
-    httpcore.TimeoutException: httpx.TimeoutException,
-    httpcore.ConnectTimeout: httpx.ConnectTimeout,
-    httpcore.ReadTimeout: httpx.ReadTimeout,
-    httpcore.WriteTimeout: httpx.WriteTimeout,
-    httpcore.PoolTimeout: httpx.PoolTimeout,
-    httpcore.NetworkError: httpx.NetworkError,
-    httpcore.ConnectError: httpx.ConnectError,
-    httpcore.ReadError: httpx.ReadError,
-    httpcore.WriteError: httpx.WriteError,
-    httpcore.ProxyError: httpx.ProxyError,
-    httpcore.UnsupportedProtocol: httpx.UnsupportedProtocol,
-    httpcore.ProtocolError: httpx.ProtocolError,
-    httpcore.LocalProtocolError: httpx.LocalProtocolError,
-    httpcore.RemoteProtocolError: httpx.RemoteProtocolError,
-}
+    getattr(httpcore, name): getattr(httpx, name)
+    for name in (
+        "TimeoutException", "ConnectTimeout", "ReadTimeout", "WriteTimeout", "PoolTimeout",
+        "NetworkError", "ConnectError", "ReadError", "WriteError", "ProxyError",
+        "UnsupportedProtocol", "ProtocolError", "LocalProtocolError", "RemoteProtocolError",
+    )
+}  # fmt: skip
 
 
 @contextmanager

@@ -1,23 +1,13 @@
 """What every HTTP provider shares: the client, error mapping, JSON, polling, downloads, cost.
 
-Failures map to ``ProviderError`` the same way for every API:
+A 429 with ``insufficient_quota`` is permanent: an empty account does not refill by waiting.
+A success whose body is not JSON is transient (a truncated body or a proxy's page is usually
+passing; the retry limit bounds a lasting misconfiguration); JSON without the documented fields
+is permanent: asking again gets the same answer.
 
-* 429, 408, 409, 425 and 5xx, timeouts and connection errors are transient; ``retry_after``
-  comes from ``Retry-After`` (seconds or an HTTP-date), ``retry-after-ms``, or Google's
-  ``RetryInfo.retryDelay`` in the body. A 429 whose code is ``insufficient_quota`` is
-  permanent: an empty account does not refill by waiting.
-* 401 and 403 from the provider's own API are permanent and flagged ``auth``: the key was
-  rejected (a CDN's 403 on a download is not).
-* Any other 4xx is permanent, with the provider's own message from whichever error shape it
-  uses (OpenAI/Gemini ``{"error": {"message"}}``, RFC 7807 ``{"title", "detail"}``, FastAPI
-  ``{"detail": [...]}``); an error code that names a content policy is reported as a refusal.
-* A success whose body is not JSON is transient: a truncated body or a proxy's HTML page is
-  usually passing, and the task's retry limit bounds a lasting misconfiguration. JSON that
-  parses but lacks the documented fields is permanent: asking again gets the same answer.
-
-The API key goes out only in the auth header, and only to the hosts bound to it
-(``generation.providers.keys``). It is scrubbed from every message, and sent with downloads only
-to the provider's own origin, never to the CDN an image URL points at.
+The API key goes only in the auth header, only to the hosts bound to it
+(``generation.providers.keys``), is scrubbed from every message, and goes with downloads only to
+the provider's own origin, never to the CDN an image URL points at.
 """
 
 from __future__ import annotations
@@ -50,23 +40,12 @@ TRANSIENT_STATUSES = frozenset({408, 409, 425, 429})
 AUTH_STATUSES = frozenset({401, 403})
 REFUSAL_CODES = frozenset({"content_policy_violation", "moderation_blocked", "content_filter"})
 # Generator parameters that steer the adapter; everything else goes to the model.
-ADAPTER_OPTIONS = frozenset(
-    {
-        "timeout_s",
-        "poll_interval_s",
-        "deadline_s",
-        "prefer_wait",
-        "system_prompt",
-        "input_price_per_mtok",
-        "output_price_per_mtok",
-        "response_modalities",
-        # Edits: another model id for edits, and where the model takes the image and mask.
-        "edit_model",
-        "image_param",
-        "mask_param",
-        "image_as_list",
-    }
-)
+ADAPTER_OPTIONS = frozenset({
+    "timeout_s", "poll_interval_s", "deadline_s", "prefer_wait", "system_prompt",
+    "input_price_per_mtok", "output_price_per_mtok", "response_modalities",
+    # Edits: another model id for edits, and where the model takes the image and mask.
+    "edit_model", "image_param", "mask_param", "image_as_list",
+})  # fmt: skip
 
 
 def number_option(params: dict[str, Any], key: str, default: float) -> float:
@@ -137,9 +116,8 @@ class Api:
     def download(self, url: str) -> tuple[bytes, str]:
         """Fetch an image URL (or ``data:`` URI) up to ``MAX_DOWNLOAD_BYTES``.
 
-        Redirects are followed here, hop by hop, so that the key goes with a hop only to the
-        provider's own origin: httpx would drop ``Authorization`` on another origin, but carry
-        a key in any other header (Gemini's ``x-goog-api-key``) along.
+        Redirects are followed hop by hop: httpx drops ``Authorization`` on another origin but
+        would carry any other key header (Gemini's ``x-goog-api-key``) along.
         """
         if url.startswith("data:"):
             return decode_data_uri(url)
@@ -161,7 +139,6 @@ class Api:
         )
 
     def _auth_for(self, url: str) -> dict[str, str]:
-        """The auth headers, once ``url`` is known to go to a host the key is bound to."""
         if self.secret:
             check_key_host(url, self.key_hosts)
         return self.headers
@@ -215,7 +192,8 @@ class HttpProvider(Provider):
     def edit(
         self, instruction: str, image: bytes, mask: bytes | None, params: dict[str, Any]
     ) -> Output:
-        edit = Edit(instruction=instruction, image=image, mask=mask)
+        model = params.get("edit_model") or self.model_id
+        edit = Edit(instruction=instruction, image=image, mask=mask, model=model)
         return self._with_api(params, lambda api: self.call_edit(api, edit, params))
 
     def _with_api(self, params: dict[str, Any], run: Callable[[Api], Output]) -> Output:
@@ -236,11 +214,12 @@ class HttpProvider(Provider):
 
 @dataclass(frozen=True)
 class Edit:
-    """One edit to make: the instruction, the source as PNG, and the optional PNG mask."""
+    """One edit to make: the instruction, the source and optional mask as PNG, the model."""
 
     instruction: str
     image: bytes
-    mask: bytes | None = None
+    mask: bytes | None
+    model: str
 
     def data_uri(self, which: str = "image") -> str:
         data = self.image if which == "image" else self.mask
@@ -392,11 +371,8 @@ def _error_code(body: Any) -> str:
 
 
 def _error_text(body: Any) -> str:
-    """The provider's own words, from whichever error shape it uses; only its message fields.
-
-    Anything else in the body (an object where a message belongs, a page of HTML) is never
-    repeated: the text ends up in the admin, and the body may come from anywhere.
-    """
+    """Only the message fields of whichever error shape the provider uses: the text ends up in
+    the admin, and the body may come from anywhere."""
     if not isinstance(body, dict):
         return ""
     error = body.get("error")

@@ -1,15 +1,7 @@
 """OpenAI-compatible chat completions (``POST /v1/chat/completions``), for text arenas.
 
-Shapes follow the API reference (platform.openai.com/docs/api-reference/chat/create), which
-vLLM, llama.cpp, Ollama, LiteLLM and most hosted gateways also speak: the answer is
-``choices[0].message.content`` with ``finish_reason``, plus ``model`` and ``usage``
-(``prompt_tokens``, ``completion_tokens``). ``finish_reason: content_filter`` and a
-``message.refusal`` are refusals. A base URL that already ends in ``/v1`` is accepted, and the
-key is optional (sent as ``Authorization: Bearer`` when given).
-
-Generator parameters: ``system_prompt`` (optional), ``input_price_per_mtok`` and
-``output_price_per_mtok`` (to turn usage into cost); the rest (``temperature``,
-``max_tokens``, ...) go into the request body unchanged.
+Shapes follow platform.openai.com/docs/api-reference/chat/create, which vLLM, llama.cpp,
+Ollama, LiteLLM and most hosted gateways also speak.
 """
 
 from __future__ import annotations

@@ -1,17 +1,8 @@
-"""OpenAI Images API (``POST /v1/images/generations``).
+"""OpenAI Images API (``POST /v1/images/generations``, edits ``POST /v1/images/edits``).
 
-Shapes follow the API reference (platform.openai.com/docs/api-reference/images/create):
-GPT image models answer ``data[0].b64_json`` plus ``usage`` (``input_tokens``,
-``output_tokens``); DALL-E models answer ``data[0].url`` unless asked for base64. Errors are
-``{"error": {"message", "type", "code"}}``; the moderation codes ``moderation_blocked`` and
-``content_policy_violation`` are refusals. ``size``, ``quality``, ``output_format``,
-``background`` and the rest go from the generator's parameters into the body unchanged, so
-the API's own defaults hold when they are absent. The response names no model version.
-
-Edits go to ``POST /v1/images/edits`` as multipart form data (reference: images/createEdit):
-the fields ``model``, ``prompt``, ``n`` and the model parameters, the file ``image`` and, when
-the prompt has one, the file ``mask`` (a PNG of the image's size, transparent where the edit
-may change it). The answer has the same shape as a generation's.
+Shapes follow platform.openai.com/docs/api-reference/images: GPT image models answer
+``b64_json`` with token ``usage``, DALL-E models a ``url``. Model parameters go into the body
+unchanged, so the API's own defaults hold when they are absent.
 """
 
 from __future__ import annotations
@@ -42,8 +33,7 @@ class OpenAIImagesProvider(HttpProvider):
         return _output(api, data, params)
 
     def call_edit(self, api: Api, edit: Edit, params: dict[str, Any]) -> Output:
-        model = params.get("edit_model") or self.model_id
-        fields = {**model_params(params), "model": model, "prompt": edit.instruction, "n": 1}
+        fields = {**model_params(params), "model": edit.model, "prompt": edit.instruction, "n": 1}
         files = {"image": ("image.png", edit.image, "image/png")}
         if edit.mask is not None:
             files["mask"] = ("mask.png", edit.mask, "image/png")

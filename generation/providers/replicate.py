@@ -1,21 +1,9 @@
 """Replicate predictions API (``POST /v1/models/{owner}/{name}/predictions``).
 
-Shapes follow Replicate's HTTP reference (replicate.com/docs/reference/http) and its guide
-to creating predictions: the body is ``{"input": {...}}``; ``Prefer: wait`` holds the request
-open up to 60 s; a prediction has ``status`` (``starting``, ``processing``, ``succeeded``,
-``failed``, ``canceled``), ``output`` (a file URL or a list of them, sometimes a ``data:``
-URI), ``error``, ``model``, ``version`` and ``urls.get`` to poll. Errors are RFC 7807
-``{"title", "detail", "status"}``. A model id ``owner/name:version`` runs that version through
-``POST /v1/predictions``. Replicate reports no price per prediction.
-
-Edits run the same way with the source in the input: ``edit_model`` (default the model id)
-names the model, ``image_param`` the input that takes the image (default ``input_image``, as
-FLUX Kontext names it; ``image`` for Qwen Image Edit, ``image_input`` with ``image_as_list``
-for Nano Banana), ``mask_param`` the mask's (default ``mask``). Files go as ``data:`` URIs,
-which Replicate accepts for inputs.
-
-A failed prediction is permanent unless its error reads like infrastructure trouble; safety
-checker failures are refusals even though their text suggests trying again.
+Shapes follow replicate.com/docs/reference/http; a model id ``owner/name:version`` runs that
+version through ``POST /v1/predictions``. A failed prediction is permanent unless its error
+reads like infrastructure trouble; safety checker failures are refusals even though their text
+suggests trying again.
 """
 
 from __future__ import annotations
@@ -60,7 +48,7 @@ class ReplicateProvider(HttpProvider):
         body: dict[str, Any] = {
             "input": {**model_params(params), "prompt": edit.instruction, **files}
         }
-        return self._predict(api, params.get("edit_model") or self.model_id, body, params)
+        return self._predict(api, edit.model, body, params)
 
     def _predict(self, api: Api, model_id: str, body: dict, params: dict[str, Any]) -> Output:
         model, _, version = model_id.partition(":")

@@ -1,15 +1,9 @@
 """A generic webhook for in-house models and LoRA endpoints: this project's own small contract.
 
-The adapter POSTs ``{"prompt", "model", "parameters"}`` as JSON to the generator's base URL,
-with ``Authorization: Bearer KEY`` when a key is configured. The endpoint answers either the
-image itself (``Content-Type: image/*``) or JSON with one of ``image_base64`` / ``b64_json``
-(base64 bytes), ``image_url`` / ``url`` (downloaded), or ``text``; optional ``media_type``,
-``model_version`` and ``cost`` (a decimal string) are passed on. Errors use any of the shapes
-``http.py`` understands, e.g. ``{"error": "message"}``.
-
-An edit is the same POST with ``"task": "edit"``, the instruction as ``prompt``, and the
-source as ``image_base64`` (PNG, base64) plus ``mask_base64`` when the prompt has a mask; the
-answer is read as above.
+The adapter POSTs ``{"prompt", "model", "parameters"}`` (an edit adds ``"task": "edit"``,
+``image_base64`` and ``mask_base64``) to the base URL; the endpoint answers the image itself
+or JSON with ``image_base64``/``b64_json``, ``image_url``/``url`` or ``text``, and optional
+``media_type``, ``model_version`` and ``cost``.
 """
 
 from __future__ import annotations
@@ -42,7 +36,7 @@ class WebhookProvider(HttpProvider):
         body = {
             "task": "edit",
             "prompt": edit.instruction,
-            "model": params.get("edit_model") or self.model_id,
+            "model": edit.model,
             "parameters": model_params(params),
             "image_base64": base64.b64encode(edit.image).decode(),
         }

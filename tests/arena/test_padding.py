@@ -15,7 +15,16 @@ from PIL import Image
 
 from arena.addresses import output_address
 from arena.file_structure import file_features
-from generation.served import served_length, served_png
+from generation.served import IDAT_BYTES, served_png
+
+
+def served_length(width: int, height: int, bands: int) -> int:
+    """The length the PNG and deflate formats give every served file of this size and mode."""
+    raw = height * (1 + width * bands)
+    blocks = max(-(-raw // 65_535), 1)  # stored deflate blocks hold at most 65,535 bytes
+    stream = 2 + 5 * blocks + raw + 4
+    idats = max(-(-stream // IDAT_BYTES), 1)
+    return 8 + (12 + 13) + 12 * idats + stream + 12
 
 
 def _image(fmt: str, mode: str = "RGB", size=(37, 23), flat=False, **options) -> bytes:

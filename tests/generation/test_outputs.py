@@ -7,8 +7,9 @@ from PIL import Image, PngImagePlugin
 
 from generation.outputs import PAD_COLOUR, reencode_image, store_output
 from generation.providers import ProviderError
-from generation.served import served_length, served_store
+from generation.served import served_store
 from generation.services import generation_get_or_create, generation_run
+from tests.arena.test_padding import served_length
 from tests.conftest import make_generator
 
 XMP = (
