@@ -37,7 +37,7 @@ from .intervals import (
     rank_intervals,
     theta_intervals,
 )
-from .likelihood import DEFAULT_PRIOR, TIE_MODELS, bt_negloglik, bt_negloglik_grad
+from .likelihood import DEFAULT_PRIOR, TIE_MODELS
 from .simulate import Coverage, interval_coverage, simulate_style_votes, simulate_votes
 from .style import StyleFit, StyleRows, compute_style_board, style_fit
 
@@ -55,8 +55,6 @@ __all__ = [
     "bootstrap_thetas",
     "bt_covariance",
     "bt_fit",
-    "bt_negloglik",
-    "bt_negloglik_grad",
     "competition_ranks",
     "compute_board",
     "compute_style_board",
