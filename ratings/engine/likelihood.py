@@ -340,4 +340,3 @@ def meat_weights(d: np.ndarray, eta: np.ndarray | None, cells: Cells) -> list[np
         sum(k * a * b for k, a, b in zip(n, gd, ge, strict=True)),
         sum(k * b * b for k, b in zip(n, ge, strict=True)),
     ]
-

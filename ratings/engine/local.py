@@ -170,4 +170,3 @@ def kernel_weights(distance: np.ndarray) -> np.ndarray:
     """Tricube weights ``(1 - d^3)^3`` in ``[0, 1]``: flat near 0, zero from ``d = 1``."""
     distance = np.clip(np.asarray(distance, dtype=float), 0.0, 1.0)
     return (1.0 - distance**3) ** 3
-

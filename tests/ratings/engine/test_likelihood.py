@@ -91,9 +91,7 @@ def test_davidson_nll_matches_its_probabilities():
     probs = np.array([pi[0], pi[1], nu * np.sqrt(pi[0] * pi[1])]) / total
     expected = -(3 * np.log(probs[0]) + np.log(probs[1]) + 2 * np.log(probs[2]))
     params = np.append(theta, np.log(nu))
-    assert nll(params, counts, ties="davidson", prior=0.0) == pytest.approx(
-        expected, rel=1e-14
-    )
+    assert nll(params, counts, ties="davidson", prior=0.0) == pytest.approx(expected, rel=1e-14)
 
 
 def test_nll_is_finite_for_extreme_strengths():
@@ -104,4 +102,3 @@ def test_nll_is_finite_for_extreme_strengths():
         params[0] = 800.0
         assert np.isfinite(nll(params, counts, ties=ties))
         assert np.isfinite(nll_grad(params, counts, ties=ties)).all()
-

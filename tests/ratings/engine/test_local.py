@@ -126,4 +126,3 @@ def _weighted_target(theta, share):
 def test_kernel_weights_fall_with_distance_and_stop_at_the_cutoff():
     w = kernel_weights(np.array([0.0, 0.3, 0.9, 1.0, 1.5]))
     assert w[0] == 1.0 and w[0] > w[1] > w[2] > 0.0 and w[3] == 0.0 and w[4] == 0.0
-
