@@ -32,13 +32,12 @@ Parameter layout: ``theta`` of the rated models, then ``gamma`` if ``position_bi
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .board import Board, board_from_fit
+from .board import Board, board_from_fit, check_board_options
 from .bt import BTFit, fit_from_solution
 from .counts import PairCounts
 from .decision import DEFAULT_ERROR_RATE
@@ -53,12 +52,12 @@ from .likelihood import (
     pair_terms,
 )
 from .posterior import posterior_draws
+from .solver import newton
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
 
 METHOD = "bt_style"
-_RELATIVE_SLACK = 1e-12
 
 
 @dataclass(frozen=True)
@@ -225,13 +224,17 @@ def style_fit(
     x[:, varies] = difference[:, varies] / scale[varies]
     used = varies & _independent(x)
     design = _design(rows, rated, x[:, used], ties, position_bias, prior)
-    z, n_iter, converged = _newton(design, tol=tol, max_iter=max_iter, gauge=prior == 0)
+    z0 = np.zeros((1, design.n_params))
+    z, n_iter, converged = newton(
+        design, design.cells, z0, tol=tol, max_iter=max_iter, gauge=prior == 0, objective=_evaluate
+    )
+    z = z[0]
     covariance = _covariance(design, z, gauge=prior == 0)
     start = design.n_models + int(position_bias)
     coef, coef_se = np.full(scale.size, np.nan), np.full(scale.size, np.nan)
     coef[used] = z[start : start + used.sum()]
     coef_se[used] = np.sqrt(np.diag(covariance)[start : start + used.sum()])
-    fit = fit_from_solution(design, z, rated, n_iter, converged)
+    fit = fit_from_solution(design, z, rated, int(n_iter[0]), bool(converged[0]))
     counts = PairCounts.from_votes(rows.n_models, rows.left, rows.right, rows.outcome)
     return StyleFit(fit, coef, coef_se, np.where(varies, scale, 0.0), covariance, counts)
 
@@ -283,15 +286,15 @@ def _design(rows, rated, x, ties, position_bias, prior) -> _Design:
     )  # fmt: skip
 
 
-def _evaluate(design: _Design, z: np.ndarray, *, gauge: bool):
-    """Objective, gradient and Hessian at ``z``."""
-    d, eta = _predictor(design, z)
-    nll, grads, hess = pair_terms(d, eta, design.cells, order=2)
+def _evaluate(design: _Design, cells: Cells, z: np.ndarray, *, order: int = 2, gauge: bool):
+    """Objective, gradient and Hessian at ``z`` of shape (1, q), batched as the solver's."""
+    d, eta = _predictor(design, z[0])
+    nll, grads, hess = pair_terms(d, eta, cells, order=2)
     f = np.array([nll.sum()])
     g = _transpose(design, [a[0] for a in grads])[None, :]
     h = _gram(design, [a[0] for a in hess])[None, :, :]
-    add_penalty(design, z[None, :], f, g, h, gauge=gauge)
-    return float(f[0]), g[0], h[0]
+    add_penalty(design, z, f, g, h, gauge=gauge)
+    return f, g, h
 
 
 def _predictor(design: _Design, z: np.ndarray):
@@ -336,34 +339,9 @@ def _gram(design: _Design, weights: list[np.ndarray]) -> np.ndarray:
     return h
 
 
-def _newton(design: _Design, *, tol: float, max_iter: int, gauge: bool):
-    """Damped Newton from zero; a step that raised the objective is halved and retried."""
-    z = np.zeros(design.n_params)
-    base, step, best, t = z.copy(), np.zeros_like(z), math.inf, 1.0
-    for n_iter in range(1, max_iter + 1):
-        f, g, h = _evaluate(design, z, gauge=gauge)
-        if not f <= best + _RELATIVE_SLACK * (1.0 + abs(best)):
-            t *= 0.5
-            z = base - t * step
-            continue
-        step = _solve(h, g)
-        base, best, t = z, f, 1.0
-        z = z - step
-        if np.abs(step).max(initial=0.0) <= tol:
-            return z, n_iter, True
-    return z, max_iter, False
-
-
-def _solve(h: np.ndarray, g: np.ndarray) -> np.ndarray:
-    try:
-        return np.linalg.solve(h, g)
-    except np.linalg.LinAlgError:
-        return np.linalg.lstsq(h, g, rcond=None)[0]
-
-
 def _covariance(design: _Design, z: np.ndarray, *, gauge: bool) -> np.ndarray:
     """Floored sandwich covariance at the optimum ``z`` (``theta`` centred)."""
-    _, _, hessian = _evaluate(design, z, gauge=gauge)
+    hessian = _evaluate(design, design.cells, z[None, :], gauge=gauge)[2][0]
     inverse = np.linalg.pinv(hessian, hermitian=True)
     d, eta = _predictor(design, z)
     weights = [a[0] for a in meat_weights(d, eta, design.cells)]
@@ -395,36 +373,15 @@ def compute_style_board(
     (ratings on the Elo scale, 95% intervals, ranks and rank ranges, tiers, P(best), tallies
     of the rows), from the strengths at equal style with the floored sandwich interval.
     """
-    if isinstance(rounds, bool) or not isinstance(rounds, int | np.integer) or rounds < 1:
-        raise ValueError(f"rounds must be a positive integer, got {rounds!r}")
-    if not 0.0 < error_rate < 1.0:
-        raise ValueError(f"error_rate must lie strictly between 0 and 1, got {error_rate!r}")
+    check_board_options(rounds, seed, error_rate)
     style = style_fit(rows, ties=ties, position_bias=position_bias, prior=prior)
     fit = style.fit
-    m = int(fit.rated.sum())
-    theta_cov = style.covariance[:m, :m]
+    theta_cov = style.covariance[: int(fit.rated.sum()), : int(fit.rated.sum())]
     lower, upper = normal_bounds(fit.theta, style.covariance)
-    draws = posterior_draws(
-        fit.theta[fit.rated], theta_cov, rounds=rounds, rng=np.random.default_rng(seed)
-    )
-    params = {
-        "method": METHOD,
-        "n_models": int(rows.n_models),
-        "n_votes": float(rows.left.size),
-        "n_pairs": int(style.counts.canonical().left.size),
-        "anchor": float(anchor),
-        "scale": float(scale),
-        "base": float(base),
-        "seed": int(seed),
-        "ties": ties,
-        "position_bias": bool(position_bias),
-        "interval": "sandwich",
-        "rounds": int(rounds),
-        "prior": float(prior),
-        "level": LEVEL,
-        "error_rate": float(error_rate),
-        "converged": bool(fit.converged),
-        "n_iter": int(fit.n_iter),
-    }
+    rng = np.random.default_rng(seed)
+    draws = posterior_draws(fit.theta[fit.rated], theta_cov, rounds=rounds, rng=rng)
     spread = Uncertainty(lower, upper, draws, theta_cov, {})
-    return board_from_fit(style.counts, fit, spread, params), style
+    elo = {"anchor": anchor, "scale": scale, "base": base}
+    options = {"interval": "sandwich", "rounds": rounds, "error_rate": error_rate}
+    board = board_from_fit(style.counts, fit, spread, method=METHOD, seed=seed, **elo, **options)
+    return board, style
