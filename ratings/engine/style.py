@@ -359,13 +359,13 @@ def compute_style_board(
     *,
     ties: str = "half",
     position_bias: bool = False,
+    prior: float = DEFAULT_PRIOR,
     rounds: int = 1000,
     seed: int = 0,
+    error_rate: float = DEFAULT_ERROR_RATE,
     anchor: float = 1000.0,
     scale: float = 400.0,
     base: float = 10.0,
-    prior: float = DEFAULT_PRIOR,
-    error_rate: float = DEFAULT_ERROR_RATE,
 ) -> tuple[Board, StyleFit]:
     """The style-controlled leaderboard of ``rows``, and the fit with its coefficients.
 
