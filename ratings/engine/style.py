@@ -1,30 +1,17 @@
 """Style control: Bradley-Terry strengths with the pull of each style feature taken out.
 
-Voters reward looks as well as substance: a more colourful or sharper picture wins more often,
-whichever model made it. As LMArena's style control does for text, the fit adds one
-coefficient per style feature to the Bradley-Terry model of :mod:`ratings.engine.likelihood`.
-For a vote between the outputs shown left (model ``i``) and right (model ``j``)::
+As LMArena's style control does for text (docs/ratings.md, "Style control"), the fit of
+:mod:`ratings.engine.likelihood` gains one coefficient per style feature::
 
     d = theta_i - theta_j (+ gamma) + sum_k beta_k x_k
     x_k = (f_k(left output) - f_k(right output)) / s_k
 
-where ``s_k`` is the standard deviation of that difference over the board's votes. The
-difference is scaled, not centred, so two outputs that look alike add nothing: ``theta`` is a
-model's strength between outputs of equal style, and ``beta_k`` the log-odds a voter adds for
-one standard deviation more of feature ``k``. Ties (half a win, or Davidson's ``nu``), the
-left-side term ``gamma`` and the prior are exactly the plain fit's; the prior covers ``theta``,
-``gamma`` and ``log nu``, never ``beta``. A feature that does not vary on a board, or whose
-difference is (nearly) a linear combination of the features before it, is left out of the
-fit (its coefficient is NaN; ``scale`` is 0 only for the first).
-
-The features differ from battle to battle, so votes cannot be pooled per pair as the plain fit
-pools them: the input is one row per vote, and one Newton iteration costs O(votes x features^2)
-(about a second for a million votes and seven features, ten iterations).
-
-Uncertainty is the robust sandwich ``H^-1 M H^-1`` with ``M`` summed over votes, each model's
-variance floored at its quasi-likelihood variance exactly as the plain board's
-(:func:`ratings.engine.intervals.covariance_of`); the floor touches ``theta`` only, so the
-coefficients carry the plain sandwich.
+``s_k`` the standard deviation of the difference over the board's votes: scaled, not centred,
+so two outputs that look alike add nothing and ``theta`` is a strength at equal style. Ties,
+``gamma`` and the prior are the plain fit's; the prior never covers ``beta``. A feature that
+does not vary, or is (nearly) a linear combination of those before it, is left out (NaN).
+Features differ per battle, so the input is one row per vote, O(votes x features^2) per
+Newton step. Uncertainty is the plain board's floored sandwich (the floor on ``theta`` only).
 
 Parameter layout: ``theta`` of the rated models, then ``gamma`` if ``position_bias``, then the
 ``beta`` of the features used, then ``log nu`` if ``ties == "davidson"``.
@@ -156,11 +143,9 @@ class StyleFit:
 class _Design(Layout):
     """The fit's design, votes sorted by (left, right) pair so that sums per pair are slices.
 
-    ``starts`` are the first vote of each pair, ``pair_left`` and ``pair_right`` its models,
-    ``incidence`` the (models x pairs) map of +1 (left) and -1 (right); ``dense`` holds the
-    per-vote covariates as rows (ones for ``gamma``, then the scaled differences), and
-    ``scratch`` room of the same shape, reused: fresh memory of that size costs more than the
-    arithmetic done in it.
+    ``incidence`` maps pairs to models (+1 left, -1 right); ``dense`` holds the per-vote
+    covariates as rows (ones for ``gamma``, then the scaled differences); ``scratch`` is reused
+    room of its shape, as fresh memory of that size costs more than the arithmetic in it.
     """
 
     left: np.ndarray
@@ -182,10 +167,7 @@ class _Design(Layout):
         return self.n_models + self.dense.shape[0] + int(self.ties == "davidson")
 
     def per_model(self, per_vote: np.ndarray) -> np.ndarray:
-        """Sums over each model's votes, +1 when shown left and -1 when shown right.
-
-        ``per_vote`` is one value per vote, or rows of them (then one column per row).
-        """
+        """Sums over each model's votes (+1 left, -1 right) of one or more rows of values."""
         return self.incidence @ np.add.reduceat(per_vote, self.starts, axis=-1).T
 
 
@@ -240,8 +222,7 @@ def style_fit(
 
 
 def _independent(x: np.ndarray, tol: float = 1e-6) -> np.ndarray:
-    """Columns of ``x`` kept in order, each only if it is not (nearly) a linear combination of
-    those kept before it: its share of variance left after them is above ``tol``."""
+    """Columns of ``x`` whose share of variance left after those kept before is above ``tol``."""
     gram = x.T @ x / max(x.shape[0], 1)
     kept: list[int] = []
     for j in range(x.shape[1]):
@@ -369,9 +350,8 @@ def compute_style_board(
 ) -> tuple[Board, StyleFit]:
     """The style-controlled leaderboard of ``rows``, and the fit with its coefficients.
 
-    The board is built as :func:`~ratings.engine.board.compute_board` builds the plain one
-    (ratings on the Elo scale, 95% intervals, ranks and rank ranges, tiers, P(best), tallies
-    of the rows), from the strengths at equal style with the floored sandwich interval.
+    Options as :func:`~ratings.engine.board.compute_board` takes them; the board is built as the
+    plain one is, from the strengths at equal style with the floored sandwich interval.
     """
     check_board_options(rounds, seed, error_rate)
     style = style_fit(rows, ties=ties, position_bias=position_bias, prior=prior)
