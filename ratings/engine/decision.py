@@ -153,6 +153,13 @@ def leader_decision(
     )
 
 
+def pair_se(covariance: np.ndarray) -> np.ndarray:
+    """Standard error of every pairwise difference, shape ``(..., m, m)``."""
+    cov = np.asarray(covariance, dtype=float)
+    diag = np.diagonal(cov, axis1=-2, axis2=-1)
+    return np.sqrt(np.clip(diag[..., :, None] + diag[..., None, :] - 2.0 * cov, 0.0, None))
+
+
 def within_tolerance(excess, tolerance: float):
     """Whether an unclipped shortfall bound is within the tolerance: below 0 at tolerance 0
     (the exact rule), else at most the tolerance."""
@@ -216,8 +223,7 @@ def simultaneous_critical(
     m = covariance.shape[0]
     if m < 2:
         return 0.0, np.zeros((m, m))
-    variance = np.diag(covariance)[:, None] + np.diag(covariance)[None, :] - 2.0 * covariance
-    se = np.sqrt(np.clip(variance, 0.0, None))
+    se = pair_se(covariance)
     i, j = np.triu_indices(m, 1)
     scale = np.where(se[i, j] > 0, se[i, j], np.inf)
     values, vectors = np.linalg.eigh(covariance)

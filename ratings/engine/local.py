@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .decision import DEFAULT_ERROR_RATE, mixture_radius
+from .decision import DEFAULT_ERROR_RATE, pair_se
 from .likelihood import Cells, meat_weights
+from .regret import excess_over
 
 
 @dataclass(frozen=True)
@@ -153,17 +154,10 @@ def local_regret(
     """Anytime-valid upper bound per model on how far it is below the best established one
     (the kernel-weighted strengths), NaN for models not established; unclipped (see
     :func:`ratings.engine.regret.regret_excess`, whose union argument it follows)."""
-    established = np.asarray(established, dtype=bool)
-    m = fit.theta.size
-    diag = np.diag(fit.covariance)
-    se = np.sqrt(np.clip(diag[:, None] + diag[None, :] - 2.0 * fit.covariance, 0.0, None))
-    alpha = error_rate / max(int(established.sum()) - 1, 1)
     shrunk = fit.theta[:, None] - fit.theta[None, :]
     local = fit.local[:, None] - fit.local[None, :]
-    upper = np.maximum(shrunk, local) + mixture_radius(se, alpha)
-    against = established[:, None] & ~np.eye(m, dtype=bool)
-    excess = np.where(against, upper, -np.inf).max(axis=0)
-    return np.where(established, excess, np.nan)
+    gaps = np.maximum(shrunk, local)
+    return excess_over(gaps, pair_se(fit.covariance), established, error_rate=error_rate)
 
 
 def kernel_weights(distance: np.ndarray) -> np.ndarray:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .decision import DEFAULT_ERROR_RATE, mixture_radius, within_tolerance
+from .decision import DEFAULT_ERROR_RATE, mixture_radius, pair_se, within_tolerance
 
 
 def regret_excess(
@@ -32,17 +32,18 @@ def regret_excess(
     the only established model.
     """
     theta = np.asarray(theta, dtype=float)
-    cov = np.asarray(covariance, dtype=float)
+    gaps = theta[..., :, None] - theta[..., None, :]
+    return excess_over(gaps, pair_se(covariance), established, error_rate=error_rate)
+
+
+def excess_over(
+    gaps: np.ndarray, se: np.ndarray, established: np.ndarray, *, error_rate: float
+) -> np.ndarray:
+    """:func:`regret_excess` from estimates ``gaps[..., c, i]`` of ``theta_c - theta_i``."""
     established = np.asarray(established, dtype=bool)
-    m = theta.shape[-1]
-    diag = np.diagonal(cov, axis1=-2, axis2=-1)
-    variance = diag[..., :, None] + diag[..., None, :] - 2.0 * cov
-    se = np.sqrt(np.clip(variance, 0.0, None))
-    k = established.sum(axis=-1)
-    alpha = error_rate / np.maximum(k - 1, 1)
-    radius = mixture_radius(se, np.asarray(alpha)[..., None, None])
-    # upper[..., c, i] bounds theta_c - theta_i.
-    upper = theta[..., :, None] - theta[..., None, :] + radius
+    m = gaps.shape[-1]
+    alpha = error_rate / np.maximum(established.sum(axis=-1) - 1, 1)
+    upper = gaps + mixture_radius(se, np.asarray(alpha)[..., None, None])
     against = established[..., :, None] & ~np.eye(m, dtype=bool)
     excess = np.where(against, upper, -np.inf).max(axis=-2)
     return np.where(established, excess, np.nan)
