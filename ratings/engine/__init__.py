@@ -2,23 +2,10 @@
 
 Only the standard library, numpy and scipy are imported below this package (a test parses
 every module to prove it); models are integer indices and mapping generators to indices is the
-ratings app's job.
-
-Modules
--------
-counts      :class:`PairCounts`, the aggregated input, and per-model / per-pair tallies.
-elo         the online Elo: the per-vote update replayed over votes in time order.
-likelihood  the penalised Bradley-Terry NLL (tie models, position term, prior) and gradient.
-solver      damped Newton's method batched over a rounds axis.
-bt          :func:`bt_fit`, the Elo scale and the predicted head-to-head matrix.
-intervals   covariances, interval bounds, rank ranges, P(best); the default interval.
-bootstrap   resampling of the counts, refitted in batches.
-resample    exact multinomial draws of cell counts, fast enough for 1000 rounds.
-decision    the route's anytime-valid rule (a leader, a tolerance) and the board's tiers.
-regret      anytime-valid regret bounds: how far each model may be below the best.
-board       :func:`compute_board`, the one call the Django side makes per board.
-style       style control: strengths at equal looks, and what each style feature is worth.
-simulate    boards from known strengths (and looks) and the coverage of the interval methods.
+ratings app's job. :func:`compute_board` (:mod:`.board`) is the one call the Django side makes
+per board, :func:`compute_style_board` (:mod:`.style`) the style-controlled one; the route's
+maths is in :mod:`.decision`, :mod:`.regret`, :mod:`.pairing`, :mod:`.flip` and :mod:`.local`,
+the voters' tests in :mod:`.raters`.
 """
 
 from __future__ import annotations
@@ -37,7 +24,7 @@ from .intervals import (
     rank_intervals,
     theta_intervals,
 )
-from .likelihood import DEFAULT_PRIOR, TIE_MODELS, bt_negloglik, bt_negloglik_grad
+from .likelihood import DEFAULT_PRIOR, TIE_MODELS
 from .simulate import Coverage, interval_coverage, simulate_style_votes, simulate_votes
 from .style import StyleFit, StyleRows, compute_style_board, style_fit
 
@@ -55,8 +42,6 @@ __all__ = [
     "bootstrap_thetas",
     "bt_covariance",
     "bt_fit",
-    "bt_negloglik",
-    "bt_negloglik_grad",
     "competition_ranks",
     "compute_board",
     "compute_style_board",

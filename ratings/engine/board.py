@@ -140,24 +140,50 @@ def compute_board(
     -------
     Board
     """
-    _check_options(method, interval, rounds, seed)
-    if not 0.0 < error_rate < 1.0:
-        raise ValueError(f"error_rate must lie strictly between 0 and 1, got {error_rate!r}")
+    check_board_options(rounds, seed, error_rate, method=method, interval=interval)
     counts = counts.canonical()
-    common = _base_params(counts, method, anchor=anchor, scale=scale, base=base, seed=seed)
     fit = bt_fit(counts, ties=ties, position_bias=position_bias, prior=prior)
     spread = theta_intervals(fit, counts, interval=interval, rounds=rounds, seed=seed)
-    settings = {"ties": ties, "position_bias": bool(position_bias), "interval": interval}
-    settings |= {"rounds": int(rounds), "prior": float(prior), "level": LEVEL}
-    settings |= {"error_rate": float(error_rate)}
-    diagnostics = {"converged": bool(fit.converged), "n_iter": int(fit.n_iter), **spread.notes}
-    params = common | settings | diagnostics
-    return board_from_fit(counts, fit, spread, params)
+    elo = {"anchor": anchor, "scale": scale, "base": base}
+    options = {"interval": interval, "rounds": rounds, "error_rate": error_rate}
+    return board_from_fit(counts, fit, spread, method=method, seed=seed, **elo, **options)
 
 
-def board_from_fit(counts: PairCounts, fit: BTFit, spread, params: dict[str, Any]) -> Board:
+def board_from_fit(
+    counts: PairCounts,
+    fit: BTFit,
+    spread,
+    *,
+    method: str,
+    interval: str,
+    rounds: int,
+    seed: int,
+    anchor: float,
+    scale: float,
+    base: float,
+    error_rate: float,
+) -> Board:
     """The board of a fit and its uncertainty (an ``intervals.Uncertainty``) over ``counts``."""
-    anchor, scale, base = params["anchor"], params["scale"], params["base"]
+    params = {
+        "method": method,
+        "n_models": int(counts.n_models),
+        "n_votes": float(counts.n_votes),
+        "n_pairs": int(counts.canonical().left.size),
+        "anchor": float(anchor),
+        "scale": float(scale),
+        "base": float(base),
+        "seed": int(seed),
+        "ties": fit.ties,
+        "position_bias": bool(fit.position_bias),
+        "interval": interval,
+        "rounds": int(rounds),
+        "prior": float(fit.prior),
+        "level": LEVEL,
+        "error_rate": float(error_rate),
+        "converged": bool(fit.converged),
+        "n_iter": int(fit.n_iter),
+        **spread.notes,
+    }
     points = scale / math.log(base)
     lower, upper = (anchor + points * bound for bound in (spread.lower, spread.upper))
     tier, covariance = _tiers_and_covariance(fit, spread.covariance, params, points)
@@ -207,22 +233,10 @@ def _tallies(counts: PairCounts) -> dict[str, np.ndarray]:
     }
 
 
-def _base_params(
-    counts: PairCounts, method: str, *, anchor: float, scale: float, base: float, seed: int
-) -> dict[str, Any]:
-    return {
-        "method": method,
-        "n_models": int(counts.n_models),
-        "n_votes": float(counts.n_votes),
-        "n_pairs": int(counts.left.size),
-        "anchor": float(anchor),
-        "scale": float(scale),
-        "base": float(base),
-        "seed": int(seed),
-    }
-
-
-def _check_options(method: str, interval: str, rounds: int, seed: int) -> None:
+def check_board_options(
+    rounds: int, seed: int, error_rate: float, *, method: str = "bt", interval: str = "sandwich"
+) -> None:
+    """Raise ValueError for an option ``compute_board`` (or the style board) cannot take."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     if interval not in INTERVAL_METHODS:
@@ -231,3 +245,5 @@ def _check_options(method: str, interval: str, rounds: int, seed: int) -> None:
         raise ValueError(f"rounds must be a positive integer, got {rounds!r}")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    if not 0.0 < error_rate < 1.0:
+        raise ValueError(f"error_rate must lie strictly between 0 and 1, got {error_rate!r}")

@@ -1,32 +1,16 @@
 """Bootstrap of Bradley-Terry fits by resampling the aggregated counts, batched over rounds.
 
-Resampling
-----------
-Resampling the N votes with replacement only changes how many votes land in each (pair,
-outcome) cell, and those numbers are jointly ``Multinomial(N, cell shares)``. So each round
-draws the cell counts directly: O(cells) per round instead of O(votes), and exactly the same
-distribution as the per-vote bootstrap.
+Resampling the votes with replacement only changes how many land in each (pair, outcome) cell,
+jointly ``Multinomial(N, cell shares)``, so each round draws those counts directly: O(cells),
+the same distribution as the per-vote bootstrap. All rounds of a chunk are refitted together
+by the batched Newton of :mod:`ratings.engine.solver`, warm-started from the full fit. Chunks
+are sized by a memory budget, not by the machine, and each draws from its own stream spawned
+from the seed, so results are identical everywhere; they run on a thread pool (numpy releases
+the GIL). Run with ``OPENBLAS_NUM_THREADS=1``: BLAS threads on top of these spin on the small
+matrices here (a 2 ms fit took 100-250 ms on a 2-core machine).
 
-Refitting
----------
-All rounds of a chunk are refitted together by the batched damped Newton of
-:mod:`ratings.engine.solver`, warm-started from the full-data optimum (each round has its own
-Hessian; a round leaves the batch once converged; three iterations is typical). There is no
-Python loop over rounds. Rounds are processed in chunks whose size is set by a memory budget
-(the Hessians take ``rounds x params^2`` floats) and chunks run on a thread pool (numpy
-releases the GIL in the heavy loops). Each chunk draws from its own stream spawned from the
-seed and chunk sizes do not depend on the machine, so results are identical everywhere.
-These threads are the parallelism: run the process with ``OPENBLAS_NUM_THREADS=1`` (as is usual
-for worker processes): OpenBLAS threads on top of them, or on a busy machine, spin on the
-small matrices here (on the 2-core benchmark machine a 2 ms fit took 100-250 ms).
-
-Sparse models
--------------
-A model with a handful of votes often wins or loses everything in some resample; the plain
-MLE then runs off to infinity and percentile bounds become absurd. The prior (virtual tied
-games, :mod:`ratings.engine.likelihood`) keeps such a round near ``log(2 n / c)`` nats from the
-field, and a round in which the model drew no vote at all puts it at the field average. The
-bootstrap therefore requires ``prior > 0``.
+The prior (:mod:`ratings.engine.likelihood`) keeps a sparse model that swept a resample finite,
+so the bootstrap requires ``prior > 0``.
 """
 
 from __future__ import annotations
@@ -74,7 +58,7 @@ def bootstrap_thetas(
     seed : int
         Seed for ``numpy.random.default_rng``; same seed, same rounds, on any machine.
     tol, max_iter
-        Newton settings per round (``tol`` bounds the last step, in natural-log units).
+        Newton settings per round.
 
     Returns
     -------

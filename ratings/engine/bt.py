@@ -1,9 +1,7 @@
 """Bradley-Terry maximum (penalised) likelihood fit on aggregated pair counts.
 
-The fit is Newton's method with the analytic Hessian (:mod:`ratings.engine.solver`) on the
-objective of :mod:`ratings.engine.likelihood`; its cost depends on the number of distinct pairs,
-not on the number of votes. See :mod:`ratings.engine.likelihood` for the model, the tie options
-and the prior.
+Newton's method with the analytic Hessian (:mod:`ratings.engine.solver`) on the objective of
+:mod:`ratings.engine.likelihood`: its cost depends on the number of distinct pairs, not votes.
 """
 
 from __future__ import annotations
@@ -86,10 +84,8 @@ def bt_fit(
     position_bias : bool
         Also fit a left-side advantage ``gamma`` (log-odds).
     prior : float
-        Strength of the prior in virtual tied games per model (see
-        :mod:`ratings.engine.likelihood`). The default 1.0 keeps models that won or lost
-        everything finite; 0 gives the plain MLE and then requires a connected comparison graph
-        (an undefeated model then diverges and ``converged`` comes back False).
+        Virtual tied games per model (:mod:`ratings.engine.likelihood`); 0 gives the plain MLE,
+        which needs a connected comparison graph and lets an undefeated model diverge.
     tol : float
         Convergence threshold on the largest Newton step, in natural-log units.
     max_iter : int

@@ -182,13 +182,7 @@ def model_totals(counts: PairCounts) -> dict[str, np.ndarray]:
 
 def count_matrix(counts: PairCounts) -> np.ndarray:
     """Battles between each pair, both sides together: symmetric, zero diagonal."""
-    n = counts.n_models
-    flat = np.bincount(
-        np.concatenate([counts.left * n + counts.right, counts.right * n + counts.left]),
-        weights=np.concatenate([counts.totals, counts.totals]),
-        minlength=n * n,
-    )
-    return flat.reshape(n, n)
+    return _pair_matrix(counts, counts.totals, counts.totals)
 
 
 def win_rate_matrix(counts: PairCounts) -> np.ndarray:
@@ -196,17 +190,23 @@ def win_rate_matrix(counts: PairCounts) -> np.ndarray:
 
     NaN where the two models never met, and on the diagonal.
     """
-    n = counts.n_models
     score_left = counts.left_wins + 0.5 * counts.ties
     score_right = counts.right_wins + 0.5 * counts.ties
-    points = np.bincount(
-        np.concatenate([counts.left * n + counts.right, counts.right * n + counts.left]),
-        weights=np.concatenate([score_left, score_right]),
-        minlength=n * n,
-    ).reshape(n, n)
+    points = _pair_matrix(counts, score_left, score_right)
     battles = count_matrix(counts)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(battles > 0, points / battles, np.nan)
+
+
+def _pair_matrix(counts: PairCounts, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """``[i, j]``: the sum of ``left`` over rows showing (i, j) and of ``right`` over (j, i)."""
+    n = counts.n_models
+    flat = np.bincount(
+        np.concatenate([counts.left * n + counts.right, counts.right * n + counts.left]),
+        weights=np.concatenate([left, right]),
+        minlength=n * n,
+    )
+    return flat.reshape(n, n)
 
 
 def _check_n_models(n_models: object) -> int:

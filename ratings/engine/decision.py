@@ -1,53 +1,22 @@
 """Decisions that stay right however often they are read: the route's pick and the board's tiers.
 
-Route: a leader with an anytime-valid margin
---------------------------------------------
-A router asks "which model is best here?" again and again while votes arrive. A rule that is
-right 95% of the time *at one look* is wrong far more often over a category's life, because
-every look is another chance for noise to cross the line. So the margin of the leader ``L``
-over each challenger ``c``, ``d = theta_L - theta_c``, gets a *confidence sequence*: bounds
-that hold at every number of votes at once, not just at one.
-
-The estimate ``d_hat`` with standard error ``se`` behaves like a Brownian motion observed in
-information time ``v = 1 / se**2`` (the score process of the fit; asymptotically its increments
-are independent). For such a process Robbins' normal-mixture martingale gives, with
-probability at least ``1 - a``, for every ``v`` at once (Howard, Ramdas, McAuliffe and Sekhon
-2021, *Time-uniform, nonparametric, nonasymptotic confidence sequences*, the one-sided normal
-mixture boundary):
+The route (docs/ratings.md, "When the route says confident") bounds the leader's margin
+``d = theta_L - theta_c`` over each challenger with a confidence sequence: the estimate with
+standard error ``se`` behaves like a Brownian motion in information time ``v = 1 / se**2``, and
+Robbins' normal mixture (one-sided, Howard et al. 2021) gives, with probability ``1 - a`` at
+every ``v`` at once,
 
     (d_hat - d) * v  <=  sqrt(2 (v + rho) log(sqrt((v + rho) / rho) / (2 a) + 1))
 
-so ``d >= d_hat - radius(se)`` with ``radius = boundary(v) / v``. ``rho = 1 / TUNED_SE**2``
-sets where the boundary is tightest (any fixed ``rho`` is valid; it trades early against late
-decisions). The leader is *confident* when its lower bound over every established challenger
-is above zero, each at ``a = error_rate / k`` with ``k`` the number of established challengers
-(Bonferroni). Why that bounds the chance of ever being wrong: a confident wrong answer names
-some ``j`` while the true best ``b`` is established, so the bound on ``theta_j - theta_b`` is
-above zero although the difference is not, and each of the ``k`` pairs that include ``b`` does
-that, at any time, with probability at most ``error_rate / k``.
+with ``rho = 1 / TUNED_SE**2``. The leader is confident when every established challenger's
+lower bound is above ``-tolerance``, each at ``a = error_rate / k``: a confident wrong pick needs
+one of the ``k`` bounds against the true best to fail. Provisional models take no part.
 
-With a *tolerance* ``t`` the question becomes "is the leader within ``t`` of the best?": each
-challenger's bound is moved by ``t`` (confident when ``d_hat - radius > -t`` for every
-challenger, i.e. the leader's regret bound, :mod:`ratings.engine.regret`, is at most ``t``).
-The same argument bounds the chance of ever naming with confidence a pick more than ``t``
-below the best. ``t = 0`` is the exact rule above.
+Tiers cut the board, in order of the estimates, only where every model above is separated from
+every model below by a simultaneous (Tukey-style) bound over draws of the ratings, so models
+in different tiers are misordered with probability at most the error rate.
 
-Models below the vote threshold (*provisional*) take no part: they cannot be the pick and
-cannot hold one back. Those whose upper bound over the leader is above zero are reported as
-possible challengers.
-
-Tiers: simultaneous separation
-------------------------------
-Two models share a tier unless the data separate them at the board's error rate *for all pairs
-at once*. The critical value is the ``1 - error_rate`` quantile of the largest standardised
-pairwise difference, ``max_ij |(x_i - x_j) - (theta_i - theta_j)| / se_ij``, over draws of the
-ratings (normal draws from the covariance, or bootstrap refits): a Tukey-style simultaneous
-bound, exact under normality. The board, in order of the estimates, is cut into tiers only
-where every model above a cut is separated from every model below it: two models in different
-tiers are always separated, so the chance that a tier boundary puts a worse model above a
-better one is at most the error rate.
-
-Units: every function takes natural-log strengths and their covariance.
+Units: natural-log strengths and their covariance.
 """
 
 from __future__ import annotations
@@ -58,11 +27,9 @@ from dataclasses import dataclass
 import numpy as np
 
 DEFAULT_ERROR_RATE = 0.05
-# The standard error (natural-log units, about 174 rating points: rho = 1) that tunes the
-# boundary, fixed in advance, as validity requires. The radius per standard error is within
-# 13% of its best from 5 to 80 points of standard error, so one tuning serves both the close
-# race at the top and the challengers 100-250 points below, whose bounds decide how soon a
-# tolerance is met (docs/ratings.md, "How the tuning was chosen").
+# The standard error (natural-log units, about 174 points) the boundary is tuned for, fixed in
+# advance as validity requires; within 13% of the best radius from 5 to 80 points of standard
+# error (docs/ratings.md, "How the tuning was chosen").
 TUNED_SE = 1.0
 # Beyond this many times today's votes a decision is reported as out of reach.
 _MAX_GROWTH = 1e4
@@ -110,11 +77,7 @@ class LeaderDecision:
 
 
 def mixture_radius(se: np.ndarray | float, alpha: float, *, tuned_se: float = TUNED_SE):
-    """Anytime-valid one-sided radius for an estimate with standard error ``se``.
-
-    ``estimate - radius`` is a lower bound that holds at every look at once with probability at
-    least ``1 - alpha`` (see the module docstring). Zero ``se`` gives zero, NaN stays NaN.
-    """
+    """Anytime-valid one-sided radius at standard error ``se`` (0 for 0, NaN for NaN)."""
     alpha = np.asarray(alpha, dtype=float)
     if not np.all((alpha > 0.0) & (alpha < 1.0)):
         raise ValueError(f"alpha must lie strictly between 0 and 1, got {alpha!r}")
@@ -145,11 +108,10 @@ def leader_decision(
     established : numpy.ndarray
         Boolean mask: models with enough votes to be picked or to hold a pick back.
     error_rate : float
-        Chance, over the whole life of the board, of ever naming with confidence a model more
-        than ``tolerance`` below the best established one.
+        Chance, over the board's life, of ever confidently naming a model more than
+        ``tolerance`` below the best established one.
     tolerance : float
-        Natural-log units: how far below the best a confident pick may be. 0 asks for the best
-        itself (the leader's lower bound over every challenger above zero).
+        How far below the best a confident pick may be (natural-log units; 0: the best itself).
 
     Returns
     -------
@@ -191,13 +153,16 @@ def leader_decision(
     )
 
 
-def within_tolerance(excess, tolerance: float):
-    """Whether an upper bound on a shortfall is within the tolerance: the one comparison.
+def pair_se(covariance: np.ndarray) -> np.ndarray:
+    """Standard error of every pairwise difference, shape ``(..., m, m)``."""
+    cov = np.asarray(covariance, dtype=float)
+    diag = np.diagonal(cov, axis1=-2, axis2=-1)
+    return np.sqrt(np.clip(diag[..., :, None] + diag[..., None, :] - 2.0 * cov, 0.0, None))
 
-    ``excess`` is the bound before clipping at zero. At tolerance 0 it must be below zero
-    (the leader's lower bound over every challenger above zero, as the exact rule has always
-    asked); above 0, at most the tolerance.
-    """
+
+def within_tolerance(excess, tolerance: float):
+    """Whether an unclipped shortfall bound is within the tolerance: below 0 at tolerance 0
+    (the exact rule), else at most the tolerance."""
     excess = np.asarray(excess, dtype=float)
     return excess <= tolerance if tolerance > 0 else excess < 0.0
 
@@ -210,10 +175,8 @@ def _gaps(theta: np.ndarray, covariance: np.ndarray, leader: int) -> tuple[np.nd
 
 
 def _growth_needed(gaps: np.ndarray, se: np.ndarray, alpha: float) -> float | None:
-    """Smallest multiple of today's votes at which every gap clears its radius, if in reach.
-
-    Information grows in proportion to votes, so ``se`` shrinks as ``1 / sqrt(growth)``.
-    """
+    """Smallest multiple of today's votes (``se`` shrinking as ``1 / sqrt(growth)``) at which
+    every gap clears its radius, if in reach."""
     from scipy.optimize import brentq
 
     if (gaps <= 0).any() or not np.isfinite(se).all():
@@ -260,8 +223,7 @@ def simultaneous_critical(
     m = covariance.shape[0]
     if m < 2:
         return 0.0, np.zeros((m, m))
-    variance = np.diag(covariance)[:, None] + np.diag(covariance)[None, :] - 2.0 * covariance
-    se = np.sqrt(np.clip(variance, 0.0, None))
+    se = pair_se(covariance)
     i, j = np.triu_indices(m, 1)
     scale = np.where(se[i, j] > 0, se[i, j], np.inf)
     values, vectors = np.linalg.eigh(covariance)
@@ -275,13 +237,8 @@ def simultaneous_critical(
 
 
 def tiers(theta: np.ndarray, se: np.ndarray, critical: float) -> np.ndarray:
-    """Tier per model (1 = top) from simultaneous pairwise separations.
-
-    ``i`` is separated from ``j`` when ``|theta_i - theta_j| > critical * se[i, j]``. Models are
-    ordered by estimate and the board is cut between two neighbours only where every model
-    above the cut is separated from every model below it; so any two models in different
-    tiers are separated, and their order is wrong only if a simultaneous bound failed.
-    """
+    """Tier per model (1 = top): cut only where every model above is separated from every model
+    below, ``|theta_i - theta_j| > critical * se[i, j]``."""
     theta = np.asarray(theta, dtype=float)
     order = np.lexsort((np.arange(theta.size), -theta))
     gap = np.abs(theta[order][:, None] - theta[order][None, :])

@@ -1,24 +1,10 @@
-"""How many adversarial votes would undo a decision: an estimate from the fit.
+"""How many adversarial votes would undo a decision: an estimate from the fit (docs/ratings.md,
+"Votes to flip").
 
-An adversary casts ``n`` votes in one category, each for a challenger ``c`` against a model
-``i`` (the pick, or the row above). One such vote adds ``sigmoid(d)`` to the score of the
-difference ``d = theta_i - theta_c`` (the chance the fit gave ``c`` of winning is
-``sigmoid(-d)``, so the score moves by ``1 - sigmoid(-d)``), and a Newton step from the fit
-moves ``d`` by that score times ``V = Var(d)`` from the board's covariance. So after ``n`` votes
-the new difference ``d_n`` solves
-
-    (d - d_n) / V = n * sigmoid(d_n)
-
-and the information on it grows to ``1 / V + n * sigmoid(d_n) * sigmoid(-d_n)``. Two
-questions are answered from that:
-
-* **flip the order**: the smallest ``n`` with ``d_n <= 0``, which is ``2 d / V`` exactly;
-* **undo a confident pick**: the smallest ``n`` at which the pick's anytime-valid bound over
-  ``c`` (:func:`ratings.engine.decision.mixture_radius` at the route's per-pair rate) is no
-  longer within the tolerance; the smallest over the challengers is reported.
-
-Both are estimates: one Newton step from today's fit, the other models held where they are.
-They say how robust a decision is to a handful of bad votes, not a bound.
+A vote for ``c`` against ``i`` adds ``sigmoid(d)`` to the score of ``d = theta_i - theta_c``, and a
+Newton step moves ``d`` by that score times ``V = Var(d)``. After ``n`` votes ``d_n`` solves
+``(d - d_n) / V = n * sigmoid(d_n)``, with information ``1 / V + n sigmoid(d_n) sigmoid(-d_n)``.
+One Newton step from today's fit, the other models held: an estimate, not a bound.
 """
 
 from __future__ import annotations
@@ -34,11 +20,8 @@ _MAX_VOTES = 1e7
 
 
 def votes_to_flip(gap: float, variance: float) -> int | None:
-    """Adversarial votes that would put the lower model level with or above the higher one.
-
-    ``gap`` is ``theta_i - theta_c`` (natural-log units, >= 0), ``variance`` its variance.
-    None when either is missing or not finite; 0 when the order is already level.
-    """
+    """Adversarial votes that would bring ``gap = theta_i - theta_c`` (of ``variance``) to zero,
+    ``2 * gap / variance``; None when either is missing, 0 when already level."""
     if not (math.isfinite(gap) and math.isfinite(variance)) or variance <= 0:
         return None
     return max(math.ceil(2.0 * gap / variance - 1e-9), 0) if gap > 0 else 0
@@ -58,12 +41,8 @@ def _shifted(gap: float, variance: float, n: float) -> tuple[float, float]:
 
 
 def votes_to_undo(gap: float, variance: float, *, alpha: float, tolerance: float) -> int | None:
-    """Adversarial votes for one challenger after which the pick is no longer within tolerance.
-
-    ``gap`` is ``theta_pick - theta_c``, ``alpha`` the per-pair error rate of the rule,
-    ``tolerance`` in natural-log units. 0 when the pick is not within tolerance already; None
-    when the inputs are missing or it is out of reach.
-    """
+    """Adversarial votes for challenger ``c`` (``gap = theta_pick - theta_c``) after which the
+    pick is no longer within tolerance: 0 if it is not already, None if missing or out of reach."""
     if not (math.isfinite(gap) and math.isfinite(variance)) or variance <= 0:
         return None
 
@@ -94,11 +73,8 @@ def pick_votes_to_undo(
     tolerance: float,
     closest: int = 3,
 ) -> int | None:
-    """The fewest adversarial votes, for any one established challenger, undoing the pick.
-
-    Only the ``closest`` challengers (least room between the pick's bound over them and the
-    tolerance) are tried: the fewest votes are nearly always needed against one of them.
-    """
+    """The fewest adversarial votes, for any one established challenger, undoing the pick; only
+    the ``closest`` challengers (least room within the tolerance) are tried."""
     theta, cov = np.asarray(theta, dtype=float), np.asarray(covariance, dtype=float)
     rivals = [int(c) for c in np.flatnonzero(np.asarray(established, dtype=bool)) if c != pick]
     variance = {c: cov[pick, pick] + cov[c, c] - 2.0 * cov[pick, c] for c in rivals}
@@ -115,11 +91,8 @@ def pick_votes_to_undo(
 
 
 def rows_votes_to_flip(theta: np.ndarray, covariance: np.ndarray) -> list[int | None]:
-    """Per model: votes for the next model down against it that would swap their order.
-
-    Models are taken in order of ``theta`` (NaN ones are skipped and get None); the lowest gets
-    None.
-    """
+    """Per model: votes for the next model down against it that would swap their order (None for
+    the lowest and for NaN ``theta``)."""
     theta, cov = np.asarray(theta, dtype=float), np.asarray(covariance, dtype=float)
     out: list[int | None] = [None] * theta.size
     rated = [int(k) for k in np.flatnonzero(~np.isnan(theta))]

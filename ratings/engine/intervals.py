@@ -1,61 +1,23 @@
 """Uncertainty of Bradley-Terry ratings: covariances, intervals, ranks, P(best).
 
-Interval methods
-----------------
-``"sandwich"`` (the default)
-    The robust sandwich ``H^-1 M H^-1``: ``H`` is the Hessian of the penalised NLL at the fit,
-    ``M`` the sum over votes of outer products of per-vote scores (per pair, from the counts).
-    It stays right when the model's variance is wrong, which it is for the LMArena tie
-    convention: a tie scored as half a win varies less than a win-or-loss, so the model-based
-    variance overstates the noise on boards with ties. One guard: ``M`` comes from a model's
-    own residuals, which a model with a handful of votes has overfitted (three straight wins
-    leave residuals near zero and an interval that claims certainty). So each model's variance
-    is floored at its quasi-likelihood variance ``phi * H^-1`` (``p (1 - p)`` from the fit,
-    scaled by the board's Pearson dispersion ``phi``, which is where ties enter; ``phi = 1``
-    under Davidson, whose likelihood models ties). Where a model has many votes the two agree
-    and the floor does not bind. Both variances are taken about an information-weighted mean
-    of the models before the floor is applied: about the plain mean, a newcomer's large
-    variance would enter every model's, and the floor would then widen the differences
-    between well-measured models, which the newcomer says nothing about.
+Interval methods:
 
-    Why the default: over simulated boards (:mod:`ratings.engine.simulate`; 20 models, 10k
-    votes, 20% ties, seed 2024, as ``tests/benchmarks/bench_ratings_engine.py --quick`` prints
-    them) it covers the true strengths at the nominal rate, 94.97% of 8,000 cases (SE 0.24%);
-    it is analytic (milliseconds per board against one to two CPU seconds for a thousand
-    refits of a 100-model board); and it is what the percentile bootstrap approximates (94.83%
-    of 1,200 cases, SE 0.64%, on the same boards). The model-based interval over-covers with
-    ties (96.73% of 4,000 cases).
+``"sandwich"`` (default)
+    The robust ``H^-1 M H^-1``, with ``M`` summed from per-vote scores: it stays right where
+    the model's variance is wrong, as it is with half-point ties. A model with a handful of votes
+    has overfitted residuals, so each model's variance is floored at its quasi-likelihood
+    variance ``phi * H^-1`` (``phi`` the board's Pearson dispersion, 1 under Davidson), both
+    taken about an information-weighted mean so a newcomer's variance cannot widen the others.
+    It covers at the nominal rate in simulation (docs/ratings.md, "Intervals and tiers").
 ``"fisher"``
-    ``H^-1``, the model-based (observed information) covariance. Right without ties, too wide
-    with them.
+    ``H^-1``, model-based: too wide with ties.
 ``"bootstrap"``
-    Percentile intervals from refits on resampled counts (:mod:`ratings.engine.bootstrap`).
+    Percentile intervals of refits on resampled counts (:mod:`ratings.engine.bootstrap`).
 
-Normal intervals are ``theta_hat +/- z * se`` on the mean-centred ``theta`` (the covariance is
-projected onto "mean of rated models = 0", the same centring as the ratings). The centre is
-itself estimated, so a model with very few votes widens every interval by its 1/m share of the
-anchor's uncertainty; leaving such models out of the board also leaves them out of the anchor.
-
-P(best) and rounds
-------------------
-The ``rounds`` draws behind P(best) come from the empirical-Bayes posterior of
-:mod:`ratings.engine.posterior`: joint across models through the full covariance (for
-``"bootstrap"``, the covariance of the resampled fits), shrunk as far as the board's own spread
-says its differences are noise. P(best) is the share of rounds in which a model has the highest
-rating. The covariance is returned too: the route's decision and the tiers
-(:mod:`ratings.engine.decision`) rest on it.
-
-Rank intervals
---------------
-One definition for every method, read off the displayed intervals so that two overlapping
-intervals always mean a shared rank range (rank 1 = best):
-
-* ``rank_lower = 1 + #{models whose lower bound is above my upper bound}``
-* ``rank_upper = #{models whose upper bound is not below my lower bound}`` (counting myself).
-
-A model's point rank (``1 + #{models rated strictly higher}``) lies inside its range whenever
-each estimate lies inside its own interval: always for the normal intervals, nearly always for
-percentile ones.
+Normal intervals are on the mean-centred ``theta``. P(best) counts the top model over draws
+from :mod:`ratings.engine.posterior`. Rank ranges are read off the displayed intervals, so
+overlapping intervals always share a rank range: ``rank_lower = 1 + #{lower bound above my
+upper}``, ``rank_upper = #{upper bound not below my lower}`` (counting myself).
 """
 
 from __future__ import annotations
@@ -156,16 +118,13 @@ def bt_covariance(fit: BTFit, counts: PairCounts, *, kind: str = "sandwich") -> 
     counts : PairCounts
         The votes the fit was made from.
     kind : {"sandwich", "fisher", "quasi", "floored"}
-        ``"sandwich"`` is ``H^-1 M H^-1``, ``"fisher"`` is ``H^-1``, ``"quasi"`` is
-        ``phi * H^-1`` with the board's dispersion ``phi``, ``"floored"`` is the sandwich with
-        each model's variance raised to at least its quasi variance (see the module docstring).
+        ``H^-1 M H^-1``, ``H^-1``, ``phi * H^-1``, or the sandwich with each model's variance
+        floored at its quasi variance.
 
     Returns
     -------
     numpy.ndarray
-        Square matrix over the rated models (in index order) and the extra parameters; the
-        ``theta`` block is singular along "all models up by the same amount", which the
-        centring removes.
+        Square, over the rated models (index order) and the extra parameters.
     """
     if kind not in COVARIANCE_KINDS:
         raise ValueError(f"kind must be one of {COVARIANCE_KINDS}, got {kind!r}")
@@ -181,12 +140,7 @@ def covariance_of(
     *,
     kind: str,
 ) -> np.ndarray:
-    """The covariance of one ``kind`` from a fit's parts, ``theta`` centred.
-
-    ``inverse`` is the inverse penalised Hessian and ``meat`` the sandwich meat, both over the
-    rated models' ``theta`` first and any further parameters after; ``dispersion`` is the
-    board's Pearson dispersion and ``information`` the Hessian's diagonal over ``theta``.
-    """
+    """The covariance of one ``kind`` from a fit's parts (:func:`_covariance_parts`), centred."""
     if kind not in COVARIANCE_KINDS:
         raise ValueError(f"kind must be one of {COVARIANCE_KINDS}, got {kind!r}")
     centre = np.eye(inverse.shape[0])
@@ -200,11 +154,8 @@ def covariance_of(
     sandwich = centre @ inverse @ meat @ inverse @ centre.T
     if kind == "sandwich":
         return sandwich
-    # The floor is judged against an information-weighted mean, not the plain mean: a model
-    # with a handful of votes carries a huge variance into every model's plain-centred one,
-    # and flooring well-measured models against that would blow up the differences between
-    # them (which the centring does not change). Any centring of the floored matrix then
-    # gives the same plain-centred result.
+    # Floored about an information-weighted mean: about the plain mean a sparse model's variance
+    # would enter every model's and the floor would widen well-measured differences.
     weighted = np.eye(inverse.shape[0])
     weighted[:m, :m] -= information[None, :] / information.sum()
     parts = [weighted @ a @ weighted.T for a in (inverse @ meat @ inverse, dispersion * inverse)]

@@ -1,37 +1,23 @@
 """Penalised Bradley-Terry negative log-likelihood over aggregated pair counts.
 
-Model
------
-For a pair shown as (left ``i``, right ``j``) let ``d = theta_i - theta_j + gamma`` (``gamma``
-is the left-side advantage, 0 unless ``position_bias``).
+For a pair shown as (left ``i``, right ``j``), ``d = theta_i - theta_j + gamma`` (``gamma``, the
+left-side advantage, is 0 unless ``position_bias``).
 
-* ``ties="half"`` (LMArena convention): ``P(left wins) = sigmoid(d)`` and a tie counts as half a
-  win for each side, so a pair with ``w`` left wins, ``l`` right wins and ``t`` ties contributes
-  ``-(w + t/2) log sigmoid(d) - (l + t/2) log sigmoid(-d)``.
+* ``ties="half"`` (LMArena): ``P(left wins) = sigmoid(d)``, a tie is half a win for each side:
+  ``-(w + t/2) log sigmoid(d) - (l + t/2) log sigmoid(-d)`` per pair.
 * ``ties="davidson"`` (Davidson 1970): with ``x = d / 2`` and ``nu = exp(eta)``,
-  ``P(win) : P(loss) : P(tie) = exp(x) : exp(-x) : nu``, i.e.
-  ``pi_i / (pi_i + pi_j + nu sqrt(pi_i pi_j))`` with the left strength multiplied by
-  ``exp(gamma)``.
+  ``P(win) : P(loss) : P(tie) = exp(x) : exp(-x) : nu``.
 
-Both are convex in all parameters (log-sum-exp of linear functions), so Newton's method with a
-line search converges from zero.
+Both are convex, so Newton's method with a line search converges from zero.
 
-Prior
------
-``prior = c`` adds, for every rated model, ``c`` virtual games against a reference opponent of
-strength 0, split as ties: the penalty ``c * log(2 cosh(theta / 2))``. It is quadratic near 0
-(``c theta^2 / 8``) and only linear in the tails, so it barely moves well-measured models, yet a
-model that won all of its ``n`` games stops near ``theta = log(2 n / c)`` instead of diverging
-(about 400 Elo points above the field for 5 straight wins with ``c = 1``). The same penalty on
-``gamma`` keeps the position term finite, and ``c`` virtual Davidson games between equals split
-evenly between win, loss and tie (``c * (log(2 + nu) - eta / 3)``) keep ``nu`` finite on a board
-without ties. The penalty also fixes the additive gauge of ``theta``. With ``prior = 0`` the fit
-is the plain maximum-likelihood estimate and the solver pins the sum of ``theta`` instead.
+The prior ``c`` adds, per rated model, ``c`` virtual ties against an opponent of strength 0:
+``c * log(2 cosh(theta / 2))``, quadratic near 0 and linear in the tails, so it barely moves
+well-measured models yet stops an undefeated model near ``log(2 n / c)``. The same penalty
+keeps ``gamma`` finite, ``c * (log(2 + nu) - eta / 3)`` keeps ``nu`` finite, and it fixes the
+gauge of ``theta``; with ``prior = 0`` the solver pins the sum of ``theta`` instead.
 
-Parameter layout
-----------------
-The public functions take one flat vector: ``theta`` for every model, then ``gamma`` if
-``position_bias``, then ``eta = log(nu)`` if ``ties == "davidson"``.
+Parameters are one flat vector: ``theta``, then ``gamma`` if ``position_bias``, then
+``eta = log(nu)`` if ``ties == "davidson"``.
 """
 
 from __future__ import annotations
@@ -354,53 +340,3 @@ def meat_weights(d: np.ndarray, eta: np.ndarray | None, cells: Cells) -> list[np
         sum(k * a * b for k, a, b in zip(n, gd, ge, strict=True)),
         sum(k * b * b for k, b in zip(n, ge, strict=True)),
     ]
-
-
-def bt_negloglik(
-    params: np.ndarray,
-    counts: PairCounts,
-    *,
-    ties: str = "half",
-    position_bias: bool = False,
-    prior: float = DEFAULT_PRIOR,
-) -> float:
-    """Penalised negative log-likelihood that :func:`~ratings.engine.bt.bt_fit` minimises.
-
-    Parameters
-    ----------
-    params : numpy.ndarray
-        ``theta`` for every model, then ``gamma`` if ``position_bias``, then ``log nu`` if
-        ``ties == "davidson"`` (see the module docstring).
-    counts : PairCounts
-        The votes.
-    ties, position_bias, prior
-        As in :func:`~ratings.engine.bt.bt_fit`.
-
-    Returns
-    -------
-    float
-    """
-    problem, cells = build_problem(counts, ties=ties, position_bias=position_bias, prior=prior)
-    z = _check_params(params, problem)
-    return float(evaluate(problem, cells, z, order=0)[0][0])
-
-
-def bt_negloglik_grad(
-    params: np.ndarray,
-    counts: PairCounts,
-    *,
-    ties: str = "half",
-    position_bias: bool = False,
-    prior: float = DEFAULT_PRIOR,
-) -> np.ndarray:
-    """Analytic gradient of :func:`bt_negloglik` with respect to ``params``."""
-    problem, cells = build_problem(counts, ties=ties, position_bias=position_bias, prior=prior)
-    z = _check_params(params, problem)
-    return evaluate(problem, cells, z, order=1)[1][0]
-
-
-def _check_params(params: np.ndarray, problem: Problem) -> np.ndarray:
-    z = np.asarray(params, dtype=float)
-    if z.shape != (problem.n_params,):
-        raise ValueError(f"params must have shape ({problem.n_params},), got {z.shape}")
-    return z[None, :]

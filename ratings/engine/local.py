@@ -1,23 +1,15 @@
 """Ratings for one prompt: a weighted Bradley-Terry fit shrunk toward the category's board.
 
-A prompt's neighbours (past voted prompts, each with a kernel weight ``w`` in ``(0, 1]``) vote
-on unordered pairs ``(i, j)``; ``PairTallies`` holds, per pair, the weighted wins of each
-side and ties (ties count half) and the same tallies with squared weights. Two fits read them:
+A prompt's neighbours (past voted prompts, kernel weights ``w`` in ``(0, 1]``) vote on
+unordered pairs, tallied in :class:`PairTallies`. Two fits read them: the *local* fit, with a
+light penalty, is what the bounds rest on; the *shrunk* fit, with a normal prior centred on the
+category's strengths, is the prediction and the pick.
 
-* the *local* fit: weighted Bradley-Terry with a light penalty (``light`` times a virtual tie
-  against an average model, like the board's prior), the estimate the bounds rest on;
-* the *shrunk* fit: the same likelihood with a normal prior centred on the category's
-  strengths, precision ``precision`` (per model, natural-log units): the prediction, and the
-  pick.
-
-Bounds account for the weighting with the sandwich covariance ``H^-1 M H^-1`` whose meat
-``M`` sums the squared weights: a weighted score ``sum_v w_v s_v`` has variance ``sum_v w_v^2
-Var(s_v)``, which is the variance at the Kish effective sample size ``(sum w)^2 / sum w^2``
-(not at ``sum w``, which would overstate what the votes know). The upper bound on
-``theta_c - theta_i`` is the larger of the two fits' estimates plus the anytime-valid radius of
-:func:`ratings.engine.decision.mixture_radius` at the local fit's standard error, so the
-shrinkage can only widen it: it holds for the kernel-weighted strengths whatever the prior.
-Units: natural-log strengths, as everywhere in the engine.
+The sandwich covariance's meat sums squared weights, so a weighted score has the variance of
+the Kish effective sample size ``(sum w)^2 / sum w^2``, not of ``sum w``. The upper bound on
+``theta_c - theta_i`` is the larger of the two fits' estimates plus the anytime-valid radius
+(:func:`ratings.engine.decision.mixture_radius`) at the local fit's standard error: shrinkage
+can only widen it. Natural-log units throughout.
 """
 
 from __future__ import annotations
@@ -26,28 +18,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .decision import DEFAULT_ERROR_RATE, mixture_radius
+from .decision import DEFAULT_ERROR_RATE, pair_se
+from .likelihood import Cells, meat_weights
+from .regret import excess_over
 
 
 @dataclass(frozen=True)
-class PairTallies:
+class PairTallies(Cells):
     """Weighted tallies of the unordered pairs ``(first[k], second[k])`` of ``n_models``.
 
-    ``first_wins``, ``second_wins`` and ``ties`` hold sums of weights; ``squared`` holds the
-    same three tallies with squared weights, shape ``(3, n_pairs)``.
+    ``wins`` (of ``first``), ``losses`` and ``ties`` hold sums of weights; ``squared`` the
+    same three with squared weights, shape ``(3, n_pairs)``.
     """
 
     n_models: int
     first: np.ndarray
     second: np.ndarray
-    first_wins: np.ndarray
-    second_wins: np.ndarray
-    ties: np.ndarray
     squared: np.ndarray
-
-    @property
-    def total(self) -> np.ndarray:
-        return self.first_wins + self.second_wins + self.ties
 
 
 @dataclass(frozen=True)
@@ -71,7 +58,7 @@ def tallies_from(weighted: np.ndarray, squared: np.ndarray, n_models: int) -> Pa
     first, second = pairs_of(n_models)
     weighted = np.asarray(weighted, dtype=float).reshape(3, -1)
     squared = np.asarray(squared, dtype=float).reshape(3, -1)
-    return PairTallies(n_models, first, second, *weighted, squared)
+    return PairTallies(*weighted, n_models, first, second, squared)
 
 
 def _design(tallies: PairTallies) -> np.ndarray:
@@ -114,8 +101,7 @@ def weighted_bt(
     m = tallies.n_models
     centre = np.zeros(m) if centre is None else np.asarray(centre, dtype=float)
     x = _design(tallies)
-    wins = tallies.first_wins + 0.5 * tallies.ties
-    total = tallies.total
+    wins, total = tallies.score, tallies.total
     theta = centre.copy()
     for _ in range(max_iter):
         p = expit(x @ theta)
@@ -133,11 +119,10 @@ def sandwich(tallies: PairTallies, theta: np.ndarray, precision: float) -> np.nd
     from scipy.special import expit
 
     x = _design(tallies)
-    p = expit(x @ theta)
+    d = x @ theta
+    p = expit(d)
     bread = (x.T * (tallies.total * p * (1 - p))) @ x + precision * np.eye(tallies.n_models)
-    a2, b2, t2 = tallies.squared
-    meat_weights = a2 * (1 - p) ** 2 + b2 * p**2 + t2 * (0.5 - p) ** 2
-    meat = (x.T * meat_weights) @ x
+    meat = (x.T * meat_weights(d, None, Cells(*tallies.squared))[0]) @ x
     inverse = np.linalg.inv(bread)
     return inverse @ meat @ inverse
 
@@ -169,30 +154,13 @@ def local_regret(
     """Anytime-valid upper bound per model on how far it is below the best established one
     (the kernel-weighted strengths), NaN for models not established; unclipped (see
     :func:`ratings.engine.regret.regret_excess`, whose union argument it follows)."""
-    established = np.asarray(established, dtype=bool)
-    m = fit.theta.size
-    diag = np.diag(fit.covariance)
-    se = np.sqrt(np.clip(diag[:, None] + diag[None, :] - 2.0 * fit.covariance, 0.0, None))
-    alpha = error_rate / max(int(established.sum()) - 1, 1)
     shrunk = fit.theta[:, None] - fit.theta[None, :]
     local = fit.local[:, None] - fit.local[None, :]
-    upper = np.maximum(shrunk, local) + mixture_radius(se, alpha)
-    against = established[:, None] & ~np.eye(m, dtype=bool)
-    excess = np.where(against, upper, -np.inf).max(axis=0)
-    return np.where(established, excess, np.nan)
+    gaps = np.maximum(shrunk, local)
+    return excess_over(gaps, pair_se(fit.covariance), established, error_rate=error_rate)
 
 
 def kernel_weights(distance: np.ndarray) -> np.ndarray:
     """Tricube weights ``(1 - d^3)^3`` in ``[0, 1]``: flat near 0, zero from ``d = 1``."""
     distance = np.clip(np.asarray(distance, dtype=float), 0.0, 1.0)
     return (1.0 - distance**3) ** 3
-
-
-def pair_log_loss(theta: np.ndarray, tallies: PairTallies) -> tuple[float, float]:
-    """Summed log-loss of ``theta`` on the tallies (ties half a win each) and the weight summed."""
-    from scipy.special import expit
-
-    p = np.clip(expit(theta[tallies.first] - theta[tallies.second]), 1e-12, 1 - 1e-12)
-    wins = tallies.first_wins + 0.5 * tallies.ties
-    losses = tallies.second_wins + 0.5 * tallies.ties
-    return float(-(wins * np.log(p) + losses * np.log(1 - p)).sum()), float(tallies.total.sum())

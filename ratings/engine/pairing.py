@@ -1,35 +1,13 @@
-"""Which pair a vote should go to: the maths of decision-targeted matchmaking.
+"""Which pair a vote should go to: the maths of decision-targeted matchmaking (docs/pairing.md).
 
-The question a category's votes answer is "which model leads?". A vote between two models
-whose order is already clear tells that question nothing; a vote between the likely leader
-and the model most likely to be better than it tells it most. Top-two Thompson sampling
-(Russo 2016) finds that pair from the posterior alone: draw strengths from the posterior, the
-best of the draw is the leader; draw again, the best of the others is its challenger.
-Averaged over draws this gives a probability per pair, which is all matchmaking needs.
-
-The posterior is read from a stored board, not refitted: ratings and their 95% intervals
-give each model's mean and standard deviation, and the battle-count and predicted matrices
-give the Fisher information whose inverse supplies the correlations between models (two
-models rated mostly against each other move together). Everything is in Elo points.
-
-Knowing who leads is not yet being able to say so: the route answers confident only when
-its anytime-valid rule (:mod:`ratings.engine.decision`) puts the leader's lower bound above
-every challenger, the far ones too. A challenger far below the leader is seldom drawn by
-top-two sampling, yet its few votes leave a wide bound that holds the decision back.
-:func:`votes_short` measures, per challenger, the direct votes the rule still lacks, and
-:func:`shortfall_pairs` sends votes in that proportion, each challenger's share to the pair
-whose vote narrows its bound against the leader most (:func:`narrowing_pairs`): usually the
-direct pair, sometimes a model between them that the leader is already well measured against.
-
-At a tolerance above zero, every challenger's shortfall is finite (the leader is the model
-rated highest, so none is above it by more than the tolerance) and clearing them all is the
-whole decision: who exactly is best no longer matters, so the steered votes go to the
-shortfall alone and top-two sampling, which separates the exact best, only serves the exact
-rule (:func:`aimed_pairs`).
-
-Every rule here is mixed with a share of uniformly drawn pairs (:func:`with_exploration`) so
-that every pair keeps being seen, the fit stays connected, and an unlucky early estimate can
-always be corrected.
+Top-two Thompson sampling (Russo 2016) draws strengths from the posterior, read from a stored
+board (ratings and intervals give each model's spread, the battle counts the correlations):
+the best of one draw is the leader, the best of the others in a second draw its challenger.
+The route's anytime-valid rule also needs the far challengers cleared, which top-two sampling
+seldom draws, so :func:`shortfall_pairs` sends votes in proportion to the votes each still
+lacks (:func:`votes_short`), to the pair that narrows its bound most. Every rule is mixed with
+uniform pairs (:func:`with_exploration`) so an unlucky early estimate can always be corrected.
+Ratings and covariances are in Elo points.
 """
 
 from __future__ import annotations
@@ -54,15 +32,13 @@ def posterior_covariance(sd: np.ndarray, counts: np.ndarray, predicted: np.ndarr
     ----------
     sd : numpy.ndarray
         Standard deviation of each rating (Elo points), from its interval.
-    counts : numpy.ndarray
-        Battles per pair (symmetric, m x m).
-    predicted : numpy.ndarray
-        Predicted probability that row beats column.
+    counts, predicted : numpy.ndarray
+        Battles per pair (symmetric, m x m) and the probability that row beats column.
 
     Returns
     -------
     numpy.ndarray
-        ``D R D`` with ``R`` the correlation of the centred Fisher inverse and ``D = diag(sd)``.
+        ``D R D``: ``R`` the correlation of the centred Fisher inverse, ``D = diag(sd)``.
     """
     m = sd.size
     p = np.nan_to_num(np.asarray(predicted, dtype=float), nan=0.5)
@@ -83,19 +59,15 @@ def top_two_pairs(
 
     Parameters
     ----------
-    mean : numpy.ndarray
-        Posterior mean rating per model.
-    covariance : numpy.ndarray
-        Posterior covariance (see :func:`posterior_covariance`).
-    draws : int
-        Monte Carlo draws; each gives one (leader, challenger) pair.
-    seed : int
-        Seed of the draws, so a board always yields the same weights.
+    mean, covariance : numpy.ndarray
+        Posterior mean rating per model and covariance (:func:`posterior_covariance`).
+    draws, seed : int
+        Monte Carlo draws, one (leader, challenger) pair each, and their seed.
 
     Returns
     -------
     numpy.ndarray
-        Symmetric m x m matrix, zero diagonal, summing to 1 (a pair counts on both sides).
+        Symmetric m x m matrix, zero diagonal, summing to 1.
     """
     m = mean.size
     result = np.zeros((m, m))
@@ -118,10 +90,8 @@ def placement_pairs(
 ) -> np.ndarray:
     """Pairs that place newcomers: each against known models near its estimated level.
 
-    A newcomer with an estimate meets known models in proportion to how likely their
-    ratings are within one joint standard deviation of its own (a normal kernel); one with no
-    estimate (``mean`` NaN) meets every known model equally. Each newcomer gets an equal share.
-    Returns a symmetric matrix summing to 1 (zeros when nothing to place).
+    A normal kernel of one joint standard deviation around the newcomer (uniform without an
+    estimate); an equal share per newcomer. Symmetric, sums to 1 (zeros: nothing to place).
     """
     m = mean.size
     result = np.zeros((m, m))
@@ -164,23 +134,18 @@ def votes_short(
 ) -> np.ndarray:
     """Direct votes each challenger still needs before the route's rule clears it.
 
-    The route's rule (:mod:`ratings.engine.decision`) clears a challenger when the leader's
-    anytime-valid lower bound over it is above ``-tolerance``: ``mixture_radius(se) < gap +
-    tolerance``. That holds once the standard error of the difference falls to the root ``s``
-    of ``mixture_radius(s) = gap + tolerance``; information adds up vote by vote, so a
-    challenger is short of ``(1 / s**2 - 1 / se**2) / information`` direct votes against the
-    leader.
+    The rule clears it once ``mixture_radius(se) < gap + tolerance``, i.e. once the standard
+    error falls to the root ``s`` of ``mixture_radius(s) = gap + tolerance``; information adds
+    up vote by vote, so it is short of ``(1 / s**2 - 1 / se**2) / information`` votes.
 
     Parameters
     ----------
-    gap : numpy.ndarray
-        Leader minus challenger, natural-log strengths.
-    se : numpy.ndarray
-        Standard error of each difference.
+    gap, se : numpy.ndarray
+        Leader minus challenger (natural-log strengths) and its standard error.
     information : numpy.ndarray
-        Fisher information one direct vote gives on the difference, ``p (1 - p)``.
+        Fisher information of one direct vote on the difference, ``p (1 - p)``.
     alpha : float or numpy.ndarray
-        The rule's error rate per challenger (an array broadcasts against ``gap``).
+        The rule's error rate per challenger (broadcasts against ``gap``).
     tolerance : float
         How far below the best the pick may be (natural-log units; 0: the exact rule).
 
@@ -204,11 +169,7 @@ def votes_short(
 
 
 def _radius_root(target: np.ndarray, se: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    """``s`` in ``(0, se]`` with ``mixture_radius(s) = target``, by bisection on ``log s``.
-
-    The radius grows with ``s``, so the bracket halves each round; 60 rounds leave a relative
-    error far below a vote, for every entry at once.
-    """
+    """``s`` in ``(0, se]`` with ``mixture_radius(s) = target``: 60 bisections on ``log s``."""
     low, high = np.log(1e-9 * se), np.log(se)
     for _ in range(60):
         mid = 0.5 * (low + high)
@@ -230,15 +191,10 @@ def aimed_pairs(
 ) -> np.ndarray:
     """The steered part of matchmaking: the shortfall pairs, at tolerance 0 mixed with top-two.
 
-    ``short`` is what each model lacks at ``tolerance`` (rating points, the category's; see
-    :func:`votes_short`). At tolerance 0, ``shortfall_share`` of the steered votes go where
-    the exact rule is short of votes (:func:`shortfall_pairs`), the rest to top-two Thompson
-    sampling (:func:`top_two_pairs`), which settles who exactly leads. Above 0 all of them go
-    to the shortfall: clearing it is the whole decision (see the module docstring). Top-two
-    alone when nothing is short. ``cheaper``: a cheaper model that may be good enough and the
-    votes it is short of against each other model (:func:`cheaper_candidate`); its pairs share
-    the shortfall votes equally with the leader's. Symmetric, sums to 1 (zeros for fewer
-    than two models).
+    At tolerance 0, ``shortfall_share`` of the votes go to :func:`shortfall_pairs` and the rest
+    to :func:`top_two_pairs`, which settles who exactly leads; above 0 clearing the shortfall is
+    the whole decision, so all go there. ``cheaper`` (:func:`cheaper_candidate` and its
+    shortfall) shares the shortfall votes equally with the leader. Symmetric, sums to 1.
     """
     decision = top_two_pairs(mean, covariance, seed=seed)
     if leader is None:
@@ -252,26 +208,19 @@ def aimed_pairs(
 
 
 def _joint_shortfall(parts: list[tuple[int, np.ndarray]], mean, covariance) -> np.ndarray:
-    """Shortfall pairs of several anchors, an equal share each.
-
-    Equal, not by votes lacking: the cheaper pick near the leader lacks far more votes than
-    the leader does, and by need alone it would starve the leader's own decision.
-    """
+    """Shortfall pairs of several anchors, an equal share each (by need, the cheaper pick would
+    starve the leader's own decision)."""
     pairs = [shortfall_pairs(anchor, short, mean, covariance) for anchor, short in parts]
     pairs = [p for p in pairs if p.sum() > 0]
     return sum(pairs) / len(pairs) if pairs else np.zeros((mean.size, mean.size))
 
 
 def narrowing_pairs(mean: np.ndarray, covariance: np.ndarray, anchor: int) -> np.ndarray:
-    """For each model ``c``, the pair one vote on which narrows ``anchor - c`` most.
+    """For each model ``c``, the pair ``(m, 2)`` one vote on which narrows ``anchor - c`` most.
 
-    A vote on the pair ``(i, j)`` adds ``w = p (1 - p)`` (its Fisher information) along
-    ``d = e_i - e_j``; the variance of ``a' theta`` with ``a = e_anchor - e_c`` then falls by
-    ``w (a' S d)**2 / (1 + w d' S d)`` (Sherman-Morrison, ``S`` the covariance). The direct
-    pair usually wins; a model between the two that the anchor is already measured well
-    against can win for a challenger far below, whose direct games say little each.
-
-    Returns an ``(m, 2)`` array of indices (row ``anchor``: the anchor twice).
+    A vote on ``(i, j)`` adds ``w = p (1 - p)`` along ``d = e_i - e_j``, so the variance of
+    ``a' theta`` (``a = e_anchor - e_c``) falls by ``w (a' S d)**2 / (1 + w d' S d)``
+    (Sherman-Morrison). Row ``anchor`` holds the anchor twice.
     """
     m = mean.size
     theta = np.asarray(mean, dtype=float) * _PER_POINT
@@ -298,11 +247,8 @@ def narrowing_pairs(mean: np.ndarray, covariance: np.ndarray, anchor: int) -> np
 def cheaper_candidate(
     theta: np.ndarray, established: np.ndarray, prices: np.ndarray, leader: int, tolerance: float
 ) -> int | None:
-    """The cheapest established model, cheaper than the leader, estimated within the tolerance.
-
-    The model the cost objective would pick once its regret bound is within the tolerance
-    (by today's estimates it may be); None when prices do not differ or none is close enough.
-    """
+    """The cheapest established model, cheaper than the leader, estimated within the tolerance
+    (the cost objective's pick once its bound allows); None when there is none."""
     prices = np.asarray(prices, dtype=float)
     close = established & (theta[leader] - theta <= tolerance) & (prices < prices[leader])
     close[leader] = False
@@ -320,13 +266,9 @@ def shortfall_pairs(
 ) -> np.ndarray:
     """Votes for each challenger in proportion to the votes it is short against the leader.
 
-    Sent in that proportion, the votes clear every challenger at about the same time, so
-    none is served past its need while another still holds the decision back. A challenger
-    level with the leader (``inf``) counts as short of as many votes as the neediest finite
-    one, or 1 when none is finite. Each challenger's share goes to its pair with the leader,
-    or with ``mean`` and ``covariance`` (points) to the pair that narrows its bound against
-    the leader most (:func:`narrowing_pairs`). Symmetric, sums to 1; zeros when nothing is
-    short.
+    So every challenger clears at about the same time. One level with the leader (``inf``)
+    counts as the neediest finite one (or 1). Each share goes to the pair with the leader, or
+    with ``mean`` and ``covariance`` to :func:`narrowing_pairs`. Symmetric, sums to 1.
     """
     short = np.asarray(short, dtype=float).copy()
     result = np.zeros((short.size, short.size))
@@ -362,17 +304,11 @@ def _cholesky(covariance: np.ndarray) -> np.ndarray:
 def newcomers(
     sd: np.ndarray, votes: np.ndarray, known: np.ndarray, since_change: np.ndarray | None = None
 ) -> np.ndarray:
-    """Models still being placed: no rating yet, or a wide interval on few votes.
+    """Models still being placed: no rating yet, or a wider interval than the board's median
+    on fewer than half its median votes (models far from the top have wide intervals by design).
 
-    Placed means an interval as narrow as the board's median. Under active pairing the
-    models far from the top get few votes and wide intervals by design, so width alone would
-    keep them in placement for ever; a model still being placed also has fewer than half the
-    board's median votes, which those models, seen through exploration, do not.
-
-    A changed model (``since_change``: its votes since the change, NaN for a model never
-    changed) is judged on those votes alone. Its interval on them is taken as the board's
-    scaled by ``sqrt(votes / since_change)``, as an interval narrows with the square root of
-    the votes; with no vote since the change it is being placed.
+    A changed model (``since_change``: its votes since, NaN if never changed) is judged on those
+    votes alone, its interval widened by ``sqrt(votes / since_change)``.
     """
     sd = np.nan_to_num(np.asarray(sd, dtype=float), nan=np.inf)
     votes = np.asarray(votes, dtype=float)

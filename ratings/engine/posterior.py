@@ -1,26 +1,11 @@
 """P(best) from an empirical-Bayes posterior of the strengths, joint across models.
 
-The plain recipe, "draw strengths from ``N(theta_hat, cov)`` and count how often each model
-is on top", treats the estimates as if any spread between them were real. On a fresh board
-(a handful of votes, every estimate mostly noise) it hands the leader a P(best) of 0.9 and
-more, and on any board it favours whichever model noise lifted to the top.
-
-Here the strengths get a normal prior ``N(0, tau^2)`` on the centred scale, with ``tau^2``
-estimated from the board itself (method of moments: the spread of the estimates minus the
-part their own noise explains), and the draws come from the posterior, jointly over all
-models through the full covariance. When the spread is mostly noise the posterior pulls the
-models together and P(best) spreads out; when models are well measured the prior hardly
-moves them. On boards whose true strengths are drawn from a normal distribution this is the
-correct posterior, and P(best) is calibrated: within 3 points in each of 12 bins for a spread
-of 60 points and of 20 points (15,000 boards each, ``bench_route_quality.py --sections 5``).
-
-It is not calibrated when only the top is crowded (three models within 15 points, the rest
-40-250 below): over-confident by up to 27 points. There the board's spread says gaps of a
-few dozen points are real, and the data cannot show that the top's are smaller, since the
-standard error of the leaders' difference (11-48 points at 10,000-500 votes on 10 models) is
-as wide as the crowding. A richer prior did not rescue it: a two-group normal mixture, its
-parameters drawn by Gibbs sampling, cut the over-confidence of the high bins by a third to a
-half, to 5-20 points, at about twenty times the cost of computing the whole board.
+Drawing from ``N(theta_hat, cov)`` treats any spread between the estimates as real: on a fresh
+board it hands the noise-lifted leader a P(best) of 0.9 and more. Here the centred strengths get
+a prior ``N(0, tau^2)``, ``tau^2`` by the method of moments (the estimates' spread minus their
+noise), and draws come from the joint posterior. Calibrated when true strengths are normal;
+over-confident when only the top is crowded, where the data cannot show it (docs/ratings.md,
+"P(best)").
 """
 
 from __future__ import annotations
@@ -58,7 +43,6 @@ def posterior_draws(
     rounds : int
         Number of draws.
     rng : numpy.random.Generator
-        Source of randomness.
     """
     m = theta.size
     if m < 2:

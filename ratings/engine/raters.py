@@ -1,52 +1,22 @@
 """Is a voter's judgement worth counting? Four sequential tests, valid however often read.
 
-Each test is an *e-process*: a running product of per-event factors whose expectation, given
-everything before, is at most 1 for every voter the test calls good (its *null*). By Ville's
-inequality such a process ever reaches ``1 / a`` with probability at most ``a``, at whatever
-times it is read, so a voter may be judged after every vote. Each factor is a likelihood ratio
-of one alternative against the edge of the null, averaged over a small fixed grid of
-alternatives (a mixture of e-processes is an e-process): no parameter is tuned on the data.
+Each test is an *e-process*: a running product of per-event likelihood ratios, one alternative
+of a small fixed grid against the edge of the null, averaged over the grid. Under the null its
+expectation given the past is at most 1, so by Ville's inequality it ever reaches ``1 / a``
+with probability at most ``a``, and a voter may be judged after every vote (docs/voters.md).
 
-The tests
----------
-decoys
-    A decoy's off-prompt output is preferred with probability at most ``attentive`` (10% by
-    default) by an attentive voter. Alternatives: failure rates 25% to 70% (a voter clicking
-    at random fails half). How many decoys a voter gets may depend on their past answers
-    (the arena gives more to new voters and to voters failing them): each check is still
-    failed with probability at most ``attentive`` given everything before, so the test holds.
-side
-    Among the voter's left/right votes (ties and "both bad" left out), the left side is chosen
-    with probability within ``0.5 +/- side_margin`` (0.15 by default: sides are drawn at random,
-    so an honest voter's share is 0.5 plus the small left advantage a board fits). Alternatives:
-    shares 0.8 to 0.99 towards either side.
-agreement
-    The board's fit predicts each vote: the left side wins with log-odds ``delta`` (strengths
-    and the left advantage in natural-log units). An honest voter agrees with the board's
-    favourite with probability ``sigmoid(lam * |delta|)``; the team the board is fitted to has
-    ``lam = 1`` on average (the fit's score equations match predicted and observed wins). The
-    null is ``lam >= agreement_floor`` (0.5 by default: at least half as discerning as the
-    team); a random voter has ``lam = 0``, a contrarian one ``lam < 0``. Alternatives:
-    ``lam`` in {-1, -0.5, 0, 0.25}.
-promoter
-    For each model ``g`` the voter's left/right votes that show it: the board gives ``g`` a
-    win with log-odds ``eta``; the null is that the voter's log-odds are at most
-    ``eta + promoter_margin`` (0.5 by default, about 87 rating points of the voter's own taste).
-    Alternatives: shifts of 2, 3 and 5, one e-process per model. The test follows the leader:
-    at each vote it bets on the model with the most evidence so far (chosen from the past, so
-    no multiplicity correction is due), which is the model named.
+decoys     an attentive voter prefers a decoy's off-prompt output at most ``attentive`` of
+           the time, however many decoys their past answers earned them;
+side       left/right votes choose left with probability within ``0.5 +/- side_margin``;
+agreement  the voter agrees with the board's favourite with probability at least
+           ``sigmoid(agreement_floor * |delta|)`` (the team fitted to has ``lam = 1``);
+promoter   the voter gives each model a win with log-odds at most ``eta + promoter_margin``;
+           the test follows the leader: it bets on the model with the most evidence so far,
+           chosen from the past, so no multiplicity correction is due.
 
-Combining and deciding
-----------------------
-The voter's evidence is a weighted mean of the four e-values, with weights fixed in advance
-(:data:`WEIGHTS`: most on the decoy and promoter tests, whose evidence builds slowest; the side
-and agreement tests, when they have evidence, have it by orders of magnitude). A weighted
-mean of e-processes is again one on the voter's own stream of votes and decoys, so an honest
-voter's evidence ever reaches ``1 / error_rate`` with probability at most ``error_rate``, all
-four tests and every look together. Crossing it is *exclusion*; evidence above
-``1 / review_rate`` is *review*. Two approximations, said plainly: the board's fit stands in
-for the truth in the last two tests (it is fitted to the team, including the voter), and the
-tests read the whole history against today's board.
+The voter's evidence is a mean of the four e-values with weights fixed in advance, again an
+e-process: crossing ``1 / error_rate`` is exclusion, being above ``1 / review_rate`` review.
+The board's fit stands in for the truth in the last two tests.
 """
 
 from __future__ import annotations
@@ -102,9 +72,8 @@ class Thresholds:
 class Evidence:
     """Running log e-values over a voter's events (votes and decoys, in time order).
 
-    ``paths`` maps each test to its running log e-value (length = events); ``combined`` is the
-    log of their mean; ``crossed_at`` the first event at which it reached ``log(1 /
-    error_rate)`` (None if never); ``promoted`` the model with the largest promoter e-value.
+    ``paths``: per test; ``combined``: log of their weighted mean; ``crossed_at``: first event
+    at ``log(1 / error_rate)`` or None; ``promoted``: the model the promoter test names.
     """
 
     paths: dict[str, np.ndarray]
@@ -147,11 +116,8 @@ def side_path(chose_left: np.ndarray, *, margin: float = SIDE_MARGIN) -> np.ndar
 def agreement_path(
     agreed: np.ndarray, gap: np.ndarray, *, floor: float = AGREEMENT_FLOOR
 ) -> np.ndarray:
-    """Running log e-value against "agrees with the board at least ``sigmoid(floor * gap)``".
-
-    ``gap`` is ``|delta| >= 0`` per vote, ``agreed`` whether the voter chose the side the
-    board favours.
-    """
+    """Running log e-value against "agrees with the board at least ``sigmoid(floor * gap)``",
+    ``gap = |delta|`` per vote."""
     from scipy.special import expit
 
     agreed = np.asarray(agreed, dtype=bool)[:, None]
@@ -189,12 +155,8 @@ def _on_clock(mask: np.ndarray, path: np.ndarray) -> np.ndarray:
 def _promoter_clock(decisive, left, right, choice, delta, margin) -> tuple:
     """The promoter test on the event clock, following the leader; and the model it names.
 
-    Each model has its own e-process (:func:`promoter_paths`). At each vote the test bets on
-    the model with the most evidence before that vote, if it has any (above 1), with that
-    model's own mixture over the shifts: the factor is the step that model's e-process takes
-    at this vote (1 when it is not shown). The model is chosen from the past only, so each
-    factor has expectation at most 1 under the null and the product is an e-process, with no
-    division by the number of models; it loses only the votes before the promoted model leads.
+    At each vote it takes the step of the e-process (:func:`promoter_paths`) of the model with
+    the most evidence (above 1) before that vote: chosen from the past, so still an e-process.
     """
     events = decisive.size
     known = decisive & ~np.isnan(delta) & (left >= 0) & (right >= 0)

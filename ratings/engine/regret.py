@@ -1,35 +1,22 @@
 """How far each model may be below the best: an anytime-valid regret bound per model.
 
-A router does not need *the* best model, only one good enough: within a tolerance of the best.
-For each established model ``i`` the bound is an upper limit on its shortfall
-``R_i = max_c theta_c - theta_i`` (``c`` over the established models), built from the same
-one-sided confidence sequences as the route's exact rule (:mod:`ratings.engine.decision`):
+For each established model ``i`` the bound on ``R_i = max_c theta_c - theta_i`` is the largest
+of the one-sided confidence sequences of :mod:`ratings.engine.decision`,
 
-    theta_c - theta_i  <=  (theta_hat_c - theta_hat_i) + radius(se_ci, a)    for every c != i
+    theta_c - theta_i  <=  (theta_hat_c - theta_hat_i) + radius(se_ci, a),  a = error_rate / (k - 1)
 
-at ``a = error_rate / (k - 1)`` with ``k`` established models, and ``R_i`` is bounded by the
-largest of these (clipped at zero). Why it holds at every look, for every model at once, with
-probability at least ``1 - error_rate``: only the ``k - 1`` pairs ``(b, i)`` with the true best
-``b`` matter (``R_i = theta_b - theta_i``), each bound fails at any look with probability at
-most ``a``, and a union over them costs ``(k - 1) a = error_rate``. The same event guarantees
-the decision: a pick is called good enough when its bound is within the tolerance, so a pick
-more than the tolerance below the best is named with confidence only if one of those bounds
-failed, at most ``error_rate`` over the whole life of the board, however often it is read,
-and whichever model is picked (the leader, the cheapest or the fastest good-enough one).
-
-At tolerance 0 the leader's bound is below zero exactly when today's exact rule is confident.
-
-Provisional models (below the vote threshold) get no bound (NaN): they are outside the union
-and cannot be picked. Every function takes natural-log strengths and accepts a leading batch
-shape (``theta`` ``(..., m)``, ``covariance`` ``(..., m, m)``), so a simulation can read
-thousands of boards in one call.
+clipped at zero. Only the ``k - 1`` pairs with the true best matter, so all bounds hold at every
+look with probability ``1 - error_rate``, and a pick called good enough (bound within the
+tolerance) is wrong only if one failed (docs/ratings.md, "Good enough, sooner"). Provisional
+models get NaN. Natural-log strengths; a leading batch shape is accepted (``theta`` ``(..., m)``,
+``covariance`` ``(..., m, m)``) so a simulation can read thousands of boards in one call.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .decision import DEFAULT_ERROR_RATE, mixture_radius, within_tolerance
+from .decision import DEFAULT_ERROR_RATE, mixture_radius, pair_se, within_tolerance
 
 
 def regret_excess(
@@ -45,17 +32,18 @@ def regret_excess(
     the only established model.
     """
     theta = np.asarray(theta, dtype=float)
-    cov = np.asarray(covariance, dtype=float)
+    gaps = theta[..., :, None] - theta[..., None, :]
+    return excess_over(gaps, pair_se(covariance), established, error_rate=error_rate)
+
+
+def excess_over(
+    gaps: np.ndarray, se: np.ndarray, established: np.ndarray, *, error_rate: float
+) -> np.ndarray:
+    """:func:`regret_excess` from estimates ``gaps[..., c, i]`` of ``theta_c - theta_i``."""
     established = np.asarray(established, dtype=bool)
-    m = theta.shape[-1]
-    diag = np.diagonal(cov, axis1=-2, axis2=-1)
-    variance = diag[..., :, None] + diag[..., None, :] - 2.0 * cov
-    se = np.sqrt(np.clip(variance, 0.0, None))
-    k = established.sum(axis=-1)
-    alpha = error_rate / np.maximum(k - 1, 1)
-    radius = mixture_radius(se, np.asarray(alpha)[..., None, None])
-    # upper[..., c, i] bounds theta_c - theta_i.
-    upper = theta[..., :, None] - theta[..., None, :] + radius
+    m = gaps.shape[-1]
+    alpha = error_rate / np.maximum(established.sum(axis=-1) - 1, 1)
+    upper = gaps + mixture_radius(se, np.asarray(alpha)[..., None, None])
     against = established[..., :, None] & ~np.eye(m, dtype=bool)
     excess = np.where(against, upper, -np.inf).max(axis=-2)
     return np.where(established, excess, np.nan)
@@ -100,17 +88,15 @@ def confident_leaders(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The quality pick of many boards at once: leader, confident, regret bound per model.
 
-    The leader is the established model rated highest (lowest index among equals, -1 when none
-    is established); it is confident when at least two models are established and its bound
-    is within ``tolerance`` (:func:`ratings.engine.decision.within_tolerance`), the rule
-    :func:`ratings.engine.decision.leader_decision` applies to one board.
+    The leader is the established model rated highest (lowest index among equals, -1 without
+    one), confident as :func:`ratings.engine.decision.leader_decision` would say per board.
     """
     theta = np.asarray(theta, dtype=float)
     established = np.asarray(established, dtype=bool)
     excess = regret_excess(theta, covariance, established, error_rate=error_rate)
+    bounds = np.where(np.isnan(excess), np.nan, np.maximum(excess, 0.0))
     leader = np.where(established, theta, -np.inf).argmax(axis=-1)
     leader = np.where(established.any(axis=-1), leader, -1)
     lead_excess = np.take_along_axis(excess, np.maximum(leader, 0)[..., None], axis=-1)[..., 0]
     confident = (established.sum(axis=-1) >= 2) & within_tolerance(lead_excess, tolerance)
-    bounds = np.where(np.isnan(excess), np.nan, np.maximum(excess, 0.0))
     return leader, confident, bounds

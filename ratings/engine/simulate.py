@@ -1,15 +1,10 @@
 """Simulated boards from known strengths, and how often intervals cover them.
 
-Boards are drawn from the model the leaderboard assumes: true log-strengths
-``theta ~ N(0, spread^2)``, each vote between a uniformly random pair on random sides, and an
-expected score of ``sigmoid(theta_left - theta_right)`` for the left model. Ties occur with
-probability ``tie_rate * 4 p (1 - p)`` (most often between equals) and are taken out of both win
-probabilities equally, so the expected score, and hence the half-tie Bradley-Terry estimand,
-stays exactly ``theta``. Ties make a vote less noisy than a coin flip of the same mean, which is
-what separates the sandwich interval from the model-based (Fisher) one.
-
-Coverage counts, over all (model, board) cases, how often the 95% interval holds the true
-strength after both are centred on the mean of the rated models (the leaderboard's anchor).
+Votes follow the model the leaderboard assumes: a uniformly random pair on random sides, an
+expected score of ``sigmoid(theta_left - theta_right)``. Ties (``tie_rate * 4 p (1 - p)``) come
+out of both win probabilities equally, so the half-tie estimand stays exactly ``theta`` while a
+vote gets less noisy than a coin flip: what separates the sandwich interval from the Fisher one.
+Coverage is counted on strengths centred on the rated models' mean, as the board anchors them.
 """
 
 from __future__ import annotations
@@ -61,9 +56,7 @@ def simulate_votes(
     theta : numpy.ndarray
         True log-strengths.
     n_votes : int
-        Number of votes.
     rng : numpy.random.Generator
-        Source of randomness.
     tie_rate : float
         Tie probability between equal models, in [0, 0.5].
     position : float
@@ -113,11 +106,8 @@ def simulate_style_votes(
 ) -> StyleRows:
     """Votes swayed by looks as well as strength (the model of :mod:`ratings.engine.style`).
 
-    Each output's features are its model's row of ``style`` (shape (n, k)) plus normal noise
-    of standard deviation ``noise``, equally correlated across features at ``correlation``;
-    the left side's expected score is ``sigmoid(theta_l - theta_r + position + beta . (f_l -
-    f_r))`` with ``beta`` in log-odds per unit of each feature, ties drawn as in
-    :func:`simulate_votes`.
+    An output's features are its model's row of ``style`` (n, k) plus normal ``noise``, equally
+    correlated across features; ``beta`` is in log-odds per unit of each feature.
     """
     k = style.shape[1]
     if not 0.0 <= correlation < 1.0:

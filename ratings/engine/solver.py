@@ -12,25 +12,27 @@ from __future__ import annotations
 
 import numpy as np
 
-from .likelihood import Cells, Problem, evaluate
+from .likelihood import Cells, Layout, evaluate
 
 # Tolerate a rise of the objective within rounding noise of a sum over many pairs.
 _RELATIVE_SLACK = 1e-12
 
 
 def newton(
-    problem: Problem,
+    problem: Layout,
     cells: Cells,
     z0: np.ndarray,
     *,
     tol: float,
     max_iter: int,
     gauge: bool = False,
+    objective=evaluate,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Minimise the penalised NLL from ``z0`` (shape (R, q)) for every round.
 
     The last step of a round is applied once it is below ``tol``; Newton's quadratic
-    convergence puts the result within about ``tol**2`` of the optimum.
+    convergence puts the result within about ``tol**2`` of the optimum. ``objective`` is
+    called as :func:`~ratings.engine.likelihood.evaluate` is (the style fit brings its own).
 
     Returns
     -------
@@ -51,7 +53,7 @@ def newton(
         if active.size == 0:
             break
         sub = cells if active.size == n_rounds else cells.take(active)
-        f, g, h = evaluate(problem, sub, z[active], order=2, gauge=gauge)
+        f, g, h = objective(problem, sub, z[active], order=2, gauge=gauge)
         n_iter[active] += 1
         rose = state.retreat(z, active, f)
         moving = active[~rose]

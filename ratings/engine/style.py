@@ -1,30 +1,17 @@
 """Style control: Bradley-Terry strengths with the pull of each style feature taken out.
 
-Voters reward looks as well as substance: a more colourful or sharper picture wins more often,
-whichever model made it. As LMArena's style control does for text, the fit adds one
-coefficient per style feature to the Bradley-Terry model of :mod:`ratings.engine.likelihood`.
-For a vote between the outputs shown left (model ``i``) and right (model ``j``)::
+As LMArena's style control does for text (docs/ratings.md, "Style control"), the fit of
+:mod:`ratings.engine.likelihood` gains one coefficient per style feature::
 
     d = theta_i - theta_j (+ gamma) + sum_k beta_k x_k
     x_k = (f_k(left output) - f_k(right output)) / s_k
 
-where ``s_k`` is the standard deviation of that difference over the board's votes. The
-difference is scaled, not centred, so two outputs that look alike add nothing: ``theta`` is a
-model's strength between outputs of equal style, and ``beta_k`` the log-odds a voter adds for
-one standard deviation more of feature ``k``. Ties (half a win, or Davidson's ``nu``), the
-left-side term ``gamma`` and the prior are exactly the plain fit's; the prior covers ``theta``,
-``gamma`` and ``log nu``, never ``beta``. A feature that does not vary on a board, or whose
-difference is (nearly) a linear combination of the features before it, is left out of the
-fit (its coefficient is NaN; ``scale`` is 0 only for the first).
-
-The features differ from battle to battle, so votes cannot be pooled per pair as the plain fit
-pools them: the input is one row per vote, and one Newton iteration costs O(votes x features^2)
-(about a second for a million votes and seven features, ten iterations).
-
-Uncertainty is the robust sandwich ``H^-1 M H^-1`` with ``M`` summed over votes, each model's
-variance floored at its quasi-likelihood variance exactly as the plain board's
-(:func:`ratings.engine.intervals.covariance_of`); the floor touches ``theta`` only, so the
-coefficients carry the plain sandwich.
+``s_k`` the standard deviation of the difference over the board's votes: scaled, not centred,
+so two outputs that look alike add nothing and ``theta`` is a strength at equal style. Ties,
+``gamma`` and the prior are the plain fit's; the prior never covers ``beta``. A feature that
+does not vary, or is (nearly) a linear combination of those before it, is left out (NaN).
+Features differ per battle, so the input is one row per vote, O(votes x features^2) per
+Newton step. Uncertainty is the plain board's floored sandwich (the floor on ``theta`` only).
 
 Parameter layout: ``theta`` of the rated models, then ``gamma`` if ``position_bias``, then the
 ``beta`` of the features used, then ``log nu`` if ``ties == "davidson"``.
@@ -32,13 +19,12 @@ Parameter layout: ``theta`` of the rated models, then ``gamma`` if ``position_bi
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .board import Board, board_from_fit
+from .board import Board, board_from_fit, check_board_options
 from .bt import BTFit, fit_from_solution
 from .counts import PairCounts
 from .decision import DEFAULT_ERROR_RATE
@@ -53,12 +39,12 @@ from .likelihood import (
     pair_terms,
 )
 from .posterior import posterior_draws
+from .solver import newton
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
 
 METHOD = "bt_style"
-_RELATIVE_SLACK = 1e-12
 
 
 @dataclass(frozen=True)
@@ -157,11 +143,9 @@ class StyleFit:
 class _Design(Layout):
     """The fit's design, votes sorted by (left, right) pair so that sums per pair are slices.
 
-    ``starts`` are the first vote of each pair, ``pair_left`` and ``pair_right`` its models,
-    ``incidence`` the (models x pairs) map of +1 (left) and -1 (right); ``dense`` holds the
-    per-vote covariates as rows (ones for ``gamma``, then the scaled differences), and
-    ``scratch`` room of the same shape, reused: fresh memory of that size costs more than the
-    arithmetic done in it.
+    ``incidence`` maps pairs to models (+1 left, -1 right); ``dense`` holds the per-vote
+    covariates as rows (ones for ``gamma``, then the scaled differences); ``scratch`` is reused
+    room of its shape, as fresh memory of that size costs more than the arithmetic in it.
     """
 
     left: np.ndarray
@@ -183,10 +167,7 @@ class _Design(Layout):
         return self.n_models + self.dense.shape[0] + int(self.ties == "davidson")
 
     def per_model(self, per_vote: np.ndarray) -> np.ndarray:
-        """Sums over each model's votes, +1 when shown left and -1 when shown right.
-
-        ``per_vote`` is one value per vote, or rows of them (then one column per row).
-        """
+        """Sums over each model's votes (+1 left, -1 right) of one or more rows of values."""
         return self.incidence @ np.add.reduceat(per_vote, self.starts, axis=-1).T
 
 
@@ -225,20 +206,23 @@ def style_fit(
     x[:, varies] = difference[:, varies] / scale[varies]
     used = varies & _independent(x)
     design = _design(rows, rated, x[:, used], ties, position_bias, prior)
-    z, n_iter, converged = _newton(design, tol=tol, max_iter=max_iter, gauge=prior == 0)
+    z0 = np.zeros((1, design.n_params))
+    z, n_iter, converged = newton(
+        design, design.cells, z0, tol=tol, max_iter=max_iter, gauge=prior == 0, objective=_evaluate
+    )
+    z = z[0]
     covariance = _covariance(design, z, gauge=prior == 0)
     start = design.n_models + int(position_bias)
     coef, coef_se = np.full(scale.size, np.nan), np.full(scale.size, np.nan)
     coef[used] = z[start : start + used.sum()]
     coef_se[used] = np.sqrt(np.diag(covariance)[start : start + used.sum()])
-    fit = fit_from_solution(design, z, rated, n_iter, converged)
+    fit = fit_from_solution(design, z, rated, int(n_iter[0]), bool(converged[0]))
     counts = PairCounts.from_votes(rows.n_models, rows.left, rows.right, rows.outcome)
     return StyleFit(fit, coef, coef_se, np.where(varies, scale, 0.0), covariance, counts)
 
 
 def _independent(x: np.ndarray, tol: float = 1e-6) -> np.ndarray:
-    """Columns of ``x`` kept in order, each only if it is not (nearly) a linear combination of
-    those kept before it: its share of variance left after them is above ``tol``."""
+    """Columns of ``x`` whose share of variance left after those kept before is above ``tol``."""
     gram = x.T @ x / max(x.shape[0], 1)
     kept: list[int] = []
     for j in range(x.shape[1]):
@@ -283,15 +267,15 @@ def _design(rows, rated, x, ties, position_bias, prior) -> _Design:
     )  # fmt: skip
 
 
-def _evaluate(design: _Design, z: np.ndarray, *, gauge: bool):
-    """Objective, gradient and Hessian at ``z``."""
-    d, eta = _predictor(design, z)
-    nll, grads, hess = pair_terms(d, eta, design.cells, order=2)
+def _evaluate(design: _Design, cells: Cells, z: np.ndarray, *, order: int = 2, gauge: bool):
+    """Objective, gradient and Hessian at ``z`` of shape (1, q), batched as the solver's."""
+    d, eta = _predictor(design, z[0])
+    nll, grads, hess = pair_terms(d, eta, cells, order=2)
     f = np.array([nll.sum()])
     g = _transpose(design, [a[0] for a in grads])[None, :]
     h = _gram(design, [a[0] for a in hess])[None, :, :]
-    add_penalty(design, z[None, :], f, g, h, gauge=gauge)
-    return float(f[0]), g[0], h[0]
+    add_penalty(design, z, f, g, h, gauge=gauge)
+    return f, g, h
 
 
 def _predictor(design: _Design, z: np.ndarray):
@@ -336,34 +320,9 @@ def _gram(design: _Design, weights: list[np.ndarray]) -> np.ndarray:
     return h
 
 
-def _newton(design: _Design, *, tol: float, max_iter: int, gauge: bool):
-    """Damped Newton from zero; a step that raised the objective is halved and retried."""
-    z = np.zeros(design.n_params)
-    base, step, best, t = z.copy(), np.zeros_like(z), math.inf, 1.0
-    for n_iter in range(1, max_iter + 1):
-        f, g, h = _evaluate(design, z, gauge=gauge)
-        if not f <= best + _RELATIVE_SLACK * (1.0 + abs(best)):
-            t *= 0.5
-            z = base - t * step
-            continue
-        step = _solve(h, g)
-        base, best, t = z, f, 1.0
-        z = z - step
-        if np.abs(step).max(initial=0.0) <= tol:
-            return z, n_iter, True
-    return z, max_iter, False
-
-
-def _solve(h: np.ndarray, g: np.ndarray) -> np.ndarray:
-    try:
-        return np.linalg.solve(h, g)
-    except np.linalg.LinAlgError:
-        return np.linalg.lstsq(h, g, rcond=None)[0]
-
-
 def _covariance(design: _Design, z: np.ndarray, *, gauge: bool) -> np.ndarray:
     """Floored sandwich covariance at the optimum ``z`` (``theta`` centred)."""
-    _, _, hessian = _evaluate(design, z, gauge=gauge)
+    hessian = _evaluate(design, design.cells, z[None, :], gauge=gauge)[2][0]
     inverse = np.linalg.pinv(hessian, hermitian=True)
     d, eta = _predictor(design, z)
     weights = [a[0] for a in meat_weights(d, eta, design.cells)]
@@ -381,50 +340,28 @@ def compute_style_board(
     *,
     ties: str = "half",
     position_bias: bool = False,
+    prior: float = DEFAULT_PRIOR,
     rounds: int = 1000,
     seed: int = 0,
+    error_rate: float = DEFAULT_ERROR_RATE,
     anchor: float = 1000.0,
     scale: float = 400.0,
     base: float = 10.0,
-    prior: float = DEFAULT_PRIOR,
-    error_rate: float = DEFAULT_ERROR_RATE,
 ) -> tuple[Board, StyleFit]:
     """The style-controlled leaderboard of ``rows``, and the fit with its coefficients.
 
-    The board is built as :func:`~ratings.engine.board.compute_board` builds the plain one
-    (ratings on the Elo scale, 95% intervals, ranks and rank ranges, tiers, P(best), tallies
-    of the rows), from the strengths at equal style with the floored sandwich interval.
+    Options as :func:`~ratings.engine.board.compute_board` takes them; the board is built as the
+    plain one is, from the strengths at equal style with the floored sandwich interval.
     """
-    if isinstance(rounds, bool) or not isinstance(rounds, int | np.integer) or rounds < 1:
-        raise ValueError(f"rounds must be a positive integer, got {rounds!r}")
-    if not 0.0 < error_rate < 1.0:
-        raise ValueError(f"error_rate must lie strictly between 0 and 1, got {error_rate!r}")
+    check_board_options(rounds, seed, error_rate)
     style = style_fit(rows, ties=ties, position_bias=position_bias, prior=prior)
     fit = style.fit
-    m = int(fit.rated.sum())
-    theta_cov = style.covariance[:m, :m]
+    theta_cov = style.covariance[: int(fit.rated.sum()), : int(fit.rated.sum())]
     lower, upper = normal_bounds(fit.theta, style.covariance)
-    draws = posterior_draws(
-        fit.theta[fit.rated], theta_cov, rounds=rounds, rng=np.random.default_rng(seed)
-    )
-    params = {
-        "method": METHOD,
-        "n_models": int(rows.n_models),
-        "n_votes": float(rows.left.size),
-        "n_pairs": int(style.counts.canonical().left.size),
-        "anchor": float(anchor),
-        "scale": float(scale),
-        "base": float(base),
-        "seed": int(seed),
-        "ties": ties,
-        "position_bias": bool(position_bias),
-        "interval": "sandwich",
-        "rounds": int(rounds),
-        "prior": float(prior),
-        "level": LEVEL,
-        "error_rate": float(error_rate),
-        "converged": bool(fit.converged),
-        "n_iter": int(fit.n_iter),
-    }
+    rng = np.random.default_rng(seed)
+    draws = posterior_draws(fit.theta[fit.rated], theta_cov, rounds=rounds, rng=rng)
     spread = Uncertainty(lower, upper, draws, theta_cov, {})
-    return board_from_fit(style.counts, fit, spread, params), style
+    elo = {"anchor": anchor, "scale": scale, "base": base}
+    options = {"interval": "sandwich", "rounds": rounds, "error_rate": error_rate}
+    board = board_from_fit(style.counts, fit, spread, method=METHOD, seed=seed, **elo, **options)
+    return board, style

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from scipy.optimize import check_grad
 from scipy.special import expit
 
@@ -12,7 +11,6 @@ from ratings.engine.local import (
     kernel_weights,
     local_fit,
     local_regret,
-    pair_log_loss,
     sandwich,
     tallies_from,
     weighted_bt,
@@ -46,15 +44,15 @@ def test_the_fit_is_the_optimum_of_its_objective():
 
     def objective(t):
         d = t[tallies.first] - t[tallies.second]
-        wins = tallies.first_wins + 0.5 * tallies.ties
-        losses = tallies.second_wins + 0.5 * tallies.ties
+        wins = tallies.wins + 0.5 * tallies.ties
+        losses = tallies.losses + 0.5 * tallies.ties
         nll = -(wins * np.log(expit(d)) + losses * np.log(expit(-d))).sum()
         return nll + 1.0 * ((t - centre) ** 2).sum()
 
     def gradient(t):
         d = expit(t[tallies.first] - t[tallies.second])
         g = np.zeros(3)
-        residual = tallies.total * d - tallies.first_wins - 0.5 * tallies.ties
+        residual = tallies.total * d - tallies.wins - 0.5 * tallies.ties
         np.add.at(g, tallies.first, residual)
         np.add.at(g, tallies.second, -residual)
         return g + 2.0 * (t - centre)
@@ -128,9 +126,3 @@ def _weighted_target(theta, share):
 def test_kernel_weights_fall_with_distance_and_stop_at_the_cutoff():
     w = kernel_weights(np.array([0.0, 0.3, 0.9, 1.0, 1.5]))
     assert w[0] == 1.0 and w[0] > w[1] > w[2] > 0.0 and w[3] == 0.0 and w[4] == 0.0
-
-
-def test_log_loss_of_even_odds_is_log_two_per_vote():
-    tallies = _tallies(np.ones(10), np.array([[0, 0]] * 5 + [[1, 1]] * 5))
-    loss, weight = pair_log_loss(np.zeros(3), tallies)
-    assert loss / weight == pytest.approx(np.log(2))
