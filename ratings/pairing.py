@@ -43,7 +43,7 @@ from ratings.engine.pairing import (
     with_exploration,
 )
 from ratings.models import Snapshot
-from ratings.routing import CategoryDecision, category_decision, route_tolerance
+from ratings.route_decision import CategoryDecision, category_decision, route_tolerance
 from ratings.selectors import snapshot_latest
 from ratings.services.recompute import rated_votes
 

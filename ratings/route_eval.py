@@ -24,7 +24,7 @@ from ratings import prompt_index
 from ratings.engine.local import tallies_from, weighted_bt
 from ratings.prompt_fit import decide
 from ratings.prompt_route import rule_for
-from ratings.routing import route_tolerance
+from ratings.route_decision import route_tolerance
 from ratings.services.prompt_index import OUTCOME
 from ratings.services.recompute import rated_votes
 

@@ -22,7 +22,7 @@ from ratings.pairing import (
     votes_needed,
     worth_of,
 )
-from ratings.routing import route_tolerance
+from ratings.route_decision import route_tolerance
 from ratings.selectors import snapshot_latest
 
 SETTLED, DECIDING, NO_DATA = "settled", "deciding", "no data"
