@@ -18,16 +18,8 @@ class CategorySerializer(serializers.ModelSerializer):
 class GeneratorSerializer(serializers.ModelSerializer):
     class Meta:
         model = Generator
-        fields = [
-            "slug",
-            "name",
-            "provider",
-            "model_id",
-            "modality",
-            "capabilities",
-            "enabled",
-            "price_per_output",
-        ]
+        fields = ["slug", "name", "provider", "model_id", "modality", "capabilities", "enabled",
+                  "price_per_output"]  # fmt: skip
 
 
 class BoardCategorySerializer(serializers.Serializer):

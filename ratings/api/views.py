@@ -119,12 +119,15 @@ class Pages(pagination.PageNumberPagination):
         return parameters
 
 
-def _get(operation_id: str, summary: str, tag: str, ok, errors: dict):
-    """The schema of a view's GET."""
-    return extend_schema_view(get=extend_schema(
-        operation_id=operation_id, summary=summary, tags=[tag],
-        responses=schemas.with_errors(ok, errors),
-    ))  # fmt: skip
+def _doc(operation_id: str, summary: str, tag: str, ok, errors: dict, **more):
+    """The schema of one operation."""
+    return extend_schema(operation_id=operation_id, summary=summary, tags=[tag],
+                         responses=schemas.with_errors(ok, errors), **more)  # fmt: skip
+
+
+def _get(*args):
+    """The schema of a view's inherited GET."""
+    return extend_schema_view(get=_doc(*args))
 
 
 class _Catalogue(StrictQuery, generics.ListAPIView):
@@ -156,16 +159,10 @@ class LeaderboardList(StrictQuery, APIView):
 
     query_serializers = (queries.PageQuerySerializer, queries.KindQuerySerializer)
 
-    @extend_schema(
-        operation_id="leaderboards",
-        summary="Every board of a kind, newest snapshot",
-        tags=["Leaderboards"],
-        responses=schemas.with_errors(
-            schemas.PagedBoardsSerializer,
-            {**schemas.PAGED_ERRORS, 400: schemas.ValidationErrorSerializer},
-        ),
-        parameters=[queries.PageQuerySerializer, queries.KindQuerySerializer],
-    )
+    @_doc("leaderboards", "Every board of a kind, newest snapshot", "Leaderboards",
+          schemas.PagedBoardsSerializer,
+          {**schemas.PAGED_ERRORS, 400: schemas.ValidationErrorSerializer},
+          parameters=[queries.PageQuerySerializer, queries.KindQuerySerializer])  # fmt: skip
     def get(self, request):
         query = _query(queries.KindQuerySerializer, request)
         kind, control = query.get("kind", Kind.GENERATE), query["control"]
@@ -222,31 +219,16 @@ class Route(StrictQuery, APIView):
 
     query_serializers = (queries.RouteQuerySerializer,)
 
-    @extend_schema(
-        operation_id="route",
-        summary="Which generator to use",
-        tags=["Routing"],
-        responses=schemas.with_errors(
-            schemas.RouteSerializer,
-            {**schemas.NOT_FOUND, 400: schemas.ValidationErrorSerializer},
-        ),
-        parameters=[queries.RouteQuerySerializer],
-    )
+    @_doc("route", "Which generator to use", "Routing", schemas.RouteSerializer,
+          schemas.BOARD_ERRORS, parameters=[queries.RouteQuerySerializer])  # fmt: skip
     def get(self, request):
         query = _query(queries.RouteQuerySerializer, request)
         category, kind = _board(query.get("category"), query.get("kind"))
         return conditional_json(request, route(category=category, kind=kind, **_options(query)))
 
-    @extend_schema(
-        operation_id="route_prompt",
-        summary="Which generator to use for this prompt",
-        tags=["Routing"],
-        request=queries.PromptRouteBodySerializer,
-        responses=schemas.with_errors(
-            schemas.PromptRouteSerializer,
-            {**schemas.NOT_FOUND, 400: schemas.ValidationErrorSerializer},
-        ),
-    )
+    @_doc("route_prompt", "Which generator to use for this prompt", "Routing",
+          schemas.PromptRouteSerializer, schemas.BOARD_ERRORS,
+          request=queries.PromptRouteBodySerializer)  # fmt: skip
     def post(self, request):
         body = queries.PromptRouteBodySerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -296,11 +278,7 @@ class BattlesExport(StrictQuery, APIView):
         operation_id="battles_export",
         summary="Export the votes as battles",
         tags=["Export"],
-        responses={
-            (200, "application/x-ndjson"): OpenApiTypes.STR,
-            **schemas.NOT_FOUND,
-            400: schemas.ValidationErrorSerializer,
-        },
+        responses={(200, "application/x-ndjson"): OpenApiTypes.STR, **schemas.BOARD_ERRORS},
         parameters=[queries.ExportQuerySerializer],
     )
     def get(self, request):
