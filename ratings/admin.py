@@ -106,7 +106,7 @@ class SnapshotAdmin(ReadOnly):
 
     @admin.display(description="observed win rate (row against column)")
     def win_rates(self, snapshot: Snapshot) -> str:
-        return _matrix(snapshot.matrices, "win_rate", "counts")
+        return _win_rates(snapshot.matrices)
 
     def get_urls(self):
         plan = path(
@@ -130,10 +130,9 @@ class SnapshotAdmin(ReadOnly):
         return TemplateResponse(request, "admin/ratings/vote_plan.html", context)
 
 
-def _matrix(matrices: dict, rates_key: str, counts_key: str) -> str:
-    """A stored matrix as a table of percentages with generator names, battles in brackets."""
-    ids, rates = matrices.get("generators", []), matrices.get(rates_key, [])
-    counts = matrices.get(counts_key, [])
+def _win_rates(matrices: dict) -> str:
+    """The stored win rates as a table of percentages with generator names, battles in brackets."""
+    ids, rates, counts = (matrices.get(k, []) for k in ("generators", "win_rate", "counts"))
     names = dict(Generator.objects.filter(id__in=ids).values_list("id", "name"))
     head = format_html_join("", "<th>{}</th>", ((names.get(i, i),) for i in ids))
     body = []

@@ -1,15 +1,8 @@
-"""The public arena battle format: JSON lines with model_a, model_b, winner and optional fields.
+"""The public arena battle format: JSON lines with model_a, model_b, winner and optional fields
+(docs/ratings.md, "At the terminal, and the battle format").
 
-``winner`` is ``model_a``, ``model_b``, ``tie`` or ``tie (bothbad)``. ``model_a`` is the side
-shown left. Optional: ``category``, ``tstamp`` (Unix seconds or ISO 8601), ``judge`` (the voter),
-``question_id`` (the prompt), ``id`` (the battle's stable id, up to 64 characters), and for an
-edit battle ``kind: "edit"`` with ``source_sha256``, the SHA-256 of the stored source image (a
-line without ``kind`` is a generation battle).
-
-An export gives every line an ``id`` (the battle's token for a vote cast here, the key an
-imported vote was stored under otherwise); an import stores it as given and skips a line whose
-id it already holds, so importing a file again, in any order, or into the arena it came from,
-adds nothing. A line without an id is keyed by its content instead.
+Every exported line has an ``id``; an import skips an id it already holds (a line without one is
+keyed by its content), so importing a file again, in any order, adds nothing.
 """
 
 from __future__ import annotations
@@ -66,13 +59,9 @@ class BattleLine:
         return int.from_bytes(digest[:8], "big")
 
     def import_key(self, occurrence: int = 0) -> str:
-        """Same battle, same key: importing a file twice adds nothing the second time.
-
-        The line's ``id`` when it has one. Otherwise a hash of its content: ``occurrence``
-        numbers identical lines within one file (0 for the first), so a file without
-        timestamps or ids, where one pairing and outcome repeat, keeps every line. The first
-        keeps the key it had before repeats were numbered.
-        """
+        """Same battle, same key: the line's ``id``, else a hash of its content and its
+        ``occurrence`` among identical lines of the file (0 keeps the key it had before repeats
+        were numbered), so a file where one pairing and outcome repeat keeps every line."""
         if self.id:
             return self.id
         canonical = self._canonical() + ([str(occurrence)] if occurrence else [])

@@ -177,11 +177,8 @@ class ApiKey(models.Model):
 
 
 class PromptRouteIndex(models.Model):
-    """The prompt route's index of a category's board, built by its recompute.
-
-    Its voted prompts as TF-IDF vectors and their votes by pair (ratings.prompt_index), as
-    numpy's npz bytes: built once per snapshot, read by every prompt route until the next.
-    """
+    """The prompt route's index of a category's board (ratings.prompt_index) as npz bytes: built
+    once per snapshot by its recompute, read by every prompt route until the next."""
 
     snapshot = models.OneToOneField(
         Snapshot, on_delete=models.CASCADE, related_name="prompt_route_index"

@@ -1,23 +1,10 @@
-"""Matchmaking from the boards: the rules the arena asks when it makes and hands out battles.
+"""Matchmaking from the boards: the rules the arena asks when it makes and hands out battles
+(registered in ``RatingsConfig.ready()``: the arena never imports ratings; docs/pairing.md).
 
-Registered with the arena in ``RatingsConfig.ready()`` (the arena never imports ratings).
-Everything is read from a category's newest snapshot, so a battle costs no fit: the
-posterior, the top-two Thompson weights, the votes each challenger is short of under the
-route's rule and the route's state are computed once per snapshot and kept in this process
-(``_STATES``), keyed by snapshot id.
-
-The decision matchmaking aims at is the route's at the category's tolerance
-(:func:`ratings.routing.route_tolerance`): the votes still short are those the tolerance rule
-needs (:func:`ratings.engine.pairing.votes_short` with the tolerance), so a category whose
-leader is known to be good enough stops asking for votes that would only tell it apart from a
+What matchmaking needs of a snapshot is computed once per snapshot (``_STATES``), so a battle
+costs no fit. It aims at the route's decision at the category's tolerance: a category whose
+leader is known to be good enough stops asking for votes that would only separate it from a
 runner-up within the tolerance.
-
-A category is *settled* (:func:`board_settled`, the one definition, read by the pairs, the
-category's worth and the vote plan alike) when its route is confident at its tolerance, no
-provisional generator might still overtake the leader, no enabled generator is still unrated
-and none is being placed again after a change; it then gets only the exploration share of
-votes, drawn uniformly, until a new snapshot (new votes, drift), a new generator or a changed
-one (``Generator.changed_at``) reopens it.
 """
 
 from __future__ import annotations
@@ -43,7 +30,7 @@ from ratings.engine.pairing import (
     with_exploration,
 )
 from ratings.models import Snapshot
-from ratings.routing import CategoryDecision, category_decision, route_tolerance
+from ratings.route_decision import category_decision, route_tolerance
 from ratings.selectors import snapshot_latest
 from ratings.services.recompute import rated_votes
 
@@ -91,15 +78,6 @@ class PairPlan:
     uniform: bool
 
 
-def route_settled(decision: CategoryDecision) -> bool:
-    """Whether the route's own rule calls this board decided at the category's tolerance.
-
-    Confident (see ratings.routing.category_decision), with no provisional generator that
-    might still overtake the leader.
-    """
-    return decision.confident and not decision.provisional_challengers
-
-
 def board_state(*, category: Category, snapshot: Snapshot) -> BoardState:
     """The matchmaking view of a snapshot, built once per snapshot and tolerance."""
     # With the time too: ids repeat after a rollback (tests) or a restored backup.
@@ -142,38 +120,18 @@ def _build_state(category: Category, snapshot: Snapshot) -> BoardState:
             sd[rated], counts[np.ix_(rated, rated)], predicted[np.ix_(rated, rated)]
         )
     decision = category_decision(snapshot)
-    settled = rated.size >= 2 and route_settled(decision)
-    leader, short, cheap, cheap_short = _shortfall(
-        snapshot, matrices, rating, votes, predicted, decision.tolerance, ids
-    )
+    # Settled by the route's own rule: confident, and no provisional generator may overtake.
+    settled = rated.size >= 2 and decision.confident and not decision.provisional_challengers
+    shortfall = _shortfall(snapshot, matrices, rating, votes, predicted, decision.tolerance, ids)
     return BoardState(
-        snapshot_id=snapshot.id,
-        computed_at=snapshot.computed_at.isoformat(),
-        generator_ids=ids,
-        rating=rating,
-        sd=sd,
-        votes=votes,
-        p_best=p_best,
-        covariance=covariance,
-        vote_count=snapshot.vote_count,
-        settled=settled,
-        leader=leader,
-        short=short,
-        cheaper=cheap,
-        cheaper_short=cheap_short,
-        tolerance=decision.tolerance,
-        regret_bound=decision.regret_bound,
-    )
+        snapshot.id, snapshot.computed_at.isoformat(), ids, rating, sd, votes, p_best, covariance,
+        snapshot.vote_count, settled, *shortfall, decision.tolerance, decision.regret_bound,
+    )  # fmt: skip
 
 
 def _shortfall(snapshot, matrices, rating, votes, predicted, tolerance: float, ids):
-    """The route's leader and the direct votes each model is short of under its rule.
-
-    At the category's ``tolerance`` (rating points): a challenger within it of the leader is
-    short of none once the leader's bound over it is within the tolerance. Where prices
-    differ, also the cheaper model the cost objective may pick (by today's estimates within
-    the tolerance) and the votes it is short of against each other model; else None, zeros.
-    """
+    """The route's leader and the direct votes each model is short of under its rule; where
+    prices differ, also the cheaper model the cost objective may pick and its shortfall."""
     m = rating.size
     short, cheap_short = np.zeros(m), np.zeros(m)
     rated = ~np.isnan(rating)
@@ -219,11 +177,8 @@ def _array(rows, m: int, missing: float) -> np.ndarray:
 def pair_plan(
     state: BoardState | None, generator_ids: list[int], since_change: dict[int, int] | None = None
 ) -> PairPlan:
-    """Weights over the pairs of ``generator_ids`` (the enabled pool) for one board.
-
-    ``since_change``: board votes since its change of each changed generator (see
-    :func:`votes_since_change`); such a generator is placed again like a new one.
-    """
+    """Weights over the pairs of ``generator_ids`` (the enabled pool) for one board; a generator
+    in ``since_change`` (its votes since its change) is placed again like a new one."""
     ids = sorted(set(generator_ids))
     exploration = settings.ARENA_PAIRING_EXPLORATION
     m = len(ids)
@@ -316,11 +271,7 @@ def pair_weights(*, category_id: int, generator_ids: list[int]) -> dict[tuple[in
 
 
 def category_worth(*, category_ids: list[int | None]) -> dict[int | None, float]:
-    """The arena's category policy: what a vote is worth in each category (0 when settled).
-
-    Read fresh on every claim: the newest snapshot of each board is one indexed query, and
-    what matchmaking derives from a snapshot is kept per snapshot id (``_STATES``).
-    """
+    """The arena's category policy: what a vote is worth in each category (0 when settled)."""
     ids = sorted(c for c in category_ids if c is not None)
     enabled = list(Generator.objects.filter(enabled=True).values_list("id", flat=True))
     categories = Category.objects.filter(id__in=ids)
@@ -341,11 +292,8 @@ def worth_of(*, category: Category, enabled: list[int]) -> float:
 def board_settled(
     state: BoardState, enabled: list[int], since_change: dict[int, int] | None = None
 ) -> bool:
-    """Whether a category is settled: the one definition (see the module docstring).
-
-    The route confident at the category's tolerance with no provisional challenger, every
-    enabled generator rated on the board, and none being placed again after a change.
-    """
+    """The one definition of settled: the route confident with no provisional challenger, every
+    enabled generator rated, none being placed again after a change."""
     ids = sorted(set(enabled))
     rated = set(np.array(state.generator_ids)[~np.isnan(state.rating)].tolist())
     if not (state.settled and set(ids) <= rated):
@@ -357,10 +305,8 @@ def board_settled(
 
 
 def votes_since_change(*, snapshot: Snapshot, changed: dict[int, datetime]) -> dict[int, int]:
-    """Votes of a board, up to ``snapshot``, cast with each changed generator since its change.
-
-    ``changed`` maps generator id to its ``changed_at``. One count per changed generator.
-    """
+    """Votes of a board, up to ``snapshot``, cast with each changed generator since its
+    ``changed_at``."""
     votes = rated_votes(category=snapshot.category)
     if snapshot.last_vote_id is not None:
         votes = votes.filter(id__lte=snapshot.last_vote_id)
@@ -395,12 +341,8 @@ def changed_votes(state: BoardState | None, ids: list[int]) -> dict[int, int]:
 
 
 def votes_needed(state: BoardState) -> tuple[float, list[int]] | None:
-    """Direct votes until the route's rule clears the leader of every challenger.
-
-    The sum of what each challenger is short of against the leader (see
-    :func:`ratings.engine.pairing.votes_short`), with the generator ids of the leader and
-    the challengers still short; None without a leader and a challenger to judge.
-    """
+    """Direct votes until the route's rule clears the leader of every challenger, with the ids
+    of the leader and those still short; None without a leader and a challenger."""
     if state.leader is None or (~np.isnan(state.rating)).sum() < 2:
         return None
     short = np.flatnonzero(state.short > 0)

@@ -1,9 +1,7 @@
 """Boards, routes and matrices as plain JSON-ready dicts, shared by the API, pages and CSV.
 
-The one cache of boards: a snapshot never changes, so what it holds is cached under its id
-(a new snapshot has a new key and nothing needs clearing). What a generator's admin may edit
-(name, price, provider, model) is read fresh on every request and merged in, so an edit shows
-on the next request.
+A snapshot never changes, so what it holds is cached under its id; what a generator's admin
+may edit (name, price, provider, model) is read fresh on every request and merged in.
 """
 
 from __future__ import annotations
@@ -139,13 +137,8 @@ def _with_plain_ranks(plain_id: int, rows: list[dict]) -> list[dict]:
 
 
 def _regret_by_id(snapshot: Snapshot, rows: list[dict]) -> tuple[dict, dict]:
-    """Each established generator's regret bound in rating points (see ratings.engine.regret),
-    and each rated one's votes to flip (votes for the next one down that would overtake it,
-    see ratings.engine.flip).
-
-    From the stored ratings and covariance, at the route's error rate; none for a snapshot
-    stored without a covariance.
-    """
+    """Each established generator's regret bound and each rated one's votes to flip, in rating
+    points, at the route's error rate; none for a snapshot stored without a covariance."""
     matrices = snapshot.matrices or {}
     values, ids = matrices.get("covariance"), matrices.get("generators", [])
     stored = {r["generator_id"]: r for r in rows}

@@ -1,8 +1,5 @@
-"""A voter's own board: the models ranked by their votes alone, beside the team's board.
-
-Read on request, never stored: one voter's votes are few, and the engine fits them in
-milliseconds. The votes are the ones the team board counts (:func:`rated_votes`: not voided,
-less those the settings drop), restricted to the voter; decoy battles' answers are no votes.
+"""A voter's own board: the models ranked by their votes alone, beside the team's board. Read
+on request, never stored: one voter's votes are few, and the engine fits them in milliseconds.
 """
 
 from __future__ import annotations

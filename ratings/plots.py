@@ -1,10 +1,6 @@
-"""Server-drawn SVG plots for the leaderboard pages: no script, readable without JavaScript.
-
-Each function returns SVG markup built from numbers only (labels are escaped), so pages can
-include it with ``|safe`` and still work under a strict Content-Security-Policy.
-
-Plots are drawn at their own size in CSS pixels and never scaled down (a narrow screen scrolls
-the figure instead), so no text is smaller than ``FONT`` px. Axes land on round numbers.
+"""Server-drawn SVG plots for the leaderboard pages: numbers only (labels escaped), so pages
+include them with ``|safe`` under a strict Content-Security-Policy. Drawn at their own size
+and never scaled down (a narrow screen scrolls), so no text is smaller than ``FONT`` px.
 """
 
 from __future__ import annotations

@@ -1,18 +1,7 @@
-"""The prompt route's decision, from an index and the category's strengths: no Django here.
-
-Shared by the API (:mod:`ratings.prompt_route`), the offline evaluation
-(:mod:`ratings.route_eval`) and the benchmark, so that all three judge the same rule:
-
-* the prompt's neighbours are weighed by a kernel over their similarity in the category's own
-  directions of its TF-IDF space (:mod:`ratings.prompt_index`);
-* the weighted Bradley-Terry fit is shrunk toward the category's strengths;
-* a generator is *established* for the prompt when its Kish effective votes reach
-  ``min_votes``; the prompt's leader is the established one rated highest;
-* it is *confident* when its anytime-valid regret bound (:func:`ratings.engine.local.local_regret`)
-  is within the tolerance; when the category's pick is within it too, the pick stays the
-  category's (a switch would gain nothing the data can show);
-* the prompt is the basis when it is confident, or when its leader is the category's pick
-  anyway; otherwise the category's answer stands and the reason says why.
+"""The prompt route's decision, from an index and the category's strengths: no Django here,
+so the API, the offline evaluation and the benchmark judge by the same rule (docs/ratings.md,
+"Routing a prompt, not a category"). When the category's pick is within the tolerance too,
+the pick stays the category's: a switch would gain nothing the data can show.
 """
 
 from __future__ import annotations
@@ -67,13 +56,8 @@ def decide(
     rule: Rule,
     names: list[str],
 ) -> PromptDecision:
-    """The prompt route's decision for ``text`` (see the module docstring).
-
-    ``centre`` holds the category's strengths in the index's generator order (0 for a
-    generator the board has not rated); ``allowed`` those that may be picked (the budget);
-    ``category_pick`` the category route's pick in that order (None when it has none);
-    ``names`` the generators' slugs, for the reasons.
-    """
+    """The prompt route's decision for ``text``; ``centre``, ``allowed`` (the budget) and
+    ``category_pick`` are in the index's generator order, ``names`` their slugs."""
     if index is None or index.n_prompts == 0 or index.generators.size < 2:
         return _fallback("no voted prompt of this category carries its text yet")
     near = neighbourhood(index, text, similarity=rule.similarity)

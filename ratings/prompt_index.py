@@ -1,17 +1,8 @@
 """The prompt route's index of one category: its voted prompts as vectors, their votes by pair.
 
-Built by the recompute (:mod:`ratings.services.prompt_index`), read by the prompt route
-(:mod:`ratings.prompt_route`) and the offline evaluation (:mod:`ratings.route_eval`).
-
-A prompt's TF-IDF row (:mod:`ratings.prompt_text`) is mostly its own nouns; what the
-category's prompts share is in how their words go together. The build keeps the category's
-own *directions*: the leading singular vectors of its prompts' TF-IDF rows (latent semantic
-analysis), the first (what all its prompts share) and those nearly as strong as the
-strongest of the others (:func:`directions_of`). A prompt is
-its row projected on them, and two prompts are alike by the cosine of their projections. A
-request projects its prompt (only the directions' rows of its own features are touched),
-takes the cosine to every voted prompt (one small dense product), turns cosines into
-kernel weights and sums each prompt's pair tallies with them.
+A prompt's TF-IDF row is mostly its own nouns; what the category's prompts share is in how
+their words go together, so prompts are compared in the category's own leading singular
+directions (latent semantic analysis; docs/ratings.md, "Routing a prompt, not a category").
 """
 
 from __future__ import annotations
@@ -42,13 +33,8 @@ STRONG_SHARE = 0.7
 
 @dataclass(frozen=True)
 class PromptIndex:
-    """Voted prompts of one category (see the module docstring).
-
-    ``directions`` is features by directions, ``embedded`` prompts by directions (unit rows:
-    each prompt's projection), ``tallies`` prompts by ``3 * n_pairs`` (first wins, second
-    wins, ties of each pair), ``generators`` the board's generator ids in the order of its
-    strengths.
-    """
+    """Voted prompts of one category: ``directions`` features by directions, ``embedded`` prompts'
+    unit projections, ``tallies`` prompts by ``3 * n_pairs`` (first wins, second wins, ties)."""
 
     vectorizer: prompt_text.Vectorizer
     directions: np.ndarray
@@ -100,16 +86,13 @@ def build(texts: list[str], votes: np.ndarray, generators: list[int] | np.ndarra
 
 
 def directions_of(rows: sp.csr_array) -> np.ndarray:
-    """The category's directions, features by directions (float32; see the module docstring).
+    """The category's directions, features by directions (float32).
 
-    With at most ``MAX_DIRECTIONS`` prompts every direction is kept, so prompts keep their
-    TF-IDF cosines. Otherwise the leading ``MAX_DIRECTIONS`` are found by a seeded randomized
-    SVD (a few sparse products) of at most ``SAMPLE`` of the prompts, drawn at random (seeded),
-    and kept are the first and those whose singular value is at
-    least ``STRONG_SHARE`` of the second's. Three hidden sub-kinds of prompts with words of
-    their own give three (their mean and two contrasts); the words a single prompt has to
-    itself spread over many weak directions and are left out, which is what lets prompts of
-    one sub-kind look alike when they share few words.
+    With at most ``MAX_DIRECTIONS`` prompts every direction is kept (plain TF-IDF cosines).
+    Otherwise a seeded randomized SVD of at most ``SAMPLE`` prompts keeps the first and those
+    at least ``STRONG_SHARE`` of the second's: the words a single prompt has to itself spread
+    over many weak directions and are left out, which lets prompts of one sub-kind look alike
+    when they share few words.
     """
     n_prompts, n_features = rows.shape
     if n_prompts == 0 or n_features == 0:
@@ -187,14 +170,9 @@ def _pair_position(first: np.ndarray, second: np.ndarray, n_models: int) -> np.n
 
 
 def similarities(index: PromptIndex, text: str) -> tuple[np.ndarray, float]:
-    """Cosine of ``text``'s projection to every voted prompt's, and the share of ``text``'s
-    TF-IDF length its projection keeps (0 when none of its features is in the index).
-
-    The cosine says which voted prompts are alike *in what the category's prompts differ
-    by*; times the share it is at most the plain TF-IDF cosine, which is what ``nearest``
-    reports. With at most ``MAX_DIRECTIONS`` voted prompts every direction is kept and the
-    cosine returned is the plain one.
-    """
+    """Cosine of ``text``'s projection to every voted prompt's, and the share of its TF-IDF length
+    the projection keeps (0: none of its features is indexed); times the share, it is at most
+    the plain TF-IDF cosine, which is what ``nearest`` reports."""
     query = index.vectorizer.transform([text])
     if query.nnz == 0 or index.directions.shape[1] == 0:
         return np.zeros(index.n_prompts), 0.0

@@ -1,11 +1,5 @@
-"""Route one prompt: the category's answer, unless the votes of prompts like it say better.
-
-The decision is :func:`ratings.prompt_fit.decide` on the category board's prompt index (built by
-its recompute, cached here per snapshot) and the board's own strengths. The answer has the
-category route's shape (:func:`ratings.routing.answer_of`) plus ``basis`` ("prompt" or
-"category"), ``prompt`` (how many voted prompts it drew on and how close they were) and
-``fallback_reason`` (why the category answered, or None).
-"""
+"""Route one prompt: the category's answer, unless the votes of prompts like it say better
+(:func:`ratings.prompt_fit.decide` on the board's prompt index, cached here per snapshot)."""
 
 from __future__ import annotations
 
@@ -16,18 +10,14 @@ from collections import OrderedDict
 import numpy as np
 from django.conf import settings
 
-from arena.models import Category, Kind
+from arena.models import Category
 from generation.models import Generator
 from ratings import prompt_index
 from ratings.models import PromptRouteIndex, Snapshot
 from ratings.payloads import board_payload
 from ratings.prompt_fit import PromptDecision, Rule, decide
-from ratings.routing import (
-    CategoryDecision,
-    answer_of,
-    route,
-    route_tolerance,
-)
+from ratings.route_decision import CategoryDecision, affordable
+from ratings.routing import answer_of, route
 from ratings.selectors import NO_CONTROL, snapshot_latest
 
 _CACHE: OrderedDict[int, prompt_index.PromptIndex | None] = OrderedDict()
@@ -69,21 +59,11 @@ def index_of(snapshot: Snapshot) -> prompt_index.PromptIndex | None:
     return index
 
 
-def prompt_route(
-    *,
-    prompt: str,
-    category: Category | None,
-    kind: str = Kind.GENERATE,
-    max_cost: float | None = None,
-    alternatives: int = 10,
-    tolerance: float | None = None,
-    objective: str = "quality",
-    control: str = NO_CONTROL,
-) -> dict:
-    """The route's answer for one prompt of ``category`` (None: no category matched it)."""
-    options = {"max_cost": max_cost, "alternatives": alternatives, "objective": objective}
-    answer = route(category=category, kind=kind, tolerance=tolerance, control=control, **options)
-    if control != NO_CONTROL:
+def prompt_route(*, prompt: str, category: Category | None, **options) -> dict:
+    """The route's answer for one prompt of ``category`` (None: no category matched it); the
+    other options are :func:`ratings.routing.route`'s."""
+    answer = route(category=category, **options)
+    if answer["control"] != NO_CONTROL:
         return _fallback(answer, "the prompt route reads the plain boards; this is the category's")
     if category is None:
         return _fallback(answer, "no category matches this prompt; the overall board answers")
@@ -95,12 +75,12 @@ def prompt_route(
     payload = board_payload(board)
     index = index_of(board)
     rows = _rows_in_index_order(payload, index)
-    tolerance = route_tolerance(category, tolerance)
+    tolerance = answer["tolerance"]
     rule = rule_for(tolerance=tolerance)
     names = [row["generator"] if row else "" for row in rows]
     category_pick = _position(names, answer["recommended"])
     decision = decide(
-        index, prompt, centre=_centre(rows, payload), allowed=_allowed(rows, max_cost),
+        index, prompt, centre=_centre(rows, payload), allowed=_allowed(rows, answer["max_cost"]),
         category_pick=category_pick, rule=rule, names=names,
     )  # fmt: skip
     info = _prompt_info(decision, names, category_pick)
@@ -110,6 +90,8 @@ def prompt_route(
     if not decision.confident:
         # The neighbours' leader is the category's pick: the category's answer, on this basis.
         return {**answer, "basis": "prompt", "prompt": info, "fallback_reason": None}
+    options = {"max_cost": answer["max_cost"], "objective": answer["objective"],
+               "alternatives": options.get("alternatives", 10)}  # fmt: skip
     return {
         **_prompt_answer(category, payload, rows, decision, rule, tolerance, options),
         "basis": "prompt",
@@ -143,12 +125,7 @@ def _centre(rows: list[dict | None], payload: dict) -> np.ndarray:
 
 
 def _allowed(rows: list[dict | None], max_cost: float | None) -> np.ndarray:
-    def cost(row: dict) -> float:
-        return row["mean_cost"] if row["mean_cost"] is not None else row["price_per_output"]
-
-    return np.array(
-        [r is not None and (max_cost is None or cost(r) <= max_cost) for r in rows], dtype=bool
-    )
+    return np.array([r is not None and affordable(r, max_cost) for r in rows], dtype=bool)
 
 
 def _position(names: list[str], recommended: dict | None) -> int | None:

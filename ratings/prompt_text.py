@@ -1,11 +1,8 @@
 """Prompts as vectors: TF-IDF over the category classifier's features, hashed, unit length.
 
-The features are :func:`arena.classify.features`: word stems, the character 3- to 5-grams of
-each stem (spellings and compounds the stems miss) and a marker per piece of lettering asked
-for. Each is hashed to a fixed space with CRC-32 (stable across processes, unlike ``hash``),
-so an index stores only the columns its prompts use. The word block (stems, markers) and the
-character block are each of unit length and weigh half, so the many character n-grams do not
-drown the words.
+Hashed with CRC-32 (stable across processes, unlike ``hash``), so an index stores only the
+columns its prompts use. The word block and the character n-gram block are each of unit
+length and weigh half, so the many character n-grams do not drown the words.
 """
 
 from __future__ import annotations

@@ -1,15 +1,6 @@
-"""Would routing by prompt have done better? The arena's own votes, split by time.
-
-For each category, the older votes (``split``, 80% by default) fit both routes as the
-recompute would: the category board, and the prompt index with the prompt route's rule
-(:func:`ratings.prompt_fit.decide`). The newer votes test them:
-
-* held-out log-loss (ties count half a win to each side) of the category board and of the
-  prompt-conditional board (the prompt's shrunk fit, the category board where it has none),
-  with a 95% interval of their paired difference;
-* on held-out battles between the two routes' picks, where the picks differ for that
-  battle's prompt: how often the prompt route's pick won (ties half), with a Wilson interval.
-"""
+"""Would routing by prompt have done better? The arena's own votes, split by time: the older
+fit both routes as the recompute would, the newer test them by held-out log-loss and by the
+head-to-head wins of the two routes' picks where they differ (docs/ratings.md)."""
 
 from __future__ import annotations
 
@@ -24,7 +15,7 @@ from ratings import prompt_index
 from ratings.engine.local import tallies_from, weighted_bt
 from ratings.prompt_fit import decide
 from ratings.prompt_route import rule_for
-from ratings.routing import route_tolerance
+from ratings.route_decision import route_tolerance
 from ratings.services.prompt_index import OUTCOME
 from ratings.services.recompute import rated_votes
 

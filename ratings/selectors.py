@@ -59,11 +59,8 @@ def board_snapshots(*, category: Category | None, kind: str = Kind.GENERATE):
 def snapshot_latest(
     *, category: Category | None, kind: str = Kind.GENERATE, control: str = NO_CONTROL
 ) -> Snapshot | None:
-    """The newest snapshot of a board, without its matrices (loaded when asked for).
-
-    ``control="style"``: the style-controlled board stored with the newest plain one, or None
-    when that board had too few votes with measured outputs (see :func:`style_votes`).
-    """
+    """The newest snapshot of a board, without its matrices; with ``control="style"`` the
+    style-controlled one stored beside it (None: too few votes with measured outputs)."""
     if control not in CONTROLS:
         raise ValueError(f"control must be one of {CONTROLS}, got {control!r}")
     plain = (
@@ -82,11 +79,8 @@ class TooFewStyleVotes(LookupError):
 
 
 def snapshot_in_view(*, category: Category | None, kind: str, control: str) -> Snapshot | None:
-    """The newest snapshot of a board as asked: plain, or style-controlled.
-
-    None when the board has no snapshot yet; ``TooFewStyleVotes`` (saying how many votes it
-    had with measured outputs, and how many it needed) when there is no style-controlled one.
-    """
+    """The newest snapshot of a board as asked, plain or style-controlled (None: none yet);
+    ``TooFewStyleVotes`` says why there is no style-controlled one."""
     plain = snapshot_latest(category=category, kind=kind)
     if plain is None or control == NO_CONTROL:
         return plain

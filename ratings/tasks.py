@@ -45,12 +45,8 @@ def _board_held(task, category_id: int | None, kind: str):
 # No retry limit: a retry here only ever waits for another run of the same board (see above).
 @shared_task(bind=True, max_retries=None)
 def ratings_recompute(self, category_id: int | None = None, kind: str = Kind.GENERATE) -> str:
-    """Recompute one board unless its snapshot is current; one run per board at a time.
-
-    ``kind`` names the overall board (no category) of that kind. A category that had new
-    votes then asks for the recompute of the overall board of its kind, which counts them too
-    (votes ask for their category's board only).
-    """
+    """Recompute one board unless its snapshot is current; one run per board at a time. A category
+    with new votes then asks for its kind's overall board (votes ask for their category's only)."""
     from ratings.services import board_is_current, leaderboard_recompute, ratings_schedule
 
     with _board_held(self, category_id, kind) as board:

@@ -1,8 +1,5 @@
-"""Where votes are needed: per category, its state, the votes still to go and the favoured pairs.
-
-Read by the admin's vote plan page and ``manage.py vote_plan``; it shows exactly what the
-matchmaker (:mod:`ratings.pairing`) does with the newest snapshots.
-"""
+"""Where votes are needed, per category: exactly what the matchmaker (:mod:`ratings.pairing`)
+does with the newest snapshots, for the admin's vote plan page and ``manage.py vote_plan``."""
 
 from __future__ import annotations
 
@@ -22,7 +19,7 @@ from ratings.pairing import (
     votes_needed,
     worth_of,
 )
-from ratings.routing import route_tolerance
+from ratings.route_decision import route_tolerance
 from ratings.selectors import snapshot_latest
 
 SETTLED, DECIDING, NO_DATA = "settled", "deciding", "no data"

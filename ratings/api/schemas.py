@@ -1,16 +1,11 @@
-"""Serializers that describe the API's responses in the OpenAPI schema.
-
-Responses are built as plain dicts (ratings.payloads) and cached per snapshot; these classes
-document their shape for drf-spectacular and the schema tests.
-"""
+"""The API's responses, described for the OpenAPI schema (they are built as plain dicts:
+ratings.payloads)."""
 
 from __future__ import annotations
 
-import math
-
 from rest_framework import serializers
 
-from arena.models import PROMPT_MAX_LENGTH, Category, Kind
+from arena.models import Category, Kind
 from generation.models import Generator
 
 
@@ -23,16 +18,8 @@ class CategorySerializer(serializers.ModelSerializer):
 class GeneratorSerializer(serializers.ModelSerializer):
     class Meta:
         model = Generator
-        fields = [
-            "slug",
-            "name",
-            "provider",
-            "model_id",
-            "modality",
-            "capabilities",
-            "enabled",
-            "price_per_output",
-        ]
+        fields = ["slug", "name", "provider", "model_id", "modality", "capabilities", "enabled",
+                  "price_per_output"]  # fmt: skip
 
 
 class BoardCategorySerializer(serializers.Serializer):
@@ -312,136 +299,19 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text="What went wrong, in words.")
 
 
-class CategoryQuerySerializer(serializers.Serializer):
-    """A board chosen by query; also checks it."""
-
-    category = serializers.RegexField(
-        r"^[-a-zA-Z0-9_]{1,60}$",
-        required=False,
-        trim_whitespace=False,
-        help_text="Category slug; omit for overall.",
-    )
-
-    def validate(self, attrs):
-        # A query parameter given empty (?category=) is a mistake, not "not given".
-        for name in self.fields:
-            if self.initial_data.get(name, None) == "":
-                raise serializers.ValidationError({name: ["May not be empty."]})
-        return attrs
+def _field_errors(name: str, fields: list[str]) -> type[serializers.Serializer]:
+    """A 400 body: a list of messages per field that can be wrong."""
+    messages = {f: serializers.ListField(child=serializers.CharField(), required=False)
+                for f in fields}  # fmt: skip
+    return type(name, (serializers.Serializer,), {"__module__": __name__, **messages})
 
 
-def _kind_field() -> serializers.ChoiceField:
-    return serializers.ChoiceField(
-        Kind.choices,
-        required=False,
-        help_text="generate (the default) or edit: the overall board of that kind.",
-        error_messages={"invalid_choice": "{input!r} is not a board kind; use generate or edit."},
-    )
+ValidationErrorSerializer = _field_errors("ValidationErrorSerializer", [
+    "max_cost", "tolerance", "objective", "alternatives", "category", "kind", "control", "prompt"
+])  # fmt: skip
 
 
-def _control_field() -> serializers.ChoiceField:
-    return serializers.ChoiceField(
-        ["none", "style"],
-        required=False,
-        default="none",
-        help_text="none (the default): the plain board of every vote; style: the style-"
-        "controlled board, its votes those whose battles have both outputs' styles measured, "
-        "with what each style feature is worth taken out.",
-        error_messages={"invalid_choice": "{input!r} is not a control; use none or style."},
-    )
-
-
-class KindQuerySerializer(CategoryQuerySerializer):
-    """The kind of board asked for, plain or style-controlled; also checks it."""
-
-    category = None  # not a field here: the board is named by the path, or all are listed
-    kind = _kind_field()
-    control = _control_field()
-
-
-class ExportQuerySerializer(CategoryQuerySerializer):
-    """The query of /battles/export/."""
-
-    judges = serializers.ChoiceField(
-        ["pseudonyms", "names"],
-        required=False,
-        help_text="pseudonyms (default): a stable keyed hash per voter; names: staff only.",
-    )
-
-
-class RouteQuerySerializer(CategoryQuerySerializer):
-    """The query of /route/; also checks it."""
-
-    kind = _kind_field()
-    control = _control_field()
-
-    max_cost = serializers.FloatField(
-        required=False, min_value=0, max_value=1e9, help_text="Best generator within this cost."
-    )
-    alternatives = serializers.IntegerField(
-        required=False, min_value=0, max_value=1000, default=10, help_text="How many runners-up."
-    )
-    tolerance = serializers.FloatField(
-        required=False,
-        min_value=0,
-        max_value=1000,
-        help_text="Rating points a confident pick may be below the best (0: the best itself). "
-        "Default: the category's route_tolerance, else RATINGS_ROUTE_TOLERANCE (25).",
-    )
-    objective = serializers.ChoiceField(
-        ["quality", "cost", "latency"],
-        required=False,
-        default="quality",
-        help_text="quality: the leader; cost: the cheapest generator within the tolerance (by "
-        "price_per_output); latency: the fastest within it (by median latency).",
-    )
-
-    def validate_tolerance(self, value: float) -> float:
-        if not math.isfinite(value):
-            raise serializers.ValidationError("Must be a finite number of rating points.")
-        return value
-
-
-class PromptRouteBodySerializer(RouteQuerySerializer):
-    """The body of POST /route/: a prompt and the category route's options."""
-
-    # Some text that is not space, and no NUL character (a text column cannot hold one). The
-    # classes are spelled out: Python's \s and a JSON schema's differ on rare characters.
-    prompt = serializers.RegexField(
-        r"^[^\x00]*[^ \t\n\r\f\v\x00][^\x00]*$",
-        max_length=PROMPT_MAX_LENGTH,
-        trim_whitespace=False,
-        error_messages={"invalid": "Must hold some text other than spaces, and no NUL."},
-        help_text=f"The prompt to route (1 to {PROMPT_MAX_LENGTH} characters, not all spaces).",
-    )
-    category = serializers.RegexField(
-        r"^[-a-zA-Z0-9_]{1,60}$",
-        required=False,
-        help_text="Category slug; omit to use the nearest category by the prompt's words.",
-    )
-
-
-class ValidationErrorSerializer(serializers.Serializer):
-    max_cost = serializers.ListField(child=serializers.CharField(), required=False)
-    tolerance = serializers.ListField(child=serializers.CharField(), required=False)
-    objective = serializers.ListField(child=serializers.CharField(), required=False)
-    alternatives = serializers.ListField(child=serializers.CharField(), required=False)
-    category = serializers.ListField(child=serializers.CharField(), required=False)
-    kind = serializers.ListField(child=serializers.CharField(), required=False)
-    control = serializers.ListField(child=serializers.CharField(), required=False)
-    prompt = serializers.ListField(child=serializers.CharField(), required=False)
-
-
-class PageQuerySerializer(serializers.Serializer):
-    page = serializers.IntegerField(required=False, min_value=1, help_text="Page number.")
-    page_size = serializers.IntegerField(
-        required=False, min_value=1, max_value=500, help_text="Results per page (50)."
-    )
-
-
-class PageErrorSerializer(serializers.Serializer):
-    page = serializers.ListField(child=serializers.CharField(), required=False)
-    page_size = serializers.ListField(child=serializers.CharField(), required=False)
+PageErrorSerializer = _field_errors("PageErrorSerializer", ["page", "page_size"])
 
 
 ERRORS = {401: ErrorSerializer, 403: ErrorSerializer}

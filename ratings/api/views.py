@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from arena.models import Category, Kind
 from arena.selectors import category_guess
 from generation.models import Generator
-from ratings.api import schemas
+from ratings.api import queries, schemas
 from ratings.api.auth import CanExport, CanRoute, may_see_names
 from ratings.api.strict import StrictQuery
 from ratings.payloads import board_payload, boards_latest, matrix_payload
@@ -69,11 +69,8 @@ def _latest(category: Category | None, kind: str, control: str = NO_CONTROL):
 
 
 def conditional_json(request, payload: dict) -> HttpResponse:
-    """JSON with an ETag derived from its body; 304 when the client's copy is current.
-
-    The body is built from the snapshot's cached part and the generators' current fields, so
-    the ETag changes with a new snapshot and with an edit alike.
-    """
+    """JSON with an ETag derived from its body (so it changes with a new snapshot and with an
+    edit of a generator alike); 304 when the client's copy is current."""
     body = json.dumps(payload, separators=(",", ":")).encode()
     etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
     response = get_conditional_response(request, etag=etag)
@@ -122,50 +119,52 @@ class Pages(pagination.PageNumberPagination):
         return parameters
 
 
-@extend_schema_view(get=extend_schema(
-    operation_id="categories", summary="List the categories", tags=["Catalogue"],
-    responses=schemas.with_errors(schemas.CategorySerializer(many=True), schemas.PAGED_ERRORS),
-))  # fmt: skip
-class CategoryList(StrictQuery, generics.ListAPIView):
+def _doc(operation_id: str, summary: str, tag: str, ok, errors: dict, **more):
+    """The schema of one operation."""
+    return extend_schema(operation_id=operation_id, summary=summary, tags=[tag],
+                         responses=schemas.with_errors(ok, errors), **more)  # fmt: skip
+
+
+def _get(*args):
+    """The schema of a view's inherited GET."""
+    return extend_schema_view(get=_doc(*args))
+
+
+class _Catalogue(StrictQuery, generics.ListAPIView):
+    query_serializers = (queries.PageQuerySerializer,)
+    pagination_class = Pages
+
+
+@_get("categories", "List the categories", "Catalogue",
+      schemas.CategorySerializer(many=True), schemas.PAGED_ERRORS)  # fmt: skip
+class CategoryList(_Catalogue):
     """Prompt categories; each has its own leaderboard."""
 
-    query_serializers = (schemas.PageQuerySerializer,)
     queryset = Category.objects.order_by("name")
     serializer_class = schemas.CategorySerializer
-    pagination_class = Pages
 
 
-@extend_schema_view(get=extend_schema(
-    operation_id="generators", summary="List the generators", tags=["Catalogue"],
-    responses=schemas.with_errors(schemas.GeneratorSerializer(many=True), schemas.PAGED_ERRORS),
-))  # fmt: skip
-class GeneratorList(StrictQuery, generics.ListAPIView):
+@_get("generators", "List the generators", "Catalogue",
+      schemas.GeneratorSerializer(many=True), schemas.PAGED_ERRORS)  # fmt: skip
+class GeneratorList(_Catalogue):
     """Generators with their public fields (never keys or endpoints)."""
 
-    query_serializers = (schemas.PageQuerySerializer,)
     queryset = Generator.objects.order_by("name")
     serializer_class = schemas.GeneratorSerializer
-    pagination_class = Pages
 
 
 class LeaderboardList(StrictQuery, APIView):
     """The newest leaderboard of every board of one kind (``?kind=``, generation by default):
     the overall board of that kind first, then each of its categories."""
 
-    query_serializers = (schemas.PageQuerySerializer, schemas.KindQuerySerializer)
+    query_serializers = (queries.PageQuerySerializer, queries.KindQuerySerializer)
 
-    @extend_schema(
-        operation_id="leaderboards",
-        summary="Every board of a kind, newest snapshot",
-        tags=["Leaderboards"],
-        responses=schemas.with_errors(
-            schemas.PagedBoardsSerializer,
-            {**schemas.PAGED_ERRORS, 400: schemas.ValidationErrorSerializer},
-        ),
-        parameters=[schemas.PageQuerySerializer, schemas.KindQuerySerializer],
-    )
+    @_doc("leaderboards", "Every board of a kind, newest snapshot", "Leaderboards",
+          schemas.PagedBoardsSerializer,
+          {**schemas.PAGED_ERRORS, 400: schemas.ValidationErrorSerializer},
+          parameters=[queries.PageQuerySerializer, queries.KindQuerySerializer])  # fmt: skip
     def get(self, request):
-        query = _query(schemas.KindQuerySerializer, request)
+        query = _query(queries.KindQuerySerializer, request)
         kind, control = query.get("kind", Kind.GENERATE), query["control"]
         boards = boards_latest(kind=kind, control=control)
         paginator = Pages()
@@ -177,26 +176,19 @@ class _SnapshotView(StrictQuery, APIView):
     """A view of a board's newest snapshot, answered conditionally."""
 
     name = ""
-    query_serializers = (schemas.KindQuerySerializer,)
+    query_serializers = (queries.KindQuerySerializer,)
 
     def payload(self, snapshot) -> dict:
         raise NotImplementedError
 
-    @extend_schema(parameters=[schemas.KindQuerySerializer])
+    @extend_schema(parameters=[queries.KindQuerySerializer])
     def get(self, request, category: str):
-        query = _query(schemas.KindQuerySerializer, request)
+        query = _query(queries.KindQuerySerializer, request)
         snapshot = _latest(*_board(category, query.get("kind")), query["control"])
         return conditional_json(request, self.payload(snapshot))
 
 
-@extend_schema_view(
-    get=extend_schema(
-        operation_id="leaderboard",
-        summary="One board",
-        tags=["Leaderboards"],
-        responses=schemas.with_errors(schemas.BoardSerializer, schemas.BOARD_ERRORS),
-    )
-)
+@_get("leaderboard", "One board", "Leaderboards", schemas.BoardSerializer, schemas.BOARD_ERRORS)
 class LeaderboardDetail(_SnapshotView):
     """One board ('overall' with ``?kind=``, or a category): a row per generator, with the
     snapshot's facts."""
@@ -207,14 +199,8 @@ class LeaderboardDetail(_SnapshotView):
         return board_payload(snapshot)
 
 
-@extend_schema_view(
-    get=extend_schema(
-        operation_id="matrix",
-        summary="Pairwise matrices of a board",
-        tags=["Leaderboards"],
-        responses=schemas.with_errors(schemas.MatrixSerializer, schemas.BOARD_ERRORS),
-    )
-)
+@_get("matrix", "Pairwise matrices of a board", "Leaderboards", schemas.MatrixSerializer,
+      schemas.BOARD_ERRORS)  # fmt: skip
 class Matrix(_SnapshotView):
     """Pairwise observed win rates, battle counts and predicted win probabilities."""
 
@@ -231,59 +217,35 @@ class Route(StrictQuery, APIView):
     permission_classes = [CanRoute]
     parser_classes = [JSONParser]
 
-    query_serializers = (schemas.RouteQuerySerializer,)
+    query_serializers = (queries.RouteQuerySerializer,)
 
-    @extend_schema(
-        operation_id="route",
-        summary="Which generator to use",
-        tags=["Routing"],
-        responses=schemas.with_errors(
-            schemas.RouteSerializer,
-            {**schemas.NOT_FOUND, 400: schemas.ValidationErrorSerializer},
-        ),
-        parameters=[schemas.RouteQuerySerializer],
-    )
+    @_doc("route", "Which generator to use", "Routing", schemas.RouteSerializer,
+          schemas.BOARD_ERRORS, parameters=[queries.RouteQuerySerializer])  # fmt: skip
     def get(self, request):
-        query = _query(schemas.RouteQuerySerializer, request)
+        query = _query(queries.RouteQuerySerializer, request)
         category, kind = _board(query.get("category"), query.get("kind"))
-        answer = route(
-            category=category,
-            kind=kind,
-            max_cost=query.get("max_cost"),
-            alternatives=query["alternatives"],
-            tolerance=query.get("tolerance"),
-            objective=query["objective"],
-            control=query["control"],
-        )
-        return conditional_json(request, answer)
+        return conditional_json(request, route(category=category, kind=kind, **_options(query)))
 
-    @extend_schema(
-        operation_id="route_prompt",
-        summary="Which generator to use for this prompt",
-        tags=["Routing"],
-        request=schemas.PromptRouteBodySerializer,
-        responses=schemas.with_errors(
-            schemas.PromptRouteSerializer,
-            {**schemas.NOT_FOUND, 400: schemas.ValidationErrorSerializer},
-        ),
-    )
+    @_doc("route_prompt", "Which generator to use for this prompt", "Routing",
+          schemas.PromptRouteSerializer, schemas.BOARD_ERRORS,
+          request=queries.PromptRouteBodySerializer)  # fmt: skip
     def post(self, request):
-        body = schemas.PromptRouteBodySerializer(data=request.data)
+        body = queries.PromptRouteBodySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         category, kind, guessed = _prompt_category(data)
-        answer = prompt_route(
-            prompt=data["prompt"],
-            category=category,
-            kind=kind,
-            max_cost=data.get("max_cost"),
-            alternatives=data["alternatives"],
-            tolerance=data.get("tolerance"),
-            objective=data["objective"],
-            control=data["control"],
-        )
+        answer = prompt_route(prompt=data["prompt"], category=category, kind=kind, **_options(data))
         body = json.dumps({**answer, "category_guessed": guessed}, separators=(",", ":"))
         return HttpResponse(body, content_type="application/json")
+
+
+def _options(data: dict) -> dict:
+    """The route's options from a checked query or body."""
+    return {
+        "max_cost": data.get("max_cost"), "alternatives": data["alternatives"],
+        "tolerance": data.get("tolerance"), "objective": data["objective"],
+        "control": data["control"],
+    }  # fmt: skip
 
 
 def _prompt_category(data: dict) -> tuple[Category | None, str, bool]:
@@ -310,21 +272,17 @@ class BattlesExport(StrictQuery, APIView):
     """
 
     permission_classes = [CanExport]
-    query_serializers = (schemas.ExportQuerySerializer,)
+    query_serializers = (queries.ExportQuerySerializer,)
 
     @extend_schema(
         operation_id="battles_export",
         summary="Export the votes as battles",
         tags=["Export"],
-        responses={
-            (200, "application/x-ndjson"): OpenApiTypes.STR,
-            **schemas.NOT_FOUND,
-            400: schemas.ValidationErrorSerializer,
-        },
-        parameters=[schemas.ExportQuerySerializer],
+        responses={(200, "application/x-ndjson"): OpenApiTypes.STR, **schemas.BOARD_ERRORS},
+        parameters=[queries.ExportQuerySerializer],
     )
     def get(self, request):
-        query = _query(schemas.ExportQuerySerializer, request)
+        query = _query(queries.ExportQuerySerializer, request)
         category = _category(query.get("category"))
         names = query.get("judges") == "names"
         if names and not may_see_names(request):

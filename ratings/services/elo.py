@@ -1,16 +1,9 @@
 """The online Elo of a board, moved on by each recompute from the votes it has not replayed.
 
-A vote does not touch the Elo: the recompute that follows it replays the board's new votes,
-in id order, through the engine's online Elo (:func:`ratings.engine.elo_online`). The board's
-:class:`~ratings.models.EloRating` rows are its whole state: each replayed vote adds one to
-the ``votes`` of both its generators and sets their ``last_vote_id``, so the rows hold the
-votes up to the highest ``last_vote_id``, half their summed ``votes`` of them.
-
-Votes replayed once are checked before new ones are added: when the board's counted votes up
-to that id are no longer the number the rows hold, one was voided, flagged or unflagged, a
-setting changed which count, or a vote with a lower id committed after a higher one had been
-replayed. The board is then replayed from its first vote, so the Elo always equals a replay
-of the votes the board counts, in id order.
+The board's EloRating rows are its whole state. When the counted votes up to the last replayed
+id are no longer the number the rows hold (a vote voided, flagged, a setting changed, or a
+lower id committed late), the board is replayed from its first vote: the Elo always equals a
+replay of the votes the board counts, in id order.
 """
 
 from __future__ import annotations
@@ -29,12 +22,8 @@ SCORES = {"left": 1.0, "right": 0.0, "tie": 0.5, "both_bad": 0.5}
 
 @transaction.atomic
 def elo_replay(*, category, votes: QuerySet, from_start: bool = False) -> dict[int, float]:
-    """Move the board's online Elo on by the ``votes`` it has not replayed; {generator: Elo}.
-
-    ``votes`` are the votes the board counts (:func:`ratings.services.recompute.rated_votes`).
-    ``from_start`` replays them all (after a void, or to check the stored ratings). The rows
-    are locked while they move, so two replays of one board cannot interleave.
-    """
+    """Move the board's online Elo on by the ``votes`` it has not replayed (all with
+    ``from_start``); {generator: Elo}. The rows are locked so two replays cannot interleave."""
     rows = {
         row.generator_id: row
         for row in EloRating.objects.select_for_update().filter(category=category).order_by("id")
@@ -93,11 +82,8 @@ def _apply(category, rows: dict[int, EloRating], votes: list[tuple]) -> None:
 
 
 def elo_of(votes: QuerySet) -> dict[int, EloRating]:
-    """The online Elo of ``votes`` replayed from the start in memory, by generator id.
-
-    For the overall board of each kind, which keeps no rows of its own: its Elo is replayed
-    from that kind's votes at each recompute.
-    """
+    """The online Elo of ``votes`` replayed in memory, by generator id: for the overall boards,
+    which keep no rows of their own."""
     rows: dict[int, EloRating] = {}
     _apply(None, rows, list(votes.order_by("id").values_list(*VOTE_FIELDS)))
     return rows

@@ -57,12 +57,8 @@ class CheckedFile:
 
 
 def battles_check(stream: TextIO, progress: Callable[[int], None] | None = None) -> CheckedFile:
-    """Read the whole file once; every line the write could not store is reported here.
-
-    A category with both generation and edit battles makes the file malformed, and so does
-    an edit battle without a category: the arena rates edits apart from generations, by their
-    categories' kind.
-    """
+    """Read the whole file once; every line the write could not store is reported here (the
+    arena rates edits apart from generations, by their categories' kind)."""
     models: dict[str, set[str]] = {}
     categories: dict[str, str] = {}
     hashes = array("Q")  # 8 bytes a line: a million lines need 8 MB

@@ -20,12 +20,8 @@ OUTCOME = {
 
 
 def prompt_index_store(*, snapshot: Snapshot, votes: QuerySet) -> PromptRouteIndex:
-    """Index the votes of ``snapshot``'s board that carry their prompt (through their battle).
-
-    ``votes`` are the votes the board counts (ratings.services.recompute.rated_votes). An
-    imported vote has no battle and names its prompt only by a question id, without its
-    text: it counts on the board but not here.
-    """
+    """Index the counted ``votes`` of ``snapshot``'s board that carry their prompt through their
+    battle (an imported vote names no prompt text: it counts on the board but not here)."""
     started = time.monotonic()
     generators = snapshot.matrices.get("generators", [])
     position = {gid: i for i, gid in enumerate(generators)}

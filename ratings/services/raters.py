@@ -1,11 +1,6 @@
-"""Voters' standing: the tests of :mod:`ratings.engine.raters` run on each voter's record.
-
-:func:`standings_refresh` reads every live vote cast here (voided ones are not the voter's
-record any more) and every decoy check, predicts each vote from its category's newest board,
-runs the four tests per voter and stores a :class:`~arena.models.VoterStanding`. The tests'
-exclusion is kept once reached (the error rate bounds the chance of *ever* crossing); staff's
-hand decisions hold over the tests until released. The boards leave out the votes of excluded
-voters (:func:`counted_voters`), as they leave out flagged votes.
+"""Voters' standing: the tests of :mod:`ratings.engine.raters` run on each voter's record
+(docs/voters.md). An exclusion is kept once reached (the error rate bounds the chance of
+*ever* crossing); staff's hand decisions hold over the tests until released.
 """
 
 from __future__ import annotations
@@ -210,13 +205,9 @@ FIELDS = ["tested_state", "evidence", "e_values", "reason_keys", "reasons", "vot
 
 
 def standings_refresh() -> int:
-    """Run the tests on every voter with a vote or a decoy check; returns how many voters
-    came into or out of exclusion (their boards then need a recompute).
-
-    The tests run before the write transaction, which then only stores their results: on
-    the embedded SQLite default a write transaction holds the one write lock, and votes wait
-    for it.
-    """
+    """Run the tests on every voter with a vote or a decoy check; how many voters came into or
+    out of exclusion. The tests run before the write transaction: on SQLite it holds the one
+    write lock, and votes wait for it."""
     t = thresholds()
     generators = list(Generator.objects.order_by("id").values_list("id", "name"))
     index = {gid: k for k, (gid, _) in enumerate(generators)}

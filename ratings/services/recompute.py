@@ -47,11 +47,7 @@ def _board(category: Category | None, kind: str | None):
 
 def rated_votes(*, category: Category | None, kind: str | None = None) -> Vote.objects.__class__:
     """The votes a board counts, in its ratings and its online Elo alike: not voided, less
-    "both bad" and flagged ones when they are dropped.
-
-    ``kind`` picks the overall board of that kind (``category`` None); a category's board
-    is of its category's kind.
-    """
+    "both bad" and flagged ones when they are dropped."""
     votes = counted_voters(_board(category, kind).filter(voided_at__isnull=True))
     if settings.RATINGS_BOTH_BAD == "drop":
         votes = votes.exclude(choice=Vote.Choice.BOTH_BAD)
@@ -159,12 +155,8 @@ def leaderboard_recompute(
     elo_from_start: bool = False,
     **overrides,
 ) -> Snapshot:
-    """Compute a board from all its votes and store it as a new snapshot.
-
-    ``kind`` picks the overall board of that kind when ``category`` is None. The online Elo
-    moves on by the votes it has not replayed (all of them with ``elo_from_start``), after the
-    counts are read: it counts every vote the snapshot does.
-    """
+    """Compute a board from all its votes and store it as a new snapshot. The online Elo moves on
+    after the counts are read, so it counts every vote the snapshot does."""
     started = time.monotonic()
     kind = category.kind if category is not None else kind
     data = board_aggregate(category=category, kind=kind)
@@ -256,11 +248,8 @@ def _store(category, kind, data, board, options, elo, duration_ms, excluded, ext
 
 
 def snapshots_prune(*, category: Category | None, kind: str = Kind.GENERATE) -> int:
-    """Thin a board's history: keep the newest RATINGS_SNAPSHOTS_KEPT, then one a day.
-
-    Recomputes run every few seconds under steady voting; the history plot and audits need
-    recent detail and a daily trail, not every snapshot forever. Returns how many were deleted.
-    """
+    """Thin a board's history: keep the newest RATINGS_SNAPSHOTS_KEPT, then one a day (the
+    history plot and audits need recent detail and a daily trail); how many were deleted."""
     board = board_snapshots(category=category, kind=kind)
     recent = list(
         board.order_by("-computed_at", "-id").values_list("id", flat=True)[

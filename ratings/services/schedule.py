@@ -1,8 +1,5 @@
 """Coalescing recomputes: at most one queued and one running per board, at most one every N s.
-
-Votes never wait on this: a vote is committed before its recompute is queued, and when the
-queue (Redis) is down the periodic sweep recomputes every board whose snapshot is behind.
-"""
+Votes never wait on this; when the queue is down the periodic sweep catches up."""
 
 from __future__ import annotations
 
@@ -35,13 +32,9 @@ def board_key(category_id: int | None, kind: str = Kind.GENERATE) -> str:
 def ratings_schedule(*, category_id: int | None, kind: str = Kind.GENERATE) -> None:
     """Queue a recompute of this board (a category's, or the overall board of ``kind``).
 
-    At most one recompute per board is queued at a time: a flag in the cache lives as long as
-    the recompute's countdown (``RATINGS_RECOMPUTE_INTERVAL``), so the votes of a burst are
-    counted together when it runs. A vote asks for its category's board only, and a process
-    that knows the flag set asks the cache nothing until it lapses; the overall board is
-    asked for by each category recompute that found new votes (see
-    :func:`ratings.tasks.ratings_recompute`), so it follows within two intervals.
-    A category's board asks for the overall board of its own kind only.
+    A flag in the cache lives as long as the recompute's countdown, so a burst's votes are
+    counted together and at most one recompute per board is queued. The overall board is asked
+    for by each category recompute that found new votes, so it follows within two intervals.
     """
     interval = settings.RATINGS_RECOMPUTE_INTERVAL
     # In-process mode has no later worker to run a delayed recompute: run it now.

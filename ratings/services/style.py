@@ -1,12 +1,8 @@
 """The style-controlled board of a recompute: what looks are worth, and who wins without them.
 
-A vote enters when its battle shows two stored outputs whose styles were measured
-(:mod:`generation.features`); imported and older votes, which name no outputs, stay on the
-plain board only. Each vote becomes one row of the engine's style fit
-(:mod:`ratings.engine.style`): who was shown on each side, the verdict, each side's features.
-Sharpness enters as ``log(1 + variance of the Laplacian)``: it spans orders of magnitude, and
-a few very noisy pictures would otherwise set its scale. Nothing is written here; the
-recompute stores the board beside the plain one (:mod:`ratings.services.recompute`).
+Only votes whose battle shows two outputs with measured styles enter. Sharpness enters as
+``log(1 + variance of the Laplacian)``: it spans orders of magnitude, and a few very noisy
+pictures would otherwise set its scale. Nothing is written here.
 """
 
 from __future__ import annotations
@@ -77,11 +73,8 @@ def board_features(kind: str) -> tuple[str, ...]:
 
 
 def style_board(*, votes, kind: str, generator_ids: list[int], options: dict) -> StyleBoard:
-    """The style-controlled fit of a board's ``votes`` (a queryset of the votes it rates).
-
-    ``generator_ids`` numbers the models as the plain board does; ``options`` are the plain
-    board's engine options (the style fit always takes the floored sandwich interval).
-    """
+    """The style-controlled fit of a board's ``votes``, its models numbered as the plain board's
+    (the style fit always takes the floored sandwich interval)."""
     started = time.monotonic()
     features = board_features(kind)
     minimum = settings.RATINGS_STYLE_MIN_VOTES

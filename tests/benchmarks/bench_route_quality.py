@@ -14,7 +14,7 @@ once (a few minutes on one core):
 
 Each simulated category is a stream of votes between 10 models (Bradley-Terry truth, 10%
 ties); after every 100 votes (and at 150) the board is recomputed with the settings a
-recompute uses and the route's rule (``ratings.routing.board_decision``, the function behind
+recompute uses and the route's rule (``ratings.route_decision.board_decision``, the function behind
 ``category_decision`` and ``/api/v1/route/``) is asked. Settings come from the environment
 as in production (``RATINGS_ERROR_RATE``, ``RATINGS_MIN_VOTES``, ``ROUTE_MIN_CATEGORY_VOTES``,
 ``RATINGS_PRIOR``, ``RATINGS_INTERVAL``); P(best) behind these looks uses 200 draws.

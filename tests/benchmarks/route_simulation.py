@@ -4,7 +4,7 @@ Used by ``bench_route_quality.py`` (full tables) and ``tests/ratings/test_route_
 (small seeded versions). Django must be set up before this module is imported: each look
 goes through ``ratings.services.recompute.engine_options`` (the settings a recompute uses),
 ``ratings.engine.compute_board`` (what a recompute stores) and
-``ratings.routing.board_decision`` (what the route and ``category_decision`` answer with).
+``ratings.route_decision.board_decision`` (what the route and ``category_decision`` answer with).
 
 Truth is Bradley-Terry with ties (``ratings.engine.simulate_votes``). For the route: the best
 model's true strength is 0, the runner-up sits ``gap`` rating points below, the others 10-200
@@ -27,7 +27,7 @@ import numpy as np
 from scipy.stats import beta
 
 from ratings.engine import PairCounts, compute_board, simulate_votes
-from ratings.routing import board_decision
+from ratings.route_decision import board_decision
 from ratings.services.recompute import engine_options
 
 POINTS = 400.0 / math.log(10.0)
@@ -86,7 +86,7 @@ def board_at(counts: PairCounts, *, rounds: int, seed: int):
 
 
 def decide(board, *, established_mask: np.ndarray | None = None):
-    """The route's decision on an engine board, through ``ratings.routing.board_decision``.
+    """The route's decision on an engine board, through ``ratings.route_decision.board_decision``.
 
     Rows and covariance take the shape ``category_decision`` reads from a stored snapshot
     (generator slugs ``m0``, ``m1``, ...; ratings in points, rounded as stored).

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from ratings.models import EloRating, Snapshot
-from ratings.routing import _reason
+from ratings.route_decision import _reason
 
 
 @pytest.fixture

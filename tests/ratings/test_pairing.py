@@ -16,7 +16,7 @@ from arena.models import Category
 from generation.models import Generator
 from ratings import pairing
 from ratings.pairing import category_worth, pair_plan, pair_weights
-from ratings.routing import category_decision
+from ratings.route_decision import category_decision
 from ratings.selectors import snapshot_latest
 from ratings.services.recompute import leaderboard_recompute
 from tests.conftest import make_generator

@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 
 from arena.models import Category
-from ratings.routing import category_decision
+from ratings.route_decision import category_decision
 from ratings.selectors import snapshot_latest
 from tests.benchmarks import route_simulation as sim
 from tests.ratings.conftest import battle_lines, import_lines

@@ -25,18 +25,8 @@ from ratings.selectors import (
 from ratings.services.elo import elo_of
 from ratings.services.recompute import rated_votes
 
-FIELDS = [
-    "generator",
-    "rating",
-    "ci_lower",
-    "ci_upper",
-    "rank_lower",
-    "rank_upper",
-    "tier",
-    "p_best",
-    "elo",
-    "votes",
-]
+FIELDS = ["generator", "rating", "ci_lower", "ci_upper", "rank_lower", "rank_upper", "tier",
+          "p_best", "elo", "votes"]  # fmt: skip
 
 
 def _round(value, digits=1):
