@@ -9,6 +9,15 @@ from rest_framework import serializers
 from arena.models import PROMPT_MAX_LENGTH, Kind
 
 
+class NumberField(serializers.FloatField):
+    """A float that is a number in JSON too: DRF's own takes ``true`` as 1.0."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class CategoryQuerySerializer(serializers.Serializer):
     """A board chosen by query; also checks it."""
 
@@ -72,13 +81,13 @@ class RouteQuerySerializer(CategoryQuerySerializer):
     kind = _kind_field()
     control = _control_field()
 
-    max_cost = serializers.FloatField(
+    max_cost = NumberField(
         required=False, min_value=0, max_value=1e9, help_text="Best generator within this cost."
     )
     alternatives = serializers.IntegerField(
         required=False, min_value=0, max_value=1000, default=10, help_text="How many runners-up."
     )
-    tolerance = serializers.FloatField(
+    tolerance = NumberField(
         required=False,
         min_value=0,
         max_value=1000,

@@ -129,6 +129,8 @@ def test_a_voted_prompt_without_battles_is_not_indexed(api, logos):
         ({"prompt": "a logo", "category": "logos", "tolerance": "wide"}, "tolerance"),
         ({"prompt": "a logo", "category": "logos", "objective": "fame"}, "objective"),
         ({"prompt": "a logo", "category": "logos", "max_cost": -1}, "max_cost"),
+        ({"prompt": "a logo", "category": "logos", "max_cost": False}, "max_cost"),
+        ({"prompt": "a logo", "category": "logos", "tolerance": True}, "tolerance"),
         ({"prompt": "a logo", "category": "logos", "kind": "edit"}, "kind"),
     ],
 )
