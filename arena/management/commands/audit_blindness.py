@@ -368,11 +368,6 @@ def _found(pattern: re.Pattern, text: str) -> str:
     return html.unescape(match.group(1)) if match else ""
 
 
-def _found(pattern: re.Pattern, text: str) -> str:
-    match = pattern.search(text)
-    return html.unescape(match.group(1)) if match else ""
-
-
 def _body(response) -> bytes:
     if response.status_code != 200:
         raise CommandError(f"An output address answered {response.status_code}.")
