@@ -69,22 +69,26 @@ def vote_cast(*, voter, battle_token, choice: str, images_loaded: bool | None = 
 
 def _cast(cursor, battle: Ballot, *, voter, choice: str, images_loaded, now) -> VoteCast:
     """The rest of :func:`vote_cast`, once the battle is read under the voter's lock."""
-    if battle.decoy:  # an attention check: the same checks, but a DecoyCheck, never a Vote
-        check, created = decoy_check_cast(ballot=battle, voter=voter, choice=choice, now=now)
-        reveal = selectors.decoy_reveal(
-            battle.reveal, passed=check.passed, left_is_a=battle.left_is_a
-        )
-        return VoteCast(check, created, battle.votes_today, reveal)
+    # A decoy battle (an attention check) takes the same checks, and a DecoyCheck, never a Vote.
     if battle.status == Battle.Status.VOTED:
-        vote = _already_cast(battle, voter, choice)
-        return VoteCast(vote, False, battle.votes_today, battle.reveal)
+        answer = _already_cast(DecoyCheck if battle.decoy else Vote, battle, voter, choice)
+        return VoteCast(answer, False, battle.votes_today, _reveal(battle, answer))
     if battle.status != Battle.Status.ASSIGNED:
         raise BattleNotOpen("This battle is no longer open for voting.")
     vote_allowance_check(
         voter=voter, votes_today=battle.votes_today, votes_last_minute=battle.votes_last_minute
     )
+    elapsed_ms = None
+    if battle.shown_at is not None:
+        elapsed_ms = max((now - battle.shown_at) // datetime.timedelta(milliseconds=1), 0)
+    if battle.decoy:
+        check = decoy_check_cast(
+            ballot=battle, voter=voter, choice=choice, elapsed_ms=elapsed_ms, now=now
+        )
+        return VoteCast(check, True, battle.votes_today, _reveal(battle, check))
+    reasons = vote_flags(time_to_vote_ms=elapsed_ms, images_loaded=images_loaded)
     vote = _write(
-        cursor, battle=battle, voter=voter, choice=choice, images_loaded=images_loaded, now=now
+        cursor, battle, voter=voter, choice=choice, reasons=reasons, ms=elapsed_ms, now=now
     )
     # Sent after commit, once per vote stored: a retry or a rolled-back vote sends nothing.
     transaction.on_commit(
@@ -213,8 +217,14 @@ def _ballot(cursor, *, voter, token: uuid.UUID, now: datetime.datetime) -> Ballo
     )  # fmt: skip
 
 
-def _already_cast(battle: Ballot, voter, choice: str) -> Vote:
-    existing = Vote.objects.filter(battle_id=battle.id, voter=voter).first()
+def _reveal(battle: Ballot, answer: Vote | DecoyCheck) -> dict:
+    if not battle.decoy:
+        return battle.reveal
+    return selectors.decoy_reveal(battle.reveal, passed=answer.passed, left_is_a=battle.left_is_a)
+
+
+def _already_cast(model, battle: Ballot, voter, choice: str) -> Vote | DecoyCheck:
+    existing = model.objects.filter(battle_id=battle.id, voter=voter).first()
     if existing is None:
         raise BattleNotOpen("This battle is no longer open for voting.")
     if existing.choice != choice:
@@ -240,11 +250,7 @@ def vote_flags(*, time_to_vote_ms: int | None, images_loaded: bool | None) -> li
     return reasons
 
 
-def _write(cursor, *, battle: Ballot, voter, choice: str, images_loaded, now) -> Vote:
-    elapsed_ms = None
-    if battle.shown_at is not None:
-        elapsed_ms = max((now - battle.shown_at) // datetime.timedelta(milliseconds=1), 0)
-    reasons = vote_flags(time_to_vote_ms=elapsed_ms, images_loaded=images_loaded)
+def _write(cursor, battle: Ballot, *, voter, choice: str, reasons: list, ms, now) -> Vote:
     params = [Battle.Status.VOTED, battle.id, Battle.Status.ASSIGNED, voter.pk]
     cursor.execute(_close_sql(connection.vendor), params)
     if cursor.rowcount != 1:  # cannot happen under the voter's lock; the constraint's guard
@@ -257,7 +263,7 @@ def _write(cursor, *, battle: Ballot, voter, choice: str, images_loaded, now) ->
         choice=choice,
         shown_left_id=left,
         shown_right_id=right,
-        time_to_vote_ms=elapsed_ms,
+        time_to_vote_ms=ms,
         flagged=bool(reasons),
         flag_reason="; ".join(reasons)[:200],
         created_at=now,
