@@ -1,11 +1,9 @@
 """Per-battle output addresses: what a browser is given instead of a stored file's name.
 
-An output is stored once under its content hash and may be reused in many battles; a voter
-who kept the addresses seen before each vote and the names shown after it would recognise a
-stored name when it comes back. So the browser only ever sees an address made for one battle
-and one side of it, signed so that it cannot be forged or turned into another battle's.
-Nothing in it repeats across battles, and it leads to the output only for the voter who holds
-the battle (and for staff).
+An output is stored once under its content hash and reused across battles, so a voter who kept
+addresses and reveals would recognise a stored name when it came back. The browser only sees
+an address made for one battle and side, signed, leading to the output only for the voter who
+holds the battle (and staff).
 """
 
 from __future__ import annotations

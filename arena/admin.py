@@ -30,10 +30,7 @@ class CategoryAdmin(admin.ModelAdmin):
         return obj._prompts
 
     def get_deleted_objects(self, objs, request):
-        """A category with votes is refused (its votes are protected), one line a category.
-
-        Asked before Django's own walk, which would load and list every protected vote.
-        """
+        # Asked before Django's own walk, which would load and list every protected vote.
         voted = (
             Vote.objects.filter(category__in=objs)
             .values("category__name")
@@ -110,14 +107,8 @@ class PromptAdmin(admin.ModelAdmin):
 @admin.register(Battle)
 class BattleAdmin(admin.ModelAdmin):
     list_display = [
-        "token",
-        "prompt",
-        "generator_a",
-        "generator_b",
-        "status",
-        "voter",
-        "created_at",
-    ]
+        "token", "prompt", "generator_a", "generator_b", "status", "voter", "created_at",
+    ]  # fmt: skip
     list_filter = ["status", "prompt__category", "generator_a", "generator_b"]
     search_fields = ["token", "prompt__text"]
     list_select_related = ["prompt", "generator_a", "generator_b", "voter"]
@@ -140,25 +131,13 @@ class VoteAdmin(admin.ModelAdmin):
     action_form = VoteActionForm
     actions = ["void_votes"]
     list_display = [
-        "battle",
-        "voter",
-        "choice",
-        "shown_left",
-        "shown_right",
-        "time_to_vote_ms",
-        "flagged",
-        "flag_reason",
-        "void",
-        "created_at",
-    ]
+        "battle", "voter", "choice", "shown_left", "shown_right", "time_to_vote_ms", "flagged",
+        "flag_reason", "void", "created_at",
+    ]  # fmt: skip
     list_filter = [
         ("voided_at", admin.EmptyFieldListFilter),
-        "choice",
-        "flagged",
-        "category",
-        "shown_left",
-        "shown_right",
-    ]
+        "choice", "flagged", "category", "shown_left", "shown_right",
+    ]  # fmt: skip
     list_select_related = ["battle", "voter", "shown_left", "shown_right"]
     raw_id_fields = ["battle", "voter"]
     date_hierarchy = "created_at"
@@ -178,10 +157,8 @@ class VoteAdmin(admin.ModelAdmin):
     def void(self, vote: Vote) -> str:
         if vote.voided_at is None:
             return ""
-        return (
-            f"{vote.voided_at:%Y-%m-%d %H:%M} by {vote.voided_by_name or 'unknown'}: "
-            f"{vote.void_reason}"
-        )
+        by = vote.voided_by_name or "unknown"
+        return f"{vote.voided_at:%Y-%m-%d %H:%M} by {by}: {vote.void_reason}"
 
     def has_void_vote_permission(self, request) -> bool:
         return request.user.has_perm(f"{self.opts.app_label}.void_vote")

@@ -1,27 +1,9 @@
-"""An attacking voter, for the blindness audit: it keeps notes and guesses who made what.
+"""Attacking voters for the blindness audit (docs/blindness.md): they note what the browser gets
+for each side, learn each reveal, and guess who made what.
 
-Before each vote it notes everything its browser is given for each side: the address, the
-byte size, the image's width and height, a hash of the bytes and a hash of the decoded
-pixels. After each vote the reveal tells it which generator made each side, and it learns.
-It then guesses the generator behind every new side before voting: by exact match when an
-address or output comes back, else by the generator whose sizes and dimensions fit best
-(a naive Bayes over log byte size and dimensions, with the generators' frequencies as the
-prior).
-
-Both know what the page shows every voter before the vote: the battle's category. They learn
-from the reveals how often each generator comes up in each category, and that a battle's two
-sides are two different generators. Matchmaking shows each category's contenders most often,
-and only some generators edit, so that alone guesses far better than one in five.
-
-A second attacker (``FileAttacker``) also parses every file it is sent (see
-:mod:`arena.file_structure`): chunk and segment lengths, bytes a decoder skips, the compressed
-stream's length and blocks. Padding that records what it padded gives it the original size.
-
-What the attacker is measured against is the same attacker without notes on the outputs:
-category frequencies only, never an address, a byte size, a picture size or a hash. A leak is
-what the notes add. The test is paired, side by side: among the sides where exactly one of the
-two guessed right, the attacker with notes must not be right more often than a fair coin
-allows.
+A leak is what the notes add over the same attacker without them (category frequencies only):
+among the sides where exactly one of the two guessed right, the one with notes must not be
+right more often than a fair coin allows.
 """
 
 from __future__ import annotations
@@ -93,11 +75,10 @@ class Attacker:
         if len(names) < 2:
             return (names[0] if names else None), None
         scores = [{name: self._score(seen, name) for name in names} for seen in (left, right)]
-        best = max(
+        return max(
             ((a, b) for a in names for b in names if a != b),
             key=lambda pair: scores[0][pair[0]] + scores[1][pair[1]],
         )
-        return best
 
     def _score(self, seen: Seen, name: str) -> float:
         # The prior: how often the generator came up in this category, shrunk towards how
@@ -122,13 +103,7 @@ class Attacker:
 
 
 class FileAttacker(Attacker):
-    """The attacker with notes that also parses every file it is sent.
-
-    Beside the byte size it learns each generator's numbers from the file's structure (see
-    :mod:`arena.file_structure`): the compressed payload's length, the filler a decoder skips,
-    the length less that filler (the size before any padding), chunk and block counts. A
-    padding that records what it padded gives the original size back here.
-    """
+    """The attacker with notes that also learns each file's structure (arena.file_structure)."""
 
     def __init__(self):
         super().__init__(notes=True)
@@ -187,8 +162,8 @@ def verdict(
 ) -> Verdict:
     """The attacker's accuracy against the attacker without notes, guessing the same sides.
 
-    An exact sign test on the discordant sides (one right, the other wrong): if the notes tell
-    nothing, each such side is the attacker's with probability one half at most.
+    A sign test on the sides where one is right and the other wrong: without a leak, each such
+    side is the attacker's with probability one half at most.
     """
     n = len(hits)
     z = float(norm.ppf(0.5 + confidence / 2))

@@ -11,36 +11,48 @@ from django.core.validators import MaxLengthValidator
 from arena.models import PROMPT_MAX_LENGTH, Category, Kind
 
 
-class VoterPromptForm(forms.Form):
-    """A prompt a voter types, and optionally its category (else the arena picks the nearest)."""
-
-    text = forms.CharField(
-        label="Your prompt",
+def _text_field(label: str, noun: str, rows: int, described_by: str, required: str):
+    return forms.CharField(
+        label=label,
         max_length=PROMPT_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 4, "aria-describedby": "prompt-help prompt-count"}),
+        widget=forms.Textarea(attrs={"rows": rows, "aria-describedby": described_by}),
         error_messages={
-            "required": "Type a prompt first.",
-            "max_length": "A prompt can be at most %(limit_value)d characters; "
+            "required": required,
+            "max_length": f"{noun} can be at most %(limit_value)d characters; "
             "this one has %(show_value)d.",
         },
     )
-    category = forms.ModelChoiceField(
+
+
+def _category_field(kind: str, what: str):
+    return forms.ModelChoiceField(
         label="Category",
-        queryset=Category.objects.filter(kind=Kind.GENERATE).order_by("name"),
+        queryset=Category.objects.filter(kind=kind).order_by("name"),
         to_field_name="slug",
         required=False,
         empty_label="Let the arena choose",
         error_messages={
-            "invalid_choice": "There is no such category: pick one from the list, "
+            "invalid_choice": f"There is no such {what}: pick one from the list, "
             "or let the arena choose."
         },
     )
 
+
+class _FirstError:
     def first_error(self) -> str:
         """The first problem, in words, for a JSON answer."""
         for errors in self.errors.values():
             return str(errors[0])
         return ""
+
+
+class VoterPromptForm(_FirstError, forms.Form):
+    """A prompt a voter types, and optionally its category (else the arena picks the nearest)."""
+
+    text = _text_field(
+        "Your prompt", "A prompt", 4, "prompt-help prompt-count", "Type a prompt first."
+    )
+    category = _category_field(Kind.GENERATE, "category")
 
 
 class _UsernameLimit:
@@ -62,7 +74,7 @@ class AdminLoginForm(_UsernameLimit, AdminAuthenticationForm):
     pass
 
 
-class VoterEditForm(forms.Form):
+class VoterEditForm(_FirstError, forms.Form):
     """A picture a voter uploads, the edit they ask for, an optional mask and category.
 
     The files are only read here; whether they are pictures is decided by decoding them in
@@ -74,43 +86,21 @@ class VoterEditForm(forms.Form):
         error_messages={"required": "Choose a picture to edit.", "empty": "The file is empty."},
         widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
     )
-    text = forms.CharField(
-        label="What should change",
-        max_length=PROMPT_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3, "aria-describedby": "edit-help"}),
-        error_messages={
-            "required": "Type an instruction first.",
-            "max_length": "An instruction can be at most %(limit_value)d characters; "
-            "this one has %(show_value)d.",
-        },
+    text = _text_field(
+        "What should change", "An instruction", 3, "edit-help", "Type an instruction first."
     )
     mask = forms.FileField(
         label="Mask (optional)",
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "image/png"}),
     )
-    category = forms.ModelChoiceField(
-        label="Category",
-        queryset=Category.objects.filter(kind=Kind.EDIT).order_by("name"),
-        to_field_name="slug",
-        required=False,
-        empty_label="Let the arena choose",
-        error_messages={
-            "invalid_choice": "There is no such edit category: pick one from the list, "
-            "or let the arena choose."
-        },
-    )
+    category = _category_field(Kind.EDIT, "edit category")
 
     def clean_image(self):
         return _bounded(self.cleaned_data["image"], "picture")
 
     def clean_mask(self):
         return _bounded(self.cleaned_data.get("mask"), "mask")
-
-    def first_error(self) -> str:
-        for errors in self.errors.values():
-            return str(errors[0])
-        return ""
 
 
 def _bounded(upload, what: str) -> bytes | None:

@@ -13,6 +13,22 @@ from django.utils import timezone
 PROMPT_MAX_LENGTH = 2000
 
 
+def _user(on_delete, related_name=None, **options):
+    """An optional account."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=on_delete,
+        related_name=related_name,
+        **options,
+    )
+
+
+def _generator():
+    return models.ForeignKey("generation.Generator", on_delete=models.PROTECT, related_name="+")
+
+
 class Kind(models.TextChoices):
     """What a battle asks of its two generators: a new picture, or an edit of a given one."""
 
@@ -74,12 +90,10 @@ class Prompt(models.Model):
         Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="prompts"
     )
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.CURATED)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
-    )
+    created_by = _user(models.SET_NULL)
     active = models.BooleanField(default=True, help_text="Used when new battles are made.")
     # An edit prompt: ``text`` is the instruction, applied to this picture. Storage names of
-    # bare-pixel PNGs named by their SHA-256 (see arena/sources.py), never the upload's name.
+    # bare-pixel PNGs named by their SHA-256 (see generation/sources.py), never the upload's name.
     source_image = models.CharField(max_length=200, blank=True)
     source_mask = models.CharField(
         max_length=200, blank=True, help_text="Optional: where the edit may change the source."
@@ -116,12 +130,8 @@ class Battle(models.Model):
 
     token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="battles")
-    generator_a = models.ForeignKey(
-        "generation.Generator", on_delete=models.PROTECT, related_name="+"
-    )
-    generator_b = models.ForeignKey(
-        "generation.Generator", on_delete=models.PROTECT, related_name="+"
-    )
+    generator_a = _generator()
+    generator_b = _generator()
     generation_a = models.ForeignKey(
         "generation.Generation", on_delete=models.PROTECT, related_name="battles_as_a"
     )
@@ -129,21 +139,9 @@ class Battle(models.Model):
         "generation.Generation", on_delete=models.PROTECT, related_name="battles_as_b"
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    voter = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="battles",
-    )
+    voter = _user(models.SET_NULL, "battles")
     # A voter who typed the prompt: the battle is kept for them and never handed to others.
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    requested_by = _user(models.SET_NULL, "+")
     left_is_a = models.BooleanField(null=True, blank=True, help_text="Side drawn when assigned.")
     assigned_at = models.DateTimeField(
         null=True, blank=True, help_text="When the voter claimed it (shown, or held as the next)."
@@ -207,14 +205,7 @@ class Vote(models.Model):
         related_name="votes",
         db_index=False,
     )
-    voter = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-    )
+    voter = _user(models.PROTECT, "+", db_index=False)
     # Copied from the battle's prompt so that ratings aggregate per category without joins.
     # Protected: a category's votes are the record its board is computed from.
     category = models.ForeignKey(
@@ -226,12 +217,8 @@ class Vote(models.Model):
         db_index=False,
     )
     choice = models.CharField(max_length=10, choices=Choice.choices)
-    shown_left = models.ForeignKey(
-        "generation.Generator", on_delete=models.PROTECT, related_name="+"
-    )
-    shown_right = models.ForeignKey(
-        "generation.Generator", on_delete=models.PROTECT, related_name="+"
-    )
+    shown_left = _generator()
+    shown_right = _generator()
     time_to_vote_ms = models.PositiveIntegerField(
         null=True, blank=True, help_text="From showing the battle to the vote."
     )
@@ -252,14 +239,7 @@ class Vote(models.Model):
     voided_at = models.DateTimeField(null=True, blank=True)
     # Who voided it is part of the audit: the account cannot be deleted while a void names it
     # (deactivate it instead), and the name it voided under is kept as it was then.
-    voided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-    )
+    voided_by = _user(models.PROTECT, "+", db_index=False)
     voided_by_name = models.CharField(max_length=150, blank=True, default="", db_default="")
     void_reason = models.CharField(max_length=500, blank=True, default="", db_default="")
 
@@ -310,14 +290,10 @@ class Vote(models.Model):
 
 
 class SeenOutput(models.Model):
-    """An output handed to a voter's browser (shown, or preloaded as their next battle).
+    """An output handed to a voter's browser, never handed to them again (see services.unseen).
 
-    A voter who saw an output revealed would recognise it if it came back, so no battle
-    with an output in this list is handed to the same voter again. What was seen is the
-    output's content (``digest``, its SHA-256), not the generation that made it: two
-    generations with the same pixels (the same prompt typed again, a generator with a fixed
-    seed) are one output to the voter. The unique constraint settles two claims racing for
-    battles that share an output.
+    Recorded by content (``digest``, its SHA-256): two generations with the same pixels are
+    one output. The unique constraint settles two claims racing for battles sharing one.
     """
 
     voter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -358,11 +334,10 @@ class DecoyCheck(models.Model):
 
 
 class VoterStanding(models.Model):
-    """Whether a voter's votes count: what the voter tests say, or what staff decided.
+    """Whether a voter's votes count (refreshed by ratings.services.raters).
 
-    Refreshed from the votes and decoy checks by the ratings recompute (ratings.services.
-    raters); ``state`` is the one in force: staff's while ``by_hand``, else the tests'. An
-    excluded voter keeps every vote; the boards and the Elo leave them out.
+    ``state`` is in force: staff's while ``by_hand``, else the tests'. An excluded voter keeps
+    every vote; the boards and the Elo leave them out.
     """
 
     class State(models.TextChoices):
@@ -400,9 +375,7 @@ class VoterStanding(models.Model):
         "voter's decoys put its outputs on the off-prompt side.",
     )
     by_hand = models.BooleanField(default=False, help_text="Staff decided; the tests wait.")
-    set_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    set_by = _user(models.SET_NULL, "+")
     set_by_name = models.CharField(max_length=150, blank=True, default="")
     set_at = models.DateTimeField(null=True, blank=True)
     hand_reason = models.CharField(max_length=500, blank=True, default="")

@@ -46,9 +46,9 @@ def battle_of_voter(*, voter, token) -> Battle | None:
 def battle_requested_by(*, voter, token) -> Battle | None:
     """A battle this voter asked for with their own prompt, or None."""
     token = _token(token)
-    if token is None:
-        return None
-    return _with_outputs().filter(token=token, requested_by=voter).first()
+    return (
+        None if token is None else _with_outputs().filter(token=token, requested_by=voter).first()
+    )
 
 
 def _side(battle: Battle, generation: Generation, side: str) -> Side:
@@ -93,10 +93,8 @@ def battle_card(battle: Battle) -> dict:
 
 
 def source_url(prompt: Prompt) -> str:
-    """Where a signed-in browser fetches an edit prompt's source image ("" for none).
-
-    The same picture for both sides, named by its content hash: it tells nothing of a model.
-    """
+    """Where a signed-in browser fetches an edit prompt's source image ("" for none); named by
+    its content hash, the same for both sides, it tells nothing of a model."""
     if not prompt.source_image:
         return ""
     return reverse("source-file", args=[prompt.source_image.rsplit("/", 1)[-1]])
@@ -118,10 +116,8 @@ def source_readable(*, user, name: str) -> bool:
 
 
 def battle_reveal(battle: Battle, answer: Vote | DecoyCheck | None = None) -> dict:
-    """Who was on which side, how long each took and what it cost: shown after the vote.
-
-    For a decoy battle's ``answer`` (its DecoyCheck), also that it was an attention check.
-    """
+    """Who was on which side, how long each took and what it cost (for a decoy battle's
+    DecoyCheck, also that it was an attention check): shown after the vote."""
     left, right = battle.as_shown(battle.generation_a, battle.generation_b)
     reveal = reveal_sides(
         (left.generator.name, left.latency_ms, left.cost),
@@ -256,9 +252,8 @@ def vote_of(*, battle: Battle, voter) -> Vote | DecoyCheck | None:
 def votes_of_kind(kind: str):
     """The votes of one kind of battle (``generate`` or ``edit``), for the boards of that kind.
 
-    A vote's kind is its category's. A vote without a category is an edit when its battle
-    edits a source image, else a generation (an imported one has no battle: the import
-    refuses edit lines without a category, so those are generations too).
+    A vote's kind is its category's; without one, its battle's (an imported vote without a
+    category is a generation: the import refuses edit lines without one).
     """
     if kind not in Kind.values:
         raise ValueError(f"unknown kind {kind!r}")

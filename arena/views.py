@@ -1,7 +1,7 @@
 """Voting pages and their small JSON endpoints: thin views over the arena's services and selectors.
 
-Every page works as plain HTML forms; the script on the voting page uses the same URLs with
-``Accept: application/json`` to vote without a reload and to preload the next battle.
+Every page works as plain HTML forms; the voting page's script uses the same URLs with
+``Accept: application/json``.
 """
 
 from __future__ import annotations
@@ -130,11 +130,8 @@ def _cast(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_POST
 def battle_prefetch(request: HttpRequest) -> JsonResponse:
-    """The battle held for this voter as their next one, blind, so its images can preload.
-
-    ``{"battle": null}`` when none is ready (or the voter reached the daily cap, or has seen
-    everything there is); the vote page then says why.
-    """
+    """The battle held for this voter as their next one, blind, so its images can preload;
+    ``{"battle": null}`` when there is none (the vote page then says why)."""
     try:
         daily_cap_check(voter=request.user)
         held = battle_hold_next(voter=request.user)
@@ -163,12 +160,8 @@ def battle_shown(request: HttpRequest, token: str) -> JsonResponse:
 @login_required
 @require_GET
 def battle_output(request: HttpRequest, signed: str) -> FileResponse:
-    """One side of a battle by its per-battle address: the bytes and their type, nothing more.
-
-    What is sent is the output's served form (see :mod:`generation.served`): its pixels in an
-    uncompressed PNG whose every byte but the pixels follows from its size, written once and
-    streamed from the storage (local files or a bucket, never a redirect to the bucket's URL).
-    """
+    """One side of a battle by its per-battle address: the output's served form (its pixels,
+    see generation.served), streamed from the storage, never a redirect to a bucket's URL."""
     address = output_address_read(signed)
     generation = None
     if address is not None:
@@ -194,9 +187,7 @@ def prompt_new(request: HttpRequest) -> HttpResponse:
 def battle_start_page(
     request: HttpRequest, form_class, template: str, context: dict | None = None
 ) -> HttpResponse:
-    """The flow of both pages that start a battle on a voter's own prompt (typed, or with a
-    picture to edit): the form, then ``voter_battle_start`` with what it cleaned, then the
-    battle's progress page, or the form again with the reason (JSON for a script)."""
+    """Both pages that start a battle on a voter's own prompt (typed, or a picture to edit)."""
     posted = request.method == "POST"
     form = form_class(request.POST if posted else None, request.FILES if posted else None)
 

@@ -1,10 +1,8 @@
 """Django's ModelBackend, with the user lookup of every signed-in request compiled once.
 
-Each request of a signed-in voter loads their user. Django's ModelBackend builds that query
-with the ORM every time, which cost the web process about as much CPU as the rest of a
-rejected vote's request (``tests/benchmarks/bench_votes.py --floor``). Here the ORM compiles
-the same statement once per database, each request runs it with its user's id, and the row
-becomes a user through the converters the ORM would apply. Everything else is ModelBackend's.
+Building that query with the ORM on every request cost the web process about as much CPU as
+the rest of a rejected vote's request (``tests/benchmarks/bench_votes.py --floor``). Here it is
+compiled once per database and each row becomes a user through the ORM's converters.
 """
 
 from __future__ import annotations

@@ -1,10 +1,8 @@
 """The SQLite-file broker's housekeeping.
 
-kombu's SQLAlchemy transport never deletes a message it has delivered: it marks it invisible
-and keeps it, so the file would grow by every task the arena ever queued (about 1 KB each).
-A delivered message is never read again (an unacknowledged one lives in the worker until it
-is acknowledged or put back as a new message), so deleting the invisible ones is safe; SQLite
-then reuses their pages for new messages.
+kombu's SQLAlchemy transport marks a delivered message invisible and keeps it, so the file
+would grow by every task ever queued. A delivered message is never read again (an unacknowledged
+one lives in the worker), so deleting the invisible ones is safe.
 """
 
 from __future__ import annotations

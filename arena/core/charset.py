@@ -1,10 +1,8 @@
 """Forms are read as UTF-8 only: a form declared in another charset is refused before any read.
 
-Django refuses such a form with ``BadRequest`` where ``request.POST`` is first read, but the
-read is not marked as failed, so the next reader (the CSRF check of the 400 page itself, or
-of the 500 page after it) raises again and the client gets a 500. Refusing here, before the
-CSRF middleware or any view reads the body, answers 400 everywhere: sign-in pages, voting
-pages, the admin and the API alike.
+Django raises ``BadRequest`` where ``request.POST`` is first read but does not mark the read
+as failed, so the next reader (the CSRF check of the error page) raises again: a 500. Refused
+here, before the CSRF middleware or any view reads the body, it is a 400 everywhere.
 """
 
 from __future__ import annotations

@@ -1,10 +1,8 @@
 """django-csp's middleware, with the site's own header built once instead of on every response.
 
-django-csp renders the policy from settings twice per response (the policy and the report-only
-one). A response that no decorator changed, on a request that asked for no nonce, gets the same
-header every time, so it is rendered once per process; anything else (``csp_update`` and the
-other decorators, a nonce, a report-only policy, excluded prefixes, DEBUG's error pages) goes
-through django-csp unchanged.
+django-csp renders the policy from settings twice per response. A response no decorator
+changed, on a request that asked for no nonce, gets the same header every time, so it is
+rendered once per process; anything else goes through django-csp unchanged.
 """
 
 from __future__ import annotations

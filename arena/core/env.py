@@ -28,30 +28,25 @@ def envbool(name: str, default: bool) -> bool:
 
 def envint(name: str, default: int, *, minimum: int | None = None) -> int:
     """Read an integer, optionally with a lower bound."""
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
-    if minimum is not None and value < minimum:
-        raise ImproperlyConfigured(f"{name} must be >= {minimum}, got {value}")
-    return value
+    return _number(name, default, int, "an integer", minimum, None)
 
 
 def envfloat(
     name: str, default: float, *, minimum: float | None = None, maximum: float | None = None
 ) -> float:
     """Read a finite float, optionally with bounds."""
+    return _number(name, default, float, "a number", minimum, maximum)
+
+
+def _number(name, default, parse, what: str, minimum, maximum):
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        value = float(raw)
+        value = parse(raw)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from None
-    if not math.isfinite(value):
+        raise ImproperlyConfigured(f"{name} must be {what}, got {raw!r}") from None
+    if isinstance(value, float) and not math.isfinite(value):
         raise ImproperlyConfigured(f"{name} must be a finite number, got {raw!r}")
     if minimum is not None and value < minimum:
         raise ImproperlyConfigured(f"{name} must be >= {minimum}, got {value}")

@@ -1,13 +1,10 @@
 """Which address a request comes from, for the login limit (django-axes' AXES_CLIENT_IP_CALLABLE).
 
-``PROXY_COUNT`` proxies in front of the app each append to ``X-Forwarded-For`` the address they
-were reached from, the outermost one the client's. So the client is the ``PROXY_COUNT``-th entry
-from the right, and anything to its left was written by the client itself (or by its own
-forwarding proxy): ignored, whatever it says. A client behind its own proxy and a forger both
-get their own address, so neither shares a lockout bucket with the other.
-
-django-ipware cannot say this: it takes a header with any other number of entries as forged and
-falls back to the proxy's own address, one bucket shared by every such client and every forger.
+Each of the ``PROXY_COUNT`` proxies appends the address it was reached from to
+``X-Forwarded-For``, so the client is the ``PROXY_COUNT``-th entry from the right; anything to
+its left was written by the client: ignored. A client behind its own proxy and a forger both
+get their own address, never one lockout bucket shared with others (as django-ipware's
+fallback to the proxy's address would give).
 """
 
 from __future__ import annotations

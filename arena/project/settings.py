@@ -1,8 +1,4 @@
-"""Settings for the arena, read from the environment (see docs/settings.md).
-
-Defaults give the one-machine demo: SQLite, a broker in a folder (no server), files on local
-disk.
-"""
+"""Settings from the environment (docs/settings.md); defaults give the one-machine demo."""
 
 from __future__ import annotations
 
@@ -14,27 +10,17 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from arena.core.env import (
-    envbool,
-    envchoice,
-    envfloat,
-    envhostmap,
-    envint,
-    envlist,
-    envsize,
-)
+from arena.core.env import envbool, envchoice, envfloat, envhostmap, envint, envlist, envsize
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 VAR_DIR = BASE_DIR / "var"
 
 DEBUG = envbool("DEBUG", False)
 
-_secret = os.environ.get("SECRET_KEY", "")
-if not _secret:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is off")
-    _secret = "insecure-development-key-only-used-with-DEBUG-on"
-SECRET_KEY = _secret
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY and not DEBUG:
+    raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is off")
+SECRET_KEY = SECRET_KEY or "insecure-development-key-only-used-with-DEBUG-on"
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", [])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
@@ -132,17 +118,11 @@ DATABASES = {
         env="DATABASE_URL",
         default=f"sqlite:///{VAR_DIR / 'arena.sqlite3'}",
         conn_max_age=envint("DATABASE_CONN_MAX_AGE", 60, minimum=0),
-        # Off, Django's default: on, every request that reuses a connection first asks the
-        # server SELECT 1. Off, a connection broken while idle fails the one request that finds
-        # it (503, see arena.core.errors) and is closed at its end; the next connects anew.
         conn_health_checks=envbool("DATABASE_HEALTH_CHECKS", False),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Parameters are bound on the server, and a statement a connection runs again and again
-    # (a vote's, a page's) is prepared there after its second run: PostgreSQL parses and plans
-    # it once per connection instead of once per run. Off behind a pooler that cannot keep
-    # prepared statements (PgBouncer before 1.21 in transaction mode).
+    # A statement a connection runs again is planned once per connection (docs/settings.md).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         server_side_binding=True,
         prepare_threshold=2 if envbool("DATABASE_PREPARED_STATEMENTS", True) else None,
@@ -154,9 +134,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000;",
     }
-    # Tests get a file too, not Django's in-memory database: with that, a live server's
-    # threads share one connection, and two requests at once (a vote and the next battle's
-    # preload) would run inside each other's transactions.
+    # Tests get a file too: in memory, a live server's threads would share one connection,
+    # and two requests at once would run inside each other's transactions.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-arena.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -284,9 +263,8 @@ SECURE_HSTS_PRELOAD = HTTPS
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
-# Celery: tasks always run in workers, off the request. Without a broker URL the broker is a
-# SQLite file (kombu's SQLAlchemy transport): no server to run, and `./dev up` starts a worker
-# on it beside the web server. Only the tests run tasks in-process (tests/settings.py).
+# Celery: tasks always run in workers, off the request (only the tests run them in-process).
+# Without a broker URL the broker is a SQLite file (kombu's SQLAlchemy transport).
 CELERY_BROKER_FILE = Path(os.environ.get("CELERY_BROKER_FILE", VAR_DIR / "broker.sqlite3"))
 CELERY_BROKER_URL = (
     os.environ.get("CELERY_BROKER_URL", "") or f"sqla+sqlite:///{CELERY_BROKER_FILE}"
@@ -310,9 +288,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT * 2, minimum=1)
 }
 if CELERY_BROKER_URL.startswith("sqla+"):
-    # kombu hands these options to SQLAlchemy's create_engine. SQLite writers take turns on
-    # one lock; a writer that waits up to 30 s for it (instead of SQLite's 5) rides out a burst
-    # of web processes queueing tasks while the worker takes its next message.
+    # For SQLAlchemy's create_engine: a writer waits up to 30 s (not 5) for SQLite's one
+    # lock, riding out a burst of web processes queueing tasks.
     CELERY_BROKER_TRANSPORT_OPTIONS = (
         {"connect_args": {"timeout": 30}} if CELERY_BROKER_URL.startswith("sqla+sqlite") else {}
     )
@@ -365,14 +342,12 @@ ARENA_PROMPT_RATE_PER_HOUR = envint("ARENA_PROMPT_RATE_PER_HOUR", 20, minimum=0)
 ARENA_SOURCE_MAX_BYTES = envint("ARENA_SOURCE_MAX_BYTES", 20_000_000, minimum=1)
 ARENA_SOURCE_MAX_PIXELS = envint("ARENA_SOURCE_MAX_PIXELS", 16_777_216, minimum=256)
 
-# Generators name their API key variable; only variables under this prefix may be named, so
-# that no setting of the server itself (DATABASE_URL, SECRET_KEY) can be sent out as a key.
+# Only variables under this prefix may be named as API keys, so that no setting of the server
+# itself (DATABASE_URL, SECRET_KEY) can be sent out as a key.
 GENERATION_KEY_PREFIX = os.environ.get("GENERATION_KEY_PREFIX", "ARENA_KEY_").strip()
 if not GENERATION_KEY_PREFIX:
     raise ImproperlyConfigured("GENERATION_KEY_PREFIX must not be empty")
-# Each key variable goes only to the hosts bound to it: VARIABLE=host|host pairs, comma-separated.
-# A variable named there replaces its default below (each provider's documented API host for
-# its usual variable); any other variable is bound to no host until named.
+# Each key variable goes only to the hosts bound to it (docs/settings.md).
 GENERATION_KEY_HOSTS = envhostmap(
     "GENERATION_KEY_HOSTS",
     {
@@ -396,8 +371,6 @@ if ARENA_PAIRING_EXPLORATION > 1.0:
 ARENA_PROMPT_REPEAT_HOURS = envfloat("ARENA_PROMPT_REPEAT_HOURS", 24.0, minimum=0.0)
 # The share of new pool battles made as decoys (attention checks, see docs/blindness.md).
 ARENA_DECOY_RATE = envfloat("ARENA_DECOY_RATE", 0.03, minimum=0.0, maximum=1.0)
-# A voter's first ARENA_DECOY_NEW_VOTES votes come with decoys at ARENA_DECOY_RATE_NEW (a share
-# of their battles); one failing more decoys than RATERS_ATTENTIVE_FAILURE, ARENA_DECOY_RATE_DOUBT.
 ARENA_DECOY_RATE_NEW = envfloat("ARENA_DECOY_RATE_NEW", 0.25, minimum=0.0, maximum=0.9)
 ARENA_DECOY_NEW_VOTES = envint("ARENA_DECOY_NEW_VOTES", 50, minimum=0)
 ARENA_DECOY_RATE_DOUBT = envfloat("ARENA_DECOY_RATE_DOUBT", 0.6, minimum=0.0, maximum=0.9)
@@ -430,20 +403,16 @@ if RATINGS_PRIOR == 0 and RATINGS_INTERVAL == "bootstrap":
         "RATINGS_PRIOR=0 cannot go with RATINGS_INTERVAL=bootstrap: a resample in which a model "
         "won everything has no finite maximum-likelihood fit"
     )
-# Chance that a category is ever routed confidently to a model that is not its best; also
-# the error rate of the tiers.
+# Chance that a category is ever routed confidently to a model that is not its best.
 RATINGS_ERROR_RATE = envfloat("RATINGS_ERROR_RATE", 0.05, minimum=0.0001, maximum=0.5)
 # Rating points a confident pick may be below the best (25: a 53.6% head-to-head win rate).
 RATINGS_ROUTE_TOLERANCE = envfloat("RATINGS_ROUTE_TOLERANCE", 25.0, minimum=0.0)
 ROUTE_MIN_CATEGORY_VOTES = envint("ROUTE_MIN_CATEGORY_VOTES", 100, minimum=0)
-# The prompt route (ratings.prompt_route): the cosine (in the category's own directions) from
-# which a voted prompt's votes weigh nothing for another, and how far (rating points, one
-# standard deviation) a prompt's strengths are expected to stray from its category's.
+# The prompt route (ratings.prompt_route, docs/settings.md).
 ROUTE_PROMPT_SIMILARITY = envfloat("ROUTE_PROMPT_SIMILARITY", 0.5, minimum=0.0, maximum=0.95)
 ROUTE_PROMPT_PRIOR_SD = envfloat("ROUTE_PROMPT_PRIOR_SD", 60.0, minimum=1.0)
 RATINGS_SNAPSHOTS_KEPT = envint("RATINGS_SNAPSHOTS_KEPT", 200, minimum=1)
-# Voters' tests (docs/voters.md): the chance that an honest, attentive voter is ever excluded;
-# the lower level at which a voter is put up for review; decoys an attentive voter may fail.
+# Voters' tests (docs/voters.md).
 RATERS_ERROR_RATE = envfloat("RATERS_ERROR_RATE", 0.05, minimum=0.0001, maximum=0.5)
 RATERS_REVIEW_RATE = envfloat("RATERS_REVIEW_RATE", 0.2, minimum=0.0002, maximum=0.9)
 if RATERS_REVIEW_RATE <= RATERS_ERROR_RATE:

@@ -30,10 +30,6 @@ _OPEN = (Battle.Status.PENDING, Battle.Status.READY)
 _rng = random.SystemRandom()
 
 
-def _enqueue_generation(generation_id: int) -> None:
-    enqueue_on_commit(generate_task, generation_id)
-
-
 @transaction.atomic
 def battle_create(
     *,
@@ -47,11 +43,9 @@ def battle_create(
 ) -> Battle:
     """Create a battle and start whichever of its two generations is not already there.
 
-    ``requested_by``: the voter who typed the prompt; the battle is kept for them alone.
-    ``fresh``: two new outputs, never reused (a voter's own prompt).
-    ``variants``: which reusable output of each generator (see ``Generation.variant``).
-    ``decoy``: a finished output of ``generator_b`` for another prompt, as output b: the
-    battle is an attention check (see :mod:`arena.services.decoys`).
+    ``requested_by`` keeps it for the voter who typed the prompt; ``fresh`` never reuses an
+    output; ``variants`` picks each generator's reusable output; ``decoy``, a finished output
+    of ``generator_b`` for another prompt, makes it an attention check (services.decoys).
     """
     if generator_a.pk == generator_b.pk:
         raise ValueError("a battle needs two different generators")
@@ -79,7 +73,7 @@ def battle_create(
     )
     for generation, new in ((generation_a, new_a), (generation_b, new_b)):
         if new:
-            _enqueue_generation(generation.id)
+            enqueue_on_commit(generate_task, generation.id)
     # Both outputs may already exist (reused): the battle is ready at once, within the caller's
     # transaction, so that a claim made in it can take the battle. Otherwise, once committed,
     # a generation that finished meanwhile settles it.
@@ -93,11 +87,8 @@ def battle_create(
 def pick_pair(
     generators: list[Generator], *, category_id: int | None = None
 ) -> tuple[Generator, Generator] | None:
-    """Two distinct generators of one modality; None if no modality has two.
-
-    The modality is drawn at random; within it, the pair is drawn by the matchmaking policy
-    for the category (:mod:`arena.services.pairing`), uniformly without one.
-    """
+    """Two generators of one modality drawn at random, paired by the category's matchmaking
+    (services.pairing); None if no modality has two."""
     pairs = pick_pairs(generators, category_id=category_id, count=1)
     return pairs[0] if pairs else None
 
@@ -165,15 +156,11 @@ class _NotReady(Exception):
 
 
 def decoy_battle_for(*, voter, categories: Callable[[], list[int | None]]) -> Battle | None:
-    """A decoy made now for this voter's claim, at the chance :func:`decoy_extra_chance` gives
-    (None otherwise, or when none can be made).
+    """A ready decoy made now for this voter's claim, at :func:`decoy_extra_chance`, from
+    finished outputs they have not seen (nothing is generated); None otherwise.
 
-    It is a ready pool battle of the first of ``categories`` (called only then) where one can
-    be made from finished outputs the voter has not seen: a reused output of a prompt they
-    were not given within ``ARENA_PROMPT_REPEAT_HOURS`` (if there is one), and another
-    generator's output for another prompt (:func:`arena.services.decoys.decoy_output`): the
-    suspected generator's, when the promoter test suspects the voter of backing one that can
-    take part. Nothing is generated for it.
+    ``categories`` is called only when one is drawn. The off-prompt output is the suspected
+    generator's when the promoter test suspects the voter of backing one that can take part.
     """
     if _rng.random() >= decoy_extra_chance(voter):
         return None
@@ -290,8 +277,7 @@ def ahead_later(voter) -> None:
 
 
 def refill_later(category_id: int | None, *, voter=None) -> None:
-    """Top the category's buffer up once this transaction commits, and make battles ahead of
-    ``voter`` (see :func:`arena.services.unseen.battles_ahead`)."""
+    """Top the category's buffer up, and make battles ahead of ``voter``, after commit."""
     if category_id is None:
         return
     enqueue_on_commit(refill_task, category_id=category_id, voter_id=getattr(voter, "pk", None))

@@ -33,10 +33,9 @@ _rng = random.SystemRandom()
 
 
 def battle_assign_next(*, voter, category_id: int | None = None) -> Battle | None:
-    """The battle this voter should see now: the one already shown to them, or a fresh one.
+    """The battle on this voter's screen, else the one held as their next, else a fresh one.
 
-    Sides are drawn when a battle is claimed, once, and kept: reloading the page does not
-    swap them. A battle held as the voter's next is shown before a fresh one is claimed.
+    Sides are drawn once, at the claim: reloading the page does not swap them.
     """
     mine = Battle.objects.filter(voter=voter, status=Battle.Status.ASSIGNED)
     shown = mine.filter(shown_at__isnull=False).order_by("shown_at", "id").first()
@@ -50,10 +49,8 @@ def battle_assign_next(*, voter, category_id: int | None = None) -> Battle | Non
 
 
 def battle_hold_next(*, voter, category_id: int | None = None) -> Battle | None:
-    """The battle held for this voter as their next one (claimed now if need be), not shown.
-
-    Asking again returns the same battle until it is shown, so a reload never claims more.
-    """
+    """The battle held for this voter as their next one (claimed now if need be), not shown;
+    the same one until it is shown, so a reload never claims more."""
     held = (
         Battle.objects.filter(voter=voter, status=Battle.Status.ASSIGNED, shown_at__isnull=True)
         .order_by("assigned_at", "id")
@@ -66,9 +63,7 @@ def battle_hold_next(*, voter, category_id: int | None = None) -> Battle | None:
 
 def battle_mark_shown(*, voter, battle: Battle) -> bool:
     """Record that a battle held for this voter is on their screen now; idempotent.
-
-    False when it is no longer theirs to show (a held battle taken over after HOLD_SECONDS).
-    """
+    False when it is no longer theirs (taken over after HOLD_SECONDS)."""
     Battle.objects.filter(
         id=battle.id, voter=voter, status=Battle.Status.ASSIGNED, shown_at__isnull=True
     ).update(shown_at=timezone.now())
@@ -76,11 +71,7 @@ def battle_mark_shown(*, voter, battle: Battle) -> bool:
 
 
 def battle_open_requested(*, voter, battle: Battle) -> bool:
-    """Show the voter the battle they asked for with their own prompt, once it is ready.
-
-    It is theirs to see whatever it holds; see :func:`_take_away_repeats` for the battles
-    it takes away from them.
-    """
+    """Show the voter the battle they asked for with their own prompt, once it is ready."""
     if battle.requested_by_id != voter.id:
         return False
     claimed = Battle.objects.filter(
@@ -96,14 +87,9 @@ def battle_open_requested(*, voter, battle: Battle) -> bool:
 
 
 def _take_away_repeats(*, voter, battle_id: int) -> None:
-    """Take from the voter their unvoted battles holding an output (by content) of this one.
-
-    A battle on the voter's own prompt repeats one they hold when a generator draws the same
-    pixels for the same request and they typed that battle's prompt: its reveal would name
-    that battle's sides before its vote. A pool battle goes back to the pool for other voters
-    and never comes back to this one (its outputs stay recorded as seen); another of their own
-    battles fails with the reason.
-    """
+    """Take from the voter their unvoted battles holding an output (by content) of this one:
+    its reveal would name their sides. Pool battles go back to the pool (their outputs stay
+    seen by this voter); the voter's own fail with the reason."""
     repeated = Battle.objects.filter(
         id__in=battles_repeating(voter=voter, battle_id=battle_id),
         voter=voter,
@@ -202,11 +188,8 @@ def _claim_from(pool, *, voter, show: bool) -> Battle | None:
 
 
 def _categories_for(voter, pool) -> list[int | None]:
-    """Categories with a battle for this voter, drawn by worth; never the previous one first.
-
-    The category of the voter's previous battle goes last, so a voter does not get a run of
-    one category while another has a battle waiting.
-    """
+    """Categories with a battle for this voter, drawn by worth; the previous battle's goes
+    last, so a voter does not get a run of one category while another has a battle waiting."""
     open_in = set(pool.values_list("prompt__category_id", flat=True).distinct())
     previous = (
         Battle.objects.filter(voter=voter, assigned_at__isnull=False)
@@ -240,11 +223,8 @@ def _give_back(*, voter, battle_id: int) -> None:
 
 
 def battles_release_account(*, user_id: int) -> None:
-    """Before an account is deleted: the pool battles it holds go back to the pool, and the
-    battles it typed (its own prompts, for it alone) are retired, never handed to anyone else.
-
-    Voted battles are left alone: their votes keep the account (see ``Vote.voter``).
-    """
+    """Before an account is deleted: its held pool battles go back, its unvoted own-prompt
+    battles are retired (never handed to anyone else). Votes keep the account (``Vote.voter``)."""
     typed = Battle.objects.filter(requested_by_id=user_id).exclude(status=Battle.Status.VOTED)
     typed.update(
         status=Battle.Status.FAILED,

@@ -1,34 +1,22 @@
-"""Decoy battles: attention checks that look like any other battle.
+"""Decoy battles: attention checks that look like any other battle (docs/voters.md).
 
 A decoy is a pool battle whose output b was made for another prompt of the same category (for
-an edit, another instruction on the same source picture) by a different generator, as in any
-battle. Output a answers the prompt on the page. The refill makes one at ``ARENA_DECOY_RATE``
-(see :func:`arena.services.battles.battles_refill`); everything a voter is sent before the vote
-follows the rules of every battle (addresses, served bytes, sides, the seen-output rule).
-
-Some voters get more: a voter's first ``ARENA_DECOY_NEW_VOTES`` votes come with decoys at
-``ARENA_DECOY_RATE_NEW``, and a voter who has failed more of their decoys than an attentive voter
-would (``RATERS_ATTENTIVE_FAILURE``) gets them at ``ARENA_DECOY_RATE_DOUBT`` until the share
-falls back (:func:`decoy_rate`). So does a voter the promoter test suspects of backing one
-generator (``VoterStanding.suspect``): their decoys put that generator's output on the
-off-prompt side, which an attentive voter turns down whatever its model. The extra decoys are
-made when the voter claims a battle, from finished outputs they have not seen
-(:func:`arena.services.battles.decoy_battle_for`), as pool battles like any other. The rate is
-decided from the voter's past only, which keeps the decoy test valid
-(``ratings.engine.raters``).
+an edit, another instruction on the same source) by a different generator; everything a voter
+is sent before the vote follows the rules of every battle. The refill makes them at
+``ARENA_DECOY_RATE``; new voters, voters in doubt and suspected promoters get more
+(:func:`decoy_rate`), made at their claim. The rate is decided from the voter's past only,
+which keeps the decoy test valid (``ratings.engine.raters``).
 """
 
 from __future__ import annotations
 
-import datetime
 import random
 
 from django.conf import settings
 from django.db.models import Count, Q
 
 from arena.models import Battle, DecoyCheck, Prompt, Vote, VoterStanding
-from arena.services.errors import BattleNotOpen, VoteConflict
-from arena.services.limits import vote_allowance_check
+from arena.services.errors import BattleNotOpen
 from generation.models import Generation
 
 # How many finished outputs of other prompts a decoy draws its off-prompt side from.
@@ -72,12 +60,8 @@ def decoy_extra_chance(voter) -> float:
 def decoy_output(
     *, prompt: Prompt, generator, rng: random.Random, unseen: Q | None = None
 ) -> Generation | None:
-    """A finished output of ``generator`` made for another active prompt of the category.
-
-    For an edit: another instruction on the same source picture. None when there is none
-    (a category with one prompt, a source with one instruction, nothing finished yet).
-    ``unseen``: a filter on the outputs (those a voter has not seen).
-    """
+    """A finished output of ``generator`` made for another active prompt of the category (for
+    an edit, on the same source), filtered by ``unseen``; None when there is none."""
     if prompt.category_id is None:
         return None
     others = (
@@ -101,34 +85,15 @@ def decoy_passed(*, choice: str, left_is_a: bool) -> bool:
     return choice not in (off_prompt, Vote.Choice.TIE)
 
 
-def decoy_check_cast(*, ballot, voter, choice: str, now: datetime.datetime):
-    """Answer a decoy battle: (its DecoyCheck, whether it was created now).
-
-    ``ballot`` is the battle as the vote read it (``arena.services.votes.Ballot``); the vote
-    has already taken the voter's lock. The same rules as a vote: a retry with the same choice
-    returns the stored answer, another choice is a conflict, the voter's limits apply.
-    """
-    if ballot.status == Battle.Status.VOTED:
-        existing = DecoyCheck.objects.filter(battle_id=ballot.id, voter=voter).first()
-        if existing is None:
-            raise BattleNotOpen("This battle is no longer open for voting.")
-        if existing.choice != choice:
-            raise VoteConflict("You already voted on this battle with a different choice.")
-        return existing, False
-    if ballot.status != Battle.Status.ASSIGNED:
-        raise BattleNotOpen("This battle is no longer open for voting.")
-    vote_allowance_check(
-        voter=voter, votes_today=ballot.votes_today, votes_last_minute=ballot.votes_last_minute
-    )
+def decoy_check_cast(*, ballot, voter, choice: str, elapsed_ms: int | None, now) -> DecoyCheck:
+    """Close an open decoy battle with its DecoyCheck; the vote checked everything else under
+    the voter's lock (``arena.services.votes``)."""
     closed = Battle.objects.filter(
         id=ballot.id, status=Battle.Status.ASSIGNED, voter_id=voter.pk
     ).update(status=Battle.Status.VOTED)
     if closed != 1:
         raise BattleNotOpen("This battle is no longer open for voting.")
-    elapsed_ms = None
-    if ballot.shown_at is not None:
-        elapsed_ms = max((now - ballot.shown_at) // datetime.timedelta(milliseconds=1), 0)
-    check = DecoyCheck.objects.create(
+    return DecoyCheck.objects.create(
         battle_id=ballot.id,
         voter=voter,
         choice=choice,
@@ -136,4 +101,3 @@ def decoy_check_cast(*, ballot, voter, choice: str, now: datetime.datetime):
         time_to_vote_ms=elapsed_ms,
         created_at=now,
     )
-    return check, True

@@ -52,11 +52,8 @@ class Plan:
 def demo_votes_cast(*, count: int, seed: int = 0, categories: list[str] | None = None) -> int:
     """Make sure ``count`` simulated demo votes of ``seed`` exist; returns how many were added.
 
-    The same seed gives the same votes, and running it again adds only the missing ones, so
-    ``manage.py demo`` can run on every start. Battles and votes are written in bulk, spread
-    over the last two weeks; the outputs they show are made first (see ``demo_outputs``).
-    ``categories`` (slugs) keeps the votes to those categories; each seed is a stream of its
-    own (the demo's votes on every category are seed 0).
+    A seed is a stream of its own: running it again adds only the missing votes, so
+    ``manage.py demo`` can run on every start. ``categories`` (slugs) keeps them to those.
     """
     existing = Vote.objects.filter(import_key__startswith=f"{KEY_PREFIX}{seed}:").count()
     generators = list(Generator.objects.filter(slug__in=_SLUGS).order_by("slug"))

@@ -29,10 +29,8 @@ Key = tuple[int, int]  # (prompt id, generator id)
 
 
 def demo_outputs_make(*, prompts: dict[int, Prompt], generators: dict[int, Generator], keys):
-    """A succeeded generation for each (prompt id, generator id) of ``keys``, made if missing.
-
-    Returns {key: generation}; a key whose output could not be made is left out.
-    """
+    """{key: succeeded generation} for each (prompt id, generator id) of ``keys``, made if
+    missing; a key whose output could not be made is left out."""
     wanted = {key: prompt_params_hash(prompts[key[0]], generators[key[1]]) for key in set(keys)}
     found = _existing(wanted)
     missing = [key for key in sorted(wanted) if key not in found]

@@ -1,13 +1,11 @@
 """Per-voter limits on votes and typed prompts.
 
-Votes are counted in the database, the source of truth: the daily cap since midnight, the
-rate limit over the last minute (a sliding window). The vote path reads both counts in the
-statement that reads the battle, so the limits cost it no extra round trip.
+Votes are counted in the database, the source of truth, so the limits hold across web processes
+whatever the cache: the daily cap since midnight, the rate over the last minute (a sliding
+window), both read in the statement that reads the battle, at no extra round trip.
 
-Typed prompts are counted in Django's cache, a fixed window per voter: one counter per window,
-counted atomically (INCR with an expiry set on the first hit, in one round trip to Redis;
-``add`` then ``incr`` in the local memory cache). Set ``CACHE_URL`` to Redis so that every
-web process shares one count; with the default in-process cache each process counts alone.
+Typed prompts are counted in Django's cache, atomically, in a fixed window per voter: set
+``CACHE_URL`` to Redis so that every web process shares one count.
 """
 
 from __future__ import annotations
@@ -25,11 +23,8 @@ from arena.services.errors import RateLimited
 
 
 def rate_hit(*, key: str, limit: int, window: int) -> int:
-    """Count one request against ``limit`` per ``window`` seconds; 0 if allowed.
-
-    Returns the seconds left in the window when the limit is exceeded, else 0. A limit of 0
-    means no limit.
-    """
+    """Count one request against ``limit`` (0: none) per ``window`` seconds: 0 if allowed, else
+    the seconds left in the window."""
     if limit <= 0:
         return 0
     now = time.time()
@@ -41,10 +36,8 @@ def rate_hit(*, key: str, limit: int, window: int) -> int:
 
 
 def daily_cap_check(*, voter, votes_today: int | None = None) -> None:
-    """Raise ``RateLimited`` when this voter has cast today's allowed votes.
-
-    ``votes_today`` is the voter's count when the caller has just read it; else it is counted.
-    """
+    """Raise ``RateLimited`` when this voter has cast today's allowed votes (``votes_today``:
+    their count, when the caller has just read it)."""
     cap = settings.ARENA_DAILY_VOTE_CAP
     if not cap:
         return
@@ -63,12 +56,7 @@ VOTE_RATE_WINDOW = 60
 
 
 def vote_allowance_check(*, voter, votes_today: int, votes_last_minute: int) -> None:
-    """Raise ``RateLimited`` when this voter may not cast another vote now.
-
-    Both limits count the voter's votes in the database, the source of truth, so they hold
-    across web processes whatever the cache; the vote path reads both counts with the battle
-    and passes them here.
-    """
+    """Raise ``RateLimited`` when this voter may not cast another vote now."""
     daily_cap_check(voter=voter, votes_today=votes_today)
     limit = settings.ARENA_VOTE_RATE_PER_MINUTE
     if not limit:
@@ -87,29 +75,19 @@ def vote_allowance_check(*, voter, votes_today: int, votes_last_minute: int) -> 
 
 def prompt_allowance_check(*, voter) -> None:
     """Raise ``RateLimited`` when this voter may not start another typed-prompt battle now."""
-    _rate_check("prompt", voter)
+    limit = settings.ARENA_PROMPT_RATE_PER_HOUR
+    wait = rate_hit(key=f"prompt:{voter.pk}", limit=limit, window=3600)
+    if wait:
+        raise RateLimited(
+            f"You have started {limit} battles with your own prompts this hour, the most "
+            f"allowed. Try again in {wait} s.",
+            retry_after=wait,
+        )
 
 
-# What is limited: the setting that says how many, per how many seconds, and what to say.
 _VOTE_RATE_MESSAGE = (
     "You are voting faster than {limit} votes a minute. Take a breath and vote again in {wait} s."
 )
-_RATES = {
-    "prompt": (
-        "ARENA_PROMPT_RATE_PER_HOUR",
-        3600,
-        "You have started {limit} battles with your own prompts this hour, the most allowed. "
-        "Try again in {wait} s.",
-    ),
-}
-
-
-def _rate_check(kind: str, voter) -> None:
-    setting, window, message = _RATES[kind]
-    limit = getattr(settings, setting)
-    wait = rate_hit(key=f"{kind}:{voter.pk}", limit=limit, window=window)
-    if wait:
-        raise RateLimited(message.format(limit=limit, wait=wait), retry_after=wait)
 
 
 def _seconds_to_midnight() -> int:

@@ -68,11 +68,8 @@ def pairs_draw(
 def categories_order(
     category_ids: Sequence[int | None], *, rng: random.Random | None = None
 ) -> list[int | None]:
-    """Categories in the order to try them: drawn one by one by worth, with exploration.
-
-    Each category's chance is ``(1 - e) * worth / total worth + e / n`` (``e`` is
-    ``ARENA_PAIRING_EXPLORATION``), so a settled category (worth 0) still gets ``e / n``.
-    """
+    """Categories in the order to try them, drawn one by one: each with chance
+    ``(1 - e) * worth / total + e / n`` (``e``: ``ARENA_PAIRING_EXPLORATION``)."""
     rng = rng or _rng
     remaining = list(dict.fromkeys(category_ids))
     policy = _active("categories")

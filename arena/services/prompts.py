@@ -1,15 +1,10 @@
-"""Battles on voters' own prompts (typed, or an instruction with an uploaded picture to edit):
-start one, and try again when it failed.
+"""Battles on voters' own prompts (typed, or a picture to edit): start one, retry a failed one.
 
-Their outputs are always fresh: drawn anew with a seed of their own where the provider takes
-one, never reused from another battle and never reused by one. A voter who types a pool
-battle's prompt (or uploads its source) and reads the reveal of their own battle must learn
-nothing of the pool battle's sides: with a generator that draws the same pixels for the same
-request, a reused or repeated output would name them. Comparing the typed text with the pool's
-prompts could not catch every request a provider treats as the same; a seed of its own changes
-the pixels whatever was typed. A provider that takes no seed may still repeat itself: what a
-voter has seen is recorded by content (:mod:`arena.services.unseen`), so the pool battles
-holding a repeated output are never theirs to judge.
+Their outputs are always fresh (a seed of their own where the provider takes one), never
+reused: a voter who types a pool battle's prompt must learn nothing of its sides from their own
+battle's reveal. Comparing texts could not catch every request a provider treats as the same. A
+provider without a seed may still repeat itself; what a voter saw is recorded by content
+(services.unseen), so pool battles holding a repeat are never theirs to judge.
 """
 
 from __future__ import annotations
@@ -78,13 +73,10 @@ def voter_battle_start(
     image: bytes | None = None,
     mask: bytes | None = None,
 ) -> Battle:
-    """Store a voter's prompt (with ``image``: their picture to edit) and start a blind battle
-    on it between two random generators able to do it, with fresh outputs.
+    """Store a voter's prompt (with ``image``: their picture to edit) and start a battle on it
+    for them alone, with fresh outputs, filed in the nearest category when none is given.
 
-    With no ``category``, the nearest one of the battle's kind by its description and curated
-    prompts is chosen. The prompt is stored inactive: it is not used for other voters' battles
-    until an admin turns it on. The battle is kept for this voter; their next claim shows it
-    when ready. Bad input (a file that is not a picture, or too large) is refused before
+    The prompt is stored inactive until an admin turns it on. Bad input is refused before
     anything is stored or counted against the hourly limit.
     """
     kind = Kind.EDIT if image is not None else Kind.GENERATE
@@ -114,9 +106,8 @@ def voter_battle_start(
 
 
 def _category_guessed(text: str, *, kind: str) -> Category | None:
-    """The category the arena files the prompt in; raises ``CategoryUnclear`` when it cannot
-    tell (nothing in common with any category, or a runner-up too close), so that the voter
-    picks instead of a guess landing votes on the wrong board. None when there is none."""
+    """The category to file the prompt in (None when there is none); ``CategoryUnclear`` when
+    the guess is not sure, so that the voter picks instead of votes landing on the wrong board."""
     guessed = category_ranking(text, kind=kind)
     if guessed.sure or not Category.objects.filter(kind=kind).exists():
         return guessed.category
@@ -130,10 +121,8 @@ def _category_guessed(text: str, *, kind: str) -> Category | None:
 
 @transaction.atomic
 def voter_prompt_retry(*, voter, battle_token) -> Battle:
-    """Start a new battle on the prompt of a failed one, with another pair of generators.
-
-    Asking twice (double click) returns the battle the first request started.
-    """
+    """Start a new battle on a failed one's prompt, with another pair; asking twice returns
+    the battle the first request started."""
     try:
         battle_token = uuid.UUID(str(battle_token))
     except ValueError:

@@ -1,15 +1,9 @@
-"""A voter never sees the same output twice.
+"""A voter never sees the same output twice (docs/blindness.md).
 
-Outputs are reused across battles (the same prompt and generator give the same picture), so
-a voter who saw an output revealed would know its model the next time it came up. Every
-output handed to a voter's browser is recorded (``SeenOutput``) by its content: its digest,
-the SHA-256 of what is stored. Two generations with the same pixels are one output to the
-voter, whichever made them: a generator with a fixed seed draws the same picture for the same
-prompt, typed again by a voter or stored twice. Claims skip battles holding one of them, and
-when every open battle does, a battle this voter has not seen is made, from outputs other
-voters were shown where there are some, else from a new variant of an output (drawn with a
-seed of its own) that then serves every voter who needs it. After each claim the arena makes
-such battles ahead of the voter (``ARENA_BATTLES_AHEAD``), so that the next one is ready.
+Outputs are reused across battles, so a voter who saw one revealed would know its model the
+next time. Every output handed to a voter's browser is recorded by content (``SeenOutput``);
+claims skip battles holding one, and battles the voter has not seen are made when need be,
+ahead of them (``ARENA_BATTLES_AHEAD``).
 """
 
 from __future__ import annotations
@@ -36,9 +30,8 @@ def unseen_by(voter) -> Q:
 def outputs_mark_seen(*, voter, battle_id: int) -> bool:
     """Record that both outputs of a battle were handed to this voter.
 
-    False when one of them (by content) already went to this voter in another battle: two
-    claims of the same voter raced for battles sharing an output, or two generations drew the
-    same pixels. The caller gives this battle back.
+    False when one of them (by content) already went to them in another battle (two claims
+    raced, or two generations drew the same pixels): the caller gives this battle back.
     """
     outputs = _outputs(battle_id)
     SeenOutput.objects.bulk_create(
@@ -75,9 +68,7 @@ def outputs_unmark_seen(*, voter, battle_id: int) -> None:
 def battle_create_unseen(*, voter, category_id: int | None = None) -> Battle | None:
     """Start a battle whose outputs this voter has not seen; None while one is on its way.
 
-    Raises ``NothingUnseen`` when no battle can be made at all (no active prompt, or no two
-    enabled generators of one kind), or none this voter has not seen (new outputs came out
-    as pixels they saw before).
+    Raises ``NothingUnseen`` when none can be made, or none that they have not seen.
     """
     made = _battle_unseen_create(voter=voter, category_id=category_id, finished_only=True)
     if made is not None:
@@ -93,8 +84,7 @@ def battle_create_unseen(*, voter, category_id: int | None = None) -> Battle | N
 def battles_ahead(*, voter, count: int) -> int:
     """Make pool battles until ``count`` open ones hold no output this voter has seen.
 
-    Run after each claim (see :mod:`arena.tasks`), so that a voter's next battle is on its
-    way before they ask for it, however many voters there are. Returns how many were made.
+    Run after each claim, so that a voter's next battle is on its way before they ask for it.
     """
     scope = Battle.objects.filter(
         requested_by__isnull=True,
@@ -115,12 +105,9 @@ def _battle_unseen_create(
 ) -> Battle | None:
     """A pool battle on outputs this voter has not seen, reusing what others were shown.
 
-    Its prompt is one where two generators of a pair have a finished reusable output this
-    voter has not seen and no open battle holds, if there is one (``finished_only``: else
-    None); then one where they have such outputs still being made; else any prompt, and each
-    generator's output is the first of its variants (see ``Generation.variant``) this voter has
-    not seen, made anew if none is. So a new variant, made for the first voter to need it,
-    serves every voter after them.
+    Outputs already finished first (only those with ``finished_only``), then ones being made,
+    else each generator's first variant this voter has not seen, made anew if need be: a new
+    variant, made for the first voter to need it, serves every voter after them.
     """
     prompts = Prompt.objects.filter(active=True, category__isnull=False)
     if category_id is not None:
@@ -163,9 +150,8 @@ def _battle_unseen_create(
 
 
 def _unseen_outputs(voter, prompts: dict, generators: dict) -> tuple[dict, dict]:
-    """The live reusable outputs with today's parameters that this voter has not seen and no
-    open battle holds, as {(prompt, generator): variant}: the finished ones, and all of them
-    (one still being made has no digest: not seen), the lowest variant first."""
+    """{(prompt, generator): lowest variant} of the live reusable outputs with today's
+    parameters this voter has not seen and no open battle holds: finished ones, and all."""
     seen = SeenOutput.objects.filter(voter=voter).values("digest")
     held = Battle.objects.filter(
         status__in=(Battle.Status.PENDING, Battle.Status.READY), voter__isnull=True

@@ -14,10 +14,8 @@ REASON_MAX = Vote._meta.get_field("void_reason").max_length
 
 @transaction.atomic
 def vote_void(*, vote_id: int, by, reason: str) -> bool:
-    """Void one vote; False when it was already void (a second void changes nothing).
-
-    The ratings it moved are rebuilt from the remaining votes once the void has committed.
-    """
+    """Void one vote; False when it was already void. The ratings it moved are rebuilt once
+    the void has committed."""
     reason = " ".join((reason or "").split())
     if not reason:
         raise VoteError("Give a reason for voiding the vote.")

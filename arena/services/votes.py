@@ -1,18 +1,11 @@
 """Casting a vote: once per voter and battle, idempotent on retry, within the voter's limits.
 
-A vote is one transaction, the same code on SQLite and PostgreSQL, and nothing but the vote:
-
-1. the voter's row is locked, so one voter's votes are cast one at a time (the battle on
-   screen and the preloaded one sent at the same moment cannot both pass the last free slot
-   of a limit);
-2. one statement reads the battle, what the reveal needs and the voter's votes today and in
-   the last minute (subqueries, counted after the lock: every vote of theirs committed before
-   it was granted is counted): the one statement written out, see ``_ballot_sql``;
-3. the battle is closed with a compare-and-set from assigned to voted, and the vote is
-   inserted under the unique (battle, voter) constraint.
-
-What votes move (the online Elo, the boards) is computed afterwards from the stored votes:
-once the vote has committed, :data:`arena.signals.vote_recorded` tells whoever listens.
+One transaction, the same code on SQLite and PostgreSQL, and nothing but the vote: the voter's
+row is locked (the battle on screen and the preloaded one voted at once cannot both pass the
+last free slot of a limit); one statement (``_ballot_sql``) reads the battle, the reveal and
+the voter's counts after the lock; the battle closes by compare-and-set and the vote is
+inserted under the unique (battle, voter) constraint. What votes move (Elo, boards) is computed
+afterwards: once committed, :data:`arena.signals.vote_recorded` tells whoever listens.
 """
 
 from __future__ import annotations
@@ -53,15 +46,9 @@ class VoteCast(NamedTuple):
 def vote_cast(*, voter, battle_token, choice: str, images_loaded: bool | None = None) -> VoteCast:
     """Record a vote and close the battle.
 
-    Posting the same choice again (double click, retry) returns the stored vote with
-    ``created=False``; a different choice on a voted battle is a conflict. A battle that is
-    not this voter's is answered like a missing one (404), whatever its state.
-
-    ``images_loaded`` is the browser's word on whether both outputs had loaded (None: it
-    could not say, e.g. without JavaScript). A vote cast before they had, or sooner than
-    ``ARENA_MIN_VOTE_MS`` after the battle was shown, is kept and flagged. Raises
-    ``RateLimited`` (429) past the voter's rate limit or daily cap; a retry of a vote already
-    counted is never limited.
+    The same choice again (a retry) returns the stored vote with ``created=False`` and is never
+    limited; another choice is a conflict. ``images_loaded`` is the browser's word (None: it
+    could not say); a vote before they loaded, or within ``ARENA_MIN_VOTE_MS``, is flagged.
     """
     if choice not in Vote.Choice.values:
         raise VoteError(f"Unknown choice {choice!r}; use one of: {', '.join(Vote.Choice.values)}.")
@@ -69,12 +56,9 @@ def vote_cast(*, voter, battle_token, choice: str, images_loaded: bool | None = 
         token = uuid.UUID(str(battle_token))
     except ValueError:
         raise BattleNotFound("No such battle.") from None
-    # A request refused above never opened a transaction. The lock, the read and the close
-    # share one cursor.
     with transaction.atomic(), connection.cursor() as cursor:
         # Every vote of this voter takes this row lock first, so their limits are counted
-        # exactly. (SQLite takes its one write lock when the transaction begins, which
-        # serialises as well.)
+        # exactly (SQLite's one write lock, taken at BEGIN, serialises as well).
         cursor.execute(_lock_sql(connection.vendor), [voter.pk])
         now = timezone.now()
         battle = _ballot(cursor, voter=voter, token=token, now=now)
@@ -85,22 +69,26 @@ def vote_cast(*, voter, battle_token, choice: str, images_loaded: bool | None = 
 
 def _cast(cursor, battle: Ballot, *, voter, choice: str, images_loaded, now) -> VoteCast:
     """The rest of :func:`vote_cast`, once the battle is read under the voter's lock."""
-    if battle.decoy:  # an attention check: the same checks, but a DecoyCheck, never a Vote
-        check, created = decoy_check_cast(ballot=battle, voter=voter, choice=choice, now=now)
-        reveal = selectors.decoy_reveal(
-            battle.reveal, passed=check.passed, left_is_a=battle.left_is_a
-        )
-        return VoteCast(check, created, battle.votes_today, reveal)
+    # A decoy battle (an attention check) takes the same checks, and a DecoyCheck, never a Vote.
     if battle.status == Battle.Status.VOTED:
-        vote = _already_cast(battle, voter, choice)
-        return VoteCast(vote, False, battle.votes_today, battle.reveal)
+        answer = _already_cast(DecoyCheck if battle.decoy else Vote, battle, voter, choice)
+        return VoteCast(answer, False, battle.votes_today, _reveal(battle, answer))
     if battle.status != Battle.Status.ASSIGNED:
         raise BattleNotOpen("This battle is no longer open for voting.")
     vote_allowance_check(
         voter=voter, votes_today=battle.votes_today, votes_last_minute=battle.votes_last_minute
     )
+    elapsed_ms = None
+    if battle.shown_at is not None:
+        elapsed_ms = max((now - battle.shown_at) // datetime.timedelta(milliseconds=1), 0)
+    if battle.decoy:
+        check = decoy_check_cast(
+            ballot=battle, voter=voter, choice=choice, elapsed_ms=elapsed_ms, now=now
+        )
+        return VoteCast(check, True, battle.votes_today, _reveal(battle, check))
+    reasons = vote_flags(time_to_vote_ms=elapsed_ms, images_loaded=images_loaded)
     vote = _write(
-        cursor, battle=battle, voter=voter, choice=choice, images_loaded=images_loaded, now=now
+        cursor, battle, voter=voter, choice=choice, reasons=reasons, ms=elapsed_ms, now=now
     )
     # Sent after commit, once per vote stored: a retry or a rolled-back vote sends nothing.
     transaction.on_commit(
@@ -201,10 +189,7 @@ def _converters(vendor: str, field) -> tuple:
 
 def _ballot(cursor, *, voter, token: uuid.UUID, now: datetime.datetime) -> Ballot:
     """The voter's battle with the reveal, its category and the voter's counts, in one read.
-
-    Someone else's battle, or one in the pool, is answered like a missing one: its existence
-    and state are not this voter's to know.
-    """
+    Anyone else's battle is answered like a missing one: its state is not theirs to know."""
     adapt = connection.ops.adapt_datetimefield_value
     params = {
         "voter": voter.pk,
@@ -232,8 +217,14 @@ def _ballot(cursor, *, voter, token: uuid.UUID, now: datetime.datetime) -> Ballo
     )  # fmt: skip
 
 
-def _already_cast(battle: Ballot, voter, choice: str) -> Vote:
-    existing = Vote.objects.filter(battle_id=battle.id, voter=voter).first()
+def _reveal(battle: Ballot, answer: Vote | DecoyCheck) -> dict:
+    if not battle.decoy:
+        return battle.reveal
+    return selectors.decoy_reveal(battle.reveal, passed=answer.passed, left_is_a=battle.left_is_a)
+
+
+def _already_cast(model, battle: Ballot, voter, choice: str) -> Vote | DecoyCheck:
+    existing = model.objects.filter(battle_id=battle.id, voter=voter).first()
     if existing is None:
         raise BattleNotOpen("This battle is no longer open for voting.")
     if existing.choice != choice:
@@ -259,11 +250,7 @@ def vote_flags(*, time_to_vote_ms: int | None, images_loaded: bool | None) -> li
     return reasons
 
 
-def _write(cursor, *, battle: Ballot, voter, choice: str, images_loaded, now) -> Vote:
-    elapsed_ms = None
-    if battle.shown_at is not None:
-        elapsed_ms = max((now - battle.shown_at) // datetime.timedelta(milliseconds=1), 0)
-    reasons = vote_flags(time_to_vote_ms=elapsed_ms, images_loaded=images_loaded)
+def _write(cursor, battle: Ballot, *, voter, choice: str, reasons: list, ms, now) -> Vote:
     params = [Battle.Status.VOTED, battle.id, Battle.Status.ASSIGNED, voter.pk]
     cursor.execute(_close_sql(connection.vendor), params)
     if cursor.rowcount != 1:  # cannot happen under the voter's lock; the constraint's guard
@@ -276,7 +263,7 @@ def _write(cursor, *, battle: Ballot, voter, choice: str, images_loaded, now) ->
         choice=choice,
         shown_left_id=left,
         shown_right_id=right,
-        time_to_vote_ms=elapsed_ms,
+        time_to_vote_ms=ms,
         flagged=bool(reasons),
         flag_reason="; ".join(reasons)[:200],
         created_at=now,

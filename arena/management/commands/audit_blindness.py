@@ -1,21 +1,10 @@
 """Play attacking voters through the arena's own pages and report whether they beat chance.
 
-Each voter uses the voting pages as the browser does (the page, the preloaded next battle,
-the vote, the reveal) through Django's test client, keeps notes (see ``arena.blindness``)
-and guesses the generator behind each side before voting, as each attacker in ``ATTACKERS``
-would: one keeping notes on addresses, sizes, dimensions and hashes, one that also parses
-every file (chunks, markers, trailing bytes, lengths, zlib blocks). Beside them guesses the
-same attacker without notes on the outputs (what every voter knows: the category on the page,
-how often each generator comes up in it, two different ones a battle). The command prints every
-accuracy and
-exits non-zero when any attacker beats the baseline beyond the sampling error (a one-sided
-paired sign test, at ``--confidence`` shared between the attackers), or when any address or
-output came back to the same voter.
-
-Each voter also types (``Typist``): before it guesses a pool battle, it types that battle's
-prompt on its own-prompt page (for an edit, it downloads the source picture and uploads it
-with the same instruction), votes on what comes back and teaches every attacker that reveal,
-as often as the hourly allowance of typed prompts lets it.
+Each voter browses as the voting page's script does (through Django's test client), types pool
+prompts on its own-prompt pages within the hourly allowance (``Typist``), and guesses each
+side's generator before voting, as each attacker in ``ATTACKERS`` would (see
+:mod:`arena.blindness`). Exits non-zero when an attacker beats the same attacker without notes
+beyond the sampling error, or when an address or output came back to the same voter.
 
 It casts real votes (they move the ratings): run it on the demo or a copy, not on a live
 arena's database.
@@ -168,11 +157,8 @@ class Command(BaseCommand):
             problems.append(f"{tally.stalled} voter(s) found no battle ready in time")
         if problems:
             raise CommandError("Not blind: " + "; ".join(problems) + ".")
-        write(
-            self.style.SUCCESS(
-                "Blind: no attacker's notes on the outputs help more than chance allows."
-            )
-        )
+        blind = "Blind: no attacker's notes on the outputs help more than chance allows."
+        write(self.style.SUCCESS(blind))
 
 
 def _voter_client(number: int) -> Client:
@@ -244,13 +230,11 @@ class Notes:
 
 
 class Typist:
-    """Types the prompt of the pool battle on screen (uploads its source, for an edit) on the
-    voter's own-prompt pages, opens and votes on what comes back, and teaches both attackers
-    its reveal, before they guess the pool battle.
+    """Types the pool battle's prompt (uploads its source, for an edit) and teaches the
+    attackers the reveal of what comes back, before they guess the pool battle.
 
-    It types a battle's prompt again (another random pair comes back each time) until its
-    notes know both sides' pixels or it tried ``TRIES`` times, and at most ``budget`` times
-    in all: the hourly allowance of typed prompts, an attack any voter can make in an hour.
+    At most ``TRIES`` times a battle, and ``budget`` in all: the hourly allowance of typed
+    prompts, an attack any voter can make in an hour.
     """
 
     TRIES = 3
@@ -361,11 +345,6 @@ def _open_page(client: Client, wait: float) -> Shown | None:
         if time.monotonic() > deadline:
             return None
         time.sleep(0.5)
-
-
-def _found(pattern: re.Pattern, text: str) -> str:
-    match = pattern.search(text)
-    return html.unescape(match.group(1)) if match else ""
 
 
 def _found(pattern: re.Pattern, text: str) -> str:

@@ -30,11 +30,8 @@ SOURCE_PARAMETERS = {"layout": "centered", "palette": "mono", "text_quality": 1.
 
 
 def _older_demo(generator: Generator, spec: dict) -> bool:
-    """Whether a generator is an older demo's: one fixed look (no note), or an older truth.
-
-    Such a generator is brought to this demo's parameters; one whose note an admin kept as
-    this demo wrote it keeps whatever else the admin changed.
-    """
+    """Whether a generator is an older demo's (no note, or an older truth), to be brought to
+    this demo's parameters; one with this demo's note keeps whatever else an admin changed."""
     if generator.provider != "builtin":
         return False
     note = generator.parameters.get("note")
@@ -48,9 +45,13 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--username", default="demo")
-        parser.add_argument("--password", default="demo-arena")
-        parser.add_argument("--admin-password", default="admin-arena")
+        logins = {
+            "--username": "demo",
+            "--password": "demo-arena",
+            "--admin-password": "admin-arena",
+        }
+        for option, default in logins.items():
+            parser.add_argument(option, default=default)
         parser.add_argument(
             "--battles",
             type=int,
