@@ -28,5 +28,4 @@ def test_the_route_decision_reads_at_the_top_of_a_board(browser, live_server, vo
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         screenshot(f"{width}px", of=page)
     finally:
-        page.close()
         close_page(context, page)

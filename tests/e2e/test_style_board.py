@@ -46,5 +46,4 @@ def test_both_views_of_a_board_read_with_the_moves_and_what_voters_reward(
         page.get_by_role("link", name="Plain").click()
         expect(page.locator("table.effects")).to_have_count(0)
     finally:
-        page.close()
         close_page(context, page)
