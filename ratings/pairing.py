@@ -31,7 +31,7 @@ from ratings.engine.pairing import (
 )
 from ratings.models import Snapshot
 from ratings.route_decision import category_decision, route_tolerance
-from ratings.selectors import snapshot_latest
+from ratings.selectors import rating_points, snapshot_latest
 from ratings.services.recompute import rated_votes
 
 # A deciding category's worth never drops below this share of its routing weight, so one
@@ -141,8 +141,7 @@ def _shortfall(snapshot, matrices, rating, votes, predicted, tolerance: float, i
         return None, short, None, cheap_short
     pool = np.flatnonzero(established)
     leader = int(pool[np.lexsort((pool, -rating[pool]))][0])
-    parameters = snapshot.parameters or {}
-    points = parameters.get("scale", 400.0) / np.log(parameters.get("base", 10.0))
+    points = rating_points(snapshot.parameters)
     covariance = _array(stored, m, np.nan) / points**2
     alpha = settings.RATINGS_ERROR_RATE / max(int(established.sum()) - 1, 1)
     theta, tol = np.nan_to_num(rating / points, nan=-np.inf), tolerance / points

@@ -227,34 +227,24 @@ def dumps(index: PromptIndex) -> bytes:
         embedded=index.embedded,
         generators=index.generators,
         votes=index.votes,
-        **_csr("tallies", index.tallies),
+        tallies_data=index.tallies.data.astype(np.float64),
+        tallies_indices=index.tallies.indices,
+        tallies_indptr=index.tallies.indptr,
+        tallies_shape=np.array(index.tallies.shape),
     )
     return buffer.getvalue()
 
 
 def loads(data: bytes) -> PromptIndex:
+    import scipy.sparse as sp
+
     with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+        parts = (arrays["tallies_data"], arrays["tallies_indices"], arrays["tallies_indptr"])
         return PromptIndex(
             vectorizer=prompt_text.Vectorizer(columns=arrays["columns"], idf=arrays["idf"]),
             directions=arrays["directions"],
             embedded=arrays["embedded"],
-            tallies=_from_csr(arrays, "tallies"),
+            tallies=sp.csr_array(parts, shape=tuple(arrays["tallies_shape"])),
             generators=arrays["generators"],
             votes=arrays["votes"],
         )
-
-
-def _csr(name: str, matrix: sp.csr_array) -> dict:
-    return {
-        f"{name}_data": matrix.data.astype(np.float64),
-        f"{name}_indices": matrix.indices,
-        f"{name}_indptr": matrix.indptr,
-        f"{name}_shape": np.array(matrix.shape),
-    }
-
-
-def _from_csr(arrays, name: str) -> sp.csr_array:
-    import scipy.sparse as sp
-
-    parts = (arrays[f"{name}_data"], arrays[f"{name}_indices"], arrays[f"{name}_indptr"])
-    return sp.csr_array(parts, shape=tuple(arrays[f"{name}_shape"]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 
@@ -47,6 +48,12 @@ def board_kind(category: Category | None, kind: str | None) -> str:
     if kind is not None and kind != category.kind:
         raise UnknownBoard(f"{category.slug!r} is a {category.kind} board, not {kind}.")
     return category.kind
+
+
+def rating_points(parameters: dict | None) -> float:
+    """Rating points per natural-log unit of strength, on a snapshot's Elo scale."""
+    parameters = parameters or {}
+    return parameters.get("scale", 400.0) / math.log(parameters.get("base", 10.0))
 
 
 def board_snapshots(*, category: Category | None, kind: str = Kind.GENERATE):
