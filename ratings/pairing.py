@@ -182,13 +182,11 @@ def pair_plan(
     exploration = settings.ARENA_PAIRING_EXPLORATION
     m = len(ids)
     zeros = np.zeros((m, m))
-    if state is None or m < 2:
+    if state is None or m < 2 or board_settled(state, ids, since_change):
         return PairPlan(ids, with_exploration(zeros, 1.0), zeros, zeros, [], True)
     rating, sd, _, short = _restrict(state, ids)
     known = ~np.isnan(rating)
     placing = _placing(state, ids, since_change)
-    if board_settled(state, ids, since_change):
-        return PairPlan(ids, with_exploration(zeros, 1.0), zeros, zeros, [], True)
     decision = _decision_pairs(state, ids, rating, known, short)
     placement = placement_pairs(rating, sd, placing, known)
     share = PLACEMENT_SHARE if placing.any() and placement.sum() > 0 else 0.0
@@ -246,8 +244,7 @@ def _decision_pairs(state, ids, rating, known, short) -> np.ndarray:
 def _position(state: BoardState, index: int | None, ids, rated) -> int | None:
     """Where the state's model ``index`` sits among the ``rated`` positions of ``ids``."""
     gid = None if index is None else state.generator_ids[index]
-    found = [k for k, i in enumerate(rated) if ids[i] == gid]
-    return found[0] if found else None
+    return next((k for k, i in enumerate(rated) if ids[i] == gid), None)
 
 
 def _latest_state(category: Category) -> BoardState | None:
