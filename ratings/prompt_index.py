@@ -196,7 +196,8 @@ def neighbourhood(index: PromptIndex, text: str, *, similarity: float) -> Neighb
     (:func:`similarities`): 1 for the same prompt, nothing from ``similarity`` down.
     """
     cosine, share = similarities(index, text)
-    whole = index.n_prompts <= MAX_DIRECTIONS  # the cosine is the plain one already
+    # Reported as plain TF-IDF cosines, which is what the cosine is already with every direction.
+    plain = 1.0 if index.n_prompts <= MAX_DIRECTIONS else share
     weights = kernel_weights((1.0 - cosine) / (1.0 - similarity))
     drawn = np.flatnonzero(weights)
     weights, votes, cosine = weights[drawn], index.votes[drawn], cosine[drawn]
@@ -208,10 +209,8 @@ def neighbourhood(index: PromptIndex, text: str, *, similarity: float) -> Neighb
         tallies=tallies,
         prompts=int(near.sum()),
         votes=int(votes[near].sum()),
-        nearest=float(cosine.max(initial=0.0)) * (1.0 if whole else share),
-        weighted_similarity=(
-            float(weights * votes @ cosine / total) * (1.0 if whole else share) if total else 0.0
-        ),
+        nearest=float(cosine.max(initial=0.0)) * plain,
+        weighted_similarity=float(weights * votes @ cosine / total) * plain if total else 0.0,
         effective_votes=total**2 / square if square else 0.0,
     )
 

@@ -277,8 +277,8 @@ VOTER_WHY = {
 }
 
 
-def _excluded(counts: dict, voters: dict | None = None) -> list[tuple[int, str]]:
-    reasons = (voters or {}).get("reasons", {})
+def _excluded(counts: dict, voters: dict) -> list[tuple[int, str]]:
+    reasons = voters["reasons"]
     why = dict(EXCLUDED_WHY)
     if reasons:
         listed = ", ".join(f"{n} {VOTER_WHY.get(k, k)}" for k, n in reasons.items())

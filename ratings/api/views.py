@@ -30,6 +30,7 @@ from ratings.selectors import (
     battle_records,
     board_category,
     board_kind,
+    board_name,
     snapshot_in_view,
 )
 
@@ -67,8 +68,7 @@ def _latest(category: Category | None, kind: str, control: str = NO_CONTROL):
     except TooFewStyleVotes as exc:
         raise NotFound(str(exc)) from None
     if snapshot is None:
-        name = f"overall ({kind})" if category is None else category.slug
-        raise NotFound(f"No leaderboard for {name!r} has been computed yet.")
+        raise NotFound(f"No leaderboard for {board_name(category, kind)!r} has been computed yet.")
     return snapshot
 
 
@@ -169,8 +169,7 @@ class LeaderboardList(StrictQuery, APIView):
           parameters=[queries.PageQuerySerializer, queries.KindQuerySerializer])  # fmt: skip
     def get(self, request):
         query = _checked(queries.KindQuerySerializer, request.query_params)
-        kind, control = query.get("kind", Kind.GENERATE), query["control"]
-        boards = boards_latest(kind=kind, control=control)
+        boards = boards_latest(kind=query.get("kind", Kind.GENERATE), control=query["control"])
         paginator = Pages()
         snapshots = paginator.paginate_queryset(boards, request, view=self)
         return paginator.get_paginated_response([board_payload(s) for s in snapshots])
