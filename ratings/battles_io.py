@@ -167,14 +167,9 @@ def battle_record(
         "winner": CHOICE_TO_WINNER[choice],
         "tstamp": round(tstamp.timestamp(), 3),
     }
-    if category:
-        record["category"] = category
-    if judge:
-        record["judge"] = judge
-    if question_id:
-        record["question_id"] = question_id
+    optional = {"category": category, "judge": judge, "question_id": question_id}
+    record.update((field, value) for field, value in optional.items() if value)
     if source_sha256:
-        record["kind"] = "edit"
-        record["source_sha256"] = source_sha256
+        record.update(kind="edit", source_sha256=source_sha256)
     record["id"] = uid
     return record

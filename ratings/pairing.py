@@ -31,7 +31,7 @@ from ratings.engine.pairing import (
 )
 from ratings.models import Snapshot
 from ratings.route_decision import category_decision, route_tolerance
-from ratings.selectors import snapshot_latest
+from ratings.selectors import rating_points, snapshot_latest
 from ratings.services.recompute import rated_votes
 
 # A deciding category's worth never drops below this share of its routing weight, so one
@@ -141,8 +141,7 @@ def _shortfall(snapshot, matrices, rating, votes, predicted, tolerance: float, i
         return None, short, None, cheap_short
     pool = np.flatnonzero(established)
     leader = int(pool[np.lexsort((pool, -rating[pool]))][0])
-    parameters = snapshot.parameters or {}
-    points = parameters.get("scale", 400.0) / np.log(parameters.get("base", 10.0))
+    points = rating_points(snapshot.parameters)
     covariance = _array(stored, m, np.nan) / points**2
     alpha = settings.RATINGS_ERROR_RATE / max(int(established.sum()) - 1, 1)
     theta, tol = np.nan_to_num(rating / points, nan=-np.inf), tolerance / points
@@ -183,13 +182,11 @@ def pair_plan(
     exploration = settings.ARENA_PAIRING_EXPLORATION
     m = len(ids)
     zeros = np.zeros((m, m))
-    if state is None or m < 2:
+    if state is None or m < 2 or board_settled(state, ids, since_change):
         return PairPlan(ids, with_exploration(zeros, 1.0), zeros, zeros, [], True)
     rating, sd, _, short = _restrict(state, ids)
     known = ~np.isnan(rating)
     placing = _placing(state, ids, since_change)
-    if board_settled(state, ids, since_change):
-        return PairPlan(ids, with_exploration(zeros, 1.0), zeros, zeros, [], True)
     decision = _decision_pairs(state, ids, rating, known, short)
     placement = placement_pairs(rating, sd, placing, known)
     share = PLACEMENT_SHARE if placing.any() and placement.sum() > 0 else 0.0
@@ -247,8 +244,7 @@ def _decision_pairs(state, ids, rating, known, short) -> np.ndarray:
 def _position(state: BoardState, index: int | None, ids, rated) -> int | None:
     """Where the state's model ``index`` sits among the ``rated`` positions of ``ids``."""
     gid = None if index is None else state.generator_ids[index]
-    found = [k for k, i in enumerate(rated) if ids[i] == gid]
-    return found[0] if found else None
+    return next((k for k, i in enumerate(rated) if ids[i] == gid), None)
 
 
 def _latest_state(category: Category) -> BoardState | None:

@@ -17,7 +17,13 @@ from generation.models import Generator
 from ratings.engine.flip import rows_votes_to_flip
 from ratings.engine.regret import regret_bounds
 from ratings.models import Snapshot, SnapshotRow
-from ratings.selectors import NO_CONTROL, board_slug, snapshot_latest, snapshot_rows
+from ratings.selectors import (
+    NO_CONTROL,
+    board_slug,
+    rating_points,
+    snapshot_latest,
+    snapshot_rows,
+)
 
 # Snapshots never change; the entry only ages out to free the cache.
 SNAPSHOT_CACHE_SECONDS = 24 * 3600
@@ -145,8 +151,7 @@ def _regret_by_id(snapshot: Snapshot, rows: list[dict]) -> tuple[dict, dict]:
     keep = [k for k, g in enumerate(ids) if g in stored and stored[g]["rated"]]
     if values is None or not keep:
         return {}, {}
-    params = snapshot.parameters or {}
-    points = params.get("scale", 400.0) / math.log(params.get("base", 10.0))
+    points = rating_points(snapshot.parameters)
     cov = np.array([[values[a][b] for b in keep] for a in keep], dtype=float) / points**2
     rated = [stored[ids[k]] for k in keep]
     theta = np.array([r["rating"] for r in rated], dtype=float) / points

@@ -13,17 +13,11 @@ from arena.models import Category, Vote
 from generation.models import Generator
 from ratings.engine import PairCounts, compute_board
 from ratings.selectors import snapshot_latest
+from ratings.services.elo import SCORES
 from ratings.services.recompute import engine_options, rated_votes
 
 # A board of fewer votes than this says more about chance than about the voter.
 PERSONAL_MIN_VOTES = 30
-
-_OUTCOME = {
-    Vote.Choice.LEFT: 1.0,
-    Vote.Choice.RIGHT: 0.0,
-    Vote.Choice.TIE: 0.5,
-    Vote.Choice.BOTH_BAD: 0.5,  # as the team board counts it (a tie) when it is kept
-}
 
 
 @dataclass(frozen=True)
@@ -78,27 +72,25 @@ def _ranked(votes: list[tuple], team_rows: dict) -> list[dict]:
         len(ids),
         np.array([index[left] for left, _, _ in votes]),
         np.array([index[right] for _, right, _ in votes]),
-        np.array([_OUTCOME[choice] for _, _, choice in votes]),
+        np.array([SCORES[choice] for _, _, choice in votes]),
     )
     board = compute_board(counts, **engine_options())
     names = dict(Generator.objects.filter(id__in=ids).values_list("id", "name"))
-    rows = []
-    for i, gid in enumerate(ids):
-        team = team_rows.get(gid)
-        rows.append(
-            {
-                "name": names[gid],
-                "rank": int(board.rank[i]),
-                "rank_lower": int(board.rank_lower[i]),
-                "rank_upper": int(board.rank_upper[i]),
-                "rating": float(board.rating[i]),
-                "ci_lower": float(board.ci_lower[i]),
-                "ci_upper": float(board.ci_upper[i]),
-                "votes": int(board.votes[i]),
-                "team_rank": None if team is None else team.rank,
-                "team_rating": None if team is None else team.rating,
-            }
-        )
+    rows = [
+        {
+            "name": names[gid],
+            "rank": int(board.rank[i]),
+            "rank_lower": int(board.rank_lower[i]),
+            "rank_upper": int(board.rank_upper[i]),
+            "rating": float(board.rating[i]),
+            "ci_lower": float(board.ci_lower[i]),
+            "ci_upper": float(board.ci_upper[i]),
+            "votes": int(board.votes[i]),
+            "team_rank": getattr(team_rows.get(gid), "rank", None),
+            "team_rating": getattr(team_rows.get(gid), "rating", None),
+        }
+        for i, gid in enumerate(ids)
+    ]
     return sorted(rows, key=lambda row: (row["rank"], row["name"]))
 
 

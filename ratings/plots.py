@@ -83,12 +83,11 @@ def forest(rows: list[dict], *, plot_width: int = 420) -> str:
     def x(value: float) -> float:
         return label + (value - low) / (high - low) * plot_width
 
-    body = []
-    for tick in ticks:
-        body.append(
-            f'<line x1="{x(tick):.1f}" x2="{x(tick):.1f}" y1="0" y2="{axis_y}" stroke="{GRID}"/>'
-            + _text(x(tick), axis_y + FONT + 4, f"{tick:g}", anchor="middle", fill=MUTED)
-        )
+    body = [
+        f'<line x1="{x(tick):.1f}" x2="{x(tick):.1f}" y1="0" y2="{axis_y}" stroke="{GRID}"/>'
+        + _text(x(tick), axis_y + FONT + 4, f"{tick:g}", anchor="middle", fill=MUTED)
+        for tick in ticks
+    ]
     for i, r in enumerate(rated):
         y = ROW / 2 + i * ROW
         tip = f"{r['name']}: {r['rating']:.0f} ({r['ci_lower']:.0f} to {r['ci_upper']:.0f})"
@@ -225,13 +224,11 @@ def history(series: dict[str, list[tuple[datetime, float]]], *, plot_width: int 
     def y(v: float) -> float:
         return top + plot_h - (v - low) / (high - low) * plot_h
 
-    body = []
-    for tick in ticks:
-        body.append(
-            f'<line x1="{left}" x2="{left + plot_width}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
-            f'stroke="{GRID}"/>'
-            + _text(left - 6, y(tick) + 4, f"{tick:g}", anchor="end", fill=MUTED)
-        )
+    body = [
+        f'<line x1="{left}" x2="{left + plot_width}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
+        f'stroke="{GRID}"/>' + _text(left - 6, y(tick) + 4, f"{tick:g}", anchor="end", fill=MUTED)
+        for tick in ticks
+    ]
     when, fmt = _time_ticks(t0, t1)
     for t in when:
         body.append(_text(x(t), top + plot_h + FONT + 6, f"{t:{fmt}}", anchor="middle", fill=MUTED))

@@ -98,11 +98,8 @@ def decide(
 
 
 def _good_enough(k: int | None, bounds: np.ndarray, rule: Rule) -> bool:
-    return (
-        k is not None
-        and not np.isnan(bounds[k])
-        and bool(within_tolerance(bounds[k], rule.tolerance))
-    )
+    # A NaN bound (not established) is never within the tolerance.
+    return k is not None and bool(within_tolerance(bounds[k], rule.tolerance))
 
 
 def _fallback(why: str, near: Neighbourhood | None = None, fit: LocalFit | None = None):

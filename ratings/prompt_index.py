@@ -196,7 +196,8 @@ def neighbourhood(index: PromptIndex, text: str, *, similarity: float) -> Neighb
     (:func:`similarities`): 1 for the same prompt, nothing from ``similarity`` down.
     """
     cosine, share = similarities(index, text)
-    whole = index.n_prompts <= MAX_DIRECTIONS  # the cosine is the plain one already
+    # Reported as plain TF-IDF cosines, which is what the cosine is already with every direction.
+    plain = 1.0 if index.n_prompts <= MAX_DIRECTIONS else share
     weights = kernel_weights((1.0 - cosine) / (1.0 - similarity))
     drawn = np.flatnonzero(weights)
     weights, votes, cosine = weights[drawn], index.votes[drawn], cosine[drawn]
@@ -208,10 +209,8 @@ def neighbourhood(index: PromptIndex, text: str, *, similarity: float) -> Neighb
         tallies=tallies,
         prompts=int(near.sum()),
         votes=int(votes[near].sum()),
-        nearest=float(cosine.max(initial=0.0)) * (1.0 if whole else share),
-        weighted_similarity=(
-            float(weights * votes @ cosine / total) * (1.0 if whole else share) if total else 0.0
-        ),
+        nearest=float(cosine.max(initial=0.0)) * plain,
+        weighted_similarity=float(weights * votes @ cosine / total) * plain if total else 0.0,
         effective_votes=total**2 / square if square else 0.0,
     )
 
@@ -227,34 +226,24 @@ def dumps(index: PromptIndex) -> bytes:
         embedded=index.embedded,
         generators=index.generators,
         votes=index.votes,
-        **_csr("tallies", index.tallies),
+        tallies_data=index.tallies.data.astype(np.float64),
+        tallies_indices=index.tallies.indices,
+        tallies_indptr=index.tallies.indptr,
+        tallies_shape=np.array(index.tallies.shape),
     )
     return buffer.getvalue()
 
 
 def loads(data: bytes) -> PromptIndex:
+    import scipy.sparse as sp
+
     with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+        parts = (arrays["tallies_data"], arrays["tallies_indices"], arrays["tallies_indptr"])
         return PromptIndex(
             vectorizer=prompt_text.Vectorizer(columns=arrays["columns"], idf=arrays["idf"]),
             directions=arrays["directions"],
             embedded=arrays["embedded"],
-            tallies=_from_csr(arrays, "tallies"),
+            tallies=sp.csr_array(parts, shape=tuple(arrays["tallies_shape"])),
             generators=arrays["generators"],
             votes=arrays["votes"],
         )
-
-
-def _csr(name: str, matrix: sp.csr_array) -> dict:
-    return {
-        f"{name}_data": matrix.data.astype(np.float64),
-        f"{name}_indices": matrix.indices,
-        f"{name}_indptr": matrix.indptr,
-        f"{name}_shape": np.array(matrix.shape),
-    }
-
-
-def _from_csr(arrays, name: str) -> sp.csr_array:
-    import scipy.sparse as sp
-
-    parts = (arrays[f"{name}_data"], arrays[f"{name}_indices"], arrays[f"{name}_indptr"])
-    return sp.csr_array(parts, shape=tuple(arrays[f"{name}_shape"]))

@@ -83,26 +83,18 @@ def prompt_route(*, prompt: str, category: Category | None, **options) -> dict:
         index, prompt, centre=_centre(rows, payload), allowed=_allowed(rows, answer["max_cost"]),
         category_pick=category_pick, rule=rule, names=names,
     )  # fmt: skip
-    info = _prompt_info(decision, names, category_pick)
-    if decision.basis == "category":
-        return {**answer, "basis": "category", "prompt": info,
-                "fallback_reason": decision.fallback_reason}  # fmt: skip
-    if not decision.confident:
-        # The neighbours' leader is the category's pick: the category's answer, on this basis.
-        return {**answer, "basis": "prompt", "prompt": info, "fallback_reason": None}
+    info = _prompt_info(decision.near, decision.leader, names, category_pick)
+    basis = {"basis": decision.basis, "prompt": info, "fallback_reason": decision.fallback_reason}
+    if decision.basis == "category" or not decision.confident:
+        # Not confident on the prompt basis: its leader is the category's pick, and so the answer.
+        return {**answer, **basis}
     options = {"max_cost": answer["max_cost"], "objective": answer["objective"],
                "alternatives": options.get("alternatives", 10)}  # fmt: skip
-    return {
-        **_prompt_answer(category, payload, rows, decision, rule, tolerance, options),
-        "basis": "prompt",
-        "prompt": info,
-        "fallback_reason": None,
-    }
+    return {**_prompt_answer(category, payload, rows, decision, rule, tolerance, options), **basis}
 
 
 def _fallback(answer: dict, why: str) -> dict:
-    info = {"prompts": 0, "votes": 0, "effective_votes": 0.0, "nearest": None,
-            "similarity": None, "agrees": None, "leader": None}  # fmt: skip
+    info = _prompt_info(None, None, [], None)
     return {**answer, "basis": "category", "prompt": info, "fallback_reason": why}
 
 
@@ -134,8 +126,8 @@ def _position(names: list[str], recommended: dict | None) -> int | None:
     return names.index(recommended["generator"])
 
 
-def _prompt_info(decision: PromptDecision, names: list[str], category_pick: int | None) -> dict:
-    near, pick = decision.near, decision.leader
+def _prompt_info(near, pick: int | None, names: list[str], category_pick: int | None) -> dict:
+    """What the prompt drew on (``near``: none yet) and its own leader ``pick``."""
     return {
         "prompts": near.prompts if near else 0,
         "votes": near.votes if near else 0,

@@ -21,6 +21,7 @@ from ratings.engine.flip import pick_votes_to_undo
 from ratings.engine.regret import regret_bounds
 from ratings.models import Snapshot
 from ratings.payloads import board_payload
+from ratings.selectors import rating_points
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ def board_decision(
         reason = "this leaderboard has no uncertainty to decide from; recompute it"
         return CategoryDecision(leader, False, reason, error_rate, tolerance=tolerance)
     slugs = [r["generator"] for r in rows]
-    points = parameters.get("scale", 400.0) / math.log(parameters.get("base", 10.0))
+    points = rating_points(parameters)
     theta = np.array([r["rating"] for r in rows]) / points
     cov = np.array([[covariance[a].get(b, math.nan) for b in slugs] for a in slugs]) / points**2
     established = np.array([r["votes"] >= settings.RATINGS_MIN_VOTES for r in rows])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 
@@ -37,6 +38,11 @@ def board_slug(category: Category | None) -> str:
     return OVERALL if category is None else category.slug
 
 
+def board_name(category: Category | None, kind: str) -> str:
+    """A board as messages name it: its category's slug, or the overall board with its kind."""
+    return f"overall ({kind})" if category is None else category.slug
+
+
 def board_kind(category: Category | None, kind: str | None) -> str:
     """The kind of a board: a category's own; for the overall board, the one asked (default
     generation). A kind that contradicts the category's is refused."""
@@ -47,6 +53,12 @@ def board_kind(category: Category | None, kind: str | None) -> str:
     if kind is not None and kind != category.kind:
         raise UnknownBoard(f"{category.slug!r} is a {category.kind} board, not {kind}.")
     return category.kind
+
+
+def rating_points(parameters: dict | None) -> float:
+    """Rating points per natural-log unit of strength, on a snapshot's Elo scale."""
+    parameters = parameters or {}
+    return parameters.get("scale", 400.0) / math.log(parameters.get("base", 10.0))
 
 
 def board_snapshots(*, category: Category | None, kind: str = Kind.GENERATE):
@@ -87,7 +99,7 @@ def snapshot_in_view(*, category: Category | None, kind: str, control: str) -> S
     controlled = snapshot_latest(category=category, kind=kind, control=control)
     if controlled is None:
         votes, needed = style_votes(plain)
-        name = f"overall ({kind})" if category is None else category.slug
+        name = board_name(category, kind)
         raise TooFewStyleVotes(
             f"Too few votes with measured outputs for a style-controlled board of {name!r}: "
             f"{votes} of the {needed or 'needed'} votes whose battles have both outputs' styles "

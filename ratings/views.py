@@ -142,6 +142,18 @@ def _view_urls(request: HttpRequest) -> dict[str, str]:
     return {"plain": plain, "style": f"?{query.urlencode()}"}
 
 
+def _page_context(request: HttpRequest, category, kind: str, snapshot, control: str) -> dict:
+    """What both views of a board's page show."""
+    return {
+        "kind": kind,
+        "category": category,
+        "snapshot": snapshot,
+        "min_votes": settings.RATINGS_MIN_VOTES,
+        "control": control,
+        "views": _view_urls(request),
+    }
+
+
 @login_required
 @require_GET
 def leaderboard(request: HttpRequest, slug: str = OVERALL) -> HttpResponse:
@@ -155,15 +167,10 @@ def leaderboard(request: HttpRequest, slug: str = OVERALL) -> HttpResponse:
     if control == STYLE and snapshot is not None:
         return _style_view(request, category, kind, snapshot)
     context = {
+        **_page_context(request, category, kind, snapshot, control),
         "tabs": board_tabs(category, kind),
         "csv_url": _csv_url(category, kind),
-        "kind": kind,
-        "category": category,
-        "snapshot": snapshot,
-        "min_votes": settings.RATINGS_MIN_VOTES,
         "heatmap_limit": HEATMAP_MODELS,
-        "control": control,
-        "views": _view_urls(request),
     }
     if snapshot is not None:
         payload = board_payload(snapshot)
@@ -188,13 +195,8 @@ def _style_view(request: HttpRequest, category, kind: str, plain) -> HttpRespons
         for tab in board_tabs(category, kind)
     ]
     context = {
+        **_page_context(request, category, kind, plain, STYLE),
         "tabs": tabs,
-        "kind": kind,
-        "category": category,
-        "snapshot": plain,
-        "min_votes": settings.RATINGS_MIN_VOTES,
-        "control": STYLE,
-        "views": _view_urls(request),
         "plain_board": plain_board,
         "style_votes": votes,
         "style_needed": needed or settings.RATINGS_STYLE_MIN_VOTES,
@@ -275,8 +277,8 @@ VOTER_WHY = {
 }
 
 
-def _excluded(counts: dict, voters: dict | None = None) -> list[tuple[int, str]]:
-    reasons = (voters or {}).get("reasons", {})
+def _excluded(counts: dict, voters: dict) -> list[tuple[int, str]]:
+    reasons = voters["reasons"]
     why = dict(EXCLUDED_WHY)
     if reasons:
         listed = ", ".join(f"{n} {VOTER_WHY.get(k, k)}" for k, n in reasons.items())

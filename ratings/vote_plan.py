@@ -117,17 +117,14 @@ def _favoured(plan: PairPlan, names: dict[int, str], limit: int, uniform: str) -
     ids = plan.generator_ids
     upper = np.triu_indices(len(ids), k=1)
     order = np.argsort(-plan.weights[upper], kind="stable")[:limit]
-    rows = []
-    for k in order:
-        i, j = int(upper[0][k]), int(upper[1][k])
-        rows.append(
-            {
-                "pair": [names.get(ids[i], str(ids[i])), names.get(ids[j], str(ids[j]))],
-                "share": round(2 * float(plan.weights[i, j]), 3),
-                "why": uniform if plan.uniform else _why(plan, i, j),
-            }
-        )
-    return rows
+    return [
+        {
+            "pair": [names.get(ids[i], str(ids[i])), names.get(ids[j], str(ids[j]))],
+            "share": round(2 * float(plan.weights[i, j]), 3),
+            "why": uniform if plan.uniform else _why(plan, i, j),
+        }
+        for i, j in zip(upper[0][order].tolist(), upper[1][order].tolist(), strict=True)
+    ]
 
 
 def _why(plan: PairPlan, i: int, j: int) -> str:

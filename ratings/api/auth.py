@@ -33,12 +33,14 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
 
 class _Scoped(permissions.BasePermission):
-    """Read-only requests by API keys with ``scope``, or by users ``user_may`` lets in."""
+    """Requests of ``methods`` (read-only) by API keys with ``scope``, or by users ``user_may``
+    lets in."""
 
     scope: str
+    methods = permissions.SAFE_METHODS
 
     def has_permission(self, request, view) -> bool:
-        if request.method not in permissions.SAFE_METHODS:
+        if request.method not in self.methods:
             return False
         if isinstance(request.auth, ApiKey):
             return self.scope in request.auth.scopes
@@ -59,12 +61,7 @@ class CanRoute(CanRead):
     """As CanRead, and POST too: a prompt route is a read whose question (the prompt) is too
     long for a query string. It changes nothing."""
 
-    def has_permission(self, request, view) -> bool:
-        if request.method != "POST":
-            return super().has_permission(request, view)
-        if isinstance(request.auth, ApiKey):
-            return self.scope in request.auth.scopes
-        return bool(request.user and request.user.is_authenticated)
+    methods = (*permissions.SAFE_METHODS, "POST")
 
 
 class CanExport(_Scoped):

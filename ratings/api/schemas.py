@@ -318,8 +318,3 @@ ERRORS = {401: ErrorSerializer, 403: ErrorSerializer}
 PAGED_ERRORS = {**ERRORS, 400: PageErrorSerializer, 404: ErrorSerializer}
 NOT_FOUND = {**ERRORS, 404: ErrorSerializer}
 BOARD_ERRORS = {**NOT_FOUND, 400: ValidationErrorSerializer}
-
-
-def with_errors(ok, errors: dict) -> dict:
-    """A 200 response plus the error responses an endpoint can give."""
-    return {200: ok, **errors}

@@ -30,6 +30,7 @@ from ratings.selectors import (
     battle_records,
     board_category,
     board_kind,
+    board_name,
     snapshot_in_view,
 )
 
@@ -44,17 +45,21 @@ def _category(slug: str | None) -> Category | None:
 def _board(slug: str | None, kind: str | None) -> tuple[Category | None, str]:
     """The board's category and kind; a kind that contradicts the category's answers 400."""
     category = _category(slug)
+    return category, _kind(category, kind)
+
+
+def _kind(category: Category | None, kind: str | None) -> str:
     try:
-        return category, board_kind(category, kind)
+        return board_kind(category, kind)
     except UnknownBoard as exc:
         raise ValidationError({"kind": [str(exc)]}) from None
 
 
-def _query(serializer_class, request) -> dict:
-    """The request's query checked by a serializer; a bad one answers 400 naming the field."""
-    query = serializer_class(data=request.query_params)
-    query.is_valid(raise_exception=True)
-    return query.validated_data
+def _checked(serializer_class, data) -> dict:
+    """A query or body checked by a serializer; a bad one answers 400 naming the field."""
+    checked = serializer_class(data=data)
+    checked.is_valid(raise_exception=True)
+    return checked.validated_data
 
 
 def _latest(category: Category | None, kind: str, control: str = NO_CONTROL):
@@ -63,8 +68,7 @@ def _latest(category: Category | None, kind: str, control: str = NO_CONTROL):
     except TooFewStyleVotes as exc:
         raise NotFound(str(exc)) from None
     if snapshot is None:
-        name = f"overall ({kind})" if category is None else category.slug
-        raise NotFound(f"No leaderboard for {name!r} has been computed yet.")
+        raise NotFound(f"No leaderboard for {board_name(category, kind)!r} has been computed yet.")
     return snapshot
 
 
@@ -122,7 +126,7 @@ class Pages(pagination.PageNumberPagination):
 def _doc(operation_id: str, summary: str, tag: str, ok, errors: dict, **more):
     """The schema of one operation."""
     return extend_schema(operation_id=operation_id, summary=summary, tags=[tag],
-                         responses=schemas.with_errors(ok, errors), **more)  # fmt: skip
+                         responses={200: ok, **errors}, **more)  # fmt: skip
 
 
 def _get(*args):
@@ -164,9 +168,8 @@ class LeaderboardList(StrictQuery, APIView):
           {**schemas.PAGED_ERRORS, 400: schemas.ValidationErrorSerializer},
           parameters=[queries.PageQuerySerializer, queries.KindQuerySerializer])  # fmt: skip
     def get(self, request):
-        query = _query(queries.KindQuerySerializer, request)
-        kind, control = query.get("kind", Kind.GENERATE), query["control"]
-        boards = boards_latest(kind=kind, control=control)
+        query = _checked(queries.KindQuerySerializer, request.query_params)
+        boards = boards_latest(kind=query.get("kind", Kind.GENERATE), control=query["control"])
         paginator = Pages()
         snapshots = paginator.paginate_queryset(boards, request, view=self)
         return paginator.get_paginated_response([board_payload(s) for s in snapshots])
@@ -177,13 +180,11 @@ class _SnapshotView(StrictQuery, APIView):
 
     name = ""
     query_serializers = (queries.KindQuerySerializer,)
-
-    def payload(self, snapshot) -> dict:
-        raise NotImplementedError
+    payload = None  # a function of the snapshot
 
     @extend_schema(parameters=[queries.KindQuerySerializer])
     def get(self, request, category: str):
-        query = _query(queries.KindQuerySerializer, request)
+        query = _checked(queries.KindQuerySerializer, request.query_params)
         snapshot = _latest(*_board(category, query.get("kind")), query["control"])
         return conditional_json(request, self.payload(snapshot))
 
@@ -194,9 +195,7 @@ class LeaderboardDetail(_SnapshotView):
     snapshot's facts."""
 
     name = "board"
-
-    def payload(self, snapshot) -> dict:
-        return board_payload(snapshot)
+    payload = staticmethod(board_payload)
 
 
 @_get("matrix", "Pairwise matrices of a board", "Leaderboards", schemas.MatrixSerializer,
@@ -205,9 +204,7 @@ class Matrix(_SnapshotView):
     """Pairwise observed win rates, battle counts and predicted win probabilities."""
 
     name = "matrix"
-
-    def payload(self, snapshot) -> dict:
-        return matrix_payload(snapshot)
+    payload = staticmethod(matrix_payload)
 
 
 class Route(StrictQuery, APIView):
@@ -222,7 +219,7 @@ class Route(StrictQuery, APIView):
     @_doc("route", "Which generator to use", "Routing", schemas.RouteSerializer,
           schemas.BOARD_ERRORS, parameters=[queries.RouteQuerySerializer])  # fmt: skip
     def get(self, request):
-        query = _query(queries.RouteQuerySerializer, request)
+        query = _checked(queries.RouteQuerySerializer, request.query_params)
         category, kind = _board(query.get("category"), query.get("kind"))
         return conditional_json(request, route(category=category, kind=kind, **_options(query)))
 
@@ -230,9 +227,7 @@ class Route(StrictQuery, APIView):
           schemas.PromptRouteSerializer, schemas.BOARD_ERRORS,
           request=queries.PromptRouteBodySerializer)  # fmt: skip
     def post(self, request):
-        body = queries.PromptRouteBodySerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        data = _checked(queries.PromptRouteBodySerializer, request.data)
         category, kind, guessed = _prompt_category(data)
         answer = prompt_route(prompt=data["prompt"], category=category, kind=kind, **_options(data))
         body = json.dumps({**answer, "category_guessed": guessed}, separators=(",", ":"))
@@ -258,10 +253,7 @@ def _prompt_category(data: dict) -> tuple[Category | None, str, bool]:
     category = Category.objects.filter(slug=slug).first()
     if category is None:
         raise ValidationError({"category": [f"There is no category {slug!r}."]})
-    try:
-        return category, board_kind(category, data.get("kind")), False
-    except UnknownBoard as exc:
-        raise ValidationError({"kind": [str(exc)]}) from None
+    return category, _kind(category, data.get("kind")), False
 
 
 class BattlesExport(StrictQuery, APIView):
@@ -282,7 +274,7 @@ class BattlesExport(StrictQuery, APIView):
         parameters=[queries.ExportQuerySerializer],
     )
     def get(self, request):
-        query = _query(queries.ExportQuerySerializer, request)
+        query = _checked(queries.ExportQuerySerializer, request.query_params)
         category = _category(query.get("category"))
         names = query.get("judges") == "names"
         if names and not may_see_names(request):

@@ -12,30 +12,18 @@ from __future__ import annotations
 
 from .board import Board, compute_board
 from .bootstrap import bootstrap_thetas
-from .bt import BTFit, bt_fit, predicted_matrix, to_elo_scale
+from .bt import bt_fit, predicted_matrix, to_elo_scale
 from .counts import PairCounts, count_matrix, model_totals, win_rate_matrix
 from .elo import elo_online
-from .intervals import (
-    DEFAULT_INTERVAL,
-    INTERVAL_METHODS,
-    bt_covariance,
-    competition_ranks,
-    p_best,
-    rank_intervals,
-    theta_intervals,
-)
-from .likelihood import DEFAULT_PRIOR, TIE_MODELS
-from .simulate import Coverage, interval_coverage, simulate_style_votes, simulate_votes
+from .intervals import DEFAULT_INTERVAL, bt_covariance, competition_ranks, p_best, rank_intervals
+from .likelihood import DEFAULT_PRIOR
+from .simulate import interval_coverage, simulate_style_votes, simulate_votes
 from .style import StyleFit, StyleRows, compute_style_board, style_fit
 
 __all__ = [
     "DEFAULT_INTERVAL",
     "DEFAULT_PRIOR",
-    "INTERVAL_METHODS",
-    "TIE_MODELS",
-    "BTFit",
     "Board",
-    "Coverage",
     "PairCounts",
     "StyleFit",
     "StyleRows",
@@ -55,7 +43,6 @@ __all__ = [
     "simulate_style_votes",
     "simulate_votes",
     "style_fit",
-    "theta_intervals",
     "to_elo_scale",
     "win_rate_matrix",
 ]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
@@ -19,6 +18,7 @@ from arena.models import DecoyCheck, Vote, VoterStanding
 from generation.models import Generator
 from ratings.engine.raters import TESTS, Thresholds, standing, voter_evidence
 from ratings.models import Snapshot
+from ratings.selectors import rating_points
 
 EXCLUDED = VoterStanding.State.EXCLUDED
 # The promoter test's e-value from which the generator it names is the voter's ``suspect``.
@@ -58,20 +58,6 @@ def excluded_voter_votes(votes: QuerySet) -> dict:
     return {"votes": sum(reasons.values()), "reasons": dict(sorted(reasons.items()))}
 
 
-@dataclass
-class _Record:
-    """One voter's events in time order, as the engine takes them."""
-
-    when: list
-    decoy: list
-    failed: list
-    choice: list
-    delta: list
-    left: list
-    right: list
-    times: list
-
-
 def _predictions() -> dict[int, tuple[dict[int, float], float]]:
     """Per category: {generator id: strength in natural-log units} and the left advantage,
     from its newest snapshot."""
@@ -83,16 +69,16 @@ def _predictions() -> dict[int, tuple[dict[int, float], float]]:
     )
     out = {}
     for snapshot in Snapshot.objects.filter(id__in=list(newest)).defer("matrices"):
-        params = snapshot.parameters or {}
-        points = params.get("scale", 400.0) / math.log(params.get("base", 10.0))
+        points = rating_points(snapshot.parameters)
         rows = snapshot.rows.filter(rated=True).values_list("generator_id", "rating")
         strengths = {gid: rating / points for gid, rating in rows}
         out[snapshot.category_id] = (strengths, (snapshot.position or 0.0) / points)
     return out
 
 
-def _records(index: dict[int, int]) -> dict[int, _Record]:
-    records: dict[int, _Record] = defaultdict(lambda: _Record(*[[] for _ in range(8)]))
+def _records(index: dict[int, int]) -> dict[int, list[tuple]]:
+    """Per voter, events as (when, decoy, failed, choice, delta, left, right, time in ms)."""
+    records: dict[int, list[tuple]] = defaultdict(list)
     predict = _predictions()
     votes = Vote.objects.filter(voter__isnull=False, voided_at__isnull=True).values_list(
         "voter_id", "created_at", "category_id", "shown_left_id", "shown_right_id", "choice",
@@ -103,33 +89,25 @@ def _records(index: dict[int, int]) -> dict[int, _Record]:
         delta = math.nan
         if left in strengths and right in strengths:
             delta = strengths[left] - strengths[right] + position
-        r = records[voter]
-        r.when.append(when), r.decoy.append(False), r.failed.append(False)
-        r.choice.append(CHOICES[choice]), r.delta.append(delta)
-        r.left.append(index.get(left, -1)), r.right.append(index.get(right, -1))
-        r.times.append(ms)
+        sides = index.get(left, -1), index.get(right, -1)
+        records[voter].append((when, False, False, CHOICES[choice], delta, *sides, ms))
     checks = DecoyCheck.objects.values_list("voter_id", "created_at", "passed").order_by("id")
     for voter, when, passed in checks.iterator():
-        r = records[voter]
-        r.when.append(when), r.decoy.append(True), r.failed.append(not passed)
-        r.choice.append(2), r.delta.append(math.nan), r.left.append(-1), r.right.append(-1)
-        r.times.append(None)
+        records[voter].append((when, True, not passed, 2, math.nan, -1, -1, None))
     return records
 
 
-def _arrays(record: _Record) -> dict:
-    order = sorted(range(len(record.when)), key=lambda k: (record.when[k], record.decoy[k]))
-
-    def pick(values, dtype):
-        return np.array([values[k] for k in order], dtype=dtype)
-
+def _arrays(events: list[tuple]) -> dict:
+    """The engine's arrays of a voter's events, in time order (a vote before a decoy check)."""
+    in_order = sorted(events, key=lambda event: event[:2])
+    _, decoy, failed, choice, delta, left, right, _ = zip(*in_order, strict=True)
     return {
-        "decoy": pick(record.decoy, bool),
-        "failed": pick(record.failed, bool),
-        "choice": pick(record.choice, int),
-        "delta": pick(record.delta, float),
-        "left": pick(record.left, int),
-        "right": pick(record.right, int),
+        "decoy": np.array(decoy, dtype=bool),
+        "failed": np.array(failed, dtype=bool),
+        "choice": np.array(choice, dtype=int),
+        "delta": np.array(delta, dtype=float),
+        "left": np.array(left, dtype=int),
+        "right": np.array(right, dtype=int),
     }
 
 
@@ -176,12 +154,12 @@ def _share(value: float | None) -> str:
     return "\u2013" if value is None else f"{value:.0%}"
 
 
-def _tested(voter_id: int, record: _Record, generators: list[tuple], t: Thresholds) -> dict:
-    arrays = _arrays(record)
+def _tested(voter_id: int, events: list[tuple], generators: list[tuple], t: Thresholds) -> dict:
+    arrays = _arrays(events)
     evidence = voter_evidence(**arrays, thresholds=t)
     e_values = evidence.final()
     state = standing(evidence, t)
-    figures = _figures(arrays, record.times)
+    figures = _figures(arrays, [event[-1] for event in events])
     named = generators[evidence.promoted] if evidence.promoted is not None else (None, None)
     promoted = named[1]
     # While the promoter test has some evidence, the voter's decoys test it (arena.services.decoys).
@@ -212,8 +190,8 @@ def standings_refresh() -> int:
     generators = list(Generator.objects.order_by("id").values_list("id", "name"))
     index = {gid: k for k, (gid, _) in enumerate(generators)}
     tested = {
-        voter_id: _tested(voter_id, record, generators, t)
-        for voter_id, record in _records(index).items()
+        voter_id: _tested(voter_id, events, generators, t)
+        for voter_id, events in _records(index).items()
     }
     return _standings_store(tested)
 

@@ -19,7 +19,7 @@ from generation.models import Generator
 from generation.selectors import generator_stats
 from ratings.engine import PairCounts, compute_board
 from ratings.models import Snapshot, SnapshotRow
-from ratings.selectors import board_snapshots
+from ratings.selectors import board_name, board_snapshots
 from ratings.services.elo import elo_of, elo_replay
 from ratings.services.prompt_index import prompt_index_store
 from ratings.services.raters import counted_voters, excluded_voter_votes
@@ -119,7 +119,6 @@ def board_aggregate(*, category: Category | None, kind: str = Kind.GENERATE) -> 
     return BoardVotes(generator_ids, counts, total, last)
 
 
-# The left side's score of each choice in the online Elo.
 def _elo(category: Category | None, kind: str, *, from_start: bool) -> dict[int, float]:
     """The online Elo shown on a board. A category's rows move on by its new votes; the
     overall board of a kind keeps no rows and is replayed from that kind's votes."""
@@ -131,7 +130,7 @@ def _elo(category: Category | None, kind: str, *, from_start: bool) -> dict[int,
 
 def engine_options(**overrides) -> dict:
     """The engine's options from settings; a snapshot stores exactly these."""
-    options = {
+    return {
         "method": "bt",
         "ties": settings.RATINGS_TIES,
         "position_bias": settings.RATINGS_POSITION_BIAS,
@@ -143,9 +142,8 @@ def engine_options(**overrides) -> dict:
         "base": settings.RATINGS_ELO_BASE,
         "prior": settings.RATINGS_PRIOR,
         "error_rate": settings.RATINGS_ERROR_RATE,
+        **overrides,
     }
-    options.update(overrides)
-    return options
 
 
 def leaderboard_recompute(
@@ -175,7 +173,7 @@ def leaderboard_recompute(
         prompt_index_store(snapshot=snapshot, votes=rated_votes(category=category, kind=kind))
     logger.info(
         "recomputed %s: %d votes in %d ms",
-        category.slug if category else f"overall ({kind})",
+        board_name(category, kind),
         data.vote_count,
         duration_ms,
     )

@@ -14,15 +14,16 @@ from dataclasses import dataclass
 import numpy as np
 from django.conf import settings
 
-from arena.models import Kind, Vote
+from arena.models import Kind
 from generation.features import EDIT_FEATURES, FEATURES, LABELS
 from generation.models import OutputStyle
 from ratings.engine import StyleFit, StyleRows, compute_style_board
 from ratings.engine.board import Board
+from ratings.selectors import rating_points
+from ratings.services.elo import SCORES
 
 # A feature's name, and how it enters the fit.
 TRANSFORMS = {"sharpness": np.log1p}
-OUTCOME = {Vote.Choice.LEFT: 1.0, Vote.Choice.RIGHT: 0.0}  # a tie and "both bad": 0.5
 _CHUNK = 5000
 
 
@@ -45,9 +46,7 @@ class StyleBoard:
     def parameters(self) -> dict:
         """What the style-controlled snapshot records: the summary and each feature's effect
         in rating points per standard deviation of its difference, with its 95% interval."""
-        params = self.board.params
-        points = params["scale"] / math.log(params["base"])
-        effects = self.fit.effects(points)
+        effects = self.fit.effects(rating_points(self.board.params))
         rows = [
             {
                 "feature": name,
@@ -113,7 +112,7 @@ def style_rows(*, votes, features, generator_ids: list[int]) -> tuple[StyleRows,
         n_models=len(generator_ids),
         left=np.array([index[r[1]] for r in kept], dtype=np.int64),
         right=np.array([index[r[2]] for r in kept], dtype=np.int64),
-        outcome=np.array([OUTCOME.get(r[3], 0.5) for r in kept], dtype=float),
+        outcome=np.array([SCORES[r[3]] for r in kept], dtype=float),
         left_features=side(left_output),
         right_features=side(right_output),
     )

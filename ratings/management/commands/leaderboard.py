@@ -94,17 +94,15 @@ class Command(BaseCommand):
 
     def _elo_rows(self, category, kind: str) -> list[dict]:
         if category is not None:
-            return [
-                {"generator": r.generator.name, "elo": _round(r.rating), "votes": r.votes}
-                for r in elo_board(category=category)
-            ]
-        # The overall board of one kind keeps no rows: its votes replayed, as the recompute does.
-        replayed = elo_of(rated_votes(category=None, kind=kind))
-        names = dict(Generator.objects.filter(id__in=replayed).values_list("id", "name"))
-        ranked = sorted(replayed.items(), key=lambda item: (-item[1].rating, names[item[0]]))
+            ranked = [(r.generator.name, r) for r in elo_board(category=category)]
+        else:
+            # The overall board of a kind keeps no rows: its votes replayed, as the recompute does.
+            replayed = elo_of(rated_votes(category=None, kind=kind))
+            names = dict(Generator.objects.filter(id__in=replayed).values_list("id", "name"))
+            rows = [(names[gid], r) for gid, r in replayed.items()]
+            ranked = sorted(rows, key=lambda item: (-item[1].rating, item[0]))
         return [
-            {"generator": names[gid], "elo": _round(r.rating), "votes": r.votes}
-            for gid, r in ranked
+            {"generator": name, "elo": _round(r.rating), "votes": r.votes} for name, r in ranked
         ]
 
     def _bt_row(self, row) -> dict:

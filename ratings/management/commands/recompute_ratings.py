@@ -7,7 +7,7 @@ from django.template.defaultfilters import pluralize
 from tqdm import tqdm
 
 from arena.models import Category, Kind
-from ratings.selectors import UnknownBoard, board_category, board_kind, board_slug
+from ratings.selectors import UnknownBoard, board_category, board_kind, board_name
 from ratings.services import leaderboard_recompute
 
 
@@ -32,7 +32,7 @@ class Command(BaseCommand):
             snapshot = leaderboard_recompute(
                 category=board, kind=kind, elo_from_start=options["elo"]
             )
-            name = board_slug(board) if board is not None else f"overall ({kind})"
+            name = board_name(board, kind)
             self.stdout.write(
                 f"{name}: {snapshot.vote_count} vote{pluralize(snapshot.vote_count)}, "
                 f"{snapshot.rows.filter(rated=True).count()} rated generators, "
