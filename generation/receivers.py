@@ -24,10 +24,7 @@ def generator_fingerprint_mark(sender, instance: Generator, raw=False, update_fi
     instance.fingerprint = fingerprint
     if stored is None:
         return
-    if previous != fingerprint:
-        instance.changed_at = timezone.now()
-    else:
-        instance.changed_at = stored.changed_at
+    instance.changed_at = timezone.now() if previous != fingerprint else stored.changed_at
     if update_fields is not None and (stored.fingerprint, stored.changed_at) != (
         instance.fingerprint,
         instance.changed_at,
