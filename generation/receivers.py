@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from generation.models import Generator
 
 
+@receiver(pre_save, sender=Generator, dispatch_uid="generation.generator_fingerprint_mark")
 def generator_fingerprint_mark(sender, instance: Generator, raw=False, update_fields=None, **kw):
     """Every save of a generator stores its fingerprint and marks ``changed_at`` on a change.
 
