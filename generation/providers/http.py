@@ -80,7 +80,7 @@ def api_url(base_url: str, path: str) -> str:
     return base_url + path
 
 
-@dataclass
+@dataclass(repr=False)  # its headers and secret hold the API key: no repr may print them
 class Api:
     """One provider's HTTP conversation: sends requests, maps failures, keeps the key secret."""
 
