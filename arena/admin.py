@@ -153,7 +153,6 @@ class VoteAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.display(description="void")
     def void(self, vote: Vote) -> str:
         if vote.voided_at is None:
             return ""

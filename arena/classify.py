@@ -39,12 +39,8 @@ def tokenize(text: str) -> list[str]:
     The stemming is deliberately crude (plural ``s``, ``ing``, ``ed``): it only has to fold
     the same word to the same token on both sides of the comparison.
     """
-    tokens = []
-    for word in _WORD.findall(text.lower()):
-        if word in _STOPWORDS or len(word) < 2:
-            continue
-        tokens.append(_stem(word))
-    return tokens
+    words = _WORD.findall(text.lower())
+    return [_stem(word) for word in words if len(word) >= 2 and word not in _STOPWORDS]
 
 
 def features(text: str) -> list[str]:
@@ -123,15 +119,6 @@ def scores(index: CategoryIndex, text: str) -> np.ndarray:
     return index.centroids @ vector
 
 
-def nearest(index: CategoryIndex, text: str, *, minimum: float = 0.0) -> int | None:
-    """The label whose centroid is closest to ``text``, or None if none scores above minimum."""
-    if len(index.vocabulary) == 0:
-        return None
-    similarity = scores(index, text)
-    best = int(np.argmax(similarity))
-    return best if similarity[best] > minimum else None
-
-
 @dataclass(frozen=True)
 class Guess:
     """The nearest label, the runner-up, and whether the nearest is clear of it by MARGIN."""
@@ -156,8 +143,6 @@ def guess(index: CategoryIndex, text: str, *, margin: float = MARGIN) -> Guess:
     best = int(order[0])
     if similarity[best] <= 0:
         return Guess(None, None, False)
-    if len(order) == 1:
-        return Guess(best, None, True)
     second = int(order[1])
     return Guess(best, second, bool(similarity[best] - similarity[second] >= margin))
 

@@ -189,12 +189,9 @@ def judged_strength(slug: str, prompt: str, *, edit: bool = False) -> float:
     """How strong a demo voter judges a generator for this prompt (quality units), before
     the look of the picture shown (``look_bonus``)."""
     spec = _BY_SLUG[slug]
-    if edit:
+    if edit or prompt not in LETTERING_PROMPTS:
         return spec["quality"]
-    quality = spec["quality"]
-    if prompt in LETTERING_PROMPTS:
-        quality = LETTERING_WEIGHT * spec["text_quality"] + (1 - LETTERING_WEIGHT) * quality
-    return quality
+    return LETTERING_WEIGHT * spec["text_quality"] + (1 - LETTERING_WEIGHT) * spec["quality"]
 
 
 def look_bonus(*, colourfulness: float, saturation: float) -> float:

@@ -41,9 +41,7 @@ def _category_field(kind: str, what: str):
 class _FirstError:
     def first_error(self) -> str:
         """The first problem, in words, for a JSON answer."""
-        for errors in self.errors.values():
-            return str(errors[0])
-        return ""
+        return next((str(errors[0]) for errors in self.errors.values()), "")
 
 
 class VoterPromptForm(_FirstError, forms.Form):

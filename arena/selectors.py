@@ -24,31 +24,28 @@ class Side:
     is_image: bool
 
 
-def _token(token) -> uuid.UUID | None:
+def _battle_with_outputs(token, **scope) -> Battle | None:
     try:
-        return uuid.UUID(str(token))
+        token = uuid.UUID(str(token))
     except ValueError:
         return None
-
-
-def _with_outputs():
-    return Battle.objects.select_related(
-        "prompt__category", "generation_a__generator", "generation_b__generator"
+    return (
+        Battle.objects.select_related(
+            "prompt__category", "generation_a__generator", "generation_b__generator"
+        )
+        .filter(token=token, **scope)
+        .first()
     )
 
 
 def battle_of_voter(*, voter, token) -> Battle | None:
     """The voter's own battle with this token, or None; other voters' battles stay hidden."""
-    token = _token(token)
-    return None if token is None else _with_outputs().filter(token=token, voter=voter).first()
+    return _battle_with_outputs(token, voter=voter)
 
 
 def battle_requested_by(*, voter, token) -> Battle | None:
     """A battle this voter asked for with their own prompt, or None."""
-    token = _token(token)
-    return (
-        None if token is None else _with_outputs().filter(token=token, requested_by=voter).first()
-    )
+    return _battle_with_outputs(token, requested_by=voter)
 
 
 def _side(battle: Battle, generation: Generation, side: str) -> Side:

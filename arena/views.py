@@ -210,13 +210,13 @@ def battle_start_page(
             form.add_error("category", str(exc))
             return again(status=exc.status)
         return again(status=exc.status, message=str(exc))
-    return _started(request, battle, status=201)
+    return _started(request, battle)
 
 
-def _started(request: HttpRequest, battle: Battle, *, status: int) -> HttpResponse:
+def _started(request: HttpRequest, battle: Battle) -> HttpResponse:
     if not _wants_json(request):
         return redirect("arena:prompt-battle", token=battle.token)
-    return JsonResponse(_prompt_links(battle), status=status)
+    return JsonResponse(_prompt_links(battle), status=201)
 
 
 def _prompt_links(battle: Battle) -> dict:
@@ -264,4 +264,4 @@ def prompt_retry(request: HttpRequest, token: str) -> HttpResponse:
         battle = voter_prompt_retry(voter=request.user, battle_token=token)
     except ArenaError as exc:
         return _error(request, exc)
-    return _started(request, battle, status=201)
+    return _started(request, battle)

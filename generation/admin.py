@@ -57,17 +57,12 @@ class GeneratorForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["provider"].choices = [(name, name) for name in provider_names()]
 
-    def clean_parameters(self):
-        parameters = self.cleaned_data["parameters"]
-        if not isinstance(parameters, dict):
-            raise forms.ValidationError("Parameters must be a JSON object.")
-        return parameters
-
-    def clean_edit_parameters(self):
-        parameters = self.cleaned_data["edit_parameters"]
-        if not isinstance(parameters, dict):
-            raise forms.ValidationError("Edit parameters must be a JSON object.")
-        return parameters
+    def clean(self):
+        cleaned = super().clean()
+        for name, label in (("parameters", "Parameters"), ("edit_parameters", "Edit parameters")):
+            if name in cleaned and not isinstance(cleaned[name], dict):
+                self.add_error(name, f"{label} must be a JSON object.")
+        return cleaned
 
 
 class GeneratorChangeList(ChangeList):
@@ -119,24 +114,19 @@ class GeneratorAdmin(admin.ModelAdmin):
     def provider_model(self, generator: Generator) -> str:
         return f"{generator.provider} · {generator.model_id}"
 
-    @admin.display(description="disabled because")
     def disabled_because(self, generator: Generator) -> str:
         return Truncator(generator.disabled_reason).chars(80)
 
-    @admin.display(description="outputs")
     def outputs(self, generator: Generator) -> int:
         return _stats(generator).get("outputs", 0)
 
-    @admin.display(description="failures")
     def failures(self, generator: Generator) -> int:
         return _stats(generator).get("failures", 0)
 
-    @admin.display(description="median latency")
     def median_latency(self, generator: Generator) -> str:
         value = _stats(generator).get("median_latency_ms")
         return "-" if value is None else f"{value:.0f} ms"
 
-    @admin.display(description="mean cost")
     def mean_cost(self, generator: Generator) -> str:
         value = _stats(generator).get("mean_cost")
         return "-" if value is None else f"${value:.4f}"

@@ -8,13 +8,4 @@ class GenerationConfig(AppConfig):
     verbose_name = "Generation"
 
     def ready(self) -> None:
-        from django.db.models.signals import pre_save
-
-        from generation.models import Generator
-        from generation.receivers import generator_fingerprint_mark
-
-        pre_save.connect(
-            generator_fingerprint_mark,
-            sender=Generator,
-            dispatch_uid="generation.generator_fingerprint_mark",
-        )
+        from generation import receivers  # noqa: F401  (connects the generation's receivers)

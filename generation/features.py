@@ -17,15 +17,8 @@ from PIL import Image
 FEATURES = ("colourfulness", "saturation", "contrast", "brightness", "sharpness", "detail")
 EDIT_FEATURES = (*FEATURES, "preservation")
 # What each feature means, for pages and documents.
-LABELS = {
-    "colourfulness": "Colourfulness",
-    "saturation": "Saturation",
-    "contrast": "Contrast",
-    "brightness": "Brightness",
-    "sharpness": "Sharpness",
-    "detail": "Detail",
-    "preservation": "Change outside the edit",
-}
+LABELS = {name: name.capitalize() for name in FEATURES}
+LABELS["preservation"] = "Change outside the edit"
 DETAIL_LEVEL = 1  # zlib level of the detail encoding: fixed, so the numbers stay comparable
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from generation.models import Generator
 
 
+@receiver(pre_save, sender=Generator, dispatch_uid="generation.generator_fingerprint_mark")
 def generator_fingerprint_mark(sender, instance: Generator, raw=False, update_fields=None, **kw):
     """Every save of a generator stores its fingerprint and marks ``changed_at`` on a change.
 
@@ -24,10 +27,7 @@ def generator_fingerprint_mark(sender, instance: Generator, raw=False, update_fi
     instance.fingerprint = fingerprint
     if stored is None:
         return
-    if previous != fingerprint:
-        instance.changed_at = timezone.now()
-    else:
-        instance.changed_at = stored.changed_at
+    instance.changed_at = timezone.now() if previous != fingerprint else stored.changed_at
     if update_fields is not None and (stored.fingerprint, stored.changed_at) != (
         instance.fingerprint,
         instance.changed_at,

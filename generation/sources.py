@@ -23,6 +23,14 @@ from generation.store import store_hashed
 SOURCE_DIR = "sources"
 FORMATS = frozenset({"PNG", "JPEG", "WEBP"})
 MIN_EDGE = 16
+# What Pillow raises on bytes that are not a picture it can read.
+UNREADABLE = (
+    OSError,
+    ValueError,
+    SyntaxError,
+    UnidentifiedImageError,
+    Image.DecompressionBombError,
+)
 
 
 class SourceImageError(ValueError):
@@ -47,14 +55,7 @@ def source_decode(data: bytes, *, what: str = "image") -> Image.Image:
                 upright = ImageOps.exif_transpose(image)
     except SourceImageError:
         raise
-    except (
-        UnidentifiedImageError,
-        Image.DecompressionBombError,
-        OSError,
-        SyntaxError,
-        ValueError,
-        Warning,
-    ) as exc:
+    except (*UNREADABLE, Warning) as exc:
         raise SourceImageError(
             f"The {what} could not be decoded as a PNG, JPEG or WebP picture "
             f"({type(exc).__name__})."

@@ -12,19 +12,11 @@ import logging
 from collections.abc import Iterator
 
 from django.core.files.storage import default_storage
-from PIL import Image, UnidentifiedImageError
 
 from generation.models import Generation, OutputStyle
-from generation.sources import read_source
+from generation.sources import UNREADABLE, read_source
 
 logger = logging.getLogger(__name__)
-UNREADABLE = (
-    OSError,
-    ValueError,
-    SyntaxError,
-    UnidentifiedImageError,
-    Image.DecompressionBombError,
-)
 
 
 def output_style_measure(*, content: bytes, prompt) -> dict[str, float]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import random
 import sys
 
@@ -11,7 +10,6 @@ from celery import shared_task
 from generation.models import Generation
 from generation.signals import generation_finished
 
-logger = logging.getLogger(__name__)
 MAX_RETRIES = 5
 # Celery counts every retry, slot waits included; the limit that matters is on attempts.
 UNCOUNTED = sys.maxsize

@@ -167,9 +167,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "arena:home"  # staff to the admin, voters to the next battle
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
-USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -226,7 +224,6 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "ratings.api.negotiation.JSONWhateverAccepted",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Arena API",
@@ -365,9 +362,7 @@ GENERATION_ALLOWED_HOSTS = envlist("GENERATION_ALLOWED_HOSTS", [])
 # Matchmaking: "active" sends votes where they decide a category's route, "uniform" draws
 # every pair and category uniformly (an audit period no earlier vote has steered).
 ARENA_PAIRING = envchoice("ARENA_PAIRING", "active", ("active", "uniform"))
-ARENA_PAIRING_EXPLORATION = envfloat("ARENA_PAIRING_EXPLORATION", 0.1, minimum=0.0)
-if ARENA_PAIRING_EXPLORATION > 1.0:
-    raise ImproperlyConfigured("ARENA_PAIRING_EXPLORATION must be a share between 0 and 1")
+ARENA_PAIRING_EXPLORATION = envfloat("ARENA_PAIRING_EXPLORATION", 0.1, minimum=0.0, maximum=1.0)
 ARENA_PROMPT_REPEAT_HOURS = envfloat("ARENA_PROMPT_REPEAT_HOURS", 24.0, minimum=0.0)
 # The share of new pool battles made as decoys (attention checks, see docs/blindness.md).
 ARENA_DECOY_RATE = envfloat("ARENA_DECOY_RATE", 0.03, minimum=0.0, maximum=1.0)

@@ -100,6 +100,11 @@ def voter_battle_start(
         source_image=source_image,
         source_mask=source_mask,
     )
+    return _own_battle_create(voter, prompt, pair)
+
+
+def _own_battle_create(voter, prompt: Prompt, pair: tuple[Generator, Generator]) -> Battle:
+    """A battle on a voter's own prompt: kept for them, with outputs of its own."""
     return battle_create(
         prompt=prompt, generator_a=pair[0], generator_b=pair[1], requested_by=voter, fresh=True
     )
@@ -144,13 +149,7 @@ def voter_prompt_retry(*, voter, battle_token) -> Battle:
     if pair is None:
         raise NoPairAvailable(_NO_PAIR[failed.prompt.kind])
     prompt_allowance_check(voter=voter)
-    return battle_create(
-        prompt=failed.prompt,
-        generator_a=pair[0],
-        generator_b=pair[1],
-        requested_by=voter,
-        fresh=True,
-    )
+    return _own_battle_create(voter, failed.prompt, pair)
 
 
 def _another_pair(failed: Battle) -> tuple[Generator, Generator] | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -32,7 +32,6 @@ class Output:
     media_type: str = "image/png"
     cost: Decimal | None = None
     model_version: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Provider:

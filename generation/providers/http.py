@@ -17,7 +17,7 @@ import binascii
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from email.utils import parsedate_to_datetime
@@ -80,23 +80,16 @@ def api_url(base_url: str, path: str) -> str:
     return base_url + path
 
 
+@dataclass(repr=False)  # its headers and secret hold the API key: no repr may print them
 class Api:
     """One provider's HTTP conversation: sends requests, maps failures, keeps the key secret."""
 
-    def __init__(
-        self,
-        client: httpx.Client,
-        *,
-        headers: dict[str, str],
-        secret: str,
-        origin: tuple[str, str],
-        key_hosts: frozenset[str] = frozenset(),
-    ):
-        self.client = client
-        self.headers = headers
-        self.secret = secret
-        self.origin = origin
-        self.key_hosts = key_hosts
+    client: httpx.Client
+    _: KW_ONLY
+    headers: dict[str, str]
+    secret: str
+    origin: tuple[str, str]
+    key_hosts: frozenset[str] = frozenset()
 
     def send(
         self, method: str, url: str, *, headers: dict[str, str] | None = None, **kwargs: Any

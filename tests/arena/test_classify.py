@@ -23,10 +23,10 @@ def test_tokenize_folds_plurals_and_drops_words_that_say_nothing():
     assert classify.tokenize("a an the of") == []
 
 
-def test_nearest_picks_the_category_that_shares_the_telling_words():
+def test_guess_picks_the_category_that_shares_the_telling_words():
     index = classify.fit(DOCUMENTS, LABELS, 2)
-    assert classify.nearest(index, "vector logo of an owl") == 0
-    assert classify.nearest(index, "portrait of a smiling nurse") == 1
+    assert classify.guess(index, "vector logo of an owl").label == 0
+    assert classify.guess(index, "portrait of a smiling nurse").label == 1
 
 
 def test_scores_are_cosines_between_zero_and_one():
@@ -38,16 +38,16 @@ def test_scores_are_cosines_between_zero_and_one():
     assert classify.scores(single, "apple red")[0] == pytest.approx(1.0)
 
 
-def test_nearest_says_none_when_nothing_is_shared_or_nothing_is_known():
+def test_guess_says_none_when_nothing_is_shared_or_nothing_is_known():
     index = classify.fit(DOCUMENTS, LABELS, 2)
-    assert classify.nearest(index, "zzz qqq") is None
-    assert classify.nearest(classify.fit([], [], 2), "a logo") is None
+    assert classify.guess(index, "zzz qqq").label is None
+    assert classify.guess(classify.fit([], [], 2), "a logo").label is None
 
 
-def test_a_category_without_documents_is_never_nearest():
+def test_a_category_without_documents_is_never_guessed():
     index = classify.fit(DOCUMENTS, LABELS, 3)
     assert not np.any(index.centroids[2])
-    assert classify.nearest(index, "logo portrait") in (0, 1)
+    assert classify.guess(index, "logo portrait").label in (0, 1)
 
 
 @pytest.mark.parametrize(

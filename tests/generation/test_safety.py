@@ -34,6 +34,15 @@ def test_the_admin_form_refuses_a_key_variable_outside_the_prefix(admin_client, 
     assert not Generator.objects.filter(slug="probe").exists()
 
 
+def test_the_admin_form_refuses_parameters_that_are_not_a_json_object(admin_client):
+    response = admin_client.post(reverse(ADD), _form(parameters="[1]", edit_parameters="3"))
+
+    page = response.content.decode()
+    assert "Parameters must be a JSON object." in page
+    assert "Edit parameters must be a JSON object." in page
+    assert not Generator.objects.filter(slug="probe").exists()
+
+
 def test_the_admin_form_takes_a_key_variable_under_the_prefix(admin_client):
     response = admin_client.post(reverse(ADD), _form(api_key_env="ARENA_KEY_OPENAI"))
 

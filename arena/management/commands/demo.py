@@ -27,6 +27,8 @@ from generation.providers import get_provider_class
 
 # How the built-in provider draws the demo's source images: plain, legible, unlike any editor.
 SOURCE_PARAMETERS = {"layout": "centered", "palette": "mono", "text_quality": 1.0, "size": 384}
+# What a demo generator takes from its spec as it is.
+GENERATOR_FIELDS = ("name", "model_id", "parameters", "capabilities", "edit_parameters")
 
 
 def _older_demo(generator: Generator, spec: dict) -> bool:
@@ -45,13 +47,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        logins = {
-            "--username": "demo",
-            "--password": "demo-arena",
-            "--admin-password": "admin-arena",
-        }
-        for option, default in logins.items():
-            parser.add_argument(option, default=default)
+        parser.add_argument("--username", default="demo")
+        parser.add_argument("--password", default="demo-arena")
+        parser.add_argument("--admin-password", default="admin-arena")
         parser.add_argument(
             "--battles",
             type=int,
@@ -103,12 +101,8 @@ class Command(BaseCommand):
             generator, new = Generator.objects.get_or_create(
                 slug=spec["slug"],
                 defaults={
-                    "name": spec["name"],
+                    **{field: spec[field] for field in GENERATOR_FIELDS},
                     "provider": "builtin",
-                    "model_id": spec["model_id"],
-                    "parameters": spec["parameters"],
-                    "capabilities": spec["capabilities"],
-                    "edit_parameters": spec["edit_parameters"],
                     "price_per_output": Decimal(spec["price_per_output"]),
                 },
             )

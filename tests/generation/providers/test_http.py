@@ -36,6 +36,10 @@ def error_for(status: int, **kwargs) -> ProviderError:
     return api().error_for(httpx.Response(status, **kwargs))
 
 
+def test_the_api_conversation_never_shows_its_key_in_a_repr():
+    assert KEY not in repr(api())
+
+
 @pytest.mark.parametrize(
     ("headers", "expected"),
     [
