@@ -24,20 +24,11 @@ import argparse
 import os
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
+from django_script import django_setup
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arena.project.settings")
-os.environ.setdefault("SECRET_KEY", "benchmark")
-os.environ.setdefault("ALLOWED_HOSTS", "localhost")
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench-prompt-route.sqlite3'}")
-
-import django  # noqa: E402
-
-django.setup()
+django_setup("bench-prompt-route.sqlite3")
 
 from ratings import prompt_index  # noqa: E402
 from ratings.route_eval import wilson  # noqa: E402

@@ -30,19 +30,10 @@ import argparse
 import os
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-DATABASE = ROOT / "var" / "bench-prompt-route.sqlite3"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arena.project.settings")
-os.environ.setdefault("SECRET_KEY", "benchmark")
-os.environ.setdefault("ALLOWED_HOSTS", "localhost")
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{DATABASE}")
+from django_script import django_setup
 
-import django  # noqa: E402
-
-django.setup()
+DATABASE = django_setup("bench-prompt-route.sqlite3")
 
 import numpy as np  # noqa: E402
 
