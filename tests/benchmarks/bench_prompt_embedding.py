@@ -31,7 +31,6 @@ from django_script import django_setup
 django_setup("bench-prompt-route.sqlite3")
 
 from ratings import prompt_index  # noqa: E402
-from ratings.route_eval import wilson  # noqa: E402
 from tests.benchmarks import prompt_route_simulation as sim  # noqa: E402
 
 BATTLES = 20
@@ -81,23 +80,6 @@ class Embedder:
 def use(embedder: Embedder | None) -> None:
     prompt_index.build = embedder.build if embedder else TFIDF_BUILD
     prompt_index.similarities = embedder.similarities if embedder else TFIDF_SIMILARITIES
-
-
-def row(outs: list) -> str:
-    tests = sum(o.tested for o in outs)
-    differ = sum(o.differ for o in outs)
-    battles, wins = sum(o.battles for o in outs), sum(o.wins for o in outs)
-    gain = sum(o.gain * o.tested for o in outs)
-    oracle = sum(o.oracle_gain * o.tested for o in outs)
-    shares = [o.gain / o.oracle_gain for o in outs if o.oracle_gain]
-    low, high = wilson(wins, battles)
-    rate = f"{wins / battles:.3f} ({low:.3f}-{high:.3f})" if battles else "n/a"
-    share = f"{gain / oracle:.0%}" if oracle else "n/a"
-    spread = (f"{np.mean(shares):.0%} ({min(shares):.0%}-{max(shares):.0%})" if shares
-              else "n/a")  # fmt: skip
-    return (f"{tests} | {differ} | {rate} | {gain / tests:+.1f} | {oracle / tests:+.1f} | "
-            f"{share} | {spread} | {sum(o.confident for o in outs)} | "
-            f"{sum(o.wrong for o in outs)}")  # fmt: skip
 
 
 def demo(embedder: Embedder) -> None:
@@ -162,7 +144,7 @@ def main() -> None:
                                        rule=sim.default_rule(similarity=similarity)))  # fmt: skip
             use(None)
         for i, (name, _, similarity) in enumerate(variants):
-            print(f"{name} | {similarity:g} | {gap:g} | {row(outs[i])}", flush=True)
+            print(f"{name} | {similarity:g} | {gap:g} | {sim.quality_row(outs[i])}", flush=True)
     (b_cpu, b_n), (s_cpu, s_n) = embedder.batched, embedder.single
     print(f"embedding CPU per prompt, one thread: {1000 * b_cpu / max(b_n, 1):.1f} ms batched "
           f"({b_n} prompts), {1000 * s_cpu / max(s_n, 1):.1f} ms one at a time ({s_n}); "

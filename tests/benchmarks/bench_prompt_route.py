@@ -37,7 +37,6 @@ DATABASE = django_setup("bench-prompt-route.sqlite3")
 
 import numpy as np  # noqa: E402
 
-from ratings.route_eval import wilson  # noqa: E402
 from tests.benchmarks import prompt_route_simulation as sim  # noqa: E402
 
 BATTLES = 20
@@ -54,25 +53,12 @@ def quality(args) -> None:
     print("gap | prompts | picks differ | prompt pick won (95%) | gain | oracle gain | share "
           "| share per category: mean (lowest-highest) | confident | of which wrong")  # fmt: skip
     for gap in (0.0, 30.0, 60.0):
-        differ = tests = battles = 0
-        wins, gain, oracle, shares, confident, wrong = 0.0, 0.0, 0.0, [], 0, 0
-        for seed in range(args.categories):
-            out = sim.run(gap, args.votes, seed=1000 * int(gap) + seed, tests=args.tests,
-                          battles=BATTLES, rule=rule)  # fmt: skip
-            differ, tests = differ + out.differ, tests + out.tested
-            confident, wrong = confident + out.confident, wrong + out.wrong
-            battles, wins = battles + out.battles, wins + out.wins
-            gain, oracle = gain + out.gain * out.tested, oracle + out.oracle_gain * out.tested
-            if out.oracle_gain:
-                shares.append(out.gain / out.oracle_gain)
-        low, high = wilson(wins, battles)
-        rate = f"{wins / battles:.3f} ({low:.3f}-{high:.3f})" if battles else "n/a"
-        share = f"{gain / oracle:.0%}" if oracle else "n/a"
-        spread = (f"{np.mean(shares):.0%} ({min(shares):.0%}-{max(shares):.0%})" if shares
-                  else "n/a")  # fmt: skip
-        print(f"{gap:g} | {tests} | {differ} | {rate} | {gain / tests:+.1f} | "
-              f"{oracle / tests:+.1f} | {share} | {spread} | {confident} | {wrong}",
-              flush=True)  # fmt: skip
+        outs = [
+            sim.run(gap, args.votes, seed=1000 * int(gap) + seed, tests=args.tests,
+                    battles=BATTLES, rule=rule)
+            for seed in range(args.categories)
+        ]  # fmt: skip
+        print(f"{gap:g} | {sim.quality_row(outs)}", flush=True)
 
 
 def latency(args) -> None:

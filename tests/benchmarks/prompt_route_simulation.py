@@ -20,6 +20,7 @@ import numpy as np
 from ratings import prompt_index
 from ratings.engine.local import tallies_from, weighted_bt
 from ratings.prompt_fit import Rule, decide
+from ratings.route_eval import wilson
 
 SUBKINDS = 3
 MODELS = 4
@@ -168,3 +169,21 @@ def default_rule(**overrides) -> Rule:
     options = {"tolerance": 25.0 / POINTS, "error_rate": 0.05, "min_votes": 20,
                "min_total": 100, "similarity": 0.5, "precision": (POINTS / 60.0) ** 2}  # fmt: skip
     return Rule(**{**options, **overrides})
+
+
+def quality_row(outs: list) -> str:
+    """One row of the quality table over the runs of one gap (as ``run`` returns them)."""
+    tests = sum(o.tested for o in outs)
+    differ = sum(o.differ for o in outs)
+    battles, wins = sum(o.battles for o in outs), sum(o.wins for o in outs)
+    gain = sum(o.gain * o.tested for o in outs)
+    oracle = sum(o.oracle_gain * o.tested for o in outs)
+    shares = [o.gain / o.oracle_gain for o in outs if o.oracle_gain]
+    low, high = wilson(wins, battles)
+    rate = f"{wins / battles:.3f} ({low:.3f}-{high:.3f})" if battles else "n/a"
+    share = f"{gain / oracle:.0%}" if oracle else "n/a"
+    spread = (f"{np.mean(shares):.0%} ({min(shares):.0%}-{max(shares):.0%})" if shares
+              else "n/a")  # fmt: skip
+    return (f"{tests} | {differ} | {rate} | {gain / tests:+.1f} | {oracle / tests:+.1f} | "
+            f"{share} | {spread} | {sum(o.confident for o in outs)} | "
+            f"{sum(o.wrong for o in outs)}")  # fmt: skip
