@@ -18,7 +18,8 @@ from typing import NamedTuple
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models.sql import UpdateQuery
+from django.db.models.signals import post_save, pre_save
+from django.db.models.sql import InsertQuery, UpdateQuery
 from django.utils import timezone
 
 from arena import selectors
@@ -28,6 +29,8 @@ from arena.services.errors import BattleNotFound, BattleNotOpen, VoteConflict, V
 from arena.services.limits import VOTE_RATE_WINDOW, vote_allowance_check
 from arena.signals import vote_recorded
 from generation.models import Generation, Generator
+
+_CHOICES = frozenset(Vote.Choice.values)
 
 __all__ = ["BattleNotFound", "BattleNotOpen", "VoteCast", "VoteConflict", "VoteError", "vote_cast"]
 
@@ -50,7 +53,7 @@ def vote_cast(*, voter, battle_token, choice: str, images_loaded: bool | None = 
     limited; another choice is a conflict. ``images_loaded`` is the browser's word (None: it
     could not say); a vote before they loaded, or within ``ARENA_MIN_VOTE_MS``, is flagged.
     """
-    if choice not in Vote.Choice.values:
+    if choice not in _CHOICES:
         raise VoteError(f"Unknown choice {choice!r}; use one of: {', '.join(Vote.Choice.values)}.")
     try:
         token = uuid.UUID(str(battle_token))
@@ -59,7 +62,7 @@ def vote_cast(*, voter, battle_token, choice: str, images_loaded: bool | None = 
     with transaction.atomic(), connection.cursor() as cursor:
         # Every vote of this voter takes this row lock first, so their limits are counted
         # exactly (SQLite's one write lock, taken at BEGIN, serialises as well).
-        cursor.execute(_lock_sql(connection.vendor), [voter.pk])
+        cursor.execute(_lock_sql(cursor.db.vendor), [voter.pk])
         now = timezone.now()
         battle = _ballot(cursor, voter=voter, token=token, now=now)
         return _cast(
@@ -161,6 +164,43 @@ def _close_sql(vendor: str) -> str:
     return _compiled(query, expected=(Battle.Status.VOTED, 0, Battle.Status.ASSIGNED, 0))
 
 
+# The vote's INSERT is Vote.objects.create's own, compiled once like the lock and the close:
+# building it for every vote cost the web process more CPU than any other part of the vote
+# (tests/benchmarks/bench_votes.py; the vote tests check that it stores what create would).
+# The columns it inserts: all but the generated id.
+_INSERTED = tuple(f for f in Vote._meta.local_concrete_fields if f is not Vote._meta.auto_field)
+
+
+@cache
+def _insert_sql(vendor: str) -> str:
+    query = InsertQuery(Vote)
+    query.insert_values(_INSERTED, [Vote()])
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = Vote._meta.db_returning_fields
+    [(sql, params)] = compiler.as_sql()
+    if len(params) != len(_INSERTED) or "RETURNING" not in sql:
+        raise AssertionError(f"unexpected statement {sql!r}")
+    return sql
+
+
+def _create(cursor, **values) -> Vote:
+    """``Vote.objects.create(**values)`` through its INSERT compiled once: the same row, the
+    same signals and the same instance back, without building the statement for every vote."""
+    db = cursor.db
+    vote, alias = Vote(**values), db.alias
+    pre_save.send(sender=Vote, instance=vote, raw=False, using=alias, update_fields=None)
+    params = [field.get_db_prep_save(field.pre_save(vote, True), db) for field in _INSERTED]
+    cursor.execute(_insert_sql(db.vendor), params)
+    returned = cursor.fetchone()
+    for field, value in zip(Vote._meta.db_returning_fields, returned, strict=True):
+        setattr(vote, field.attname, _from_db(db, field, value))
+    vote._state.adding, vote._state.db = False, alias
+    post_save.send(
+        sender=Vote, instance=vote, created=True, update_fields=None, raw=False, using=alias
+    )
+    return vote
+
+
 def _compiled(query, *, expected: tuple) -> str:
     """``query``'s SQL, checked to take its parameters in the order the caller passes them."""
     sql, params = query.get_compiler(connection=connection).as_sql()
@@ -173,11 +213,11 @@ def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _from_db(field, value):
+def _from_db(db, field, value):
     """``value`` as the ORM would give it for ``field`` (an aware datetime, a decimal, a bool)."""
-    column, converters = _converters(connection.vendor, field)
+    column, converters = _converters(db.vendor, field)
     for convert in converters:
-        value = convert(value, column, connection)
+        value = convert(value, column, db)
     return value
 
 
@@ -190,14 +230,15 @@ def _converters(vendor: str, field) -> tuple:
 def _ballot(cursor, *, voter, token: uuid.UUID, now: datetime.datetime) -> Ballot:
     """The voter's battle with the reveal, its category and the voter's counts, in one read.
     Anyone else's battle is answered like a missing one: its state is not theirs to know."""
-    adapt = connection.ops.adapt_datetimefield_value
+    db = cursor.db
+    adapt = db.ops.adapt_datetimefield_value
     params = {
         "voter": voter.pk,
-        "token": Battle._meta.get_field("token").get_db_prep_value(token, connection),
+        "token": Battle._meta.get_field("token").get_db_prep_value(token, db),
         "midnight": adapt(selectors.day_start(now)),
         "window": adapt(now - datetime.timedelta(seconds=VOTE_RATE_WINDOW)),
     }
-    cursor.execute(_ballot_sql(connection.vendor), params)
+    cursor.execute(_ballot_sql(db.vendor), params)
     row = cursor.fetchone()
     if row is None:
         raise BattleNotFound("No such battle.")
@@ -205,13 +246,13 @@ def _ballot(cursor, *, voter, token: uuid.UUID, now: datetime.datetime) -> Ballo
      *sides, votes_today, votes_last_minute) = row  # fmt: skip
     field, cost = Battle._meta.get_field, Generation._meta.get_field("cost")
     a, b = (
-        (name, latency_ms, _from_db(cost, amount))
+        (name, latency_ms, _from_db(db, cost, amount))
         for name, latency_ms, amount in (sides[:3], sides[3:])
     )
-    left_is_a = _from_db(field("left_is_a"), left_is_a)
+    left_is_a = _from_db(db, field("left_is_a"), left_is_a)
     left, right = (a, b) if left_is_a else (b, a)
     return Ballot(
-        id_, status, left_is_a, _from_db(field("shown_at"), shown_at), generator_a_id,
+        id_, status, left_is_a, _from_db(db, field("shown_at"), shown_at), generator_a_id,
         generator_b_id, category_id, bool(decoy), votes_today, votes_last_minute,
         selectors.reveal_sides(left, right),
     )  # fmt: skip
@@ -252,11 +293,12 @@ def vote_flags(*, time_to_vote_ms: int | None, images_loaded: bool | None) -> li
 
 def _write(cursor, battle: Ballot, *, voter, choice: str, reasons: list, ms, now) -> Vote:
     params = [Battle.Status.VOTED, battle.id, Battle.Status.ASSIGNED, voter.pk]
-    cursor.execute(_close_sql(connection.vendor), params)
+    cursor.execute(_close_sql(cursor.db.vendor), params)
     if cursor.rowcount != 1:  # cannot happen under the voter's lock; the constraint's guard
         raise BattleNotOpen("This battle is no longer open for voting.")
     left, right = battle.as_shown(battle.generator_a_id, battle.generator_b_id)
-    return Vote.objects.create(
+    return _create(
+        cursor,
         battle_id=battle.id,
         voter=voter,
         category_id=battle.category_id,

@@ -37,13 +37,14 @@ def ratings_schedule(*, category_id: int | None, kind: str = Kind.GENERATE) -> N
     for by each category recompute that found new votes, so it follows within two intervals.
     """
     interval = settings.RATINGS_RECOMPUTE_INTERVAL
-    # In-process mode has no later worker to run a delayed recompute: run it now.
-    eager = ratings_recompute.app.conf.task_always_eager
     queued = f"{board_key(category_id, kind)}:queued"
+    now = time.monotonic()
+    if _queued_until.get(queued, 0.0) > now:  # set only when not eager, below
+        return
+    # In-process mode has no later worker to run a delayed recompute: run it now. (Read after
+    # the check above: Celery's configuration costs a vote more than the rest of this.)
+    eager = ratings_recompute.app.conf.task_always_eager
     if not eager:
-        now = time.monotonic()
-        if _queued_until.get(queued, 0.0) > now:
-            return
         added, ttl = add_flag(queued, timeout=max(interval, 1))
         _queued_until[queued] = now + ttl - _QUEUED_MARGIN_SECONDS
         if not added:

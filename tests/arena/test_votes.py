@@ -224,3 +224,47 @@ def test_a_vote_through_the_page_takes_five_statements(client, shown_battle, vot
     statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"].upper()]
     assert len(statements) == 5, statements
     assert "FOR UPDATE" in statements[1] or connection.vendor == "sqlite"
+
+
+def test_the_compiled_insert_stores_what_vote_objects_create_would(
+    make_ready_battles, voter, other_voter
+):
+    """The vote's INSERT is the ORM's own, compiled once: row, instance and signals as create's."""
+    from django.db.models.signals import post_save, pre_save
+    from django.utils import timezone
+
+    from arena.services.votes import _create
+
+    battles = make_ready_battles(2)
+    first = battles[0]
+    values = dict(category_id=first.prompt.category_id, choice="both_bad",
+                  shown_left_id=first.generator_b_id, shown_right_id=first.generator_a_id,
+                  time_to_vote_ms=None, flagged=True, created_at=timezone.now(),
+                  flag_reason="cast before both outputs had loaded")  # fmt: skip
+    sent = []
+
+    def record(sender, instance, **kwargs):
+        sent.append((instance.pk, {k: v for k, v in kwargs.items() if k != "signal"}))
+
+    pre_save.connect(record, sender=Vote)
+    post_save.connect(record, sender=Vote)
+    try:
+        with connection.cursor() as cursor:
+            ours = _create(cursor, battle_id=battles[0].id, voter=voter, **values)
+        theirs = Vote.objects.create(battle_id=battles[1].id, voter=other_voter, **values)
+    finally:
+        pre_save.disconnect(record, sender=Vote)
+        post_save.disconnect(record, sender=Vote)
+
+    def fields(vote):
+        return {f.attname: getattr(vote, f.attname) for f in Vote._meta.concrete_fields}
+
+    skip = {"id", "battle_id", "voter_id"}
+    stored = {v.pk: fields(v) for v in Vote.objects.all()}
+    assert {k: v for k, v in stored[ours.pk].items() if k not in skip} == {
+        k: v for k, v in stored[theirs.pk].items() if k not in skip
+    }
+    assert fields(ours) == stored[ours.pk] and fields(theirs) == stored[theirs.pk]
+    assert not ours._state.adding and ours._state.db == theirs._state.db
+    assert [kwargs for _, kwargs in sent[:2]] == [kwargs for _, kwargs in sent[2:]]
+    assert [pk for pk, _ in sent] == [None, ours.pk, None, theirs.pk]
