@@ -127,22 +127,26 @@ class Ballot(NamedTuple):
 def _ballot_sql(vendor: str) -> str:
     battle, vote, prompt = _table(Battle), _table(Vote), _table(Prompt)
     generation, generator = _table(Generation), _table(Generator)
-    # The counts are subqueries of a statement that runs after the voter's lock: every vote
-    # of theirs committed before the lock was granted is counted.
+    # The counts come from a statement that runs after the voter's lock: every vote of theirs
+    # committed before the lock was granted is counted. Both come from one pass over the
+    # voter's votes since the earlier of midnight and the rate window's start.
     return f"""
         SELECT b.id, b.status, b.left_is_a, b.shown_at, b.generator_a_id, b.generator_b_id,
                p.category_id, b.decoy,
                xa.name, na.latency_ms, na.cost, xb.name, nb.latency_ms, nb.cost,
-               (SELECT COUNT(*) FROM {vote} v
-                WHERE v.voter_id = %(voter)s AND v.created_at >= %(midnight)s),
-               (SELECT COUNT(*) FROM {vote} v
-                WHERE v.voter_id = %(voter)s AND v.created_at >= %(window)s)
+               c.today, c.last_minute
         FROM {battle} b
         JOIN {prompt} p ON p.id = b.prompt_id
         JOIN {generation} na ON na.id = b.generation_a_id
         JOIN {generator} xa ON xa.id = na.generator_id
         JOIN {generation} nb ON nb.id = b.generation_b_id
         JOIN {generator} xb ON xb.id = nb.generator_id
+        CROSS JOIN (
+            SELECT COUNT(*) FILTER (WHERE v.created_at >= %(midnight)s) AS today,
+                   COUNT(*) FILTER (WHERE v.created_at >= %(window)s) AS last_minute
+            FROM {vote} v
+            WHERE v.voter_id = %(voter)s AND v.created_at >= %(since)s
+        ) c
         WHERE b.token = %(token)s AND b.voter_id = %(voter)s
     """
 
@@ -232,11 +236,14 @@ def _ballot(cursor, *, voter, token: uuid.UUID, now: datetime.datetime) -> Ballo
     Anyone else's battle is answered like a missing one: its state is not theirs to know."""
     db = cursor.db
     adapt = db.ops.adapt_datetimefield_value
+    midnight = selectors.day_start(now)
+    window = now - datetime.timedelta(seconds=VOTE_RATE_WINDOW)
     params = {
         "voter": voter.pk,
         "token": Battle._meta.get_field("token").get_db_prep_value(token, db),
-        "midnight": adapt(selectors.day_start(now)),
-        "window": adapt(now - datetime.timedelta(seconds=VOTE_RATE_WINDOW)),
+        "midnight": adapt(midnight),
+        "window": adapt(window),
+        "since": adapt(min(midnight, window)),
     }
     cursor.execute(_ballot_sql(db.vendor), params)
     row = cursor.fetchone()

@@ -88,3 +88,24 @@ def test_the_vote_rate_limit_counts_the_last_minute_of_votes_in_the_database(
     Vote.objects.update(created_at=timezone.now() - timedelta(seconds=61))
     _vote_on_next(voter)
     assert Vote.objects.count() == 3
+
+
+def test_votes_just_before_midnight_count_for_the_rate_window_not_for_today(
+    voter, make_ready_battles, settings, monkeypatch
+):
+    # Both counts come from one pass over the voter's votes: from the earlier of midnight and
+    # the rate window's start. Just after midnight the window reaches into yesterday.
+    from arena import selectors
+
+    settings.ARENA_DAILY_VOTE_CAP, settings.ARENA_VOTE_RATE_PER_MINUTE = 2, 3
+    make_ready_battles(4)
+    _vote_on_next(voter)
+    _vote_on_next(voter)
+    midnight = selectors.day_start(timezone.now() + timedelta(days=1))
+    Vote.objects.update(created_at=midnight - timedelta(seconds=30))
+    monkeypatch.setattr(timezone, "now", lambda: midnight + timedelta(seconds=10))
+    cast = _vote_on_next(voter)  # yesterday's two are not today's: under the daily cap of 2
+    assert cast.created and cast.votes_today == 1
+    with pytest.raises(RateLimited, match="faster than 3 votes"):
+        _vote_on_next(voter)  # but all three are within the last minute
+    assert Vote.objects.count() == 3
