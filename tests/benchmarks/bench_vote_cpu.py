@@ -7,9 +7,10 @@ Django's WSGI handler in this process, one request after another, with the produ
 settings (DEBUG off, PostgreSQL, the Redis cache and broker) and no server or load generator
 beside it. On a shared 2-core machine a round still moves by about a fifth: compare trees in
 turns, not one run against another. Then the vote's INSERT alone, both ways in turns (see
-``_inserts``). The database is ``bench_votes.py``'s: voters signed in, battles shown to them.
-With ``--floor`` every request names a choice that does not exist (a 400 before the vote
-touches the database): what the stack costs with no vote in it.
+``_inserts``), and what one round trip to PostgreSQL costs the web process (``_round_trips``).
+The database is ``bench_votes.py``'s: voters signed in, battles shown to them. With
+``--floor`` every request names a choice that does not exist (a 400 before the vote touches
+the database): what the stack costs with no vote in it.
 
     .venv/bin/python tests/benchmarks/bench_vote_cpu.py [--votes 2000] [--rounds 3] [--floor] \
         [--database NAME] [--redis-db N]
@@ -98,6 +99,7 @@ def main() -> None:
     print("responses: " + ", ".join(f"{n} {status}" for status, n in sorted(statuses.items())))
     if not args.floor:
         _inserts(rounds=args.rounds)
+        _round_trips(rounds=args.rounds)
 
 
 def _inserts(*, rounds: int, each: int = 500) -> None:
@@ -128,6 +130,40 @@ def _inserts(*, rounds: int, each: int = 500) -> None:
                 each_us = 1e6 * used / len(batch)
                 print(f"round {number + 1}: the vote's INSERT by {name}: {each_us:.0f} us of CPU")
         transaction.set_rollback(True)
+
+
+def _round_trips(*, rounds: int, each: int = 2000) -> None:
+    """The CPU of one round trip to PostgreSQL through Django's cursor (``SELECT 1``), and of
+    a transaction of one statement (BEGIN, the vote's row lock, COMMIT: three round trips). A
+    vote sends six (BEGIN, the lock, the read, the close, the insert, COMMIT)."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
+
+    from arena.services.votes import _lock_sql
+
+    voter = get_user_model().objects.values_list("pk", flat=True).first()
+    lock = _lock_sql(connection.vendor)
+
+    def select_one(cursor):
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+    def locked(cursor):
+        with transaction.atomic():
+            cursor.execute(lock, [voter])
+
+    ways = {"one round trip (SELECT 1)": select_one, "BEGIN, the voter's lock, COMMIT": locked}
+    with connection.cursor() as cursor:
+        for number in range(rounds):
+            for name, way in ways.items():
+                for _ in range(WARM):
+                    way(cursor)
+                before = resource.getrusage(resource.RUSAGE_SELF)
+                for _ in range(each):
+                    way(cursor)
+                after = resource.getrusage(resource.RUSAGE_SELF)
+                used = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+                print(f"round {number + 1}: {name}: {1e6 * used / each:.0f} us of CPU")
 
 
 def _post(app, session: str, csrf: str, token: str, choice: str) -> str:
