@@ -18,8 +18,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models.signals import post_save, pre_save
-from django.db.models.sql import InsertQuery, UpdateQuery
+from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 
 from arena import selectors
@@ -168,43 +167,6 @@ def _close_sql(vendor: str) -> str:
     return _compiled(query, expected=(Battle.Status.VOTED, 0, Battle.Status.ASSIGNED, 0))
 
 
-# The vote's INSERT is Vote.objects.create's own, compiled once like the lock and the close:
-# Vote.objects.create cost about twice the CPU of the compiled statement, round trip included
-# (tests/benchmarks/bench_vote_cpu.py times both; the vote tests check that it stores what
-# create would). The columns it inserts: all but the generated id.
-_INSERTED = tuple(f for f in Vote._meta.local_concrete_fields if f is not Vote._meta.auto_field)
-
-
-@cache
-def _insert_sql(vendor: str) -> str:
-    query = InsertQuery(Vote)
-    query.insert_values(_INSERTED, [Vote()])
-    compiler = query.get_compiler(connection=connection)
-    compiler.returning_fields = Vote._meta.db_returning_fields
-    [(sql, params)] = compiler.as_sql()
-    if len(params) != len(_INSERTED) or "RETURNING" not in sql:
-        raise AssertionError(f"unexpected statement {sql!r}")
-    return sql
-
-
-def _create(cursor, **values) -> Vote:
-    """``Vote.objects.create(**values)`` through its INSERT compiled once: the same row, the
-    same signals and the same instance back, without building the statement for every vote."""
-    db = cursor.db
-    vote, alias = Vote(**values), db.alias
-    pre_save.send(sender=Vote, instance=vote, raw=False, using=alias, update_fields=None)
-    params = [field.get_db_prep_save(field.pre_save(vote, True), db) for field in _INSERTED]
-    cursor.execute(_insert_sql(db.vendor), params)
-    returned = cursor.fetchone()
-    for field, value in zip(Vote._meta.db_returning_fields, returned, strict=True):
-        setattr(vote, field.attname, _from_db(db, field, value))
-    vote._state.adding, vote._state.db = False, alias
-    post_save.send(
-        sender=Vote, instance=vote, created=True, update_fields=None, raw=False, using=alias
-    )
-    return vote
-
-
 def _compiled(query, *, expected: tuple) -> str:
     """``query``'s SQL, checked to take its parameters in the order the caller passes them."""
     sql, params = query.get_compiler(connection=connection).as_sql()
@@ -304,8 +266,7 @@ def _write(cursor, battle: Ballot, *, voter, choice: str, reasons: list, ms, now
     if cursor.rowcount != 1:  # cannot happen under the voter's lock; the constraint's guard
         raise BattleNotOpen("This battle is no longer open for voting.")
     left, right = battle.as_shown(battle.generator_a_id, battle.generator_b_id)
-    return _create(
-        cursor,
+    return Vote.objects.create(
         battle_id=battle.id,
         voter=voter,
         category_id=battle.category_id,

@@ -6,8 +6,8 @@ alone: the process CPU time (user and system) of ``POST /vote/<battle>/`` sent t
 Django's WSGI handler in this process, one request after another, with the production
 settings (DEBUG off, PostgreSQL, the Redis cache and broker) and no server or load generator
 beside it. On a shared 2-core machine a round still moves by about a fifth: compare trees in
-turns, not one run against another. Then the vote's INSERT alone, both ways in turns (see
-``_inserts``), and what one round trip to PostgreSQL costs the web process (``_round_trips``).
+turns, not one run against another. Then what one round trip to PostgreSQL costs the web
+process (``_round_trips``).
 The database is ``bench_votes.py``'s: voters signed in, battles shown to them. With
 ``--floor`` every request names a choice that does not exist (a 400 before the vote touches
 the database): what the stack costs with no vote in it.
@@ -67,7 +67,7 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    needed = WARM + args.votes * args.rounds + 1000 * args.rounds  # and the INSERTs alone
+    needed = WARM + args.votes * args.rounds
     voters = 1000
     with tempfile.TemporaryDirectory() as tmp:
         votes = Path(tmp) / "votes.txt"
@@ -98,38 +98,7 @@ def main() -> None:
         )
     print("responses: " + ", ".join(f"{n} {status}" for status, n in sorted(statuses.items())))
     if not args.floor:
-        _inserts(rounds=args.rounds)
         _round_trips(rounds=args.rounds)
-
-
-def _inserts(*, rounds: int, each: int = 500) -> None:
-    """The vote's INSERT alone, in turns: ``Vote.objects.create`` and the statement the vote
-    path compiles once (``arena.services.votes._create``), on battles not voted yet, in a
-    transaction rolled back at the end."""
-    from django.db import connection, transaction
-    from django.utils import timezone
-
-    from arena.models import Battle, Vote
-    from arena.services.votes import _create
-
-    open_battles = Battle.objects.filter(status=Battle.Status.ASSIGNED)
-    rows = list(open_battles.values_list("id", "voter_id", "generator_a_id", "generator_b_id"))
-    ways = {"Vote.objects.create": Vote.objects.create, "compiled once": None}
-    with transaction.atomic(), connection.cursor() as cursor:
-        ways["compiled once"] = lambda **values: _create(cursor, **values)
-        for number in range(rounds):
-            for name, create in ways.items():
-                batch, rows = rows[:each], rows[each:]
-                before = resource.getrusage(resource.RUSAGE_SELF)
-                for battle, voter, a, b in batch:
-                    create(battle_id=battle, voter_id=voter, category_id=None, choice="left",
-                           shown_left_id=a, shown_right_id=b, time_to_vote_ms=1000,
-                           flagged=False, flag_reason="", created_at=timezone.now())  # fmt: skip
-                after = resource.getrusage(resource.RUSAGE_SELF)
-                used = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-                each_us = 1e6 * used / len(batch)
-                print(f"round {number + 1}: the vote's INSERT by {name}: {each_us:.0f} us of CPU")
-        transaction.set_rollback(True)
 
 
 def _round_trips(*, rounds: int, each: int = 2000) -> None:
