@@ -129,9 +129,9 @@ def log_in(page, live_server, path: str = "/vote/", password: str = "voter-pass-
     page.get_by_label("Username").fill("voter")
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
-    # Signed in once the form's page is left: a screenshot taken while the next page is on its
+    # Signed in once the next page has its document: a screenshot taken while it is on its
     # way fails ("Unable to capture screenshot").
-    page.wait_for_url(lambda url: "/accounts/login/" not in url, wait_until="commit")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url, wait_until="domcontentloaded")
 
 
 def wait_until_ready(page) -> None:

@@ -26,6 +26,7 @@ def test_the_own_board_opens_at_thirty_votes_and_fits_the_window(
     ARTIFACTS.mkdir(exist_ok=True)
     log_in(page, live_server, path="/leaderboard/")
     cast(voter, "logos", 20, seed=11)
+    expect(page.get_by_role("heading", name="Leaderboard")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / f"personal-{width}-team-board.png"))
     page.get_by_role("link", name="Your own board").click()
     expect(page.locator("#personal-locked")).to_contain_text("10 more votes to go")
